@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Install the Debian packages bulwark's build, tests, fuzzing and benchmarks need.
+# Idempotent: quiet and fast when everything is present. Works as root or through sudo.
+# Usage: scripts/deps.sh [--bench]   (--bench adds the tools only benchmarks use)
+set -euo pipefail
+
+pkgs=(
+  build-essential pkg-config meson ninja-build
+  clang-14 libclang-rt-14-dev          # sanitizer and libFuzzer builds
+  libssl-dev libsodium-dev libjansson-dev
+  python3 python3-jsonschema           # example generator; independent SARIF schema validator
+)
+# node and npm serve the test tooling only (SARIF schema validation); an image may ship
+# its own nodejs that bundles npm, so ask for Debian's packages only when the commands lack
+if ! command -v npm >/dev/null 2>&1; then pkgs+=(nodejs npm); fi
+if [ "${1:-}" = "--bench" ]; then
+  pkgs+=(hyperfine coreutils openssl time)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else
+  echo "deps.sh: need root or sudo to install: ${missing[*]}" >&2; exit 2
+fi
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+# refresh the package lists once if they are missing or older than a day
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages' -mmin -1440 2>/dev/null | head -1)" ]; then
+  $sudo apt-get update -qq >&2
+fi
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,1 @@
+int bw_cli_placeholder_output;
