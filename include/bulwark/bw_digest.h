@@ -127,6 +127,26 @@ BW_API bw_status bw_manifest_build(bw_manifest **out, const char *path, const bw
                                    bw_error *err) BW_NODISCARD;
 BW_API void bw_manifest_free(bw_manifest *m);
 
+/**
+ * Hash again the files a manifest names, as `sha256sum -c` does: each name
+ * is a path relative to `base` (NULL: as written). Files that no longer
+ * exist are absent from the result, so bw_manifest_compare reports them as
+ * removed; any other failure to read is an error. Uses the manifest's
+ * algorithm and shard size; `opts` supplies the pool and progress only.
+ */
+BW_API bw_status bw_manifest_rehash(bw_manifest **out, const bw_manifest *expected, const char *base,
+                                    const bw_manifest_opts *opts, bw_error *err) BW_NODISCARD;
+
+/** Put `prefix` + "/" in front of every entry name (for sums files written as "DIR/rel"). */
+BW_API bw_status bw_manifest_prefix_names(bw_manifest *m, const char *prefix, bw_error *err) BW_NODISCARD;
+
+/**
+ * The patterns a manifest's recorded ignore paths stand for, usable as
+ * bw_manifest_opts.excludes: a plain path becomes anchored at the root
+ * ("/model.sig"), a glob stays as it is. Free with bw_free (one block).
+ */
+BW_API bw_status bw_manifest_excludes(const bw_manifest *m, char ***out, size_t *n, bw_error *err) BW_NODISCARD;
+
 /** Append the manifest as an in-toto Statement v1 (OMS v1.0 predicate), pretty JSON. */
 BW_API bw_status bw_manifest_write_json(const bw_manifest *m, bw_buf *out) BW_NODISCARD;
 

@@ -24,6 +24,8 @@ typedef struct bw_json {
     int after_key;     /**< a key was written; the next value needs no comma */
     uint8_t count[BW_JSON_MAX_DEPTH]; /**< whether the container at each depth has members (0/1) */
     bw_status err;
+    uint64_t objects;  /**< bit d-1 set: the container at depth d is an object, not an array */
+    int done;          /**< a complete top-level value has been written */
 } bw_json;
 
 BW_API void bw_json_init(bw_json *j, bw_buf *out, int pretty);

@@ -76,6 +76,12 @@ BW_INTERNAL bw_status bw_parse_u64(const char *s, size_t n, uint64_t max, uint64
 /* Copy `s` into out[cap], escaping control characters and non-UTF-8 bytes as \xNN, for messages. */
 BW_INTERNAL void bw_escape_for_log(const char *s, size_t n, char *out, size_t cap);
 
+/*
+ * Decode standard or URL-safe base64, padding optional, appending to `out`.
+ * BW_EFORMAT with *bad_at = the index of the first bad character.
+ */
+BW_INTERNAL bw_status bw_base64_decode(const char *in, size_t n, bw_buf *out, size_t *bad_at);
+
 /* Logging: the level check comes before any argument is evaluated. */
 extern BW_INTERNAL int bw_log_max_level;
 BW_INTERNAL bool bw_log_enabled(bw_log_level lvl, const char *component);

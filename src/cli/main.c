@@ -1,2 +1,96 @@
-int bw_cli_placeholder_main;
-int main(void){return 0;}
+/*
+ * main.c - the bulwark command: global options, then dispatch through the
+ * command table. Each command lives in cmd_<verb>.c and parses its own
+ * options (which include the global ones, so both `bulwark --format json
+ * digest x` and `bulwark digest --format json x` work).
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "src/cli/cmd.h"
+
+const struct cmd cli_commands[] = {
+    { "digest", cmd_digest, "content digests and manifests of files and directories; tamper checks",
+      cmd_digest_usage },
+    { "help", cmd_help, "show help for bulwark or one of its commands", cmd_help_usage },
+    { "version", cmd_version, "print the version", cmd_version_usage },
+    { NULL, NULL, NULL, NULL },
+};
+
+const struct cmd *cli_find_command(const char *name)
+{
+    for (const struct cmd *c = cli_commands; c->name != NULL; c++) {
+        if (strcmp(c->name, name) == 0) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+static void log_to_stderr(bw_log_level level, const char *component, const char *msg, void *ud)
+{
+    (void)ud;
+    switch (level) {
+    case BW_LOG_ERROR: cli_error("%s", msg); break;
+    case BW_LOG_WARN: cli_warn("%s", msg); break;
+    default:
+        cli_progress_end();
+        fprintf(stderr, "bulwark: %s: %s\n", component != NULL ? component : "-", msg);
+        break;
+    }
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = { CLI_GLOBAL_LONGOPTS, { "version", no_argument, NULL, 'V' },
+                                              { NULL, 0, NULL, 0 } };
+    const struct cmd *cmd;
+    int c, rc;
+
+    /* a closed pipe is a write error we report, not a signal that kills us silently */
+    signal(SIGPIPE, SIG_IGN);
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+" CLI_GLOBAL_SHORTOPTS "V", longopts, NULL)) != -1) {
+        int g;
+        if (c == 'V') {
+            return cmd_version(0, NULL);
+        }
+        if (c == 'h') {
+            cli_resolve_color();
+            return cmd_help(0, NULL) == 0 ? cli_out_close() : CLI_EXIT_ERROR;
+        }
+        if (c == '?') {
+            fprintf(stderr, "bulwark: unknown option '%s'\nTry 'bulwark help'.\n", argv[optind - 1]);
+            return CLI_EXIT_USAGE;
+        }
+        if (c == ':') {
+            fprintf(stderr, "bulwark: option '%s' needs a value\n", argv[optind - 1]);
+            return CLI_EXIT_USAGE;
+        }
+        g = cli_global_option(c, optarg);
+        if (g < 0) {
+            return CLI_EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        cli_resolve_color();
+        cmd_help(0, NULL);
+        cli_out_close();
+        return CLI_EXIT_USAGE;
+    }
+    cmd = cli_find_command(argv[optind]);
+    if (cmd == NULL) {
+        fprintf(stderr, "bulwark: '%s' is not a bulwark command. See 'bulwark help'.\n", argv[optind]);
+        return CLI_EXIT_USAGE;
+    }
+    bw_log_set(log_to_stderr, BW_LOG_WARN, NULL);
+    argc -= optind;
+    argv += optind;
+    optind = 0; /* commands run their own getopt_long from a fresh state */
+    rc = cmd->fn(argc, argv);
+    cli_progress_end();
+    return rc;
+}

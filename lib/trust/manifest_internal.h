@@ -1,0 +1,21 @@
+/*
+ * manifest_internal.h - shared by manifest.c and manifest_parse.c.
+ */
+#ifndef BW_MANIFEST_INTERNAL_H
+#define BW_MANIFEST_INTERNAL_H
+
+#include "bulwark/bulwark.h"
+
+#define BW_INTOTO_STATEMENT_V1 "https://in-toto.io/Statement/v1"
+#define BW_OMS_PREDICATE_V1 "https://model_signing/signature/v1.0"
+#define BW_INTOTO_PAYLOAD_TYPE "application/vnd.in-toto+json"
+
+/* Limits on manifests read from untrusted files. */
+#define BW_MANIFEST_MAX_BYTES ((size_t)256 << 20)
+#define BW_MANIFEST_MAX_ENTRIES ((size_t)10 << 20)
+#define BW_MANIFEST_MAX_NAME 4096
+
+/* Compute root, n_files and total_bytes from the entries (which must be sorted). */
+__attribute__((visibility("hidden"))) bw_status bw_manifest_finish(bw_manifest *m, bw_error *err);
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * cmd.h - the command table's entry points and what every command shares:
+ * the global options, output to stdout or an atomically written file,
+ * diagnostics on stderr, colour and progress.
+ */
+#ifndef BW_CLI_CMD_H
+#define BW_CLI_CMD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "bulwark/bulwark.h"
+#include "src/cli/exit.h"
+
+struct cmd {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+    const char *usage; /* full --help text */
+};
+
+extern const struct cmd cli_commands[];
+const struct cmd *cli_find_command(const char *name);
+
+int cmd_digest(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+extern const char cmd_digest_usage[];
+extern const char cmd_help_usage[];
+extern const char cmd_version_usage[];
+
+/* Global options, settable before the command or among its own options. */
+struct cli_globals {
+    bw_format format;
+    bool format_set;
+    const char *output;  /* NULL: stdout */
+    int quiet;
+    int verbose;
+    int color;           /* resolved: 1 use ANSI colour on stdout */
+    int color_err;       /* ... on stderr */
+    unsigned jobs;       /* 0: all cores */
+    bw_severity fail_on;
+};
+extern struct cli_globals cli;
+
+/* getopt_long table entries for the global options; commands append them to their own. */
+#define CLI_GLOBAL_LONGOPTS                                                                        \
+    { "format", required_argument, NULL, 0x1001 }, { "output", required_argument, NULL, 'o' },     \
+        { "quiet", no_argument, NULL, 'q' }, { "verbose", no_argument, NULL, 'v' },                \
+        { "color", required_argument, NULL, 0x1002 }, { "colour", required_argument, NULL, 0x1002 }, \
+        { "jobs", required_argument, NULL, 'j' }, { "fail-on", required_argument, NULL, 0x1003 },   \
+        { "help", no_argument, NULL, 'h' }
+#define CLI_GLOBAL_SHORTOPTS "o:qvj:h"
+
+/*
+ * Handle a global option returned by getopt_long. Returns 1 if it was one
+ * (and applied), 0 if not, -1 on a bad value (message printed).
+ */
+int cli_global_option(int c, const char *arg);
+/* Resolve colour once options are known. */
+void cli_resolve_color(void);
+/* "bulwark <cmd>: ..." usage error on stderr; returns CLI_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print the command's usage text to stdout and return 0. */
+int cli_print_usage(const char *usage);
+
+/* Diagnostics on stderr: "bulwark: error: ..." / "bulwark: warning: ...". */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Report a library error: its message, or the status text when empty. */
+void cli_report_error(const bw_error *err, bw_status rc);
+
+/* Output: stdout, or --output FILE written atomically at cli_out_close(). */
+int cli_out_open(void);
+void cli_out_write(const void *p, size_t n);
+void cli_out_str(const char *s);
+void cli_out_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Flush and close; returns 0 or CLI_EXIT_ERROR after printing why. */
+int cli_out_close(void);
+
+/* Progress bar on stderr (only when stderr is a terminal and not --quiet). */
+void cli_progress(void *ud, const char *what, uint64_t done, uint64_t total);
+void cli_progress_end(void);
+bool cli_progress_enabled(void);
+
+/* Parse a size with an optional K, M, G, T suffix (powers of 1024, optional "iB"/"B"). */
+int cli_parse_size(const char *s, uint64_t *out);
+/* Human-readable byte count into buf. */
+const char *cli_human_bytes(uint64_t n, char *buf, size_t cap);
+
+#endif
