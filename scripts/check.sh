@@ -33,14 +33,39 @@ if [ "${BW_SKIP_ASAN:-0}" != 1 ]; then
   run_suite "$BUILD_ASAN" "clang asan+ubsan"
 fi
 
-pass=0; fail=0; skip=0
-for log in "${logs[@]}"; do
-  [ -f "$log" ] || continue
-  p=$(grep -c '"result": "OK"' "$log" || true)
-  f=$(grep -Ec '"result": "(FAIL|ERROR|TIMEOUT|UNEXPECTEDPASS)"' "$log" || true)
-  s=$(grep -c '"result": "SKIP"' "$log" || true)
-  pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
-done
+# Count TAP assertions across every test log (a test program that crashed or failed
+# without printing "not ok" still counts as one failure); non-TAP tests count once.
+read -r pass fail skip < <(/usr/bin/python3 - "${logs[@]}" <<'PY'
+import json, re, sys
+p = f = s = 0
+for path in sys.argv[1:]:
+    try:
+        lines = open(path).read().splitlines()
+    except OSError:
+        continue
+    for line in lines:
+        t = json.loads(line)
+        out = t.get("stdout") or ""
+        oks = re.findall(r"^(not ok|ok)\b[^\n]*", out, re.M)
+        tp = sum(1 for o in oks if o.startswith("ok") and "# skip" not in o.lower())
+        ts = sum(1 for o in oks if o.startswith("ok") and "# skip" in o.lower())
+        tf = sum(1 for o in oks if o.startswith("not ok"))
+        bad = t["result"] in ("FAIL", "ERROR", "TIMEOUT", "UNEXPECTEDPASS")
+        if not oks:
+            if t["result"] == "SKIP":
+                s += 1
+            elif bad:
+                f += 1
+            else:
+                p += 1
+            continue
+        p += tp; s += ts; f += tf
+        if bad and tf == 0:
+            f += 1
+print(p, f, s)
+PY
+)
 [ "$pass" -gt 0 ] || rc=1
+[ "$fail" -eq 0 ] || rc=1
 echo "tests: $pass passed, $fail failed, $skip skipped"
 exit $rc

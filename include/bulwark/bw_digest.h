@@ -21,6 +21,7 @@
 
 #include "bw_buf.h"
 #include "bw_common.h"
+#include "bw_json.h"
 #include "bw_log.h"
 #include "bw_pool.h"
 
@@ -147,7 +148,10 @@ BW_API bw_status bw_manifest_prefix_names(bw_manifest *m, const char *prefix, bw
  */
 BW_API bw_status bw_manifest_excludes(const bw_manifest *m, char ***out, size_t *n, bw_error *err) BW_NODISCARD;
 
-/** Append the manifest as an in-toto Statement v1 (OMS v1.0 predicate), pretty JSON. */
+/** Write the manifest as one JSON value (the statement object) into an open JSON writer. */
+BW_API void bw_manifest_json(const bw_manifest *m, bw_json *j);
+
+/** Append the manifest as an in-toto Statement v1 (OMS v1.0 predicate), pretty JSON and a newline. */
 BW_API bw_status bw_manifest_write_json(const bw_manifest *m, bw_buf *out) BW_NODISCARD;
 
 /**

@@ -568,45 +568,54 @@ void bw_manifest_diff_release(bw_manifest_diff *d)
 bw_status bw_manifest_write_json(const bw_manifest *m, bw_buf *out)
 {
     bw_json j;
+
+    bw_json_init(&j, out, 1);
+    bw_manifest_json(m, &j);
+    BW_TRY(bw_json_finish(&j));
+    return bw_buf_addc(out, '\n');
+}
+
+void bw_manifest_json(const bw_manifest *m, bw_json *jw)
+{
+    bw_json *j = jw; /* the statement, as model_signing lays it out */
     char hex[BW_DIGEST_HEX_MAX];
     char algo[64];
 
-    bw_json_init(&j, out, 1);
-    bw_json_obj_begin(&j);
-    bw_json_kv_str(&j, "_type", BW_INTOTO_STATEMENT_V1);
-    bw_json_key(&j, "subject");
-    bw_json_arr_begin(&j);
-    bw_json_obj_begin(&j);
-    bw_json_kv_str(&j, "name", m->name != NULL ? m->name : "");
-    bw_json_key(&j, "digest");
-    bw_json_obj_begin(&j);
+    bw_json_obj_begin(j);
+    bw_json_kv_str(j, "_type", BW_INTOTO_STATEMENT_V1);
+    bw_json_key(j, "subject");
+    bw_json_arr_begin(j);
+    bw_json_obj_begin(j);
+    bw_json_kv_str(j, "name", m->name != NULL ? m->name : "");
+    bw_json_key(j, "digest");
+    bw_json_obj_begin(j);
     bw_digest_hex(&m->root, hex);
-    bw_json_kv_str(&j, bw_algo_name(m->algo), hex);
-    bw_json_obj_end(&j);
-    bw_json_obj_end(&j);
-    bw_json_arr_end(&j);
-    bw_json_kv_str(&j, "predicateType", BW_OMS_PREDICATE_V1);
-    bw_json_key(&j, "predicate");
-    bw_json_obj_begin(&j);
-    bw_json_key(&j, "serialization");
-    bw_json_obj_begin(&j);
-    bw_json_kv_str(&j, "method", m->shard_size ? "shards" : "files");
-    bw_json_kv_str(&j, "hash_type", bw_algo_name(m->algo));
-    bw_json_key(&j, "allow_symlinks");
-    bw_json_bool(&j, 0);
+    bw_json_kv_str(j, bw_algo_name(m->algo), hex);
+    bw_json_obj_end(j);
+    bw_json_obj_end(j);
+    bw_json_arr_end(j);
+    bw_json_kv_str(j, "predicateType", BW_OMS_PREDICATE_V1);
+    bw_json_key(j, "predicate");
+    bw_json_obj_begin(j);
+    bw_json_key(j, "serialization");
+    bw_json_obj_begin(j);
+    bw_json_kv_str(j, "method", m->shard_size ? "shards" : "files");
+    bw_json_kv_str(j, "hash_type", bw_algo_name(m->algo));
+    bw_json_key(j, "allow_symlinks");
+    bw_json_bool(j, 0);
     if (m->shard_size) {
-        bw_json_key(&j, "shard_size");
-        bw_json_uint(&j, m->shard_size);
+        bw_json_key(j, "shard_size");
+        bw_json_uint(j, m->shard_size);
     }
-    bw_json_key(&j, "ignore_paths");
-    bw_json_arr_begin(&j);
+    bw_json_key(j, "ignore_paths");
+    bw_json_arr_begin(j);
     for (size_t i = 0; i < m->n_ignore; i++) {
-        bw_json_str(&j, m->ignore_paths[i]);
+        bw_json_str(j, m->ignore_paths[i]);
     }
-    bw_json_arr_end(&j);
-    bw_json_obj_end(&j);
-    bw_json_key(&j, "resources");
-    bw_json_arr_begin(&j);
+    bw_json_arr_end(j);
+    bw_json_obj_end(j);
+    bw_json_key(j, "resources");
+    bw_json_arr_begin(j);
     if (m->shard_size) {
         snprintf(algo, sizeof(algo), "%s-sharded-%llu", bw_algo_name(m->algo),
                  (unsigned long long)m->shard_size);
@@ -615,29 +624,27 @@ bw_status bw_manifest_write_json(const bw_manifest *m, bw_buf *out)
     }
     for (size_t i = 0; i < m->n; i++) {
         const bw_manifest_entry *e = &m->entries[i];
-        bw_json_obj_begin(&j);
-        bw_json_kv_str(&j, "algorithm", algo);
+        bw_json_obj_begin(j);
+        bw_json_kv_str(j, "algorithm", algo);
         bw_digest_hex(&e->digest, hex);
-        bw_json_kv_str(&j, "digest", hex);
+        bw_json_kv_str(j, "digest", hex);
         if (m->shard_size) {
             bw_buf name = BW_BUF_INIT(1 << 16);
             bw_buf_printf(&name, "%s:%llu:%llu", e->name, (unsigned long long)e->start,
                           (unsigned long long)e->end);
-            bw_json_key(&j, "name");
-            bw_json_strn(&j, name.ptr != NULL ? name.ptr : "", name.len);
+            bw_json_key(j, "name");
+            bw_json_strn(j, name.ptr != NULL ? name.ptr : "", name.len);
             bw_buf_release(&name);
         } else {
-            bw_json_kv_str(&j, "name", e->name);
+            bw_json_kv_str(j, "name", e->name);
         }
         if (e->size != BW_SIZE_UNKNOWN) {
-            bw_json_key(&j, "size");
-            bw_json_uint(&j, e->size);
+            bw_json_key(j, "size");
+            bw_json_uint(j, e->size);
         }
-        bw_json_obj_end(&j);
+        bw_json_obj_end(j);
     }
-    bw_json_arr_end(&j);
-    bw_json_obj_end(&j);
-    bw_json_obj_end(&j);
-    BW_TRY(bw_json_finish(&j));
-    return bw_buf_addc(out, '\n');
+    bw_json_arr_end(j);
+    bw_json_obj_end(j);
+    bw_json_obj_end(j);
 }

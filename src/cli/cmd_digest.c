@@ -126,18 +126,14 @@ static void json_result(bw_json *j, const char *path, const char *type, const bw
     bw_digest_hex(d, hex);
     bw_json_kv_str(j, "digest", hex);
     if (m != NULL) {
-        bw_buf stmt = BW_BUF_INIT(SIZE_MAX / 2);
         bw_json_key(j, "files");
         bw_json_uint(j, m->n_files);
         if (m->shard_size) {
             bw_json_key(j, "shards");
             bw_json_uint(j, m->n);
         }
-        if (bw_manifest_write_json(m, &stmt) == BW_OK) {
-            bw_json_key(j, "manifest");
-            bw_json_raw(j, stmt.ptr, stmt.len);
-        }
-        bw_buf_release(&stmt);
+        bw_json_key(j, "manifest");
+        bw_manifest_json(m, j);
     }
     bw_json_obj_end(j);
 }
