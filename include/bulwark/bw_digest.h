@@ -148,10 +148,19 @@ BW_API bw_status bw_manifest_prefix_names(bw_manifest *m, const char *prefix, bw
  */
 BW_API bw_status bw_manifest_excludes(const bw_manifest *m, char ***out, size_t *n, bw_error *err) BW_NODISCARD;
 
-/** Write the manifest as one JSON value (the statement object) into an open JSON writer. */
+/**
+ * Write the manifest as one JSON value (the statement object) into an open
+ * JSON writer, for embedding in a larger document. Names that are not UTF-8
+ * are written with U+FFFD (lossy, for display); use bw_manifest_write_json
+ * for a manifest meant to be read back.
+ */
 BW_API void bw_manifest_json(const bw_manifest *m, bw_json *j);
 
-/** Append the manifest as an in-toto Statement v1 (OMS v1.0 predicate), pretty JSON and a newline. */
+/**
+ * Append the manifest as an in-toto Statement v1 (OMS v1.0 predicate), pretty
+ * JSON and a newline. BW_EUNSUPPORTED (with a logged warning naming it) when a
+ * file name is not valid UTF-8: JSON cannot carry it faithfully.
+ */
 BW_API bw_status bw_manifest_write_json(const bw_manifest *m, bw_buf *out) BW_NODISCARD;
 
 /**

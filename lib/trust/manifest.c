@@ -569,6 +569,27 @@ bw_status bw_manifest_write_json(const bw_manifest *m, bw_buf *out)
 {
     bw_json j;
 
+    /*
+     * JSON strings are Unicode: a file name that is not UTF-8 cannot be
+     * recorded faithfully, and a lossy name would later read as "removed"
+     * plus "added". Refuse instead (sha256sum-style text output still works).
+     */
+    for (size_t i = 0; i < m->n; i++) {
+        if (!bw_utf8_valid(m->entries[i].name, strlen(m->entries[i].name))) {
+            char esc[200];
+            bw_escape_for_log(m->entries[i].name, strlen(m->entries[i].name), esc, sizeof(esc));
+            BW_WARN("manifest", "file name '%s' is not valid UTF-8 and cannot be written to a JSON manifest", esc);
+            return BW_EUNSUPPORTED;
+        }
+    }
+    for (size_t i = 0; i < m->n_ignore; i++) {
+        if (!bw_utf8_valid(m->ignore_paths[i], strlen(m->ignore_paths[i]))) {
+            return BW_EUNSUPPORTED;
+        }
+    }
+    if (m->name != NULL && !bw_utf8_valid(m->name, strlen(m->name))) {
+        return BW_EUNSUPPORTED;
+    }
     bw_json_init(&j, out, 1);
     bw_manifest_json(m, &j);
     BW_TRY(bw_json_finish(&j));

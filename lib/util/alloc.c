@@ -36,6 +36,10 @@ void *bw_malloc(size_t n)
 
 void *bw_calloc(size_t n, size_t size)
 {
+    size_t total;
+    if (!bw_mul_ok(n, size, &total)) {
+        return NULL; /* checked here: ASan aborts on calloc overflow instead of returning NULL */
+    }
     if (should_fail()) {
         return NULL;
     }
@@ -61,7 +65,11 @@ void *bw_reallocarray(void *p, size_t n, size_t size)
 
 char *bw_strndup(const char *s, size_t n)
 {
-    char *d = bw_malloc(n + 1);
+    char *d;
+    if (n == SIZE_MAX) {
+        return NULL; /* n + 1 would wrap */
+    }
+    d = bw_malloc(n + 1);
     if (d == NULL) {
         return NULL;
     }

@@ -50,7 +50,8 @@ bw_status bw_buf_grow(bw_buf *b, size_t n)
     if (b->err != BW_OK) {
         return b->err;
     }
-    if (!bw_add_ok(b->len, n, &need) || need > b->max) {
+    /* need + 1 (the NUL) must not wrap either, even when max is SIZE_MAX */
+    if (!bw_add_ok(b->len, n, &need) || need > b->max || need == SIZE_MAX) {
         return buf_fail(b, BW_ELIMIT);
     }
     need += 1; /* the NUL */

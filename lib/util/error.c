@@ -106,7 +106,7 @@ bw_status bw_parse_u64(const char *s, size_t n, uint64_t max, uint64_t *out)
             return BW_EFORMAT;
         }
         d = (unsigned)(s[i] - '0');
-        if (v > (max - d) / 10) {
+        if (d > max || v > (max - d) / 10) { /* max - d must not wrap */
             return BW_ELIMIT;
         }
         v = v * 10 + d;
@@ -115,21 +115,76 @@ bw_status bw_parse_u64(const char *s, size_t n, uint64_t max, uint64_t *out)
     return BW_OK;
 }
 
+/*
+ * Length of the well-formed UTF-8 sequence at s[0..n) (RFC 3629: no overlong
+ * forms, no surrogates, nothing past U+10FFFF), or 0 if it is not one.
+ * C1 controls (U+0080..U+009F) count as not well-formed here, so they are
+ * escaped like the C0 ones: some terminals act on them.
+ */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned char lo = 0x80, hi = 0xbf;
+    size_t len;
+
+    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+        len = 2;
+        if (s[0] == 0xc2) {
+            lo = 0xa0;
+        }
+    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        len = 3;
+        if (s[0] == 0xe0) {
+            lo = 0xa0;
+        } else if (s[0] == 0xed) {
+            hi = 0x9f;
+        }
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        len = 4;
+        if (s[0] == 0xf0) {
+            lo = 0x90;
+        } else if (s[0] == 0xf4) {
+            hi = 0x8f;
+        }
+    } else {
+        return 0;
+    }
+    if (n < len || s[1] < lo || s[1] > hi) {
+        return 0;
+    }
+    for (size_t i = 2; i < len; i++) {
+        if (s[i] < 0x80 || s[i] > 0xbf) {
+            return 0;
+        }
+    }
+    return len;
+}
+
 void bw_escape_for_log(const char *s, size_t n, char *out, size_t cap)
 {
     static const char hex[] = "0123456789abcdef";
+    const unsigned char *u = (const unsigned char *)s;
     size_t o = 0;
 
     if (cap == 0) {
         return;
     }
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != 0x7f && c != '\\') {
+    /* A piece (character or escape) is written whole or not at all, then stop. */
+    for (size_t i = 0; i < n;) {
+        unsigned char c = u[i];
+        size_t len = c < 0x80 ? 1 : utf8_len(u + i, n - i);
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
             if (o + 1 >= cap) {
                 break;
             }
             out[o++] = (char)c;
+            i++;
+        } else if (len > 1) {
+            if (o + len >= cap) {
+                break;
+            }
+            memcpy(out + o, u + i, len);
+            o += len;
+            i += len;
         } else {
             if (o + 4 >= cap) {
                 break;
@@ -138,6 +193,7 @@ void bw_escape_for_log(const char *s, size_t n, char *out, size_t cap)
             out[o++] = 'x';
             out[o++] = hex[c >> 4];
             out[o++] = hex[c & 15];
+            i++;
         }
     }
     out[o] = '\0';

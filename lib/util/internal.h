@@ -73,6 +73,9 @@ BW_INTERNAL bw_status bw_fail_errno(bw_error *err, int errnum, const char *what,
 /* Parse an unsigned decimal number of at most `max` from s[0..n). */
 BW_INTERNAL bw_status bw_parse_u64(const char *s, size_t n, uint64_t max, uint64_t *out);
 
+/* True if s[0..n) is well-formed UTF-8 (RFC 3629). */
+BW_INTERNAL bool bw_utf8_valid(const char *s, size_t n);
+
 /* Copy `s` into out[cap], escaping control characters and non-UTF-8 bytes as \xNN, for messages. */
 BW_INTERNAL void bw_escape_for_log(const char *s, size_t n, char *out, size_t cap);
 

@@ -214,6 +214,21 @@ static size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad)
     return need;
 }
 
+bool bw_utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t bad;
+
+    for (size_t i = 0; i < n;) {
+        size_t len = utf8_seq(u + i, n - i, &bad);
+        if (len == 0) {
+            return false;
+        }
+        i += len;
+    }
+    return true;
+}
+
 bw_status bw_json_escape(bw_buf *out, const char *str, size_t n)
 {
     static const char hex[] = "0123456789abcdef";

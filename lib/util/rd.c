@@ -7,9 +7,15 @@
  */
 #include "util/internal.h"
 
+/*
+ * What an empty reader points at instead of NULL: `base + pos` and memchr()
+ * are then defined even on an empty input (NULL + 0 is undefined in C).
+ */
+static const uint8_t rd_empty[1];
+
 void bw_rd_init(bw_rd *rd, const void *p, size_t len, const char *name, bw_error *err)
 {
-    rd->base = p;
+    rd->base = p == NULL ? rd_empty : p;
     rd->len = p == NULL ? 0 : len;
     rd->pos = 0;
     rd->origin = 0;
@@ -58,7 +64,19 @@ static bw_status need(bw_rd *rd, size_t n, const char *what)
 
 bw_status bw_rd_sub(bw_rd *rd, size_t n, bw_rd *sub)
 {
-    BW_TRY(need(rd, n, "section"));
+    bw_status rc = need(rd, n, "section");
+
+    if (rc != BW_OK) {
+        /* an empty reader that is already failed, so an unchecked sub reads nothing */
+        sub->base = rd_empty;
+        sub->len = 0;
+        sub->pos = 0;
+        sub->origin = bw_rd_offset(rd);
+        sub->st = rc;
+        sub->err = rd->err;
+        sub->name = rd->name;
+        return rc;
+    }
     sub->base = rd->base + rd->pos;
     sub->len = n;
     sub->pos = 0;
@@ -156,7 +174,8 @@ bw_status bw_rd_uvarint(bw_rd *rd, uint64_t *v)
             return bw_rd_fail(rd, BW_EFORMAT, "truncated varint");
         }
         b = rd->base[rd->pos++];
-        if (i == 9 && b > 1) {
+        /* the 10th byte holds bit 63 only; a continuation bit there means too long */
+        if (i == 9 && (b & 0x7f) > 1) {
             rd->pos = start;
             return bw_rd_fail(rd, BW_EFORMAT, "varint overflows 64 bits");
         }

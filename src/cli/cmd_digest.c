@@ -150,6 +150,10 @@ static int write_manifest_file(const char *path, const bw_manifest *m)
         rc = bw_file_write_atomic(path, b.ptr, b.len, 0644, &e);
     }
     bw_buf_release(&b);
+    if (rc == BW_EUNSUPPORTED) {
+        cli_error("cannot write manifest '%s': a file name is not valid UTF-8", path);
+        return CLI_EXIT_ERROR;
+    }
     if (rc != BW_OK) {
         cli_report_error(&e, rc);
         return CLI_EXIT_ERROR;
