@@ -9,6 +9,9 @@
  * error, so code building a report can append freely and check once.
  * bw_buf_take() refuses a buffer in the error state, so a half-built result
  * cannot escape.
+ *
+ * The bytes appended must not point into the same buffer (growing may move
+ * it): copy first if you need to append a buffer to itself.
  */
 #ifndef BULWARK_BW_BUF_H
 #define BULWARK_BW_BUF_H

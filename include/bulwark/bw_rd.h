@@ -30,7 +30,11 @@ typedef struct bw_rd {
 
 /** Start reading `len` bytes at `p`. `name` (borrowed) prefixes messages. */
 BW_API void bw_rd_init(bw_rd *rd, const void *p, size_t len, const char *name, bw_error *err);
-/** A reader over the next `n` bytes of `rd`, which skips past them. */
+/**
+ * A reader over the next `n` bytes of `rd`, which skips past them. On
+ * failure `sub` is an empty reader already in the failed state, so a caller
+ * that misses the status still cannot read through it.
+ */
 BW_API bw_status bw_rd_sub(bw_rd *rd, size_t n, bw_rd *sub) BW_NODISCARD;
 
 BW_API int bw_rd_valid(const bw_rd *rd);

@@ -7,8 +7,10 @@
  * `!pattern` re-includes) and from the caller's exclude list (which applies
  * from the root). It always skips `.git` directories. It never follows a
  * symbolic link that resolves outside the root; a link that resolves inside
- * the root is followed, and a directory reached twice through links is a
- * directory loop (BW_ELOOP, with both paths in the message). An unreadable
+ * the root is followed. A link back to an ancestor is a directory loop
+ * (BW_ELOOP, with both paths in the message); a directory reached again
+ * through a second link is listed once and the later path (in byte order)
+ * skipped with a warning. An unreadable
  * file or directory is a warning (logged, counted in bw_walk_list.warnings)
  * and the walk goes on.
  *

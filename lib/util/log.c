@@ -25,7 +25,16 @@ void bw_log_set(bw_log_fn fn, bw_log_level max_level, void *ud)
     trace_all = false;
     trace_list[0] = '\0';
     if (t != NULL && *t != '\0') {
-        snprintf(trace_list, sizeof(trace_list), ",%s,", t);
+        /* ",a,b," with blanks dropped, so "walk, digest" works as the user meant */
+        size_t o = 0;
+        trace_list[o++] = ',';
+        for (; *t != '\0' && o + 2 < sizeof(trace_list); t++) {
+            if (*t != ' ' && *t != '\t') {
+                trace_list[o++] = *t;
+            }
+        }
+        trace_list[o++] = ',';
+        trace_list[o] = '\0';
         trace_all = strstr(trace_list, ",all,") != NULL;
     }
     base_level = fn == NULL ? -1 : (int)max_level;
