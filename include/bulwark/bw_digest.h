@@ -101,6 +101,7 @@ typedef struct bw_manifest {
     size_t n;
     bw_digest root;             /**< digest over the raw entry digests, in order */
     uint64_t total_bytes;       /**< sum of file sizes (each file once) */
+    int allow_symlinks;         /**< OMS allow_symlinks: true when a file was reached through a link */
     size_t n_files;             /**< distinct files */
 } bw_manifest;
 
@@ -159,7 +160,8 @@ BW_API void bw_manifest_json(const bw_manifest *m, bw_json *j);
 /**
  * Append the manifest as an in-toto Statement v1 (OMS v1.0 predicate), pretty
  * JSON and a newline. BW_EUNSUPPORTED (with a logged warning naming it) when a
- * file name is not valid UTF-8: JSON cannot carry it faithfully.
+ * file name is not valid UTF-8 (JSON cannot carry it faithfully) or is not a
+ * plain relative path (a sums file may list "../x"; a statement may not).
  */
 BW_API bw_status bw_manifest_write_json(const bw_manifest *m, bw_buf *out) BW_NODISCARD;
 

@@ -339,6 +339,7 @@ bw_status bw_manifest_build(bw_manifest **out, const char *path, const bw_manife
         goto out;
     }
     for (size_t i = 0; i < list.n; i++) {
+        m->allow_symlinks |= list.entries[i].via_symlink != 0;
         files[i].path = list.entries[i].path;
         files[i].name = list.entries[i].rel;
         files[i].size = list.entries[i].size;
@@ -575,10 +576,15 @@ bw_status bw_manifest_write_json(const bw_manifest *m, bw_buf *out)
      * plus "added". Refuse instead (sha256sum-style text output still works).
      */
     for (size_t i = 0; i < m->n; i++) {
-        if (!bw_utf8_valid(m->entries[i].name, strlen(m->entries[i].name))) {
+        const char *name = m->entries[i].name;
+        size_t len = strlen(name);
+        bool utf8 = bw_utf8_valid(name, len);
+        if (!utf8 || !bw_manifest_name_ok(name, len)) {
+            /* a sums file may say "../x" or "a//b"; a statement may not (and its reader would refuse it) */
             char esc[200];
-            bw_escape_for_log(m->entries[i].name, strlen(m->entries[i].name), esc, sizeof(esc));
-            BW_WARN("manifest", "file name '%s' is not valid UTF-8 and cannot be written to a JSON manifest", esc);
+            bw_escape_for_log(name, len, esc, sizeof(esc));
+            BW_WARN("manifest", "file name '%s' %s and cannot be written to a JSON manifest", esc,
+                    utf8 ? "is not a plain relative path" : "is not valid UTF-8");
             return BW_EUNSUPPORTED;
         }
     }
@@ -623,7 +629,7 @@ void bw_manifest_json(const bw_manifest *m, bw_json *jw)
     bw_json_kv_str(j, "method", m->shard_size ? "shards" : "files");
     bw_json_kv_str(j, "hash_type", bw_algo_name(m->algo));
     bw_json_key(j, "allow_symlinks");
-    bw_json_bool(j, 0);
+    bw_json_bool(j, m->allow_symlinks);
     if (m->shard_size) {
         bw_json_key(j, "shard_size");
         bw_json_uint(j, m->shard_size);

@@ -4,6 +4,8 @@
 #ifndef BW_MANIFEST_INTERNAL_H
 #define BW_MANIFEST_INTERNAL_H
 
+#include <stdbool.h>
+
 #include "bulwark/bulwark.h"
 
 #define BW_INTOTO_STATEMENT_V1 "https://in-toto.io/Statement/v1"
@@ -17,5 +19,11 @@
 
 /* Compute root, n_files and total_bytes from the entries (which must be sorted). */
 __attribute__((visibility("hidden"))) bw_status bw_manifest_finish(bw_manifest *m, bw_error *err);
+
+/*
+ * A name a statement may hold: relative, '/'-separated, no empty, "." or ".."
+ * component, no NUL, at most BW_MANIFEST_MAX_NAME bytes; or exactly ".".
+ */
+__attribute__((visibility("hidden"))) bool bw_manifest_name_ok(const char *s, size_t n);
 
 #endif

@@ -105,7 +105,7 @@ static bw_status finish(struct parse *p)
 }
 
 /* A relative '/'-separated name with no empty, "." or ".." component (or exactly "."). */
-static bool name_ok(const char *s, size_t n)
+bool bw_manifest_name_ok(const char *s, size_t n)
 {
     size_t start = 0;
 
@@ -413,7 +413,7 @@ static bw_status parse_resource(struct parse *p, json_t *r, size_t i, const char
         }
         len = (size_t)(c1 - s);
     }
-    if (!name_ok(s, len)) {
+    if (!bw_manifest_name_ok(s, len)) {
         return pfail(p, BW_EFORMAT, BW_NO_OFFSET, "%s.name: not a relative path inside the model", where);
     }
     if ((nm = bw_strndup(s, len)) == NULL) {
@@ -490,6 +490,7 @@ static bw_status parse_statement(struct parse *p, json_t *st)
         return pfail(p, BW_EFORMAT, BW_NO_OFFSET, "subject[0].digest: expected a %s hex digest",
                      bw_algo_name(m->algo));
     }
+    m->allow_symlinks = json_is_true(json_object_get(ser, "allow_symlinks"));
     if ((ign = json_object_get(ser, "ignore_paths")) != NULL) {
         if (!json_is_array(ign) || json_array_size(ign) > 4096) {
             return pfail(p, BW_EFORMAT, BW_NO_OFFSET, "predicate.serialization.ignore_paths: expected an array of paths");

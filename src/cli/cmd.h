@@ -78,6 +78,12 @@ void cli_out_str(const char *s);
 void cli_out_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Flush and close; returns 0 or CLI_EXIT_ERROR after printing why. */
 int cli_out_close(void);
+/*
+ * End a command whose result is `rc`: on an error (rc 2) an --output file is
+ * not replaced (the previous one stays whole); otherwise as cli_out_close.
+ * Returns the final exit code.
+ */
+int cli_out_finish(int rc);
 
 /* Progress bar on stderr (only when stderr is a terminal and not --quiet). */
 void cli_progress(void *ud, const char *what, uint64_t done, uint64_t total);

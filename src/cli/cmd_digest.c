@@ -41,7 +41,8 @@ const char cmd_digest_usage[] =
     "  -e, --exclude PATTERN  leave out paths matching PATTERN (gitignore syntax; repeatable);\n"
     "                         recorded in the manifest's ignore_paths. With --check: ignore these\n"
     "                         as well as the manifest's own (and the manifest file itself)\n"
-    "      --no-default-ignores  keep .git* and .github at the top of a directory\n"
+    "      --no-default-ignores  keep .gitattributes, .github and .gitignore at the top of a\n"
+    "                         directory (.git directories are always left out)\n"
     "\n"
     "Global options apply: --format text|json, --output, --quiet, --verbose, -j N.\n"
     "\n"
@@ -113,6 +114,45 @@ static char *trim_slashes(const char *path)
     return s;
 }
 
+/*
+ * "/REL" when `file` (which need not exist yet) lies inside directory `dir`,
+ * else NULL. Compares resolved paths, so "d/../d/x" and symlinked parents work.
+ */
+static char *path_inside(const char *file, const char *dir)
+{
+    char *copy = malloc(strlen(file) + 1), *slash, *parent = NULL, *d = NULL, *res = NULL;
+    const char *base;
+
+    if (copy == NULL) {
+        return NULL;
+    }
+    memcpy(copy, file, strlen(file) + 1);
+    slash = strrchr(copy, '/');
+    if (slash != NULL) {
+        *slash = '\0';
+        base = slash + 1;
+        parent = realpath(slash == copy ? "/" : copy, NULL);
+    } else {
+        base = copy;
+        parent = realpath(".", NULL);
+    }
+    d = realpath(dir, NULL);
+    if (parent != NULL && d != NULL && *base != '\0') {
+        size_t n = strlen(d);
+        if (strncmp(parent, d, n) == 0 && (parent[n] == '/' || parent[n] == '\0')) {
+            size_t len = strlen(parent + n) + strlen(base) + 2;
+            res = malloc(len);
+            if (res != NULL) {
+                snprintf(res, len, "%s/%s", parent + n, base);
+            }
+        }
+    }
+    free(parent);
+    free(d);
+    free(copy);
+    return res;
+}
+
 static void json_result(bw_json *j, const char *path, const char *type, const bw_manifest *m, const bw_digest *d,
                         uint64_t size)
 {
@@ -126,6 +166,8 @@ static void json_result(bw_json *j, const char *path, const char *type, const bw
     bw_digest_hex(d, hex);
     bw_json_kv_str(j, "digest", hex);
     if (m != NULL) {
+        bw_digest_hex(&m->root, hex);
+        bw_json_kv_str(j, "manifest_digest", hex);
         bw_json_key(j, "files");
         bw_json_uint(j, m->n_files);
         if (m->shard_size) {
@@ -151,7 +193,7 @@ static int write_manifest_file(const char *path, const bw_manifest *m)
     }
     bw_buf_release(&b);
     if (rc == BW_EUNSUPPORTED) {
-        cli_error("cannot write manifest '%s': a file name is not valid UTF-8", path);
+        cli_error("cannot write manifest '%s': a file name cannot be recorded (see the warning above)", path);
         return CLI_EXIT_ERROR;
     }
     if (rc != BW_OK) {
@@ -254,7 +296,40 @@ static int do_digest(struct opts *o, int n, char **paths, bw_pool *pool)
             }
             continue;
         }
-        s = bw_manifest_build(&m, path, &mo, &e);
+        {
+            /*
+             * --output inside the directory being hashed: leave out the
+             * report itself and the temporary file it is being written to
+             */
+            char *self = is_dir && cli.output != NULL ? path_inside(cli.output, path) : NULL;
+            const char **ex = calloc(o->n_excludes + 2, sizeof(*ex));
+            char *tmp_pat = NULL;
+            if (ex == NULL) {
+                free(self);
+                cli_error("out of memory");
+                rc = CLI_EXIT_ERROR;
+                continue;
+            }
+            memcpy(ex, o->excludes, o->n_excludes * sizeof(*ex));
+            mo.excludes = ex;
+            mo.n_excludes = o->n_excludes;
+            if (self != NULL) {
+                char *slash = strrchr(self, '/');
+                size_t plen = strlen(self) + 16;
+                tmp_pat = malloc(plen);
+                if (tmp_pat != NULL) {
+                    snprintf(tmp_pat, plen, "%.*s/.%s.tmp.*", (int)(slash - self), self, slash + 1);
+                    ex[mo.n_excludes++] = self;
+                    ex[mo.n_excludes++] = tmp_pat;
+                }
+            }
+            s = bw_manifest_build(&m, path, &mo, &e);
+            mo.excludes = o->excludes;
+            mo.n_excludes = o->n_excludes;
+            free(ex);
+            free(self);
+            free(tmp_pat);
+        }
         cli_progress_end();
         if (s != BW_OK) {
             cli_report_error(&e, s);
@@ -268,9 +343,12 @@ static int do_digest(struct opts *o, int n, char **paths, bw_pool *pool)
             }
         }
         if (cli.format == BW_FORMAT_JSON) {
-            json_result(&j, path, is_dir ? "directory" : "file", m, &m->root, m->total_bytes);
+            /* a file's digest is its content's (or, sharded, the digest over its shards) */
+            const bw_digest *d = !is_dir && m->shard_size == 0 && m->n == 1 ? &m->entries[0].digest : &m->root;
+            json_result(&j, path, is_dir ? "directory" : "file", m, d, m->total_bytes);
         } else if (!is_dir) {
-            print_line(&m->root, path); /* shard mode: the digest over the shard digests */
+            /* files mode: the file's own digest, as sha256sum prints it; shards: the digest over them */
+            print_line(m->shard_size == 0 && m->n == 1 ? &m->entries[0].digest : &m->root, path);
         } else {
             char *base = trim_slashes(path);
             bw_buf name = BW_BUF_INIT(1 << 20);
@@ -337,26 +415,6 @@ static const char *change_name(bw_change c)
     return "?";
 }
 
-/* "/REL" when `file` lies inside directory `dir`, else NULL. */
-static char *self_exclude(const char *file, const char *dir)
-{
-    char *f = realpath(file, NULL), *d = realpath(dir, NULL), *res = NULL;
-    size_t n;
-
-    if (f != NULL && d != NULL) {
-        n = strlen(d);
-        if (strncmp(f, d, n) == 0 && f[n] == '/' && f[n + 1] != '\0') {
-            res = malloc(strlen(f + n) + 1);
-            if (res != NULL) {
-                memcpy(res, f + n, strlen(f + n) + 1);
-            }
-        }
-    }
-    free(f);
-    free(d);
-    return res;
-}
-
 static int do_check(struct opts *o, int n, char **paths, bw_pool *pool)
 {
     bw_buf raw = BW_BUF_INIT((size_t)512 << 20);
@@ -419,7 +477,7 @@ static int do_check(struct opts *o, int n, char **paths, bw_pool *pool)
             all_excl[n_all++] = o->excludes[i];
         }
         /* a manifest or signature kept inside the directory it describes is not part of it */
-        self_excl = self_exclude(o->check, dir);
+        self_excl = path_inside(o->check, dir);
         if (self_excl != NULL) {
             all_excl[n_all++] = self_excl;
         }
@@ -482,11 +540,9 @@ static int do_check(struct opts *o, int n, char **paths, bw_pool *pool)
                 cli_out_printf("%-8s  %s\n", label, diff.items[i].name);
             }
         }
-        if (!cli.quiet) {
-            cli_out_printf("%s: %zu unchanged, %zu modified, %zu added, %zu removed\n",
-                           diff.n == 0 ? "OK" : "FAILED", diff.n_same, counts[BW_CHANGE_MODIFIED],
-                           counts[BW_CHANGE_ADDED], counts[BW_CHANGE_REMOVED]);
-        }
+        cli_out_printf("%s: %zu unchanged, %zu modified, %zu added, %zu removed\n",
+                       diff.n == 0 ? "OK" : "FAILED", diff.n_same, counts[BW_CHANGE_MODIFIED],
+                       counts[BW_CHANGE_ADDED], counts[BW_CHANGE_REMOVED]);
     }
     rc = diff.n == 0 ? CLI_EXIT_OK : CLI_EXIT_FINDINGS;
 out:
@@ -597,12 +653,7 @@ int cmd_digest(int argc, char **argv)
         goto out;
     }
     rc = o.check != NULL ? do_check(&o, argc, argv, pool) : do_digest(&o, argc, argv, pool);
-    {
-        int w = cli_out_close();
-        if (w != 0) {
-            rc = w;
-        }
-    }
+    rc = cli_out_finish(rc);
 out:
     bw_pool_free(pool);
     free(o.excludes);

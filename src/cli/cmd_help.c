@@ -17,7 +17,7 @@ const char cmd_help_usage[] =
 const char cmd_version_usage[] =
     "usage: bulwark version\n"
     "\n"
-    "Print the version of bulwark and of libbulwark.\n";
+    "Print the version of bulwark (the command and libbulwark share one version).\n";
 
 static const char overview[] =
     "usage: bulwark [GLOBAL OPTIONS] COMMAND [ARGS]\n"

@@ -312,6 +312,21 @@ int cli_out_close(void)
     return 0;
 }
 
+int cli_out_finish(int rc)
+{
+    int w;
+
+    if (rc >= CLI_EXIT_ERROR && out.atomic != NULL) {
+        bw_atomic_abort(out.atomic);
+        out.atomic = NULL;
+        out.len = 0;
+        cli_note("'%s' left as it was: the run failed", cli.output);
+        return rc;
+    }
+    w = cli_out_close();
+    return w != 0 ? w : rc;
+}
+
 /* ---- progress --------------------------------------------------------------------------- */
 
 static pthread_mutex_t prog_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -319,7 +334,8 @@ static bool prog_drawn;
 
 bool cli_progress_enabled(void)
 {
-    return !cli.quiet && isatty(STDERR_FILENO);
+    const char *term = getenv("TERM");
+    return !cli.quiet && isatty(STDERR_FILENO) && !(term != NULL && strcmp(term, "dumb") == 0);
 }
 
 const char *cli_human_bytes(uint64_t n, char *buf, size_t cap)
@@ -355,11 +371,12 @@ void cli_progress(void *ud, const char *what, uint64_t done, uint64_t total)
     }
     bar[30] = '\0';
     pthread_mutex_lock(&prog_mu);
+    /* plain carriage return and padding: no escape sequences, so any terminal copes */
     if (total) {
-        fprintf(stderr, "\r\033[K%s [%s] %3d%% %s / %s", what, bar, pct, cli_human_bytes(done, a, sizeof(a)),
+        fprintf(stderr, "\r%-10s [%s] %3d%% %s / %s   ", what, bar, pct, cli_human_bytes(done, a, sizeof(a)),
                 cli_human_bytes(total, b, sizeof(b)));
     } else {
-        fprintf(stderr, "\r\033[K%s %s", what, cli_human_bytes(done, a, sizeof(a)));
+        fprintf(stderr, "\r%-10s %s   ", what, cli_human_bytes(done, a, sizeof(a)));
     }
     prog_drawn = true;
     pthread_mutex_unlock(&prog_mu);
@@ -369,7 +386,7 @@ void cli_progress_end(void)
 {
     pthread_mutex_lock(&prog_mu);
     if (prog_drawn) {
-        fputs("\r\033[K", stderr);
+        fprintf(stderr, "\r%79s\r", "");
         prog_drawn = false;
     }
     pthread_mutex_unlock(&prog_mu);
