@@ -14,8 +14,8 @@ logs=()
 run_suite() { # dir, label
   local dir=$1 label=$2
   echo "== $label: build ($dir)"
-  if ! ninja -C "$dir" >"$dir.ninja.log" 2>&1; then
-    cat "$dir.ninja.log"; echo "== $label: BUILD FAILED"; rc=1; return
+  if ! ninja -C "$dir" >"$dir/check-build.log" 2>&1; then
+    cat "$dir/check-build.log"; echo "== $label: BUILD FAILED"; rc=1; return
   fi
   echo "== $label: test"
   if ! meson test -C "$dir" --print-errorlogs --num-processes "$(nproc)"; then rc=1; fi
