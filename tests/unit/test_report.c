@@ -7,6 +7,7 @@
 #include <pthread.h>
 
 #include "tap.h"
+#include "testjson.h"
 #include "util/internal.h"
 
 static bw_finding finding(const char *rule, bw_severity sev, const char *path, uint32_t line,
@@ -361,31 +362,6 @@ static void test_text(void)
         }
         bw_report_free(r);
     }
-}
-
-static json_t *jget(json_t *o, const char *path)
-{
-    char key[64];
-    const char *p = path;
-
-    while (o != NULL && *p != '\0') {
-        size_t n = strcspn(p, ".");
-        if (n >= sizeof(key)) {
-            return NULL;
-        }
-        memcpy(key, p, n);
-        key[n] = '\0';
-        if (json_is_array(o)) {
-            o = json_array_get(o, strtoul(key, NULL, 10));
-        } else {
-            o = json_object_get(o, key);
-        }
-        p += n;
-        if (*p == '.') {
-            p++;
-        }
-    }
-    return o;
 }
 
 static void test_json_writer(void)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "testjson.h"
 #include "util/internal.h"
 
 extern char **environ;
@@ -250,36 +251,6 @@ static void test_schema(void)
         bw_report_free(r);
     }
     rmdir(tmp_dir);
-}
-
-static json_t *jget(json_t *o, const char *path)
-{
-    char key[64];
-    const char *p = path;
-
-    while (o != NULL && *p != '\0') {
-        size_t n = strcspn(p, ".");
-        if (n >= sizeof(key)) {
-            return NULL;
-        }
-        memcpy(key, p, n);
-        key[n] = '\0';
-        if (json_is_array(o)) {
-            o = json_array_get(o, strtoul(key, NULL, 10));
-        } else {
-            o = json_object_get(o, key);
-        }
-        p += n;
-        if (*p == '.') {
-            p++;
-        }
-    }
-    return o;
-}
-
-static const char *jstr(json_t *o, const char *path)
-{
-    return json_string_value(jget(o, path));
 }
 
 static json_t *load(const bw_report *r, const char *base)
