@@ -22,8 +22,26 @@ run_suite() { # dir, label
   logs+=("$dir/meson-logs/testlog.json")
 }
 
+# formatting belongs to .clang-format (clang-format 14); report files that differ
+echo "== format: clang-format-14 --dry-run"
+unformatted=$(git ls-files '*.c' '*.h' 2>/dev/null | while read -r f; do
+  clang-format-14 --dry-run --Werror "$f" >/dev/null 2>&1 || echo "$f"; done)
+if [ -n "$unformatted" ]; then
+  echo "not formatted (run: clang-format-14 -i FILE):"; echo "$unformatted"; rc=1
+fi
+
 [ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" --buildtype=debugoptimized >/dev/null || exit 2
 run_suite "$BUILD" "gcc"
+
+# the release build (-O3, what make install and make bench use) sees warnings the others do not
+BUILD_REL=${BUILD_REL:-build-release}
+echo "== release: build ($BUILD_REL)"
+if [ ! -f "$BUILD_REL/build.ninja" ]; then
+  meson setup "$BUILD_REL" --buildtype=release -Db_ndebug=true -Dtests=false >/dev/null || exit 2
+fi
+if ! ninja -C "$BUILD_REL" >"$BUILD_REL/check-build.log" 2>&1; then
+  cat "$BUILD_REL/check-build.log"; echo "== release: BUILD FAILED"; rc=1
+fi
 
 if [ "${BW_SKIP_ASAN:-0}" != 1 ]; then
   if [ ! -f "$BUILD_ASAN/build.ninja" ]; then

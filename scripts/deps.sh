@@ -7,6 +7,7 @@ set -euo pipefail
 pkgs=(
   build-essential pkg-config meson ninja-build
   clang-14 libclang-rt-14-dev          # sanitizer and libFuzzer builds
+  clang-format-14                      # make check verifies formatting
   libssl-dev libsodium-dev libjansson-dev
   python3 python3-jsonschema           # example generator; independent SARIF schema validator
 )

@@ -30,8 +30,7 @@ struct parse {
     size_t cap;
 };
 
-static bw_status pfail(struct parse *p, bw_status code, uint64_t off, const char *fmt, ...)
-    BW_PRINTF(4, 5);
+static bw_status pfail(struct parse *p, bw_status code, uint64_t off, const char *fmt, ...) BW_PRINTF(4, 5);
 static bw_status pfail(struct parse *p, bw_status code, uint64_t off, const char *fmt, ...)
 {
     char msg[200];
@@ -46,8 +45,7 @@ static bw_status pfail(struct parse *p, bw_status code, uint64_t off, const char
     return bw_fail(p->err, code, "%s: %s", p->src, msg);
 }
 
-static bw_status add_entry(struct parse *p, char *name, uint64_t size, uint64_t start, uint64_t end,
-                           const bw_digest *d)
+static bw_status add_entry(struct parse *p, char *name, uint64_t size, uint64_t start, uint64_t end, const bw_digest *d)
 {
     bw_manifest *m = p->m;
 
@@ -65,7 +63,7 @@ static bw_status add_entry(struct parse *p, char *name, uint64_t size, uint64_t 
         m->entries = e;
         p->cap = ncap;
     }
-    m->entries[m->n++] = (bw_manifest_entry){ name, size, start, end, *d };
+    m->entries[m->n++] = (bw_manifest_entry){name, size, start, end, *d};
     return BW_OK;
 }
 
@@ -219,8 +217,10 @@ static bw_status parse_line(struct parse *p, bw_bytes line, uint64_t off, size_t
         } else if (hexlen == 128) {
             algo = BW_ALGO_BLAKE2B;
         } else {
-            return pfail(p, BW_EFORMAT, off, "line %zu: expected a SHA-256 (64 hex digits) or BLAKE2b-512 "
-                         "(128) digest, found %zu hex digits", lineno, hexlen);
+            return pfail(p, BW_EFORMAT, off,
+                         "line %zu: expected a SHA-256 (64 hex digits) or BLAKE2b-512 "
+                         "(128) digest, found %zu hex digits",
+                         lineno, hexlen);
         }
         if (hexlen + 2 > n || s[hexlen] != ' ' || (s[hexlen + 1] != ' ' && s[hexlen + 1] != '*')) {
             return pfail(p, BW_EFORMAT, off + hexlen, "line %zu: expected two spaces (or ' *') after the digest",
@@ -289,15 +289,15 @@ static bw_status parse_sums(struct parse *p, const uint8_t *data, size_t n)
 static bw_status get(struct parse *p, json_t *obj, const char *key, int type, const char *where, json_t **out)
 {
     json_t *v = json_object_get(obj, key);
-    static const char *names[] = { "an object", "an array", "a string", "an integer", "a number",
-                                   "true", "false", "null" };
+
+    *out = NULL;
+    static const char *names[] = {"an object", "an array", "a string", "an integer",
+                                  "a number",  "true",     "false",    "null"};
     if (v == NULL) {
         return pfail(p, BW_EFORMAT, BW_NO_OFFSET, "%s%s%s: missing", where, *where ? "." : "", key);
     }
-    if (type >= 0 && json_typeof(v) != (json_type)type &&
-        !(type == JSON_REAL && json_typeof(v) == JSON_INTEGER)) {
-        return pfail(p, BW_EFORMAT, BW_NO_OFFSET, "%s%s%s: expected %s", where, *where ? "." : "", key,
-                     names[type]);
+    if (type >= 0 && json_typeof(v) != (json_type)type && !(type == JSON_REAL && json_typeof(v) == JSON_INTEGER)) {
+        return pfail(p, BW_EFORMAT, BW_NO_OFFSET, "%s%s%s: expected %s", where, *where ? "." : "", key, names[type]);
     }
     *out = v;
     return BW_OK;
@@ -334,20 +334,19 @@ static bw_status parse_envelope(struct parse *p, json_t *env, const char *where)
     snprintf(w, sizeof(w), "%s", where);
     BW_TRY(get(p, env, "payload", JSON_STRING, w, &payload));
     if (ptype != NULL && (!json_is_string(ptype) || strcmp(json_string_value(ptype), BW_INTOTO_PAYLOAD_TYPE) != 0)) {
-        return pfail(p, BW_EUNSUPPORTED, BW_NO_OFFSET, "%s.payloadType: expected '%s'", where,
-                     BW_INTOTO_PAYLOAD_TYPE);
+        return pfail(p, BW_EUNSUPPORTED, BW_NO_OFFSET, "%s.payloadType: expected '%s'", where, BW_INTOTO_PAYLOAD_TYPE);
     }
     rc = bw_base64_decode(json_string_value(payload), json_string_length(payload), &raw, &bad);
     if (rc != BW_OK) {
         bw_buf_release(&raw);
-        return pfail(p, rc == BW_EFORMAT ? BW_EFORMAT : rc, BW_NO_OFFSET,
-                     "%s.payload: invalid base64 at character %zu", where, bad);
+        return pfail(p, rc == BW_EFORMAT ? BW_EFORMAT : rc, BW_NO_OFFSET, "%s.payload: invalid base64 at character %zu",
+                     where, bad);
     }
     st = json_loadb(raw.ptr != NULL ? raw.ptr : "", raw.len, JSON_REJECT_DUPLICATES, &jerr);
     bw_buf_release(&raw);
     if (st == NULL) {
-        return pfail(p, BW_EFORMAT, BW_NO_OFFSET, "%s.payload: decoded statement, offset %d: %s", where,
-                     jerr.position, jerr.text);
+        return pfail(p, BW_EFORMAT, BW_NO_OFFSET, "%s.payload: decoded statement, offset %d: %s", where, jerr.position,
+                     jerr.text);
     }
     if (!json_is_object(st)) {
         json_decref(st);
@@ -375,8 +374,8 @@ static bw_status parse_resource(struct parse *p, json_t *r, size_t i, const char
     BW_TRY(get(p, r, "digest", JSON_STRING, where, &digest));
     BW_TRY(get(p, r, "algorithm", JSON_STRING, where, &algorithm));
     if (strcmp(json_string_value(algorithm), algo_name) != 0) {
-        return pfail(p, BW_EFORMAT, BW_NO_OFFSET, "%s.algorithm: '%.60s' differs from the serialization's '%s'",
-                     where, json_string_value(algorithm), algo_name);
+        return pfail(p, BW_EFORMAT, BW_NO_OFFSET, "%s.algorithm: '%.60s' differs from the serialization's '%s'", where,
+                     json_string_value(algorithm), algo_name);
     }
     if (bw_digest_from_hex(p->m->algo, json_string_value(digest), json_string_length(digest), &d) != BW_OK) {
         return pfail(p, BW_EFORMAT, BW_NO_OFFSET, "%s.digest: expected %zu hex digits", where,
@@ -407,9 +406,8 @@ static bw_status parse_resource(struct parse *p, json_t *r, size_t i, const char
             return pfail(p, BW_EFORMAT, BW_NO_OFFSET, "%s.name: expected 'path:start:end'", where);
         }
         if (end <= start || end - start > p->m->shard_size || start % p->m->shard_size != 0) {
-            return pfail(p, BW_EFORMAT, BW_NO_OFFSET, "%s.name: shard %llu:%llu does not fit shard size %llu",
-                         where, (unsigned long long)start, (unsigned long long)end,
-                         (unsigned long long)p->m->shard_size);
+            return pfail(p, BW_EFORMAT, BW_NO_OFFSET, "%s.name: shard %llu:%llu does not fit shard size %llu", where,
+                         (unsigned long long)start, (unsigned long long)end, (unsigned long long)p->m->shard_size);
         }
         len = (size_t)(c1 - s);
     }
@@ -487,13 +485,13 @@ static bw_status parse_statement(struct parse *p, json_t *st)
     }
     if (!json_is_string(sd) ||
         bw_digest_from_hex(m->algo, json_string_value(sd), json_string_length(sd), &claimed) != BW_OK) {
-        return pfail(p, BW_EFORMAT, BW_NO_OFFSET, "subject[0].digest: expected a %s hex digest",
-                     bw_algo_name(m->algo));
+        return pfail(p, BW_EFORMAT, BW_NO_OFFSET, "subject[0].digest: expected a %s hex digest", bw_algo_name(m->algo));
     }
     m->allow_symlinks = json_is_true(json_object_get(ser, "allow_symlinks"));
     if ((ign = json_object_get(ser, "ignore_paths")) != NULL) {
         if (!json_is_array(ign) || json_array_size(ign) > 4096) {
-            return pfail(p, BW_EFORMAT, BW_NO_OFFSET, "predicate.serialization.ignore_paths: expected an array of paths");
+            return pfail(p, BW_EFORMAT, BW_NO_OFFSET,
+                         "predicate.serialization.ignore_paths: expected an array of paths");
         }
         m->ignore_paths = bw_calloc(json_array_size(ign), sizeof(char *));
         if (m->ignore_paths == NULL) {
@@ -503,7 +501,8 @@ static bw_status parse_statement(struct parse *p, json_t *st)
             json_t *v = json_array_get(ign, i);
             if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > BW_MANIFEST_MAX_NAME ||
                 strlen(json_string_value(v)) != json_string_length(v)) {
-                return pfail(p, BW_EFORMAT, BW_NO_OFFSET, "predicate.serialization.ignore_paths[%zu]: expected a path", i);
+                return pfail(p, BW_EFORMAT, BW_NO_OFFSET, "predicate.serialization.ignore_paths[%zu]: expected a path",
+                             i);
             }
             if ((m->ignore_paths[m->n_ignore] = bw_strdup(json_string_value(v))) == NULL) {
                 return pfail(p, BW_ENOMEM, BW_NO_OFFSET, "out of memory");
@@ -554,7 +553,7 @@ static bw_status parse_json(struct parse *p, const void *data, size_t n)
 
 bw_status bw_manifest_parse(bw_manifest **out, const void *data, size_t n, const char *source, bw_error *err)
 {
-    struct parse p = { source != NULL ? source : "manifest", err, NULL, 0 };
+    struct parse p = {source != NULL ? source : "manifest", err, NULL, 0};
     const uint8_t *s = data;
     size_t i = 0;
     bw_status rc;
