@@ -27,7 +27,7 @@ static void check_same(const bw_manifest *a, const bw_manifest *b)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     bw_manifest *m = NULL, *again = NULL;
-    bw_manifest_diff d = { 0 };
+    bw_manifest_diff d = {0};
     bw_buf out = BW_BUF_INIT((size_t)64 << 20);
     bw_error err;
 
@@ -43,14 +43,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     bw_manifest_diff_release(&d);
     switch (bw_manifest_write_json(m, &out)) {
-    case BW_OK:
-        break;
+    case BW_OK: break;
     case BW_EUNSUPPORTED: /* a name that is not UTF-8: refused, not mangled */
         bw_manifest_free(m);
         bw_buf_release(&out);
         return 0;
-    default:
-        abort();
+    default: abort();
     }
     if (bw_manifest_parse(&again, out.ptr, out.len, "round trip", &err) != BW_OK) {
         abort();

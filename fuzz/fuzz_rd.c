@@ -30,24 +30,42 @@
 #define MAX_DEPTH 8
 #define COPY_BUF 64
 
-#define CHECK(x)                                                                                   \
-    do {                                                                                           \
-        if (!(x)) {                                                                                \
-            fprintf(stderr, "fuzz_rd: invariant failed: %s (line %d)\n", #x, __LINE__);            \
-            abort();                                                                               \
-        }                                                                                          \
+#define CHECK(x)                                                                                                       \
+    do {                                                                                                               \
+        if (!(x)) {                                                                                                    \
+            fprintf(stderr, "fuzz_rd: invariant failed: %s (line %d)\n", #x, __LINE__);                                \
+            abort();                                                                                                   \
+        }                                                                                                              \
     } while (0)
 
 enum op {
-    OP_U8, OP_U16LE, OP_U16BE, OP_U32LE, OP_U32BE, OP_U64LE, OP_U64BE, OP_I32, OP_I64, OP_F32,
-    OP_F64, OP_UVARINT, OP_SVARINT, OP_VIEW, OP_COPY, OP_SKIP, OP_PEEK, OP_UNTIL, OP_SUB, OP_POP,
-    OP_FAIL, OP_COUNT
+    OP_U8,
+    OP_U16LE,
+    OP_U16BE,
+    OP_U32LE,
+    OP_U32BE,
+    OP_U64LE,
+    OP_U64BE,
+    OP_I32,
+    OP_I64,
+    OP_F32,
+    OP_F64,
+    OP_UVARINT,
+    OP_SVARINT,
+    OP_VIEW,
+    OP_COPY,
+    OP_SKIP,
+    OP_PEEK,
+    OP_UNTIL,
+    OP_SUB,
+    OP_POP,
+    OP_FAIL,
+    OP_COUNT
 };
 
 static int op_has_arg(unsigned op)
 {
-    return op == OP_VIEW || op == OP_COPY || op == OP_SKIP || op == OP_UNTIL || op == OP_SUB ||
-           op == OP_FAIL;
+    return op == OP_VIEW || op == OP_COPY || op == OP_SKIP || op == OP_UNTIL || op == OP_SUB || op == OP_FAIL;
 }
 
 /* A program byte as a size: small values directly, the top few as edge cases. */
@@ -156,8 +174,8 @@ static void check_view(const bw_rd *rd, size_t before, bw_bytes v, size_t n)
 }
 
 /* Run one operation on `rd`; returns its status. `prog`/`pi` supply arguments. */
-static bw_status run_op(struct ctx *c, bw_rd *rd, unsigned op, const uint8_t *prog, size_t plen,
-                        size_t *pi, bw_rd *sub_out, int *pushed)
+static bw_status run_op(struct ctx *c, bw_rd *rd, unsigned op, const uint8_t *prog, size_t plen, size_t *pi,
+                        bw_rd *sub_out, int *pushed)
 {
     const size_t before = rd->pos;
     const size_t left = rd->st == BW_OK ? rd->len - rd->pos : 0;
@@ -180,19 +198,19 @@ static bw_status run_op(struct ctx *c, bw_rd *rd, unsigned op, const uint8_t *pr
         }
         break;
     }
-#define TYPED(OPC, fn, type, n, load)                                                              \
-    case OPC: {                                                                                    \
-        type v;                                                                                    \
-        rc = fn(rd, &v);                                                                           \
-        used = n;                                                                                  \
-        if (rc == BW_OK) {                                                                         \
-            uint64_t want = load(cur, n);                                                          \
-            type w;                                                                                \
-            CHECK(sizeof(w) == n);                                                                 \
-            memcpy(&w, &want, n); /* little-endian host: the low n bytes */                      \
-            CHECK(memcmp(&v, &w, n) == 0);                                                         \
-        }                                                                                          \
-        break;                                                                                     \
+#define TYPED(OPC, fn, type, n, load)                                                                                  \
+    case OPC: {                                                                                                        \
+        type v;                                                                                                        \
+        rc = fn(rd, &v);                                                                                               \
+        used = n;                                                                                                      \
+        if (rc == BW_OK) {                                                                                             \
+            uint64_t want = load(cur, n);                                                                              \
+            type w;                                                                                                    \
+            CHECK(sizeof(w) == n);                                                                                     \
+            memcpy(&w, &want, n); /* little-endian host: the low n bytes */                                            \
+            CHECK(memcmp(&v, &w, n) == 0);                                                                             \
+        }                                                                                                              \
+        break;                                                                                                         \
     }
         TYPED(OP_U16LE, bw_rd_u16le, uint16_t, 2, load_le)
         TYPED(OP_U16BE, bw_rd_u16be, uint16_t, 2, load_be)
@@ -319,8 +337,7 @@ static bw_status run_op(struct ctx *c, bw_rd *rd, unsigned op, const uint8_t *pr
         CHECK(rd->pos == before);
         return rc;
     }
-    default:
-        return BW_OK;
+    default: return BW_OK;
     }
 
     if (rc == BW_OK) {
@@ -328,7 +345,7 @@ static bw_status run_op(struct ctx *c, bw_rd *rd, unsigned op, const uint8_t *pr
         CHECK(used <= left);
         CHECK(rd->pos == before + used);
     } else {
-        CHECK(rd->pos == before);           /* a failure moves nothing */
+        CHECK(rd->pos == before);                /* a failure moves nothing */
         CHECK(rd->st != BW_OK || op == OP_PEEK); /* and poisons, except peek */
     }
     return rc;

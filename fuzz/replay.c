@@ -82,8 +82,7 @@ out:
 static int skip_name(const struct dirent *d)
 {
     /* hidden files (".", "..", ".gitkeep") and README-style notes are not inputs */
-    return d->d_name[0] != '.' && strcmp(d->d_name, "README") != 0 &&
-           strcmp(d->d_name, "README.md") != 0;
+    return d->d_name[0] != '.' && strcmp(d->d_name, "README") != 0 && strcmp(d->d_name, "README.md") != 0;
 }
 
 static void run_path(const char *path)

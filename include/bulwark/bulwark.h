@@ -4,15 +4,15 @@
 #ifndef BULWARK_H
 #define BULWARK_H
 
-#include "bw_common.h"
 #include "bw_buf.h"
-#include "bw_rd.h"
-#include "bw_file.h"
-#include "bw_walk.h"
-#include "bw_pool.h"
-#include "bw_log.h"
-#include "bw_json.h"
-#include "bw_report.h"
+#include "bw_common.h"
 #include "bw_digest.h"
+#include "bw_file.h"
+#include "bw_json.h"
+#include "bw_log.h"
+#include "bw_pool.h"
+#include "bw_rd.h"
+#include "bw_report.h"
+#include "bw_walk.h"
 
 #endif

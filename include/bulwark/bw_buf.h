@@ -16,8 +16,8 @@
 #ifndef BULWARK_BW_BUF_H
 #define BULWARK_BW_BUF_H
 
-#include <stdarg.h>
 #include "bw_common.h"
+#include <stdarg.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -31,7 +31,10 @@ typedef struct bw_buf {
     bw_status err; /**< first failure, or BW_OK */
 } bw_buf;
 
-#define BW_BUF_INIT(max_) { NULL, 0, 0, (max_), BW_OK }
+#define BW_BUF_INIT(max_)                                                                                              \
+    {                                                                                                                  \
+        NULL, 0, 0, (max_), BW_OK                                                                                      \
+    }
 
 /** Set up an empty buffer that may grow to `max` bytes. Allocates nothing. */
 BW_API void bw_buf_init(bw_buf *b, size_t max);

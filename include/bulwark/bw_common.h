@@ -31,17 +31,17 @@ extern "C" {
  */
 typedef enum bw_status {
     BW_OK = 0,
-    BW_EINVAL = -1,       /**< misuse: a bad argument or option */
-    BW_EFORMAT = -2,      /**< hostile or broken input */
-    BW_ELIMIT = -3,       /**< input over a configured limit, or a size overflow */
-    BW_EIO = -4,          /**< the environment: open, read, write, stat */
-    BW_ENOMEM = -5,       /**< out of memory */
-    BW_EVERIFY = -6,      /**< an integrity check failed */
-    BW_ENOTFOUND = -7,    /**< a named file, key or entry does not exist */
-    BW_ECHANGED = -8,     /**< a file changed while it was being read */
-    BW_ELOOP = -9,        /**< a directory loop */
+    BW_EINVAL = -1,        /**< misuse: a bad argument or option */
+    BW_EFORMAT = -2,       /**< hostile or broken input */
+    BW_ELIMIT = -3,        /**< input over a configured limit, or a size overflow */
+    BW_EIO = -4,           /**< the environment: open, read, write, stat */
+    BW_ENOMEM = -5,        /**< out of memory */
+    BW_EVERIFY = -6,       /**< an integrity check failed */
+    BW_ENOTFOUND = -7,     /**< a named file, key or entry does not exist */
+    BW_ECHANGED = -8,      /**< a file changed while it was being read */
+    BW_ELOOP = -9,         /**< a directory loop */
     BW_EUNSUPPORTED = -10, /**< valid input that this version cannot handle */
-    BW_ECANCELED = -11,   /**< stopped by the caller (a callback said stop) */
+    BW_ECANCELED = -11,    /**< stopped by the caller (a callback said stop) */
 } bw_status;
 
 /** No byte offset applies to this error. */

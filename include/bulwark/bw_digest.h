@@ -39,7 +39,7 @@ typedef enum bw_algo {
 
 typedef struct bw_digest {
     bw_algo algo;
-    uint32_t len;                 /**< bytes used in `bytes` */
+    uint32_t len; /**< bytes used in `bytes` */
     uint8_t bytes[BW_DIGEST_MAX];
 } bw_digest;
 
@@ -75,9 +75,9 @@ BW_API bw_status bw_digest_file(const char *path, bw_algo a, bw_digest *out, uin
                                 bw_error *err) BW_NODISCARD;
 
 typedef struct bw_manifest_entry {
-    char *name;        /**< path relative to the root, '/'-separated; "." for a single file */
-    uint64_t size;     /**< file size; BW_SIZE_UNKNOWN when the source did not say */
-    uint64_t start;    /**< shard mode: byte range [start, end) of the file; 0, 0 otherwise */
+    char *name;     /**< path relative to the root, '/'-separated; "." for a single file */
+    uint64_t size;  /**< file size; BW_SIZE_UNKNOWN when the source did not say */
+    uint64_t start; /**< shard mode: byte range [start, end) of the file; 0, 0 otherwise */
     uint64_t end;
     bw_digest digest;
 } bw_manifest_entry;
@@ -92,33 +92,36 @@ typedef enum bw_manifest_kind {
 /** A manifest. Read-only for callers; free with bw_manifest_free(). */
 typedef struct bw_manifest {
     bw_manifest_kind kind;
-    char *name;                 /**< subject name: the base name of the model directory or file */
+    char *name; /**< subject name: the base name of the model directory or file */
     bw_algo algo;
-    uint64_t shard_size;        /**< 0 in files mode */
-    char **ignore_paths;        /**< recorded ignore patterns */
+    uint64_t shard_size; /**< 0 in files mode */
+    char **ignore_paths; /**< recorded ignore patterns */
     size_t n_ignore;
     bw_manifest_entry *entries; /**< sorted by name components, then start */
     size_t n;
-    bw_digest root;             /**< digest over the raw entry digests, in order */
-    uint64_t total_bytes;       /**< sum of file sizes (each file once) */
-    int allow_symlinks;         /**< OMS allow_symlinks: true when a file was reached through a link */
-    size_t n_files;             /**< distinct files */
+    bw_digest root;       /**< digest over the raw entry digests, in order */
+    uint64_t total_bytes; /**< sum of file sizes (each file once) */
+    int allow_symlinks;   /**< OMS allow_symlinks: true when a file was reached through a link */
+    size_t n_files;       /**< distinct files */
 } bw_manifest;
 
 typedef struct bw_manifest_opts {
-    unsigned version;                /**< BW_MANIFEST_OPTS_VERSION */
+    unsigned version; /**< BW_MANIFEST_OPTS_VERSION */
     bw_algo algo;
-    uint64_t shard_size;             /**< 0 = files mode; else bytes per shard */
-    const char *const *excludes;     /**< extra gitignore-syntax patterns; recorded in ignore_paths */
+    uint64_t shard_size;         /**< 0 = files mode; else bytes per shard */
+    const char *const *excludes; /**< extra gitignore-syntax patterns; recorded in ignore_paths */
     size_t n_excludes;
-    int no_default_ignores;          /**< do not skip .git, .gitattributes, .github, .gitignore at the top */
-    bw_pool *pool;                   /**< NULL: hash on the calling thread */
-    bw_progress_fn progress;         /**< bytes hashed of total; may be NULL */
+    int no_default_ignores;  /**< do not skip .git, .gitattributes, .github, .gitignore at the top */
+    bw_pool *pool;           /**< NULL: hash on the calling thread */
+    bw_progress_fn progress; /**< bytes hashed of total; may be NULL */
     void *progress_ud;
 } bw_manifest_opts;
 
 #define BW_MANIFEST_OPTS_VERSION 1
-#define BW_MANIFEST_OPTS_INIT { BW_MANIFEST_OPTS_VERSION, BW_ALGO_SHA256, 0, NULL, 0, 0, NULL, NULL, NULL }
+#define BW_MANIFEST_OPTS_INIT                                                                                          \
+    {                                                                                                                  \
+        BW_MANIFEST_OPTS_VERSION, BW_ALGO_SHA256, 0, NULL, 0, 0, NULL, NULL, NULL                                      \
+    }
 
 /**
  * Build the manifest of a directory or a single file. Files are hashed in
@@ -183,18 +186,18 @@ typedef enum bw_change {
 
 typedef struct bw_manifest_change {
     bw_change kind;
-    const char *name;  /**< borrowed from one of the manifests */
+    const char *name; /**< borrowed from one of the manifests */
 } bw_manifest_change;
 
 typedef struct bw_manifest_diff {
     bw_manifest_change *items; /**< sorted by name components */
     size_t n;
-    size_t n_same;             /**< files that matched */
+    size_t n_same; /**< files that matched */
 } bw_manifest_diff;
 
 /** Compare per file (all shards of a file compare as one). Both must use the same algorithm. */
-BW_API bw_status bw_manifest_compare(const bw_manifest *expected, const bw_manifest *actual,
-                                     bw_manifest_diff *out, bw_error *err) BW_NODISCARD;
+BW_API bw_status bw_manifest_compare(const bw_manifest *expected, const bw_manifest *actual, bw_manifest_diff *out,
+                                     bw_error *err) BW_NODISCARD;
 BW_API void bw_manifest_diff_release(bw_manifest_diff *d);
 
 #ifdef __cplusplus

@@ -15,9 +15,9 @@
 #ifndef BULWARK_BW_FILE_H
 #define BULWARK_BW_FILE_H
 
-#include <sys/types.h>
 #include "bw_buf.h"
 #include "bw_common.h"
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -81,8 +81,7 @@ BW_API bw_status bw_file_check_unchanged(bw_file *f, bw_error *err) BW_NODISCARD
  * Read a whole file (or "-" for standard input when BW_FILE_STDIN is set)
  * into `out`, which must be initialised; at most `max` bytes (BW_ELIMIT past it).
  */
-BW_API bw_status bw_file_slurp(const char *path, unsigned flags, size_t max, bw_buf *out,
-                               bw_error *err) BW_NODISCARD;
+BW_API bw_status bw_file_slurp(const char *path, unsigned flags, size_t max, bw_buf *out, bw_error *err) BW_NODISCARD;
 
 /** An output being written atomically. */
 typedef struct bw_atomic bw_atomic;

@@ -18,14 +18,14 @@ extern "C" {
 #define BW_JSON_MAX_DEPTH 64
 
 typedef struct bw_json {
-    bw_buf *out;       /**< borrowed */
-    int pretty;        /**< indent two spaces a level */
+    bw_buf *out; /**< borrowed */
+    int pretty;  /**< indent two spaces a level */
     int depth;
-    int after_key;     /**< a key was written; the next value needs no comma */
+    int after_key;                    /**< a key was written; the next value needs no comma */
     uint8_t count[BW_JSON_MAX_DEPTH]; /**< whether the container at each depth has members (0/1) */
     bw_status err;
-    uint64_t objects;  /**< bit d-1 set: the container at depth d is an object, not an array */
-    int done;          /**< a complete top-level value has been written */
+    uint64_t objects; /**< bit d-1 set: the container at depth d is an object, not an array */
+    int done;         /**< a complete top-level value has been written */
 } bw_json;
 
 BW_API void bw_json_init(bw_json *j, bw_buf *out, int pretty);
@@ -34,7 +34,7 @@ BW_API void bw_json_obj_end(bw_json *j);
 BW_API void bw_json_arr_begin(bw_json *j);
 BW_API void bw_json_arr_end(bw_json *j);
 BW_API void bw_json_key(bw_json *j, const char *key);
-BW_API void bw_json_str(bw_json *j, const char *s);          /**< NULL writes null */
+BW_API void bw_json_str(bw_json *j, const char *s); /**< NULL writes null */
 BW_API void bw_json_strn(bw_json *j, const char *s, size_t n);
 BW_API void bw_json_int(bw_json *j, int64_t v);
 BW_API void bw_json_uint(bw_json *j, uint64_t v);

@@ -38,9 +38,18 @@ BW_API void bw_rd_init(bw_rd *rd, const void *p, size_t len, const char *name, b
 BW_API bw_status bw_rd_sub(bw_rd *rd, size_t n, bw_rd *sub) BW_NODISCARD;
 
 BW_API int bw_rd_valid(const bw_rd *rd);
-static inline size_t bw_rd_left(const bw_rd *rd) { return rd->st == BW_OK ? rd->len - rd->pos : 0; }
-static inline uint64_t bw_rd_offset(const bw_rd *rd) { return rd->origin + rd->pos; }
-static inline int bw_rd_eof(const bw_rd *rd) { return rd->st != BW_OK || rd->pos == rd->len; }
+static inline size_t bw_rd_left(const bw_rd *rd)
+{
+    return rd->st == BW_OK ? rd->len - rd->pos : 0;
+}
+static inline uint64_t bw_rd_offset(const bw_rd *rd)
+{
+    return rd->origin + rd->pos;
+}
+static inline int bw_rd_eof(const bw_rd *rd)
+{
+    return rd->st != BW_OK || rd->pos == rd->len;
+}
 
 BW_API bw_status bw_rd_u8(bw_rd *rd, uint8_t *v) BW_NODISCARD;
 BW_API bw_status bw_rd_u16le(bw_rd *rd, uint16_t *v) BW_NODISCARD;

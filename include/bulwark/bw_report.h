@@ -33,20 +33,23 @@ BW_API bw_status bw_severity_parse(const char *name, bw_severity *out) BW_NODISC
 
 /** Where a finding is. Unknown numbers are 0 (lines, columns), BW_NO_OFFSET (offset) or -1 (cell). */
 typedef struct bw_location {
-    const char *path;    /**< file path as the user named it */
-    const char *member;  /**< path inside a container: "inner.zip!archive/data.pkl"; NULL if none */
-    uint32_t line;       /**< 1-based */
-    uint32_t column;     /**< 1-based, in bytes */
+    const char *path;   /**< file path as the user named it */
+    const char *member; /**< path inside a container: "inner.zip!archive/data.pkl"; NULL if none */
+    uint32_t line;      /**< 1-based */
+    uint32_t column;    /**< 1-based, in bytes */
     uint32_t end_line;
     uint32_t end_column;
-    uint64_t offset;     /**< byte offset in the file or member */
-    int32_t cell;        /**< notebook cell index, 0-based; -1 if none */
+    uint64_t offset; /**< byte offset in the file or member */
+    int32_t cell;    /**< notebook cell index, 0-based; -1 if none */
 } bw_location;
 
-#define BW_LOCATION_INIT { NULL, NULL, 0, 0, 0, 0, BW_NO_OFFSET, -1 }
+#define BW_LOCATION_INIT                                                                                               \
+    {                                                                                                                  \
+        NULL, NULL, 0, 0, 0, 0, BW_NO_OFFSET, -1                                                                       \
+    }
 
 typedef struct bw_finding {
-    const char *rule_id;     /**< "pickle-global-os-system" */
+    const char *rule_id; /**< "pickle-global-os-system" */
     bw_severity severity;
     bw_location loc;
     const char *message;     /**< one sentence for people */
@@ -54,15 +57,18 @@ typedef struct bw_finding {
     const char *fingerprint; /**< hex; NULL lets bw_report_add derive one from rule, path, member and message */
 } bw_finding;
 
-#define BW_FINDING_INIT { NULL, BW_SEV_INFO, BW_LOCATION_INIT, NULL, NULL, NULL }
+#define BW_FINDING_INIT                                                                                                \
+    {                                                                                                                  \
+        NULL, BW_SEV_INFO, BW_LOCATION_INIT, NULL, NULL, NULL                                                          \
+    }
 
 /** Metadata of a rule, for SARIF's tool.driver.rules and text help. */
 typedef struct bw_rule {
     const char *id;
-    const char *name;        /**< PascalCase name, e.g. "PickleGlobalOsSystem" */
+    const char *name; /**< PascalCase name, e.g. "PickleGlobalOsSystem" */
     const char *short_desc;
-    const char *help;        /**< longer text: why it matters, what to do */
-    const char *help_uri;    /**< NULL if none */
+    const char *help;     /**< longer text: why it matters, what to do */
+    const char *help_uri; /**< NULL if none */
     bw_severity default_severity;
 } bw_rule;
 
@@ -95,8 +101,8 @@ BW_API void bw_report_sort(bw_report *r);
  * `content` (for a secret, the raw matched bytes, so the fingerprint survives
  * line moves yet reveals nothing). Writes 65 bytes including the NUL.
  */
-BW_API void bw_fingerprint(const char *rule_id, const char *path, const char *member,
-                           const void *content, size_t n, char out[65]);
+BW_API void bw_fingerprint(const char *rule_id, const char *path, const char *member, const void *content, size_t n,
+                           char out[65]);
 
 /**
  * Redact a secret for display: keeps at most `keep` leading characters
@@ -115,15 +121,18 @@ typedef enum bw_format {
 BW_API bw_status bw_format_parse(const char *name, bw_format *out) BW_NODISCARD;
 
 typedef struct bw_write_opts {
-    unsigned version;       /**< BW_WRITE_OPTS_VERSION */
-    int color;              /**< text: ANSI colour */
-    int verbose;            /**< text: show fingerprints and evidence */
+    unsigned version;         /**< BW_WRITE_OPTS_VERSION */
+    int color;                /**< text: ANSI colour */
+    int verbose;              /**< text: show fingerprints and evidence */
     const char *tool_version; /**< NULL = bw_version() */
-    const char *base_dir;   /**< SARIF: paths are made relative to it (originalUriBaseIds SRCROOT); NULL = as given */
+    const char *base_dir;     /**< SARIF: paths are made relative to it (originalUriBaseIds SRCROOT); NULL = as given */
 } bw_write_opts;
 
 #define BW_WRITE_OPTS_VERSION 1
-#define BW_WRITE_OPTS_INIT { BW_WRITE_OPTS_VERSION, 0, 0, NULL, NULL }
+#define BW_WRITE_OPTS_INIT                                                                                             \
+    {                                                                                                                  \
+        BW_WRITE_OPTS_VERSION, 0, 0, NULL, NULL                                                                        \
+    }
 
 /** Render the report in `fmt` and append it to `out`. */
 BW_API bw_status bw_report_write(const bw_report *r, bw_format fmt, const bw_write_opts *opts,

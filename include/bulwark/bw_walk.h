@@ -33,28 +33,31 @@ enum {
 };
 
 typedef struct bw_walk_opts {
-    unsigned version;              /**< BW_WALK_OPTS_VERSION */
-    unsigned flags;                /**< BW_WALK_* */
-    const char *const *excludes;   /**< gitignore-syntax patterns, relative to the root; borrowed */
+    unsigned version;            /**< BW_WALK_OPTS_VERSION */
+    unsigned flags;              /**< BW_WALK_* */
+    const char *const *excludes; /**< gitignore-syntax patterns, relative to the root; borrowed */
     size_t n_excludes;
-    unsigned max_depth;            /**< 0 = default limit (256) */
-    uint64_t max_files;            /**< 0 = no limit; past it BW_ELIMIT */
+    unsigned max_depth; /**< 0 = default limit (256) */
+    uint64_t max_files; /**< 0 = no limit; past it BW_ELIMIT */
 } bw_walk_opts;
 
 #define BW_WALK_OPTS_VERSION 1
-#define BW_WALK_OPTS_INIT { BW_WALK_OPTS_VERSION, BW_WALK_GITIGNORE | BW_WALK_BULWARKIGNORE, NULL, 0, 0, 0 }
+#define BW_WALK_OPTS_INIT                                                                                              \
+    {                                                                                                                  \
+        BW_WALK_OPTS_VERSION, BW_WALK_GITIGNORE | BW_WALK_BULWARKIGNORE, NULL, 0, 0, 0                                 \
+    }
 
 typedef struct bw_walk_entry {
-    char *path;        /**< path to open: root joined with rel, or the in-root target of a link */
-    char *rel;         /**< path relative to the root, '/'-separated; "." when the root is a file */
+    char *path; /**< path to open: root joined with rel, or the in-root target of a link */
+    char *rel;  /**< path relative to the root, '/'-separated; "." when the root is a file */
     uint64_t size;
-    int via_symlink;   /**< reached through a symbolic link */
+    int via_symlink; /**< reached through a symbolic link */
 } bw_walk_entry;
 
 typedef struct bw_walk_list {
     bw_walk_entry *entries; /**< sorted by path components */
     size_t n;
-    size_t warnings;        /**< unreadable entries and skipped links, each logged */
+    size_t warnings; /**< unreadable entries and skipped links, each logged */
 } bw_walk_list;
 
 /**
@@ -64,8 +67,7 @@ typedef struct bw_walk_list {
  * @return BW_OK, BW_ENOTFOUND / BW_EIO (root unusable), BW_ELOOP,
  *         BW_ELIMIT (depth or file-count limit), BW_ENOMEM
  */
-BW_API bw_status bw_walk(const char *root, const bw_walk_opts *opts, bw_walk_list *out,
-                         bw_error *err) BW_NODISCARD;
+BW_API bw_status bw_walk(const char *root, const bw_walk_opts *opts, bw_walk_list *out, bw_error *err) BW_NODISCARD;
 BW_API void bw_walk_list_release(bw_walk_list *l);
 
 /** Compare two '/'-separated relative paths component by component (for qsort-style use). */

@@ -51,9 +51,9 @@ bw_status bw_format_parse(const char *name, bw_format *out)
         const char *name;
         bw_format fmt;
     } fmts[] = {
-        { "text", BW_FORMAT_TEXT },
-        { "json", BW_FORMAT_JSON },
-        { "sarif", BW_FORMAT_SARIF },
+        {"text", BW_FORMAT_TEXT},
+        {"json", BW_FORMAT_JSON},
+        {"sarif", BW_FORMAT_SARIF},
     };
 
     if (name == NULL) {
@@ -89,11 +89,11 @@ const char *bw_status_name(bw_status code)
 
 /* ---- fingerprints and redaction ---------------------------------------- */
 
-void bw_fingerprint(const char *rule_id, const char *path, const char *member, const void *content,
-                    size_t n, char hexout[65])
+void bw_fingerprint(const char *rule_id, const char *path, const char *member, const void *content, size_t n,
+                    char hexout[65])
 {
     static const char hex[] = "0123456789abcdef";
-    const char *parts[3] = { rule_id, path, member };
+    const char *parts[3] = {rule_id, path, member};
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
     EVP_MD_CTX *ctx = NULL;
@@ -264,7 +264,7 @@ const bw_rule *bw_report_find_rule(const bw_report *r, const char *id)
 
 bw_status bw_report_add_rule(bw_report *r, const bw_rule *rule)
 {
-    bw_rule copy = { 0 };
+    bw_rule copy = {0};
     bw_rule *rules;
     bool failed = false;
     bw_status rc = BW_OK;
@@ -330,22 +330,20 @@ bw_status bw_report_add(bw_report *r, const bw_finding *f)
     size_t total = sizeof(*copy), pos = sizeof(*copy);
     bw_status rc = BW_OK;
 
-    if (r == NULL || f == NULL || f->rule_id == NULL || f->rule_id[0] == '\0' ||
-        f->loc.path == NULL || f->message == NULL || (unsigned)f->severity >= BW_SEV_COUNT) {
+    if (r == NULL || f == NULL || f->rule_id == NULL || f->rule_id[0] == '\0' || f->loc.path == NULL ||
+        f->message == NULL || (unsigned)f->severity >= BW_SEV_COUNT) {
         return BW_EINVAL;
     }
     fingerprint = f->fingerprint;
     if (fingerprint == NULL) {
-        bw_fingerprint(f->rule_id, f->loc.path, f->loc.member, f->message, strlen(f->message),
-                       fp);
+        bw_fingerprint(f->rule_id, f->loc.path, f->loc.member, f->message, strlen(f->message), fp);
         if (fp[0] == '\0') {
             return BW_ENOMEM;
         }
         fingerprint = fp;
     }
-    if (!add_len(&total, f->rule_id) || !add_len(&total, f->loc.path) ||
-        !add_len(&total, f->loc.member) || !add_len(&total, f->message) ||
-        !add_len(&total, f->evidence) || !add_len(&total, fingerprint)) {
+    if (!add_len(&total, f->rule_id) || !add_len(&total, f->loc.path) || !add_len(&total, f->loc.member) ||
+        !add_len(&total, f->message) || !add_len(&total, f->evidence) || !add_len(&total, fingerprint)) {
         return BW_ELIMIT;
     }
     copy = bw_malloc(total);
@@ -377,7 +375,7 @@ bw_status bw_report_add(bw_report *r, const bw_finding *f)
 
 bw_status bw_report_add_error(bw_report *r, const char *path, const bw_error *e)
 {
-    struct bw_report_error rec = { NULL, NULL, BW_EIO, BW_NO_OFFSET }, *errors;
+    struct bw_report_error rec = {NULL, NULL, BW_EIO, BW_NO_OFFSET}, *errors;
     bw_status rc = BW_OK;
 
     if (r == NULL || path == NULL) {
@@ -523,8 +521,7 @@ void bw_report_sort(bw_report *r)
     pthread_mutex_unlock(&r->lock);
 }
 
-bw_status bw_report_write(const bw_report *r, bw_format fmt, const bw_write_opts *opts,
-                          bw_buf *out)
+bw_status bw_report_write(const bw_report *r, bw_format fmt, const bw_write_opts *opts, bw_buf *out)
 {
     static const bw_write_opts defaults = BW_WRITE_OPTS_INIT;
 

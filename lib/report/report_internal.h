@@ -29,12 +29,12 @@ struct bw_report {
     char *command;
     bw_finding **findings; /* each one allocation: struct, then strings */
     size_t nfindings, cap_findings;
-    bw_rule *rules;        /* strings owned */
+    bw_rule *rules; /* strings owned */
     size_t nrules, cap_rules;
     struct bw_report_error *errors;
     size_t nerrors, cap_errors;
     uint64_t inputs;
-    uint64_t bytes;        /* saturates at UINT64_MAX */
+    uint64_t bytes; /* saturates at UINT64_MAX */
 };
 
 /* The registered rule with this id, or NULL. */
@@ -44,11 +44,8 @@ BW_INTERNAL void bw_report_sev_counts(const bw_report *r, size_t counts[BW_SEV_C
 /* "BW_EFORMAT" and so on: a stable name for programs. */
 BW_INTERNAL const char *bw_status_name(bw_status code);
 
-BW_INTERNAL bw_status bw_report_write_text(const bw_report *r, const bw_write_opts *opts,
-                                           bw_buf *out);
-BW_INTERNAL bw_status bw_report_write_json(const bw_report *r, const bw_write_opts *opts,
-                                           bw_buf *out);
-BW_INTERNAL bw_status bw_report_write_sarif(const bw_report *r, const bw_write_opts *opts,
-                                            bw_buf *out);
+BW_INTERNAL bw_status bw_report_write_text(const bw_report *r, const bw_write_opts *opts, bw_buf *out);
+BW_INTERNAL bw_status bw_report_write_json(const bw_report *r, const bw_write_opts *opts, bw_buf *out);
+BW_INTERNAL bw_status bw_report_write_sarif(const bw_report *r, const bw_write_opts *opts, bw_buf *out);
 
 #endif

@@ -55,11 +55,11 @@ struct sarif {
     const bw_report *r;
     const bw_write_opts *opts;
     bw_json j;
-    char *cwd;            /* absolute working directory, or NULL */
-    char *base;           /* normalised absolute base_dir, or NULL */
+    char *cwd;  /* absolute working directory, or NULL */
+    char *base; /* normalised absolute base_dir, or NULL */
     struct rule_ent *rules;
     size_t nrules;
-    size_t *rule_of;      /* rule_of[i]: the rule index of finding i */
+    size_t *rule_of; /* rule_of[i]: the rule index of finding i */
 };
 
 /* ---- paths and URIs ------------------------------------------------------ */
@@ -71,12 +71,12 @@ static void put_uri_part(bw_buf *b, const char *s, size_t n, bool keep_slash)
 
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                     c == '-' || c == '.' || c == '_' || c == '~' || (c == '/' && keep_slash);
+        bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                     c == '.' || c == '_' || c == '~' || (c == '/' && keep_slash);
         if (plain) {
             bw_buf_addc(b, (char)c);
         } else {
-            char esc[3] = { '%', hex[c >> 4], hex[c & 15] };
+            char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
             bw_buf_add(b, esc, sizeof(esc));
         }
     }
@@ -302,9 +302,7 @@ static void put_rule(bw_json *j, const struct rule_ent *e)
     const char *shrt = e->id, *help = e->id;
 
     if (rule != NULL) {
-        shrt = rule->short_desc != NULL ? rule->short_desc
-               : rule->name != NULL     ? rule->name
-                                        : rule->id;
+        shrt = rule->short_desc != NULL ? rule->short_desc : rule->name != NULL ? rule->name : rule->id;
         help = rule->help != NULL ? rule->help : shrt;
     }
     bw_json_obj_begin(j);
@@ -581,7 +579,7 @@ static bw_status put_base(struct sarif *s)
 
 bw_status bw_report_write_sarif(const bw_report *r, const bw_write_opts *opts, bw_buf *out)
 {
-    struct sarif s = { 0 };
+    struct sarif s = {0};
     char cwd[PATH_MAX];
     bw_status rc;
 

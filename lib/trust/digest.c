@@ -53,9 +53,8 @@ bw_status bw_algo_parse(const char *name, bw_algo *out)
         const char *name;
         bw_algo algo;
     } names[] = {
-        { "sha256", BW_ALGO_SHA256 },     { "sha-256", BW_ALGO_SHA256 },
-        { "blake2b", BW_ALGO_BLAKE2B },   { "blake2b-512", BW_ALGO_BLAKE2B },
-        { "blake2b512", BW_ALGO_BLAKE2B }, { "blake2", BW_ALGO_BLAKE2B },
+        {"sha256", BW_ALGO_SHA256},       {"sha-256", BW_ALGO_SHA256},     {"blake2b", BW_ALGO_BLAKE2B},
+        {"blake2b-512", BW_ALGO_BLAKE2B}, {"blake2b512", BW_ALGO_BLAKE2B}, {"blake2", BW_ALGO_BLAKE2B},
     };
     for (size_t i = 0; i < BW_ARRAY_LEN(names); i++) {
         if (strcasecmp(name, names[i].name) == 0) {
@@ -205,8 +204,8 @@ int bw_digest_equal(const bw_digest *a, const bw_digest *b)
     return CRYPTO_memcmp(a->bytes, b->bytes, a->len) == 0;
 }
 
-bw_status bw_digest_range(bw_file *f, bw_hasher *h, uint64_t start, uint64_t len, uint8_t *buf,
-                          size_t cap, bw_digest_progress *prog, bw_digest *out, bw_error *err)
+bw_status bw_digest_range(bw_file *f, bw_hasher *h, uint64_t start, uint64_t len, uint8_t *buf, size_t cap,
+                          bw_digest_progress *prog, bw_digest *out, bw_error *err)
 {
     uint64_t off = start, end = start + len;
     char esc[200];
@@ -216,8 +215,8 @@ bw_status bw_digest_range(bw_file *f, bw_hasher *h, uint64_t start, uint64_t len
         BW_TRY(bw_file_pread(f, buf, want, off, &got, err));
         if (got == 0) {
             bw_escape_for_log(bw_file_path(f), strlen(bw_file_path(f)), esc, sizeof(esc));
-            return bw_fail(err, BW_ECHANGED, "'%s' changed while being read: ended at byte %llu, expected %llu",
-                           esc, (unsigned long long)off, (unsigned long long)end);
+            return bw_fail(err, BW_ECHANGED, "'%s' changed while being read: ended at byte %llu, expected %llu", esc,
+                           (unsigned long long)off, (unsigned long long)end);
         }
         if (bw_hasher_update(h, buf, got) != BW_OK) {
             return bw_fail(err, BW_ENOMEM, "digest update failed");

@@ -26,9 +26,8 @@ __attribute__((visibility("hidden"))) void bw_digest_progress_add(bw_digest_prog
  * Hash bytes [start, start+len) of `f` with `h` (reset after), reading into
  * buf[cap]. A file that ends early is BW_ECHANGED.
  */
-__attribute__((visibility("hidden"))) bw_status bw_digest_range(bw_file *f, bw_hasher *h, uint64_t start,
-                                                                uint64_t len, uint8_t *buf, size_t cap,
-                                                                bw_digest_progress *prog, bw_digest *out,
-                                                                bw_error *err);
+__attribute__((visibility("hidden"))) bw_status bw_digest_range(bw_file *f, bw_hasher *h, uint64_t start, uint64_t len,
+                                                                uint8_t *buf, size_t cap, bw_digest_progress *prog,
+                                                                bw_digest *out, bw_error *err);
 
 #endif

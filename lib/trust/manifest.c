@@ -24,7 +24,7 @@
 #include "trust/manifest_internal.h"
 #include "util/internal.h"
 
-static const char *const default_ignores[] = { ".git", ".gitattributes", ".github", ".gitignore" };
+static const char *const default_ignores[] = {".git", ".gitattributes", ".github", ".gitignore"};
 
 enum { WORK_CHUNK = 1 << 20 };
 
@@ -90,8 +90,8 @@ static int hash_item(void *ctx, size_t i, unsigned worker)
                      (unsigned long long)wf->size, (unsigned long long)bw_file_info(f)->size);
         goto out;
     }
-    rc = bw_digest_range(f, j->hashers[worker], it->start, it->end - it->start, j->bufs[worker],
-                         WORK_CHUNK, &j->prog, &it->digest, &err);
+    rc = bw_digest_range(f, j->hashers[worker], it->start, it->end - it->start, j->bufs[worker], WORK_CHUNK, &j->prog,
+                         &it->digest, &err);
     if (rc != BW_OK) {
         goto out;
     }
@@ -162,8 +162,8 @@ out:
 }
 
 /* Hash `files` into a new manifest's entries, in order. */
-static bw_status hash_files(bw_manifest *m, const struct work_file *files, size_t n_files,
-                            const bw_manifest_opts *o, bw_error *err)
+static bw_status hash_files(bw_manifest *m, const struct work_file *files, size_t n_files, const bw_manifest_opts *o,
+                            bw_error *err)
 {
     struct job j;
     size_t n_items = 0;
@@ -195,12 +195,12 @@ static bw_status hash_files(bw_manifest *m, const struct work_file *files, size_
     }
     for (size_t i = 0, k = 0; i < n_files; i++) {
         if (m->shard_size == 0) {
-            j.items[k++] = (struct work_item){ .file = i, .start = 0, .end = files[i].size };
+            j.items[k++] = (struct work_item){.file = i, .start = 0, .end = files[i].size};
             continue;
         }
         for (uint64_t s = 0; s < files[i].size; s += m->shard_size) {
             uint64_t e = files[i].size - s < m->shard_size ? files[i].size : s + m->shard_size;
-            j.items[k++] = (struct work_item){ .file = i, .start = s, .end = e };
+            j.items[k++] = (struct work_item){.file = i, .start = s, .end = e};
         }
     }
     j.files = files;
@@ -278,13 +278,12 @@ static char *base_name(const char *path)
     return res;
 }
 
-bw_status bw_manifest_build(bw_manifest **out, const char *path, const bw_manifest_opts *opts,
-                            bw_error *err)
+bw_status bw_manifest_build(bw_manifest **out, const char *path, const bw_manifest_opts *opts, bw_error *err)
 {
     bw_manifest_opts defaults = BW_MANIFEST_OPTS_INIT;
     const bw_manifest_opts *o = opts != NULL ? opts : &defaults;
     bw_walk_opts wo = BW_WALK_OPTS_INIT;
-    bw_walk_list list = { 0 };
+    bw_walk_list list = {0};
     bw_manifest *m = NULL;
     struct work_file *files = NULL;
     const char **excl = NULL;
@@ -316,7 +315,7 @@ bw_status bw_manifest_build(bw_manifest **out, const char *path, const bw_manife
         m->n_ignore++;
     }
     if (!o->no_default_ignores) {
-        static const char *const anchored[] = { "/.git", "/.gitattributes", "/.github", "/.gitignore" };
+        static const char *const anchored[] = {"/.git", "/.gitattributes", "/.github", "/.gitignore"};
         for (size_t i = 0; i < BW_ARRAY_LEN(default_ignores); i++) {
             excl[n_excl++] = anchored[i];
             if ((m->ignore_paths[m->n_ignore] = bw_strdup(default_ignores[i])) == NULL) {
@@ -504,15 +503,15 @@ static bool runs_equal(const bw_manifest *a, size_t ai, size_t ae, const bw_mani
     return true;
 }
 
-bw_status bw_manifest_compare(const bw_manifest *expected, const bw_manifest *actual,
-                              bw_manifest_diff *out, bw_error *err)
+bw_status bw_manifest_compare(const bw_manifest *expected, const bw_manifest *actual, bw_manifest_diff *out,
+                              bw_error *err)
 {
     size_t i = 0, k = 0, cap = 0;
 
     memset(out, 0, sizeof(*out));
     if (expected->algo != actual->algo || expected->shard_size != actual->shard_size) {
-        return bw_fail(err, BW_EINVAL, "cannot compare a %s manifest with a %s one",
-                       bw_algo_name(expected->algo), bw_algo_name(actual->algo));
+        return bw_fail(err, BW_EINVAL, "cannot compare a %s manifest with a %s one", bw_algo_name(expected->algo),
+                       bw_algo_name(actual->algo));
     }
     while (i < expected->n || k < actual->n) {
         int c;
@@ -534,13 +533,13 @@ bw_status bw_manifest_compare(const bw_manifest *expected, const bw_manifest *ac
             continue;
         }
         if (c < 0) {
-            ch = (bw_manifest_change){ BW_CHANGE_REMOVED, expected->entries[i].name };
+            ch = (bw_manifest_change){BW_CHANGE_REMOVED, expected->entries[i].name};
             i = ie;
         } else if (c > 0) {
-            ch = (bw_manifest_change){ BW_CHANGE_ADDED, actual->entries[k].name };
+            ch = (bw_manifest_change){BW_CHANGE_ADDED, actual->entries[k].name};
             k = ke;
         } else {
-            ch = (bw_manifest_change){ BW_CHANGE_MODIFIED, actual->entries[k].name };
+            ch = (bw_manifest_change){BW_CHANGE_MODIFIED, actual->entries[k].name};
             i = ie;
             k = ke;
         }
@@ -644,8 +643,7 @@ void bw_manifest_json(const bw_manifest *m, bw_json *jw)
     bw_json_key(j, "resources");
     bw_json_arr_begin(j);
     if (m->shard_size) {
-        snprintf(algo, sizeof(algo), "%s-sharded-%llu", bw_algo_name(m->algo),
-                 (unsigned long long)m->shard_size);
+        snprintf(algo, sizeof(algo), "%s-sharded-%llu", bw_algo_name(m->algo), (unsigned long long)m->shard_size);
     } else {
         snprintf(algo, sizeof(algo), "%s", bw_algo_name(m->algo));
     }
@@ -657,8 +655,7 @@ void bw_manifest_json(const bw_manifest *m, bw_json *jw)
         bw_json_kv_str(j, "digest", hex);
         if (m->shard_size) {
             bw_buf name = BW_BUF_INIT(1 << 16);
-            bw_buf_printf(&name, "%s:%llu:%llu", e->name, (unsigned long long)e->start,
-                          (unsigned long long)e->end);
+            bw_buf_printf(&name, "%s:%llu:%llu", e->name, (unsigned long long)e->start, (unsigned long long)e->end);
             bw_json_key(j, "name");
             bw_json_strn(j, name.ptr != NULL ? name.ptr : "", name.len);
             bw_buf_release(&name);

@@ -47,8 +47,7 @@ void bw_error_clear(bw_error *err)
     err->src_line = 0;
 }
 
-bw_status bw_fail_at_(bw_error *err, bw_status code, uint64_t offset, const char *file, int line,
-                      const char *fmt, ...)
+bw_status bw_fail_at_(bw_error *err, bw_status code, uint64_t offset, const char *file, int line, const char *fmt, ...)
 {
     va_list ap;
 

@@ -224,12 +224,11 @@ bw_status bw_file_check_unchanged(bw_file *f, bw_error *err)
     stat_fill(&now, &st);
     bw_escape_for_log(f->path, strlen(f->path), esc, sizeof(esc));
     if (now.size != f->st.size) {
-        return bw_fail(err, BW_ECHANGED, "'%s' changed while being read: size was %llu, now %llu",
-                       esc, (unsigned long long)f->st.size, (unsigned long long)now.size);
+        return bw_fail(err, BW_ECHANGED, "'%s' changed while being read: size was %llu, now %llu", esc,
+                       (unsigned long long)f->st.size, (unsigned long long)now.size);
     }
     if (now.mtime_sec != f->st.mtime_sec || now.mtime_nsec != f->st.mtime_nsec) {
-        return bw_fail(err, BW_ECHANGED, "'%s' changed while being read: modification time moved",
-                       esc);
+        return bw_fail(err, BW_ECHANGED, "'%s' changed while being read: modification time moved", esc);
     }
     if (now.ino != f->st.ino || now.dev != f->st.dev) {
         return bw_fail(err, BW_ECHANGED, "'%s' changed while being read: replaced", esc);
@@ -249,8 +248,8 @@ bw_status bw_file_slurp(const char *path, unsigned flags, size_t max, bw_buf *ou
     }
     bw_escape_for_log(path, strlen(path), esc, sizeof(esc));
     if (f->st.is_regular && f->st.size > max) {
-        rc = bw_fail(err, BW_ELIMIT, "'%s' is %llu bytes, over the limit of %zu", esc,
-                     (unsigned long long)f->st.size, max);
+        rc = bw_fail(err, BW_ELIMIT, "'%s' is %llu bytes, over the limit of %zu", esc, (unsigned long long)f->st.size,
+                     max);
         goto out;
     }
     for (;;) {
@@ -266,8 +265,7 @@ bw_status bw_file_slurp(const char *path, unsigned flags, size_t max, bw_buf *ou
             }
         }
         if (room == 0 || out->len > max) {
-            rc = bw_fail(err, BW_ELIMIT, "'%s' is over the limit of %zu bytes", esc,
-                         BW_MIN(max, out->max));
+            rc = bw_fail(err, BW_ELIMIT, "'%s' is over the limit of %zu bytes", esc, BW_MIN(max, out->max));
             goto out;
         }
         rc = bw_buf_grow(out, BW_MIN(room, (size_t)65536));

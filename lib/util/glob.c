@@ -37,10 +37,9 @@ struct cls_name {
 static int in_named_class(const char *name, size_t len, unsigned char c)
 {
     static const struct cls_name names[] = {
-        { "alnum", 5, isalnum }, { "alpha", 5, isalpha }, { "blank", 5, isblank },
-        { "cntrl", 5, iscntrl }, { "digit", 5, isdigit }, { "graph", 5, isgraph },
-        { "lower", 5, islower }, { "print", 5, isprint }, { "punct", 5, ispunct },
-        { "space", 5, isspace }, { "upper", 5, isupper }, { "xdigit", 6, isxdigit },
+        {"alnum", 5, isalnum}, {"alpha", 5, isalpha}, {"blank", 5, isblank}, {"cntrl", 5, iscntrl},
+        {"digit", 5, isdigit}, {"graph", 5, isgraph}, {"lower", 5, islower}, {"print", 5, isprint},
+        {"punct", 5, ispunct}, {"space", 5, isspace}, {"upper", 5, isupper}, {"xdigit", 6, isxdigit},
     };
 
     if (c >= 0x80) {

@@ -18,19 +18,19 @@
 #define BW_INTERNAL __attribute__((visibility("hidden")))
 
 /* Return any status that is not BW_OK. Only while the function owns nothing. */
-#define BW_TRY(expr)                                                                               \
-    do {                                                                                           \
-        bw_status bw_try_rc_ = (expr);                                                             \
-        if (bw_try_rc_ != BW_OK) {                                                                 \
-            return bw_try_rc_;                                                                     \
-        }                                                                                          \
+#define BW_TRY(expr)                                                                                                   \
+    do {                                                                                                               \
+        bw_status bw_try_rc_ = (expr);                                                                                 \
+        if (bw_try_rc_ != BW_OK) {                                                                                     \
+            return bw_try_rc_;                                                                                         \
+        }                                                                                                              \
     } while (0)
 
 /* Free and clear a pointer. */
-#define BW_FREE(p)                                                                                 \
-    do {                                                                                           \
-        bw_free(p);                                                                                \
-        (p) = NULL;                                                                                \
+#define BW_FREE(p)                                                                                                     \
+    do {                                                                                                               \
+        bw_free(p);                                                                                                    \
+        (p) = NULL;                                                                                                    \
     } while (0)
 
 #define BW_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -46,8 +46,14 @@
 BW_INTERNAL _Noreturn void bw_assert_fail(const char *expr, const char *file, int line);
 
 /* Checked size arithmetic: false on overflow. */
-static inline bool bw_add_ok(size_t a, size_t b, size_t *out) { return !__builtin_add_overflow(a, b, out); }
-static inline bool bw_mul_ok(size_t a, size_t b, size_t *out) { return !__builtin_mul_overflow(a, b, out); }
+static inline bool bw_add_ok(size_t a, size_t b, size_t *out)
+{
+    return !__builtin_add_overflow(a, b, out);
+}
+static inline bool bw_mul_ok(size_t a, size_t b, size_t *out)
+{
+    return !__builtin_mul_overflow(a, b, out);
+}
 
 /* Allocation: every allocation goes through these, so tests can fail the Nth one. */
 BW_INTERNAL void *bw_malloc(size_t n);
@@ -65,8 +71,8 @@ BW_INTERNAL void bw_wipe(void *p, size_t n);
 /* Record a failure in `err` (may be NULL) and return `code`. */
 #define bw_fail(err, code, ...) bw_fail_at_((err), (code), BW_NO_OFFSET, __FILE__, __LINE__, __VA_ARGS__)
 #define bw_fail_at(err, code, off, ...) bw_fail_at_((err), (code), (off), __FILE__, __LINE__, __VA_ARGS__)
-BW_INTERNAL bw_status bw_fail_at_(bw_error *err, bw_status code, uint64_t offset, const char *file,
-                                  int line, const char *fmt, ...) BW_PRINTF(6, 7);
+BW_INTERNAL bw_status bw_fail_at_(bw_error *err, bw_status code, uint64_t offset, const char *file, int line,
+                                  const char *fmt, ...) BW_PRINTF(6, 7);
 /* Record a failure from errno: "<what> '<path>': <strerror>"; maps ENOENT to BW_ENOTFOUND. */
 BW_INTERNAL bw_status bw_fail_errno(bw_error *err, int errnum, const char *what, const char *path);
 
@@ -89,11 +95,11 @@ BW_INTERNAL bw_status bw_base64_decode(const char *in, size_t n, bw_buf *out, si
 extern BW_INTERNAL int bw_log_max_level;
 BW_INTERNAL bool bw_log_enabled(bw_log_level lvl, const char *component);
 BW_INTERNAL void bw_log_emit(bw_log_level lvl, const char *component, const char *fmt, ...) BW_PRINTF(3, 4);
-#define BW_LOG(lvl, comp, ...)                                                                     \
-    do {                                                                                           \
-        if ((int)(lvl) <= bw_log_max_level && bw_log_enabled((lvl), (comp))) {                     \
-            bw_log_emit((lvl), (comp), __VA_ARGS__);                                               \
-        }                                                                                          \
+#define BW_LOG(lvl, comp, ...)                                                                                         \
+    do {                                                                                                               \
+        if ((int)(lvl) <= bw_log_max_level && bw_log_enabled((lvl), (comp))) {                                         \
+            bw_log_emit((lvl), (comp), __VA_ARGS__);                                                                   \
+        }                                                                                                              \
     } while (0)
 #define BW_WARN(comp, ...) BW_LOG(BW_LOG_WARN, comp, __VA_ARGS__)
 #define BW_DEBUG(comp, ...) BW_LOG(BW_LOG_DEBUG, comp, __VA_ARGS__)

@@ -45,8 +45,7 @@ bw_status bw_rd_fail(bw_rd *rd, bw_status code, const char *fmt, ...)
         return bw_fail_at(rd->err, code, bw_rd_offset(rd), "%s: offset %llu: %s", rd->name,
                           (unsigned long long)bw_rd_offset(rd), msg);
     }
-    return bw_fail_at(rd->err, code, bw_rd_offset(rd), "offset %llu: %s",
-                      (unsigned long long)bw_rd_offset(rd), msg);
+    return bw_fail_at(rd->err, code, bw_rd_offset(rd), "offset %llu: %s", (unsigned long long)bw_rd_offset(rd), msg);
 }
 
 static bw_status need(bw_rd *rd, size_t n, const char *what)
@@ -56,8 +55,7 @@ static bw_status need(bw_rd *rd, size_t n, const char *what)
         return rd->st;
     }
     if (n > rd->len - rd->pos) {
-        return bw_rd_fail(rd, BW_EFORMAT, "truncated: %s needs %zu bytes, %zu left", what, n,
-                          rd->len - rd->pos);
+        return bw_rd_fail(rd, BW_EFORMAT, "truncated: %s needs %zu bytes, %zu left", what, n, rd->len - rd->pos);
     }
     return BW_OK;
 }
@@ -95,29 +93,29 @@ bw_status bw_rd_u8(bw_rd *rd, uint8_t *v)
     return BW_OK;
 }
 
-#define RD_LE(name, type, nbytes)                                                                  \
-    bw_status name(bw_rd *rd, type *v)                                                             \
-    {                                                                                              \
-        uint64_t x = 0;                                                                            \
-        BW_TRY(need(rd, nbytes, #type));                                                           \
-        for (int i = (nbytes) - 1; i >= 0; i--) {                                                  \
-            x = (x << 8) | rd->base[rd->pos + (size_t)i];                                          \
-        }                                                                                          \
-        rd->pos += (nbytes);                                                                       \
-        *v = (type)x;                                                                              \
-        return BW_OK;                                                                              \
+#define RD_LE(name, type, nbytes)                                                                                      \
+    bw_status name(bw_rd *rd, type *v)                                                                                 \
+    {                                                                                                                  \
+        uint64_t x = 0;                                                                                                \
+        BW_TRY(need(rd, nbytes, #type));                                                                               \
+        for (int i = (nbytes)-1; i >= 0; i--) {                                                                        \
+            x = (x << 8) | rd->base[rd->pos + (size_t)i];                                                              \
+        }                                                                                                              \
+        rd->pos += (nbytes);                                                                                           \
+        *v = (type)x;                                                                                                  \
+        return BW_OK;                                                                                                  \
     }
-#define RD_BE(name, type, nbytes)                                                                  \
-    bw_status name(bw_rd *rd, type *v)                                                             \
-    {                                                                                              \
-        uint64_t x = 0;                                                                            \
-        BW_TRY(need(rd, nbytes, #type));                                                           \
-        for (int i = 0; i < (nbytes); i++) {                                                       \
-            x = (x << 8) | rd->base[rd->pos + (size_t)i];                                          \
-        }                                                                                          \
-        rd->pos += (nbytes);                                                                       \
-        *v = (type)x;                                                                              \
-        return BW_OK;                                                                              \
+#define RD_BE(name, type, nbytes)                                                                                      \
+    bw_status name(bw_rd *rd, type *v)                                                                                 \
+    {                                                                                                                  \
+        uint64_t x = 0;                                                                                                \
+        BW_TRY(need(rd, nbytes, #type));                                                                               \
+        for (int i = 0; i < (nbytes); i++) {                                                                           \
+            x = (x << 8) | rd->base[rd->pos + (size_t)i];                                                              \
+        }                                                                                                              \
+        rd->pos += (nbytes);                                                                                           \
+        *v = (type)x;                                                                                                  \
+        return BW_OK;                                                                                                  \
     }
 
 RD_LE(bw_rd_u16le, uint16_t, 2)

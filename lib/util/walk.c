@@ -34,14 +34,14 @@
 #include "util/internal.h"
 
 #define WALK_DEFAULT_DEPTH 256u
-#define WALK_MAX_DEPTH 4096u              /* one descriptor and two stack frames per level */
-#define WALK_IGNORE_MAX_BYTES (1u << 20)  /* a larger ignore file is skipped, with a warning */
-#define WALK_IGNORE_MAX_PATTERNS 10000u   /* so is one with more patterns than this */
-#define WALK_PATTERN_MAX 4096u            /* longest pattern, in bytes */
+#define WALK_MAX_DEPTH 4096u             /* one descriptor and two stack frames per level */
+#define WALK_IGNORE_MAX_BYTES (1u << 20) /* a larger ignore file is skipped, with a warning */
+#define WALK_IGNORE_MAX_PATTERNS 10000u  /* so is one with more patterns than this */
+#define WALK_PATTERN_MAX 4096u           /* longest pattern, in bytes */
 #define WALK_KNOWN_FLAGS (BW_WALK_GITIGNORE | BW_WALK_BULWARKIGNORE | BW_WALK_NO_SYMLINKS)
 
 struct pbuf {
-    char *p;   /* NUL-terminated once anything was reserved */
+    char *p; /* NUL-terminated once anything was reserved */
     size_t len;
     size_t cap;
 };
@@ -217,8 +217,7 @@ static bw_status fail_path(struct walk *w, int e, const char *what, const char *
     if (name == NULL) {
         snprintf(tmp, sizeof(tmp), "%s%s%s", w->root, w->rel.len ? sep : "", w->rel.p);
     } else {
-        snprintf(tmp, sizeof(tmp), "%s%s%s%s%s", w->root, sep, w->rel.p, w->rel.len ? "/" : "",
-                 name);
+        snprintf(tmp, sizeof(tmp), "%s%s%s%s%s", w->root, sep, w->rel.p, w->rel.len ? "/" : "", name);
     }
     return bw_fail_errno(w->err, e, what, tmp);
 }
@@ -348,8 +347,7 @@ static bw_status load_ignore(struct walk *w, int dfd, const char *name)
         if (fatal_errno(e)) {
             return fail_path(w, e, "cannot open ignore file", name);
         }
-        warn_path(w, name, "skipping ignore file",
-                  e == ELOOP ? "it is a symbolic link" : strerror(e));
+        warn_path(w, name, "skipping ignore file", e == ELOOP ? "it is a symbolic link" : strerror(e));
         return BW_OK;
     }
     if (fstat(fd, &st) != 0) {
@@ -504,8 +502,7 @@ static bw_status add_entry(struct walk *w, char *path, uint64_t size, bool via_l
         char d[256];
         bw_free(path);
         bw_escape_for_log(w->root, strlen(w->root), d, sizeof(d));
-        return bw_fail(w->err, BW_ELIMIT, "more than %llu files under '%s'",
-                       (unsigned long long)w->max_files, d);
+        return bw_fail(w->err, BW_ELIMIT, "more than %llu files under '%s'", (unsigned long long)w->max_files, d);
     }
     if (path == NULL) {
         path = path_join(w->root, strlen(w->root), w->rel.p, w->rel.len);
@@ -540,8 +537,8 @@ static bw_status add_entry(struct walk *w, char *path, uint64_t size, bool via_l
  * Descend into the directory `name` of `dfd` (or the absolute `name` when
  * dfd is AT_FDCWD), whose rel path is already in w->rel.
  */
-static bw_status enter_dir(struct walk *w, int dfd, const char *name, const struct stat *want,
-                           unsigned depth, bool via_link)
+static bw_status enter_dir(struct walk *w, int dfd, const char *name, const struct stat *want, unsigned depth,
+                           bool via_link)
 {
     struct stat st;
     int fd, e;
@@ -549,8 +546,7 @@ static bw_status enter_dir(struct walk *w, int dfd, const char *name, const stru
     if (depth > w->max_depth) {
         char d[256];
         bw_escape_for_log(w->rel.p, w->rel.len, d, sizeof(d));
-        return bw_fail(w->err, BW_ELIMIT, "directory nested more than %u levels deep: '%s'",
-                       w->max_depth, d);
+        return bw_fail(w->err, BW_ELIMIT, "directory nested more than %u levels deep: '%s'", w->max_depth, d);
     }
     fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
@@ -672,8 +668,7 @@ static bw_status walk_link(struct walk *w, int dfd, const char *name, unsigned d
         if (fatal_errno(e)) {
             return fail_path(w, e, "cannot stat", NULL);
         }
-        warn_path(w, NULL, "skipping symbolic link",
-                  e == ENOENT ? "its target does not exist" : strerror(e));
+        warn_path(w, NULL, "skipping symbolic link", e == ENOENT ? "its target does not exist" : strerror(e));
         return BW_OK;
     }
     if (!is_dir && !S_ISREG(st.st_mode)) {
@@ -729,8 +724,7 @@ static bool readable(const struct walk *w, int dfd, const char *name, const stru
 }
 
 /* One directory entry of `dfd`, at depth `depth` (its parent's depth). */
-static bw_status walk_entry(struct walk *w, int dfd, const char *name, unsigned depth,
-                            bool via_link)
+static bw_status walk_entry(struct walk *w, int dfd, const char *name, unsigned depth, bool via_link)
 {
     struct stat st;
     size_t n = strlen(name), rel_old = w->rel.len, real_old = w->real.len;
@@ -749,8 +743,7 @@ static bw_status walk_entry(struct walk *w, int dfd, const char *name, unsigned 
     if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode)) {
         return BW_OK; /* fifos, sockets and devices are not files to scan */
     }
-    if (pb_push(&w->rel, name, n, &rel_old) != BW_OK ||
-        pb_push(&w->real, name, n, &real_old) != BW_OK) {
+    if (pb_push(&w->rel, name, n, &rel_old) != BW_OK || pb_push(&w->real, name, n, &real_old) != BW_OK) {
         rc = nomem(w);
         goto out;
     }
@@ -856,8 +849,7 @@ static bw_status walk_dir(struct walk *w, int fd, unsigned depth, bool via_link)
             }
             break;
         }
-        if (de->d_name[0] == '.' &&
-            (de->d_name[1] == '\0' || (de->d_name[1] == '.' && de->d_name[2] == '\0'))) {
+        if (de->d_name[0] == '.' && (de->d_name[1] == '\0' || (de->d_name[1] == '.' && de->d_name[2] == '\0'))) {
             continue;
         }
         if (n_names == cap_names) {
@@ -981,13 +973,12 @@ bw_status bw_walk(const char *root, const bw_walk_opts *opts, bw_walk_list *out,
     if (opts->version != BW_WALK_OPTS_VERSION) {
         return bw_fail(err, BW_EINVAL, "bw_walk: unsupported options version %u", opts->version);
     }
-    if ((opts->flags & ~(unsigned)WALK_KNOWN_FLAGS) != 0 ||
-        (opts->n_excludes > 0 && opts->excludes == NULL)) {
+    if ((opts->flags & ~(unsigned)WALK_KNOWN_FLAGS) != 0 || (opts->n_excludes > 0 && opts->excludes == NULL)) {
         return bw_fail(err, BW_EINVAL, "bw_walk: invalid options");
     }
     if (opts->max_depth > WALK_MAX_DEPTH) {
-        return bw_fail(err, BW_EINVAL, "bw_walk: max_depth %u is over the ceiling of %u",
-                       opts->max_depth, WALK_MAX_DEPTH);
+        return bw_fail(err, BW_EINVAL, "bw_walk: max_depth %u is over the ceiling of %u", opts->max_depth,
+                       WALK_MAX_DEPTH);
     }
     w.flags = opts->flags;
     w.euid = geteuid();
@@ -1015,8 +1006,7 @@ bw_status bw_walk(const char *root, const bw_walk_opts *opts, bw_walk_list *out,
         /* the user named this link, so it is followed: its target is the root */
         char *t = real_dup(root_path);
         if (t == NULL) {
-            rc = errno == ENOMEM ? nomem(&w)
-                                 : bw_fail_errno(err, errno, "cannot resolve", root_path);
+            rc = errno == ENOMEM ? nomem(&w) : bw_fail_errno(err, errno, "cannot resolve", root_path);
             goto out;
         }
         bw_free(root_path);
@@ -1057,8 +1047,7 @@ bw_status bw_walk(const char *root, const bw_walk_opts *opts, bw_walk_list *out,
         goto out;
     }
     w.root_real_len = strlen(w.root_real);
-    if (pb_push(&w.real, w.root_real, w.root_real_len, &n) != BW_OK ||
-        pb_reserve(&w.rel, 64) != BW_OK) {
+    if (pb_push(&w.real, w.root_real, w.root_real_len, &n) != BW_OK || pb_reserve(&w.rel, 64) != BW_OK) {
         rc = nomem(&w);
         goto out;
     }
@@ -1069,8 +1058,7 @@ bw_status bw_walk(const char *root, const bw_walk_opts *opts, bw_walk_list *out,
         }
         rc = rule_add(&w.excl, x, strlen(x), 0, false);
         if (rc == BW_ELIMIT) {
-            rc = bw_fail(err, BW_EINVAL, "exclude pattern %zu is longer than %u bytes", i + 1,
-                         WALK_PATTERN_MAX);
+            rc = bw_fail(err, BW_EINVAL, "exclude pattern %zu is longer than %u bytes", i + 1, WALK_PATTERN_MAX);
             goto out;
         }
         if (rc != BW_OK) {

@@ -33,23 +33,25 @@ extern const char cmd_version_usage[];
 struct cli_globals {
     bw_format format;
     bool format_set;
-    const char *output;  /* NULL: stdout */
+    const char *output; /* NULL: stdout */
     int quiet;
     int verbose;
-    int color;           /* resolved: 1 use ANSI colour on stdout */
-    int color_err;       /* ... on stderr */
-    unsigned jobs;       /* 0: all cores */
+    int color;     /* resolved: 1 use ANSI colour on stdout */
+    int color_err; /* ... on stderr */
+    unsigned jobs; /* 0: all cores */
     bw_severity fail_on;
 };
 extern struct cli_globals cli;
 
 /* getopt_long table entries for the global options; commands append them to their own. */
-#define CLI_GLOBAL_LONGOPTS                                                                        \
-    { "format", required_argument, NULL, 0x1001 }, { "output", required_argument, NULL, 'o' },     \
-        { "quiet", no_argument, NULL, 'q' }, { "verbose", no_argument, NULL, 'v' },                \
-        { "color", required_argument, NULL, 0x1002 }, { "colour", required_argument, NULL, 0x1002 }, \
-        { "jobs", required_argument, NULL, 'j' }, { "fail-on", required_argument, NULL, 0x1003 },   \
-        { "help", no_argument, NULL, 'h' }
+#define CLI_GLOBAL_LONGOPTS                                                                                            \
+    {"format", required_argument, NULL, 0x1001}, {"output", required_argument, NULL, 'o'},                             \
+        {"quiet", no_argument, NULL, 'q'}, {"verbose", no_argument, NULL, 'v'},                                        \
+        {"color", required_argument, NULL, 0x1002}, {"colour", required_argument, NULL, 0x1002},                       \
+        {"jobs", required_argument, NULL, 'j'}, {"fail-on", required_argument, NULL, 0x1003},                          \
+    {                                                                                                                  \
+        "help", no_argument, NULL, 'h'                                                                                 \
+    }
 #define CLI_GLOBAL_SHORTOPTS "o:qvj:h"
 
 /*

@@ -262,7 +262,7 @@ static int do_digest(struct opts *o, int n, char **paths, bw_pool *pool)
         }
         /* stat follows a symlink named on the command line: the user chose it */
         if (stat(path, &st) != 0) {
-            s = bw_digest_file(path, o->algo, &(bw_digest){ 0 }, NULL, &e); /* for its message */
+            s = bw_digest_file(path, o->algo, &(bw_digest){0}, NULL, &e); /* for its message */
             cli_report_error(&e, s != BW_OK ? s : BW_ENOTFOUND);
             rc = CLI_EXIT_ERROR;
             continue;
@@ -420,10 +420,10 @@ static int do_check(struct opts *o, int n, char **paths, bw_pool *pool)
     bw_buf raw = BW_BUF_INIT((size_t)512 << 20);
     bw_manifest *expected = NULL, *actual = NULL;
     bw_manifest_opts mo = BW_MANIFEST_OPTS_INIT;
-    bw_manifest_diff diff = { 0 };
+    bw_manifest_diff diff = {0};
     char **excl = NULL, *self_excl = NULL;
     const char **all_excl = NULL;
-    size_t n_excl = 0, n_all = 0, counts[3] = { 0, 0, 0 };
+    size_t n_excl = 0, n_all = 0, counts[3] = {0, 0, 0};
     const char *dir = n > 0 ? paths[0] : NULL;
     char *dir_trim = NULL;
     bw_error e;
@@ -533,16 +533,16 @@ static int do_check(struct opts *o, int n, char **paths, bw_pool *pool)
         for (size_t i = 0; i < diff.n; i++) {
             const char *label = change_name(diff.items[i].kind);
             if (cli.color) {
-                const char *col = diff.items[i].kind == BW_CHANGE_ADDED ? "\033[32m"
-                                  : diff.items[i].kind == BW_CHANGE_REMOVED ? "\033[31m" : "\033[33m";
+                const char *col = diff.items[i].kind == BW_CHANGE_ADDED     ? "\033[32m"
+                                  : diff.items[i].kind == BW_CHANGE_REMOVED ? "\033[31m"
+                                                                            : "\033[33m";
                 cli_out_printf("%s%-8s\033[0m  %s\n", col, label, diff.items[i].name);
             } else {
                 cli_out_printf("%-8s  %s\n", label, diff.items[i].name);
             }
         }
-        cli_out_printf("%s: %zu unchanged, %zu modified, %zu added, %zu removed\n",
-                       diff.n == 0 ? "OK" : "FAILED", diff.n_same, counts[BW_CHANGE_MODIFIED],
-                       counts[BW_CHANGE_ADDED], counts[BW_CHANGE_REMOVED]);
+        cli_out_printf("%s: %zu unchanged, %zu modified, %zu added, %zu removed\n", diff.n == 0 ? "OK" : "FAILED",
+                       diff.n_same, counts[BW_CHANGE_MODIFIED], counts[BW_CHANGE_ADDED], counts[BW_CHANGE_REMOVED]);
     }
     rc = diff.n == 0 ? CLI_EXIT_OK : CLI_EXIT_FINDINGS;
 out:
@@ -561,15 +561,15 @@ int cmd_digest(int argc, char **argv)
 {
     static const struct option longopts[] = {
         CLI_GLOBAL_LONGOPTS,
-        { "algo", required_argument, NULL, 'a' },
-        { "shard", required_argument, NULL, 0x2001 },
-        { "manifest", required_argument, NULL, 'm' },
-        { "check", required_argument, NULL, 'c' },
-        { "exclude", required_argument, NULL, 'e' },
-        { "no-default-ignores", no_argument, NULL, 0x2002 },
-        { NULL, 0, NULL, 0 },
+        {"algo", required_argument, NULL, 'a'},
+        {"shard", required_argument, NULL, 0x2001},
+        {"manifest", required_argument, NULL, 'm'},
+        {"check", required_argument, NULL, 'c'},
+        {"exclude", required_argument, NULL, 'e'},
+        {"no-default-ignores", no_argument, NULL, 0x2002},
+        {NULL, 0, NULL, 0},
     };
-    struct opts o = { .algo = BW_ALGO_SHA256 };
+    struct opts o = {.algo = BW_ALGO_SHA256};
     bw_pool *pool = NULL;
     bw_error e;
     int c, rc;
@@ -602,29 +602,16 @@ int cmd_digest(int argc, char **argv)
             break;
         case 0x2001:
             if (cli_parse_size(optarg, &o.shard) != 0 || o.shard == 0) {
-                rc = cli_usage_error("digest", "--shard expects a positive size such as 1G or 65536, not '%s'",
-                                     optarg);
+                rc = cli_usage_error("digest", "--shard expects a positive size such as 1G or 65536, not '%s'", optarg);
                 goto out;
             }
             break;
-        case 'm':
-            o.manifest_out = optarg;
-            break;
-        case 'c':
-            o.check = optarg;
-            break;
-        case 'e':
-            o.excludes[o.n_excludes++] = optarg;
-            break;
-        case 0x2002:
-            o.no_default_ignores = 1;
-            break;
-        case ':':
-            rc = cli_usage_error("digest", "option '%s' needs a value", argv[optind - 1]);
-            goto out;
-        default:
-            rc = cli_usage_error("digest", "unknown option '%s'", argv[optind - 1]);
-            goto out;
+        case 'm': o.manifest_out = optarg; break;
+        case 'c': o.check = optarg; break;
+        case 'e': o.excludes[o.n_excludes++] = optarg; break;
+        case 0x2002: o.no_default_ignores = 1; break;
+        case ':': rc = cli_usage_error("digest", "option '%s' needs a value", argv[optind - 1]); goto out;
+        default: rc = cli_usage_error("digest", "unknown option '%s'", argv[optind - 1]); goto out;
         }
     }
     cli_resolve_color();

@@ -8,23 +8,20 @@
 
 #include "src/cli/cmd.h"
 
-const char cmd_help_usage[] =
-    "usage: bulwark help [COMMAND]\n"
-    "\n"
-    "Show the list of commands, or the full help of one command\n"
-    "(the same text as 'bulwark COMMAND --help').\n";
+const char cmd_help_usage[] = "usage: bulwark help [COMMAND]\n"
+                              "\n"
+                              "Show the list of commands, or the full help of one command\n"
+                              "(the same text as 'bulwark COMMAND --help').\n";
 
-const char cmd_version_usage[] =
-    "usage: bulwark version\n"
-    "\n"
-    "Print the version of bulwark (the command and libbulwark share one version).\n";
+const char cmd_version_usage[] = "usage: bulwark version\n"
+                                 "\n"
+                                 "Print the version of bulwark (the command and libbulwark share one version).\n";
 
-static const char overview[] =
-    "usage: bulwark [GLOBAL OPTIONS] COMMAND [ARGS]\n"
-    "\n"
-    "bulwark: security gates for ML and data pipelines.\n"
-    "\n"
-    "Commands:\n";
+static const char overview[] = "usage: bulwark [GLOBAL OPTIONS] COMMAND [ARGS]\n"
+                               "\n"
+                               "bulwark: security gates for ML and data pipelines.\n"
+                               "\n"
+                               "Commands:\n";
 
 static const char globals[] =
     "\n"

@@ -13,11 +13,10 @@
 #include "src/cli/cmd.h"
 
 const struct cmd cli_commands[] = {
-    { "digest", cmd_digest, "content digests and manifests of files and directories; tamper checks",
-      cmd_digest_usage },
-    { "help", cmd_help, "show help for bulwark or one of its commands", cmd_help_usage },
-    { "version", cmd_version, "print the version", cmd_version_usage },
-    { NULL, NULL, NULL, NULL },
+    {"digest", cmd_digest, "content digests and manifests of files and directories; tamper checks", cmd_digest_usage},
+    {"help", cmd_help, "show help for bulwark or one of its commands", cmd_help_usage},
+    {"version", cmd_version, "print the version", cmd_version_usage},
+    {NULL, NULL, NULL, NULL},
 };
 
 const struct cmd *cli_find_command(const char *name)
@@ -45,8 +44,8 @@ static void log_to_stderr(bw_log_level level, const char *component, const char 
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = { CLI_GLOBAL_LONGOPTS, { "version", no_argument, NULL, 'V' },
-                                              { NULL, 0, NULL, 0 } };
+    static const struct option longopts[] = {
+        CLI_GLOBAL_LONGOPTS, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
     const struct cmd *cmd;
     int c, rc;
 

@@ -19,7 +19,7 @@
 
 #include "src/cli/cmd.h"
 
-struct cli_globals cli = { .format = BW_FORMAT_TEXT, .fail_on = BW_SEV_HIGH };
+struct cli_globals cli = {.format = BW_FORMAT_TEXT, .fail_on = BW_SEV_HIGH};
 static int color_mode = -1; /* -1 auto, 0 never, 1 always */
 
 int cli_global_option(int c, const char *arg)
@@ -32,15 +32,9 @@ int cli_global_option(int c, const char *arg)
         }
         cli.format_set = true;
         return 1;
-    case 'o':
-        cli.output = arg;
-        return 1;
-    case 'q':
-        cli.quiet = 1;
-        return 1;
-    case 'v':
-        cli.verbose++;
-        return 1;
+    case 'o': cli.output = arg; return 1;
+    case 'q': cli.quiet = 1; return 1;
+    case 'v': cli.verbose++; return 1;
     case 0x1002:
         if (strcmp(arg, "auto") == 0) {
             color_mode = -1;
@@ -71,8 +65,7 @@ int cli_global_option(int c, const char *arg)
             return -1;
         }
         return 1;
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -297,8 +290,8 @@ int cli_out_close(void)
         }
         return 0;
     }
-    if (!out.failed && fsync(STDOUT_FILENO) != 0 && errno != EINVAL && errno != EROFS &&
-        errno != EBADF && errno != ENOTSUP) {
+    if (!out.failed && fsync(STDOUT_FILENO) != 0 && errno != EINVAL && errno != EROFS && errno != EBADF &&
+        errno != ENOTSUP) {
         /* fsync of a pipe or terminal fails with EINVAL; only a real file's failure matters */
         out.failed = true;
         out.err_no = errno;
@@ -340,7 +333,7 @@ bool cli_progress_enabled(void)
 
 const char *cli_human_bytes(uint64_t n, char *buf, size_t cap)
 {
-    static const char *units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+    static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
     double v = (double)n;
     size_t u = 0;
 
@@ -407,10 +400,26 @@ int cli_parse_size(const char *s, uint64_t *res)
         return -1;
     }
     switch (*end) {
-    case 'k': case 'K': mult = 1ull << 10; end++; break;
-    case 'm': case 'M': mult = 1ull << 20; end++; break;
-    case 'g': case 'G': mult = 1ull << 30; end++; break;
-    case 't': case 'T': mult = 1ull << 40; end++; break;
+    case 'k':
+    case 'K':
+        mult = 1ull << 10;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        mult = 1ull << 20;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        mult = 1ull << 30;
+        end++;
+        break;
+    case 't':
+    case 'T':
+        mult = 1ull << 40;
+        end++;
+        break;
     default: break;
     }
     if (mult > 1 && (strcasecmp(end, "ib") == 0 || strcasecmp(end, "b") == 0)) {

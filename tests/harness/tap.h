@@ -49,29 +49,29 @@ static inline int tap_ok_(int cond, const char *file, int line, const char *fmt,
 
 #define ok(cond, ...) tap_ok_(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 
-#define is_int(got, want, ...)                                                                     \
-    do {                                                                                           \
-        long long g_ = (long long)(got), w_ = (long long)(want);                                   \
-        if (!tap_ok_(g_ == w_, __FILE__, __LINE__, __VA_ARGS__)) {                                 \
-            printf("#   got: %lld\n#   want: %lld\n", g_, w_);                                     \
-        }                                                                                          \
+#define is_int(got, want, ...)                                                                                         \
+    do {                                                                                                               \
+        long long g_ = (long long)(got), w_ = (long long)(want);                                                       \
+        if (!tap_ok_(g_ == w_, __FILE__, __LINE__, __VA_ARGS__)) {                                                     \
+            printf("#   got: %lld\n#   want: %lld\n", g_, w_);                                                         \
+        }                                                                                                              \
     } while (0)
 
-#define is_str(got, want, ...)                                                                     \
-    do {                                                                                           \
-        const char *g_ = (got), *w_ = (want);                                                      \
-        int eq_ = (g_ == NULL && w_ == NULL) || (g_ != NULL && w_ != NULL && strcmp(g_, w_) == 0); \
-        if (!tap_ok_(eq_, __FILE__, __LINE__, __VA_ARGS__)) {                                      \
-            printf("#   got: '%s'\n#   want: '%s'\n", g_ ? g_ : "(null)", w_ ? w_ : "(null)");     \
-        }                                                                                          \
+#define is_str(got, want, ...)                                                                                         \
+    do {                                                                                                               \
+        const char *g_ = (got), *w_ = (want);                                                                          \
+        int eq_ = (g_ == NULL && w_ == NULL) || (g_ != NULL && w_ != NULL && strcmp(g_, w_) == 0);                     \
+        if (!tap_ok_(eq_, __FILE__, __LINE__, __VA_ARGS__)) {                                                          \
+            printf("#   got: '%s'\n#   want: '%s'\n", g_ ? g_ : "(null)", w_ ? w_ : "(null)");                         \
+        }                                                                                                              \
     } while (0)
 
-#define like(got, needle, ...)                                                                     \
-    do {                                                                                           \
-        const char *g_ = (got), *n_ = (needle);                                                    \
-        if (!tap_ok_(g_ != NULL && strstr(g_, n_) != NULL, __FILE__, __LINE__, __VA_ARGS__)) {     \
-            printf("#   got: '%s'\n#   wanted to contain: '%s'\n", g_ ? g_ : "(null)", n_);        \
-        }                                                                                          \
+#define like(got, needle, ...)                                                                                         \
+    do {                                                                                                               \
+        const char *g_ = (got), *n_ = (needle);                                                                        \
+        if (!tap_ok_(g_ != NULL && strstr(g_, n_) != NULL, __FILE__, __LINE__, __VA_ARGS__)) {                         \
+            printf("#   got: '%s'\n#   wanted to contain: '%s'\n", g_ ? g_ : "(null)", n_);                            \
+        }                                                                                                              \
     } while (0)
 
 static inline void tap_hexdiff_(const unsigned char *g, const unsigned char *w, size_t n)
@@ -91,22 +91,22 @@ static inline void tap_hexdiff_(const unsigned char *g, const unsigned char *w, 
     putchar('\n');
 }
 
-#define is_mem(got, want, n, ...)                                                                  \
-    do {                                                                                           \
-        const unsigned char *g_ = (const unsigned char *)(got), *w_ = (const unsigned char *)(want); \
-        size_t n_ = (n);                                                                           \
-        if (!tap_ok_(memcmp(g_, w_, n_) == 0, __FILE__, __LINE__, __VA_ARGS__)) {                  \
-            tap_hexdiff_(g_, w_, n_);                                                              \
-        }                                                                                          \
+#define is_mem(got, want, n, ...)                                                                                      \
+    do {                                                                                                               \
+        const unsigned char *g_ = (const unsigned char *)(got), *w_ = (const unsigned char *)(want);                   \
+        size_t n_ = (n);                                                                                               \
+        if (!tap_ok_(memcmp(g_, w_, n_) == 0, __FILE__, __LINE__, __VA_ARGS__)) {                                      \
+            tap_hexdiff_(g_, w_, n_);                                                                                  \
+        }                                                                                                              \
     } while (0)
 
-#define skip(n, why)                                                                               \
-    do {                                                                                           \
-        for (int s_ = 0; s_ < (n); s_++) {                                                         \
-            tap_run_++;                                                                            \
-            tap_skip_++;                                                                           \
-            printf("ok %d # skip %s\n", tap_run_, (why));                                         \
-        }                                                                                          \
+#define skip(n, why)                                                                                                   \
+    do {                                                                                                               \
+        for (int s_ = 0; s_ < (n); s_++) {                                                                             \
+            tap_run_++;                                                                                                \
+            tap_skip_++;                                                                                               \
+            printf("ok %d # skip %s\n", tap_run_, (why));                                                              \
+        }                                                                                                              \
     } while (0)
 
 static inline void skip_all(const char *why)
@@ -118,8 +118,7 @@ static inline void skip_all(const char *why)
 static inline int done_testing(void)
 {
     printf("1..%d\n", tap_run_);
-    printf("# %d passed, %d failed, %d skipped\n", tap_run_ - tap_fail_ - tap_skip_, tap_fail_,
-           tap_skip_);
+    printf("# %d passed, %d failed, %d skipped\n", tap_run_ - tap_fail_ - tap_skip_, tap_fail_, tap_skip_);
     fflush(stdout);
     return tap_fail_ ? 1 : 0;
 }

@@ -7,7 +7,7 @@
 #include "util/internal.h"
 
 enum { A_MALLOC, A_CALLOC, A_REALLOC, A_REALLOCARRAY, A_STRDUP, A_STRNDUP, A_KINDS };
-static const char *const kind_name[A_KINDS] = {"bw_malloc",         "bw_calloc", "bw_realloc",
+static const char *const kind_name[A_KINDS] = {"bw_malloc",       "bw_calloc", "bw_realloc",
                                                "bw_reallocarray", "bw_strdup", "bw_strndup"};
 
 static void *alloc_one(int kind)

@@ -77,8 +77,8 @@ static void hex_and_names(void)
     ok(bw_digest_bytes(BW_ALGO_SHA256, "abc", 3, &b) == BW_OK && bw_digest_equal(&a, &b), "and equals sha256(abc)");
     ok(bw_digest_from_hex(BW_ALGO_SHA256, h, 63, &a) == BW_EFORMAT, "63 digits refused");
     ok(bw_digest_from_hex(BW_ALGO_SHA256, "g1", 2, &a) == BW_EFORMAT, "wrong length refused");
-    ok(bw_digest_from_hex(BW_ALGO_SHA256,
-                          "zz7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", 64, &a) == BW_EFORMAT,
+    ok(bw_digest_from_hex(BW_ALGO_SHA256, "zz7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", 64, &a) ==
+           BW_EFORMAT,
        "non-hex refused");
     b.bytes[31] ^= 1;
     ok(!bw_digest_equal(&a, &b), "one flipped bit is unequal");

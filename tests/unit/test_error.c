@@ -8,8 +8,8 @@
 #include "util/internal.h"
 
 static const bw_status all_codes[] = {
-    BW_OK,       BW_EINVAL,    BW_EFORMAT, BW_ELIMIT,       BW_EIO,         BW_ENOMEM,
-    BW_EVERIFY,  BW_ENOTFOUND, BW_ECHANGED, BW_ELOOP, BW_EUNSUPPORTED, BW_ECANCELED,
+    BW_OK,      BW_EINVAL,    BW_EFORMAT,  BW_ELIMIT, BW_EIO,          BW_ENOMEM,
+    BW_EVERIFY, BW_ENOTFOUND, BW_ECHANGED, BW_ELOOP,  BW_EUNSUPPORTED, BW_ECANCELED,
 };
 
 static void test_strerror(void)
@@ -41,9 +41,8 @@ static void test_strerror(void)
     is_str(bw_strerror(BW_OK), "success", "BW_OK text");
     is_str(bw_strerror(BW_EFORMAT), "format error", "BW_EFORMAT text");
     /* the codes are ABI: never renumbered */
-    ok(BW_EINVAL == -1 && BW_EFORMAT == -2 && BW_ELIMIT == -3 && BW_EIO == -4 && BW_ENOMEM == -5 &&
-           BW_EVERIFY == -6 && BW_ENOTFOUND == -7 && BW_ECHANGED == -8 && BW_ELOOP == -9 &&
-           BW_EUNSUPPORTED == -10 && BW_ECANCELED == -11,
+    ok(BW_EINVAL == -1 && BW_EFORMAT == -2 && BW_ELIMIT == -3 && BW_EIO == -4 && BW_ENOMEM == -5 && BW_EVERIFY == -6 &&
+           BW_ENOTFOUND == -7 && BW_ECHANGED == -8 && BW_ELOOP == -9 && BW_EUNSUPPORTED == -10 && BW_ECANCELED == -11,
        "status code values are fixed");
     ok(bw_version() != NULL && strchr(bw_version(), '.') != NULL, "bw_version looks like a version");
 }
@@ -167,7 +166,10 @@ static void test_escape(void)
 
     bw_escape_for_log("plain text", 10, out, sizeof(out));
     is_str(out, "plain text", "printable text unchanged");
-    bw_escape_for_log("a\nb\rc\td\x1b" "e\x7f" "f", 11, out, sizeof(out));
+    bw_escape_for_log("a\nb\rc\td\x1b"
+                      "e\x7f"
+                      "f",
+                      11, out, sizeof(out));
     is_str(out, "a\\x0ab\\x0dc\\x09d\\x1be\\x7ff", "control characters escaped");
     bw_escape_for_log("back\\slash", 10, out, sizeof(out));
     is_str(out, "back\\x5cslash", "backslash escaped, so escapes are unambiguous");
@@ -177,19 +179,25 @@ static void test_escape(void)
     is_str(out, "", "empty input");
     bw_escape_for_log("caf\xc3\xa9 \xe2\x82\xac", 9, out, sizeof(out));
     is_str(out, "caf\xc3\xa9 \xe2\x82\xac", "valid UTF-8 passes through");
-    bw_escape_for_log("a\xff" "b\xc3" "c", 5, out, sizeof(out));
+    bw_escape_for_log("a\xff"
+                      "b\xc3"
+                      "c",
+                      5, out, sizeof(out));
     is_str(out, "a\\xffb\\xc3c", "invalid UTF-8 bytes escaped");
     bw_escape_for_log("\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80", 9, out, sizeof(out));
     ok(strchr(out, '\xc0') == NULL && strchr(out, '\xed') == NULL && strchr(out, '\xf4') == NULL,
        "overlong, surrogate and out-of-range sequences escaped: '%s'", out);
-    bw_escape_for_log("[\xc2\x9b" "31m]\xc2\xa0", 9, out, sizeof(out));
+    bw_escape_for_log("[\xc2\x9b"
+                      "31m]\xc2\xa0",
+                      9, out, sizeof(out));
     is_str(out, "[\\xc2\\x9b31m]\xc2\xa0", "C1 controls (CSI) escaped, U+00A0 kept");
     bw_escape_for_log("x\xe2\x82", 3, out, sizeof(out));
     is_str(out, "x\\xe2\\x82", "truncated UTF-8 sequence escaped");
 
     /* truncation: every cap from 1 up, never past cap, always terminated */
     {
-        static const char in[] = "ab\x01\xc3\xa9" "cd\n\\ef";
+        static const char in[] = "ab\x01\xc3\xa9"
+                                 "cd\n\\ef";
         for (size_t cap = 1; cap <= 40; cap++) {
             char guard[48];
             memset(guard, '#', sizeof(guard));

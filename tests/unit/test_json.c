@@ -111,15 +111,16 @@ static void test_escapes(void)
     check_escape("a\0b", 3, "a\\u0000b", "embedded NUL");
     check_escape("\x1b[31m", 5, "\\u001b[31m", "ESC");
     /* well-formed UTF-8 passes through */
-    check_escape("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14,
-                 "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "valid UTF-8");
-    check_escape("\xef\xbf\xbf\xf4\x8f\xbf\xbf", 7, "\xef\xbf\xbf\xf4\x8f\xbf\xbf",
-                 "U+FFFF and U+10FFFF");
+    check_escape("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+                 "valid UTF-8");
+    check_escape("\xef\xbf\xbf\xf4\x8f\xbf\xbf", 7, "\xef\xbf\xbf\xf4\x8f\xbf\xbf", "U+FFFF and U+10FFFF");
     /* ill-formed: one U+FFFD per maximal subpart */
     check_escape("\xff", 1, FFFD, "lone 0xff");
     check_escape("a\x80z", 3, "a" FFFD "z", "lone continuation");
     check_escape("\xc3", 1, FFFD, "truncated at end");
-    check_escape("\xe2\x82" "A", 3, FFFD "A", "truncated 3-byte sequence");
+    check_escape("\xe2\x82"
+                 "A",
+                 3, FFFD "A", "truncated 3-byte sequence");
     check_escape("\xf0\x9f\x98x", 4, FFFD "x", "truncated 4-byte sequence");
     check_escape("\xc0\xaf", 2, FFFD FFFD, "overlong 2-byte");
     check_escape("\xe0\x80\xaf", 3, FFFD FFFD FFFD, "overlong 3-byte");
@@ -135,13 +136,13 @@ static void test_doubles(void)
         double v;
         const char *want;
     } cases[] = {
-        { 0.1, "0.1" },
-        { 1.0, "1" },
-        { -2.5, "-2.5" },
-        { 1e300, "1e+300" },
-        { 5e-324, "4.94065645841247e-324" },
-        { 0.30000000000000004, "0.30000000000000004" },
-        { 123456789012345678.0, "1.2345678901234568e+17" },
+        {0.1, "0.1"},
+        {1.0, "1"},
+        {-2.5, "-2.5"},
+        {1e300, "1e+300"},
+        {5e-324, "4.94065645841247e-324"},
+        {0.30000000000000004, "0.30000000000000004"},
+        {123456789012345678.0, "1.2345678901234568e+17"},
     };
     uint64_t state = 0x9e3779b97f4a7c15u;
     int bad = 0, shortest = 1;
@@ -202,7 +203,10 @@ static void test_doubles(void)
 /* Run one misuse sequence and expect bw_json_finish to say BW_EINVAL. */
 typedef void (*misuse_fn)(bw_json *j);
 
-static void m_end_without_begin(bw_json *j) { bw_json_obj_end(j); }
+static void m_end_without_begin(bw_json *j)
+{
+    bw_json_obj_end(j);
+}
 static void m_arr_end_in_obj(bw_json *j)
 {
     bw_json_obj_begin(j);
@@ -249,8 +253,14 @@ static void m_two_documents(bw_json *j)
     bw_json_int(j, 1);
     bw_json_int(j, 2);
 }
-static void m_empty(bw_json *j) { (void)j; }
-static void m_key_at_top(bw_json *j) { bw_json_key(j, "a"); }
+static void m_empty(bw_json *j)
+{
+    (void)j;
+}
+static void m_key_at_top(bw_json *j)
+{
+    bw_json_key(j, "a");
+}
 static void m_too_deep(bw_json *j)
 {
     for (int i = 0; i < BW_JSON_MAX_DEPTH + 1; i++) {
@@ -267,18 +277,18 @@ static void test_misuse(void)
         misuse_fn fn;
         const char *what;
     } cases[] = {
-        { m_end_without_begin, "end without begin" },
-        { m_arr_end_in_obj, "array end closes an object" },
-        { m_obj_end_in_arr, "object end closes an array" },
-        { m_value_without_key, "value where a key is needed" },
-        { m_key_in_array, "key inside an array" },
-        { m_two_keys, "two keys in a row" },
-        { m_key_then_end, "key without a value" },
-        { m_unclosed, "unclosed container" },
-        { m_two_documents, "two top-level values" },
-        { m_empty, "nothing written" },
-        { m_key_at_top, "key at top level" },
-        { m_too_deep, "nesting deeper than BW_JSON_MAX_DEPTH" },
+        {m_end_without_begin, "end without begin"},
+        {m_arr_end_in_obj, "array end closes an object"},
+        {m_obj_end_in_arr, "object end closes an array"},
+        {m_value_without_key, "value where a key is needed"},
+        {m_key_in_array, "key inside an array"},
+        {m_two_keys, "two keys in a row"},
+        {m_key_then_end, "key without a value"},
+        {m_unclosed, "unclosed container"},
+        {m_two_documents, "two top-level values"},
+        {m_empty, "nothing written"},
+        {m_key_at_top, "key at top level"},
+        {m_too_deep, "nesting deeper than BW_JSON_MAX_DEPTH"},
     };
 
     for (size_t i = 0; i < BW_ARRAY_LEN(cases); i++) {

@@ -91,19 +91,19 @@ static void goldens(void)
         const char *golden;
         uint64_t shard;
     } cases[] = {
-        { "sample_model_folder", "sample_model_folder", 0 },
-        { "sample_model_folder", "sample_model_folder_shard", 1000000000 },
-        { "sample_model_folder", "sample_model_folder_small_shards", 8 },
-        { "deep_model_folder", "deep_model_folder", 0 },
-        { "deep_model_folder", "deep_model_folder_small_shards", 8 },
-        { "model_folder_with_empty_file", "model_folder_with_empty_file", 0 },
-        { "model_folder_with_empty_file", "model_folder_with_empty_file_small_shards", 8 },
-        { "empty_model_folder", "empty_model_folder", 0 },
-        { "empty_model_folder", "empty_model_folder_small_shards", 8 },
-        { "sample_model_file", "sample_model_file", 0 },
-        { "sample_model_file", "sample_model_file_small_shards", 8 },
-        { "empty_model_file", "empty_model_file", 0 },
-        { "empty_model_file", "empty_model_file_small_shards", 8 },
+        {"sample_model_folder", "sample_model_folder", 0},
+        {"sample_model_folder", "sample_model_folder_shard", 1000000000},
+        {"sample_model_folder", "sample_model_folder_small_shards", 8},
+        {"deep_model_folder", "deep_model_folder", 0},
+        {"deep_model_folder", "deep_model_folder_small_shards", 8},
+        {"model_folder_with_empty_file", "model_folder_with_empty_file", 0},
+        {"model_folder_with_empty_file", "model_folder_with_empty_file_small_shards", 8},
+        {"empty_model_folder", "empty_model_folder", 0},
+        {"empty_model_folder", "empty_model_folder_small_shards", 8},
+        {"sample_model_file", "sample_model_file", 0},
+        {"sample_model_file", "sample_model_file_small_shards", 8},
+        {"empty_model_file", "empty_model_file", 0},
+        {"empty_model_file", "empty_model_file_small_shards", 8},
     };
     const char *shared = getenv("BW_SHARED_DIR");
     char dir[4096];
@@ -124,8 +124,8 @@ static void goldens(void)
 
         text = tu_read(gpath, &len);
         bw_error_clear(&err);
-        ok(text != NULL && bw_manifest_parse(&theirs, text, len, cases[c].golden, &err) == BW_OK,
-           "golden %s parses %s", cases[c].golden, err.msg);
+        ok(text != NULL && bw_manifest_parse(&theirs, text, len, cases[c].golden, &err) == BW_OK, "golden %s parses %s",
+           cases[c].golden, err.msg);
         if (ours == NULL || theirs == NULL) {
             ok(0, "%s: both manifests exist", cases[c].golden);
         } else {
@@ -253,7 +253,7 @@ static void default_ignores_and_excludes(void)
 {
     char *dir = tu_tmpdir();
     bw_manifest_opts o = BW_MANIFEST_OPTS_INIT;
-    const char *ex[] = { "*.tmp" };
+    const char *ex[] = {"*.tmp"};
     bw_manifest *m = NULL;
     char **pats = NULL;
     size_t n = 0;
@@ -308,7 +308,8 @@ static void parse_shapes(void)
     }
     snprintf(buf, sizeof(buf), "SHA256 (weird) = name) = %s\n", abc);
     m = parse_str(buf, &err);
-    ok(m != NULL && m->n == 1 && strcmp(m->entries[0].name, "weird) = name") == 0, "BSD tag line, split at the last ') = '");
+    ok(m != NULL && m->n == 1 && strcmp(m->entries[0].name, "weird) = name") == 0,
+       "BSD tag line, split at the last ') = '");
     bw_manifest_free(m);
 
     m = parse_str("abc123  file\n", &err);
@@ -326,8 +327,9 @@ static void parse_shapes(void)
     ok(m == NULL && strstr(err.msg, "no checksum lines") != NULL, "no lines at all is refused");
     m = parse_str("{\"_type\": \"https://in-toto.io/Statement/v1\", ", &err);
     ok(m == NULL && err.code == BW_EFORMAT && strstr(err.msg, "line 1") != NULL, "truncated JSON: %s", err.msg);
-    m = parse_str("{\"_type\": \"https://in-toto.io/Statement/v1\", \"predicateType\": \"https://slsa.dev/provenance/v1\"}",
-                  &err);
+    m = parse_str(
+        "{\"_type\": \"https://in-toto.io/Statement/v1\", \"predicateType\": \"https://slsa.dev/provenance/v1\"}",
+        &err);
     ok(m == NULL && err.code == BW_EUNSUPPORTED, "another predicate is unsupported, not malformed");
     m = parse_str("{\"a\": 1, \"a\": 2}", &err);
     ok(m == NULL && err.code == BW_EFORMAT, "duplicate keys are refused");
@@ -345,7 +347,7 @@ static void parse_lies(void)
     bw_digest d, r;
     bw_manifest *m;
     bw_error err;
-    static const char *bad_names[] = { "../x", "/etc/passwd", "a//b", "a/./b", "a/..", "" };
+    static const char *bad_names[] = {"../x", "/etc/passwd", "a//b", "a/./b", "a/..", ""};
 
     ok(bw_digest_bytes(BW_ALGO_SHA256, "x", 1, &d) == BW_OK, "leaf");
     ok(bw_digest_bytes(BW_ALGO_SHA256, d.bytes, d.len, &r) == BW_OK, "root over the one leaf");

@@ -35,7 +35,7 @@ static int visit(void *ctx, size_t i, unsigned worker)
 static void run(unsigned threads, size_t n)
 {
     bw_pool *p = NULL;
-    struct counts c = { 0 };
+    struct counts c = {0};
     int once = 1;
 
     c.seen = calloc(n, sizeof(*c.seen));
@@ -66,7 +66,7 @@ static void run(unsigned threads, size_t n)
 
 int main(void)
 {
-    struct counts c = { 0 };
+    struct counts c = {0};
 
     ok(bw_ncpu() >= 1, "at least one CPU (%u)", bw_ncpu());
     run(1, 1000);

@@ -96,8 +96,7 @@ static void test_typed_values(void)
     }
 
     {
-        static const uint8_t neg[12] = {0xfe, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
-                                        0x00, 0x00, 0x00, 0x80};
+        static const uint8_t neg[12] = {0xfe, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80};
         bw_rd_init(&rd, neg, sizeof(neg), "neg", &err);
         is_int(bw_rd_i32le(&rd, &i32), BW_OK, "i32le");
         is_int(i32, -2, "i32le negative value");
@@ -110,8 +109,7 @@ static void test_typed_values(void)
 
     {
         /* 1.5f = 0x3fc00000; -2.25 = 0xc002000000000000 */
-        static const uint8_t fl[12] = {0x00, 0x00, 0xc0, 0x3f, 0x00, 0x00,
-                                       0x00, 0x00, 0x00, 0x00, 0x02, 0xc0};
+        static const uint8_t fl[12] = {0x00, 0x00, 0xc0, 0x3f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xc0};
         static const uint8_t nan[4] = {0x00, 0x00, 0xc0, 0x7f};
         bw_rd_init(&rd, fl, sizeof(fl), "fl", &err);
         is_int(bw_rd_f32le(&rd, &f32), BW_OK, "f32le");
@@ -125,10 +123,26 @@ static void test_typed_values(void)
 }
 
 /* One read of each kind, by index, so truncation can be tested uniformly. */
-enum { R_U8, R_U16LE, R_U16BE, R_U32LE, R_U32BE, R_U64LE, R_U64BE, R_I32, R_I64, R_F32, R_F64,
-       R_VIEW5, R_COPY5, R_SKIP5, R_SUB5, R_COUNT };
-static const char *const rnames[R_COUNT] = {"u8",  "u16le", "u16be", "u32le", "u32be",
-                                            "u64le", "u64be", "i32le", "i64le", "f32le",
+enum {
+    R_U8,
+    R_U16LE,
+    R_U16BE,
+    R_U32LE,
+    R_U32BE,
+    R_U64LE,
+    R_U64BE,
+    R_I32,
+    R_I64,
+    R_F32,
+    R_F64,
+    R_VIEW5,
+    R_COPY5,
+    R_SKIP5,
+    R_SUB5,
+    R_COUNT
+};
+static const char *const rnames[R_COUNT] = {"u8",    "u16le",   "u16be",   "u32le",   "u32be",
+                                            "u64le", "u64be",   "i32le",   "i64le",   "f32le",
                                             "f64le", "view(5)", "copy(5)", "skip(5)", "sub(5)"};
 static const size_t rsize[R_COUNT] = {1, 2, 2, 4, 4, 8, 8, 4, 8, 4, 8, 5, 5, 5, 5};
 
@@ -228,8 +242,7 @@ static void test_truncation(void)
             {
                 uint64_t u;
                 int64_t s;
-                if (bw_rd_uvarint(&rd, &u) != BW_EFORMAT || bw_rd_svarint(&rd, &s) != BW_EFORMAT ||
-                    rd.pos != 3) {
+                if (bw_rd_uvarint(&rd, &u) != BW_EFORMAT || bw_rd_svarint(&rd, &s) != BW_EFORMAT || rd.pos != 3) {
                     bad_poison++;
                 }
             }
@@ -260,8 +273,7 @@ static void test_messages(void)
     bw_rd_init(&rd, seq, 6, "model.pkl", &err);
     is_int(bw_rd_skip(&rd, 4), BW_OK, "skip 4");
     is_int(bw_rd_u32le(&rd, &u32), BW_EFORMAT, "u32 with 2 bytes left");
-    is_str(err.msg, "model.pkl: offset 4: truncated: uint32_t needs 4 bytes, 2 left",
-           "full truncation message");
+    is_str(err.msg, "model.pkl: offset 4: truncated: uint32_t needs 4 bytes, 2 left", "full truncation message");
     ok(err.src_file != NULL && err.src_line > 0, "source location recorded");
 
     /* without a name the message starts with the offset */
@@ -397,10 +409,21 @@ static void test_varint(void)
 
     /* zigzag */
     {
-        static const struct { uint64_t enc; int64_t dec; } zz[] = {
-            {0, 0}, {1, -1}, {2, 1}, {3, -2}, {4, 2}, {127, -64}, {128, 64},
-            {UINT64_C(0xfffffffe), INT64_C(0x7fffffff)}, {UINT64_C(0xffffffff), -INT64_C(0x80000000)},
-            {UINT64_MAX - 1, INT64_MAX}, {UINT64_MAX, INT64_MIN},
+        static const struct {
+            uint64_t enc;
+            int64_t dec;
+        } zz[] = {
+            {0, 0},
+            {1, -1},
+            {2, 1},
+            {3, -2},
+            {4, 2},
+            {127, -64},
+            {128, 64},
+            {UINT64_C(0xfffffffe), INT64_C(0x7fffffff)},
+            {UINT64_C(0xffffffff), -INT64_C(0x80000000)},
+            {UINT64_MAX - 1, INT64_MAX},
+            {UINT64_MAX, INT64_MIN},
         };
         int badz = 0;
         for (size_t i = 0; i < BW_ARRAY_LEN(zz); i++) {

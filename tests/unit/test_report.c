@@ -10,8 +10,7 @@
 #include "testjson.h"
 #include "util/internal.h"
 
-static bw_finding finding(const char *rule, bw_severity sev, const char *path, uint32_t line,
-                          const char *msg)
+static bw_finding finding(const char *rule, bw_severity sev, const char *path, uint32_t line, const char *msg)
 {
     bw_finding f = BW_FINDING_INIT;
     f.rule_id = rule;
@@ -62,8 +61,7 @@ static void test_fingerprint(void)
     is_str(a, "dfceba977c31d94b489e39afa7a21629b34ef42b2fbcdf61c427cc975bddb389",
            "fingerprint is sha256(rule NUL path NUL member NUL content)");
     bw_fingerprint("rule-x", "a/b.pkl", "m.zip!x", "hello", 5, a);
-    is_str(a, "d1d74e182721d8abc5e1bf124a9d4187aafd9296b551ae2390f828cc1a1abdb2",
-           "fingerprint with a member");
+    is_str(a, "d1d74e182721d8abc5e1bf124a9d4187aafd9296b551ae2390f828cc1a1abdb2", "fingerprint with a member");
     bw_fingerprint("rule-x", "a/b.pkl", "m.zip!x", "hello", 5, b);
     is_str(a, b, "fingerprint is stable");
     bw_fingerprint("rule-y", "a/b.pkl", "m.zip!x", "hello", 5, b);
@@ -153,8 +151,7 @@ static void test_model(void)
     is_str(got->evidence, "os.system", "evidence was copied");
     is_int(got->loc.line, 3, "line kept");
     is_int(got->loc.cell, -1, "cell kept");
-    bw_fingerprint("pickle-os-system", "model.pkl", "inner.zip!data.pkl", "calls os.system", 15,
-                   fp);
+    bw_fingerprint("pickle-os-system", "model.pkl", "inner.zip!data.pkl", "calls os.system", 15, fp);
     is_str(got->fingerprint, fp, "derived fingerprint covers rule, path, member and message");
     ok(bw_report_get(r, 1) == NULL, "get past the end is NULL");
 
@@ -197,18 +194,14 @@ static void test_sort(void)
         uint32_t line, col;
         uint64_t off;
     } in[] = {
-        { "b.pkl", NULL, "r1", 1, 1, BW_NO_OFFSET },
-        { "a.pkl", "z", "r1", 1, 1, BW_NO_OFFSET },
-        { "a.pkl", NULL, "r2", 5, 1, BW_NO_OFFSET },
-        { "a.pkl", NULL, "r1", 5, 1, BW_NO_OFFSET },
-        { "a.pkl", NULL, "r1", 2, 9, BW_NO_OFFSET },
-        { "a.pkl", NULL, "r1", 2, 3, BW_NO_OFFSET },
-        { "a.pkl", NULL, "r1", 0, 0, 40 },
-        { "a.pkl", NULL, "r1", 0, 0, 7 },
-        { "a.pkl", "y", "r1", 1, 1, BW_NO_OFFSET },
+        {"b.pkl", NULL, "r1", 1, 1, BW_NO_OFFSET}, {"a.pkl", "z", "r1", 1, 1, BW_NO_OFFSET},
+        {"a.pkl", NULL, "r2", 5, 1, BW_NO_OFFSET}, {"a.pkl", NULL, "r1", 5, 1, BW_NO_OFFSET},
+        {"a.pkl", NULL, "r1", 2, 9, BW_NO_OFFSET}, {"a.pkl", NULL, "r1", 2, 3, BW_NO_OFFSET},
+        {"a.pkl", NULL, "r1", 0, 0, 40},           {"a.pkl", NULL, "r1", 0, 0, 7},
+        {"a.pkl", "y", "r1", 1, 1, BW_NO_OFFSET},
     };
     /* expected order, as indexes into in[] */
-    static const int want[] = { 7, 6, 5, 4, 3, 2, 8, 1, 0 };
+    static const int want[] = {7, 6, 5, 4, 3, 2, 8, 1, 0};
     bw_report *r = NULL;
     int good = 1;
 
@@ -230,8 +223,7 @@ static void test_sort(void)
         const bw_finding *f = bw_report_get(r, i);
         const int w = want[i];
         if (f == NULL || strcmp(f->loc.path, in[w].path) != 0 || f->loc.line != in[w].line ||
-            f->loc.column != in[w].col || f->loc.offset != in[w].off ||
-            strcmp(f->rule_id, in[w].rule) != 0 ||
+            f->loc.column != in[w].col || f->loc.offset != in[w].off || strcmp(f->rule_id, in[w].rule) != 0 ||
             (f->loc.member == NULL) != (in[w].member == NULL)) {
             good = 0;
             tap_diag("position %zu: want input %d", i, w);
@@ -246,8 +238,7 @@ static bw_report *sample_report(void)
     bw_report *r = NULL;
     bw_error e;
     bw_finding f;
-    bw_rule rule = { "secret-aws", "SecretAws", "AWS secret key", "rotate it", NULL,
-                     BW_SEV_HIGH };
+    bw_rule rule = {"secret-aws", "SecretAws", "AWS secret key", "rotate it", NULL, BW_SEV_HIGH};
 
     if (bw_report_new(&r, "bulwark scan", NULL) != BW_OK) {
         return NULL;
@@ -279,8 +270,7 @@ static bw_report *sample_report(void)
     e.code = BW_EFORMAT;
     e.offset = 77;
     snprintf(e.msg, sizeof(e.msg), "%s", "truncated central directory");
-    if (bw_report_add_error(r, "broken.zip", &e) != BW_OK ||
-        bw_report_add_error(r, "gone.pkl", NULL) != BW_OK) {
+    if (bw_report_add_error(r, "broken.zip", &e) != BW_OK || bw_report_add_error(r, "gone.pkl", NULL) != BW_OK) {
         goto fail;
     }
     return r;
@@ -310,8 +300,7 @@ static void test_text(void)
              "HIGH      secret-aws  conf/app.env:12:5 (inner.zip!data.env)  AWS secret access "
              "key\n",
              "text: finding with line, column and member");
-        like(s, "HIGH      secret-aws  nb.ipynb:4 (cell 2)  AWS secret access key\n",
-             "text: notebook cell");
+        like(s, "HIGH      secret-aws  nb.ipynb:4 (cell 2)  AWS secret access key\n", "text: notebook cell");
         like(s, "error: broken.zip: truncated central directory\n", "text: error line");
         like(s, "error: gone.pkl: input/output error\n", "text: error without a record");
         like(s, "3 findings (1 critical, 2 high) in 12 files, 2 errors\n", "text: summary line");
@@ -336,7 +325,10 @@ static void test_text(void)
 
     /* hostile names cannot smuggle terminal escapes */
     opts.color = 0;
-    f = finding("r", BW_SEV_LOW, "evil\033]0;pwned\a\xc2\x9b" "2J\xff.pkl", 1, "bad\nline");
+    f = finding("r", BW_SEV_LOW,
+                "evil\033]0;pwned\a\xc2\x9b"
+                "2J\xff.pkl",
+                1, "bad\nline");
     if (bw_report_add(r, &f) == BW_OK) {
         s = render(r, BW_FORMAT_TEXT, &opts);
         ok(s != NULL && strchr(s, '\033') == NULL && strchr(s, '\a') == NULL,
@@ -356,8 +348,7 @@ static void test_text(void)
         f = finding("r", BW_SEV_MEDIUM, "a", 0, "m");
         if (bw_report_add(r, &f) == BW_OK) {
             s = render(r, BW_FORMAT_TEXT, NULL);
-            is_str(s, "MEDIUM    r  a  m\n1 finding (1 medium) in 1 file\n",
-                   "text: singular summary");
+            is_str(s, "MEDIUM    r  a  m\n1 finding (1 medium) in 1 file\n", "text: singular summary");
             bw_free(s);
         }
         bw_report_free(r);
@@ -413,8 +404,7 @@ static void test_json_writer(void)
            jget(loc, "cell") == NULL && jget(loc, "end_line") == NULL,
        "json: unknown location fields are omitted");
     ok(jget(doc, "findings.0.evidence") == NULL, "json: no evidence, no field");
-    is_int(strlen(json_string_value(jget(doc, "findings.0.fingerprint"))), 64,
-           "json: fingerprint is 64 hex");
+    is_int(strlen(json_string_value(jget(doc, "findings.0.fingerprint"))), 64, "json: fingerprint is 64 hex");
 
     loc = jget(doc, "findings.1.location");
     is_int(json_integer_value(jget(loc, "line")), 12, "json: line");
@@ -423,13 +413,12 @@ static void test_json_writer(void)
     ok(jget(loc, "offset") == NULL, "json: no offset, no field");
     is_str(json_string_value(jget(doc, "findings.1.evidence")), "wJal********", "json: evidence");
     is_int(json_integer_value(jget(doc, "findings.2.location.cell")), 2, "json: cell");
-    is_str(json_string_value(jget(doc, "findings.3.location.path")),
-           "bad\xef\xbf\xbd name\x01.pkl", "json: ill-formed path reads back with U+FFFD");
+    is_str(json_string_value(jget(doc, "findings.3.location.path")), "bad\xef\xbf\xbd name\x01.pkl",
+           "json: ill-formed path reads back with U+FFFD");
 
     is_str(json_string_value(jget(doc, "errors.0.path")), "broken.zip", "json: error path");
     is_str(json_string_value(jget(doc, "errors.0.code")), "BW_EFORMAT", "json: error code");
-    is_str(json_string_value(jget(doc, "errors.0.message")), "truncated central directory",
-           "json: error message");
+    is_str(json_string_value(jget(doc, "errors.0.message")), "truncated central directory", "json: error message");
     is_int(json_integer_value(jget(doc, "errors.0.offset")), 77, "json: error offset");
     ok(jget(doc, "errors.1.offset") == NULL, "json: error without offset omits it");
     json_decref(doc);
@@ -513,11 +502,11 @@ static void test_threads(void)
     is_int(failures, 0, "threads: every add succeeded");
     is_int(bw_report_count(r), THREADS * PER_THREAD, "threads: 40000 findings counted");
     is_int(bw_report_error_count(r), THREADS * PER_THREAD / 1000, "threads: 40 errors counted");
-    is_int(bw_report_count_at_least(r, BW_SEV_CRITICAL), THREADS * PER_THREAD / 5,
-           "threads: severities intact");
+    is_int(bw_report_count_at_least(r, BW_SEV_CRITICAL), THREADS * PER_THREAD / 5, "threads: severities intact");
     s = render(r, BW_FORMAT_TEXT, NULL);
-    like(s, "40000 findings (8000 critical, 8000 high, 8000 medium, 8000 low, 8000 info) in 40000 "
-            "files, 40 errors\n",
+    like(s,
+         "40000 findings (8000 critical, 8000 high, 8000 medium, 8000 low, 8000 info) in 40000 "
+         "files, 40 errors\n",
          "threads: inputs counted");
     bw_free(s);
     bw_report_sort(r);
@@ -541,7 +530,7 @@ static void test_oom(void)
     for (long n = 0; n < 400 && !succeeded; n++) {
         bw_report *r = NULL;
         bw_finding f = finding("r", BW_SEV_HIGH, "p", 1, "m");
-        bw_rule rule = { "r", "R", "short", "help", "https://example.com/r", BW_SEV_HIGH };
+        bw_rule rule = {"r", "R", "short", "help", "https://example.com/r", BW_SEV_HIGH};
         bw_error e;
         bw_status rc;
         int all = 1;

@@ -28,8 +28,7 @@ static char schema_path[4096];
 static char validator_path[4096];
 static char tmp_dir[] = "/tmp/bw-test-sarif-XXXXXX";
 
-static bw_finding finding(const char *rule, bw_severity sev, const char *path, uint32_t line,
-                          const char *msg)
+static bw_finding finding(const char *rule, bw_severity sev, const char *path, uint32_t line, const char *msg)
 {
     bw_finding f = BW_FINDING_INIT;
     f.rule_id = rule;
@@ -48,8 +47,7 @@ static char *render(const bw_report *r, const char *base_dir)
 
     opts.base_dir = base_dir;
     opts.tool_version = "1.2.3";
-    if (bw_report_write(r, BW_FORMAT_SARIF, &opts, &b) != BW_OK ||
-        bw_buf_take(&b, &s, NULL) != BW_OK) {
+    if (bw_report_write(r, BW_FORMAT_SARIF, &opts, &b) != BW_OK || bw_buf_take(&b, &s, NULL) != BW_OK) {
         bw_buf_release(&b);
         return NULL;
     }
@@ -61,7 +59,7 @@ static int validate(const char *doc, const char *name)
 {
     char python[] = PYTHON;
     char file[4200];
-    char *argv[] = { python, validator_path, schema_path, file, NULL };
+    char *argv[] = {python, validator_path, schema_path, file, NULL};
     posix_spawn_file_actions_t fa;
     FILE *fp;
     pid_t pid;
@@ -120,18 +118,17 @@ static bw_report *new_report(void)
 /* Findings of every severity, a registered rule with a help URI, one without. */
 static bw_report *full_report(void)
 {
-    static const char *rules[] = { "r-info", "r-low", "r-medium", "r-high", "r-critical" };
-    bw_rule rule = { "r-high", "RHigh", "High things", "Why and what to do",
-                     "https://example.com/rules/r-high", BW_SEV_HIGH };
-    bw_rule bare = { "r-low", NULL, NULL, NULL, NULL, BW_SEV_LOW };
+    static const char *rules[] = {"r-info", "r-low", "r-medium", "r-high", "r-critical"};
+    bw_rule rule = {"r-high",   "RHigh", "High things", "Why and what to do", "https://example.com/rules/r-high",
+                    BW_SEV_HIGH};
+    bw_rule bare = {"r-low", NULL, NULL, NULL, NULL, BW_SEV_LOW};
     bw_report *r = new_report();
     int fail = r == NULL;
 
     fail = fail || bw_report_add_rule(r, &rule) != BW_OK;
     fail = fail || bw_report_add_rule(r, &bare) != BW_OK;
     for (int s = 0; s < 5 && !fail; s++) {
-        bw_finding f = finding(rules[s], (bw_severity)s, "src/model.pkl", (uint32_t)s + 1,
-                               "something found");
+        bw_finding f = finding(rules[s], (bw_severity)s, "src/model.pkl", (uint32_t)s + 1, "something found");
         f.loc.column = 3;
         f.loc.end_line = (uint32_t)s + 2;
         f.loc.end_column = 9;
@@ -199,8 +196,7 @@ static void test_schema(void)
         return;
     }
     snprintf(schema_path, sizeof(schema_path), "%s/schemas/sarif-schema-2.1.0.json", shared);
-    snprintf(validator_path, sizeof(validator_path), "%s/tests/tools/validate_json_schema.py",
-             root);
+    snprintf(validator_path, sizeof(validator_path), "%s/tests/tools/validate_json_schema.py", root);
     if (stat(schema_path, &st) != 0) {
         skip(1, "SARIF schema not found in $BW_SHARED_DIR/schemas; schema checks skipped");
         return;
@@ -264,8 +260,8 @@ static json_t *load(const bw_report *r, const char *base)
 
 static void test_fields(void)
 {
-    static const char *levels[] = { "note", "note", "warning", "error", "error" };
-    static const char *scores[] = { "0.0", "3.0", "5.5", "8.0", "9.5" };
+    static const char *levels[] = {"note", "note", "warning", "error", "error"};
+    static const char *scores[] = {"0.0", "3.0", "5.5", "8.0", "9.5"};
     bw_report *r = full_report();
     json_t *doc, *run, *rules, *results;
     size_t i;
@@ -300,8 +296,7 @@ static void test_fields(void)
     is_str(jstr(rules, "1.shortDescription.text"), "r-low", "bare rule gets its id as text");
     ok(jget(rules, "1.helpUri") == NULL, "no helpUri when none is set");
     is_str(jstr(rules, "2.id"), "r-critical", "made-up rules sorted by id");
-    is_str(jstr(rules, "2.properties.security-severity"), "9.5",
-           "made-up rule takes its finding's severity");
+    is_str(jstr(rules, "2.properties.security-severity"), "9.5", "made-up rule takes its finding's severity");
     is_int(json_array_size(results), 5, "five results");
     for (i = 0; i < json_array_size(results); i++) {
         json_t *res = json_array_get(results, i);
@@ -313,23 +308,18 @@ static void test_fields(void)
             strcmp(jstr(res, "level"), levels[s]) != 0) {
             good = 0;
         }
-        if (strcmp(jstr(res, "ruleId"), "r-high") != 0 &&
-            strcmp(jstr(res, "ruleId"), "r-low") != 0 &&
-            strcmp(jstr(json_array_get(rules, idx), "properties.security-severity"), scores[s]) !=
-                0) {
+        if (strcmp(jstr(res, "ruleId"), "r-high") != 0 && strcmp(jstr(res, "ruleId"), "r-low") != 0 &&
+            strcmp(jstr(json_array_get(rules, idx), "properties.security-severity"), scores[s]) != 0) {
             good = 0;
         }
     }
     ok(good, "every ruleIndex names the result's rule; levels follow severity");
     is_str(jstr(results, "4.ruleId"), "r-critical", "result order is report order");
-    is_int(json_integer_value(jget(results, "4.locations.0.physicalLocation.region.startLine")), 5,
-           "region.startLine");
-    is_int(json_integer_value(jget(results, "4.locations.0.physicalLocation.region.startColumn")),
-           3, "region.startColumn");
-    is_int(json_integer_value(jget(results, "4.locations.0.physicalLocation.region.endLine")), 6,
-           "region.endLine");
-    is_int(json_integer_value(jget(results, "4.locations.0.physicalLocation.region.endColumn")), 9,
-           "region.endColumn");
+    is_int(json_integer_value(jget(results, "4.locations.0.physicalLocation.region.startLine")), 5, "region.startLine");
+    is_int(json_integer_value(jget(results, "4.locations.0.physicalLocation.region.startColumn")), 3,
+           "region.startColumn");
+    is_int(json_integer_value(jget(results, "4.locations.0.physicalLocation.region.endLine")), 6, "region.endLine");
+    is_int(json_integer_value(jget(results, "4.locations.0.physicalLocation.region.endColumn")), 9, "region.endColumn");
     is_str(jstr(results, "4.locations.0.physicalLocation.artifactLocation.uri"), "src/model.pkl",
            "relative uri without base");
     ok(jget(results, "4.locations.0.physicalLocation.artifactLocation.uriBaseId") == NULL,
@@ -337,8 +327,7 @@ static void test_fields(void)
     is_int(strlen(jstr(results, "4.partialFingerprints.bulwarkFingerprint/v1")), 64,
            "partialFingerprints bulwarkFingerprint/v1");
     is_str(jstr(results, "4.message.text"), "something found", "message.text");
-    ok(jget(run, "invocations.0.executionSuccessful") == json_true(),
-       "executionSuccessful true without errors");
+    ok(jget(run, "invocations.0.executionSuccessful") == json_true(), "executionSuccessful true without errors");
     ok(jget(run, "originalUriBaseIds") == NULL, "no originalUriBaseIds without base_dir");
     json_decref(doc);
 
@@ -346,12 +335,11 @@ static void test_fields(void)
     run = jget(doc, "runs.0");
     is_str(jstr(run, "results.0.locations.0.physicalLocation.artifactLocation.uri"), "model.pkl",
            "base_dir: uri relative to it");
-    is_str(jstr(run, "results.0.locations.0.physicalLocation.artifactLocation.uriBaseId"),
-           "SRCROOT", "base_dir: uriBaseId SRCROOT");
+    is_str(jstr(run, "results.0.locations.0.physicalLocation.artifactLocation.uriBaseId"), "SRCROOT",
+           "base_dir: uriBaseId SRCROOT");
     {
         const char *u = jstr(run, "originalUriBaseIds.SRCROOT.uri");
-        ok(u != NULL && strncmp(u, "file:///", 8) == 0 && u[strlen(u) - 1] == '/' &&
-               strstr(u, "/src/") != NULL,
+        ok(u != NULL && strncmp(u, "file:///", 8) == 0 && u[strlen(u) - 1] == '/' && strstr(u, "/src/") != NULL,
            "SRCROOT is an absolute file URI ending in /src/");
     }
     json_decref(doc);
@@ -361,8 +349,7 @@ static void test_fields(void)
 static const char *uri_of(json_t *run, size_t i)
 {
     char path[96];
-    snprintf(path, sizeof(path), "results.%zu.locations.0.physicalLocation.artifactLocation.uri",
-             i);
+    snprintf(path, sizeof(path), "results.%zu.locations.0.physicalLocation.artifactLocation.uri", i);
     return jstr(run, path);
 }
 
@@ -388,42 +375,37 @@ static void test_awkward(void)
     is_str(uri_of(run, 8), "file:///abs/outside/z.pkl", "absolute path is a file URI");
 
     res = jget(run, "results.0");
-    ok(jget(res, "locations.0.physicalLocation.region") == NULL,
-       "member: no region (lines count inside the member)");
-    is_str(jstr(res, "locations.0.logicalLocations.0.fullyQualifiedName"),
-           "inner.zip!a b/\xef\xbf\xbd.pkl", "member: logical location");
+    ok(jget(res, "locations.0.physicalLocation.region") == NULL, "member: no region (lines count inside the member)");
+    is_str(jstr(res, "locations.0.logicalLocations.0.fullyQualifiedName"), "inner.zip!a b/\xef\xbf\xbd.pkl",
+           "member: logical location");
     is_str(jstr(res, "properties.member"), "inner.zip!a b/\xef\xbf\xbd.pkl", "member: property");
     like(jstr(res, "message.text"), "(in member 'inner.zip!a b/\xef\xbf\xbd.pkl', line 7)",
          "member: named in the message");
     res = jget(run, "results.1");
     is_int(json_integer_value(jget(res, "locations.0.physicalLocation.region.byteOffset")), 99,
            "offset only: region.byteOffset");
-    ok(jget(res, "locations.0.physicalLocation.region.startLine") == NULL,
-       "offset only: no startLine");
+    ok(jget(res, "locations.0.physicalLocation.region.startLine") == NULL, "offset only: no startLine");
     res = jget(run, "results.2");
     ok(jget(res, "locations.0.physicalLocation.region") == NULL, "nothing known: no region");
 
-    ok(jget(run, "invocations.0.executionSuccessful") == json_false(),
-       "executionSuccessful false with input errors");
+    ok(jget(run, "invocations.0.executionSuccessful") == json_false(), "executionSuccessful false with input errors");
     is_int(json_array_size(jget(run, "invocations.0.toolExecutionNotifications")), 2,
            "one notification per input error");
-    is_str(jstr(run, "invocations.0.toolExecutionNotifications.0.level"), "error",
-           "notification level error");
-    is_str(jstr(run, "invocations.0.toolExecutionNotifications.0.message.text"),
-           "bad \xef\xbf\xbd header", "notification message");
+    is_str(jstr(run, "invocations.0.toolExecutionNotifications.0.level"), "error", "notification level error");
+    is_str(jstr(run, "invocations.0.toolExecutionNotifications.0.message.text"), "bad \xef\xbf\xbd header",
+           "notification message");
     is_str(jstr(run, "invocations.0.toolExecutionNotifications.0.locations.0.physicalLocation."
                      "artifactLocation.uri"),
            "broken%20dir/%FF.zip", "notification names the file");
-    is_str(jstr(run, "invocations.0.toolExecutionNotifications.0.properties.code"), "BW_EFORMAT",
-           "notification code");
+    is_str(jstr(run, "invocations.0.toolExecutionNotifications.0.properties.code"), "BW_EFORMAT", "notification code");
     json_decref(doc);
 
     /* with a base: inside goes relative to SRCROOT, outside stays absolute */
     doc = load(r, "dir with space");
     run = jget(doc, "runs.0");
     is_str(uri_of(run, 0), "file%20name.pkl", "base with a space: relative uri");
-    is_str(jstr(run, "results.0.locations.0.physicalLocation.artifactLocation.uriBaseId"),
-           "SRCROOT", "base with a space: SRCROOT");
+    is_str(jstr(run, "results.0.locations.0.physicalLocation.artifactLocation.uriBaseId"), "SRCROOT",
+           "base with a space: SRCROOT");
     ok(jstr(run, "originalUriBaseIds.SRCROOT.uri") != NULL &&
            strstr(jstr(run, "originalUriBaseIds.SRCROOT.uri"), "/dir%20with%20space/") != NULL,
        "SRCROOT uri is encoded too");

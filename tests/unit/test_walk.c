@@ -23,8 +23,7 @@
 static char base[PATH_MAX]; /* the mkdtemp directory */
 
 /* snprintf that returns the length written (truncation is fine in a test) */
-static size_t xfmt(char *out, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static size_t xfmt(char *out, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static size_t xfmt(char *out, size_t cap, const char *fmt, ...)
 {
     va_list ap;
@@ -221,23 +220,22 @@ static void test_ignore(void)
     bw_walk_opts o = BW_WALK_OPTS_INIT;
     const char *root = fresh("ign");
 
-    mkfile("ign/.gitignore",
-           "# a comment\n"
-           "*.log\n"
-           "!keep.log\n"
-           "/anchored.txt\n"
-           "build/\n"
-           "**/tmp/**\n"
-           "docs/**/*.draft\n"
-           "trail\\ \n"
-           "spaces   \n"
-           "\\#hash\n"
-           "\\!bang\n"
-           "nested/*\n"
-           "!nested/keep\n"
-           "gone/\n"
-           "!gone/file.txt\n"
-           "*.dat\r\n");
+    mkfile("ign/.gitignore", "# a comment\n"
+                             "*.log\n"
+                             "!keep.log\n"
+                             "/anchored.txt\n"
+                             "build/\n"
+                             "**/tmp/**\n"
+                             "docs/**/*.draft\n"
+                             "trail\\ \n"
+                             "spaces   \n"
+                             "\\#hash\n"
+                             "\\!bang\n"
+                             "nested/*\n"
+                             "!nested/keep\n"
+                             "gone/\n"
+                             "!gone/file.txt\n"
+                             "*.dat\r\n");
     mkfile("ign/.bulwarkignore", "*.bin\n!important.dat\n");
     mkfile("ign/x.log", "");
     mkfile("ign/keep.log", "");
@@ -293,7 +291,7 @@ static void test_ignore(void)
 
     /* excludes outrank the ignore files */
     {
-        const char *ex[] = { "keep.log", "!x.log", "sub/", "other" };
+        const char *ex[] = {"keep.log", "!x.log", "sub/", "other"};
         o.flags = BW_WALK_GITIGNORE | BW_WALK_BULWARKIGNORE;
         o.excludes = ex;
         o.n_excludes = 4;
@@ -307,7 +305,7 @@ static void test_ignore(void)
         bw_walk_list_release(&l);
     }
     {
-        const char *ex[] = { "#other" };
+        const char *ex[] = {"#other"};
         o.excludes = ex;
         o.n_excludes = 1;
         mkfile("ign/#other", "");
@@ -400,8 +398,7 @@ static void test_symlinks(void)
     is_int(l.warnings, 5, "out, sneaky, etc, dangling and the odd name each warn");
     is_int(n_warn, 5, "and each is logged");
     like(all_warn, "sym/out': it points outside the root", "out-of-root link warning");
-    like(all_warn, "sym/sneaky': it points outside the root",
-         "/x/sym2 is not inside /x/sym (component-aware check)");
+    like(all_warn, "sym/sneaky': it points outside the root", "/x/sym2 is not inside /x/sym (component-aware check)");
     like(all_warn, "sym/dangling': its target does not exist", "dangling link warning");
     like(all_warn, "evil\\x0aname", "control characters in names are escaped in logs");
     ok(realpath(at("sym/real/f.txt"), real) != NULL, "realpath of the target");
@@ -431,7 +428,7 @@ static void test_symlinks(void)
 
     /* an ignored link is skipped silently */
     {
-        const char *ex[] = { "out", "sneaky", "etc", "dangling", "evil*", "ld/" };
+        const char *ex[] = {"out", "sneaky", "etc", "dangling", "evil*", "ld/"};
         o.flags = BW_WALK_GITIGNORE;
         o.excludes = ex;
         o.n_excludes = 6;
@@ -483,13 +480,12 @@ static void test_loops(void)
     mklink(".", "loop2/self");
     bw_error_clear(&err);
     is_int(bw_walk(root, NULL, &l, &err), BW_ELOOP, "a/b/up -> .. is a loop");
-    ok(strstr(err.msg, "'a/b/up' leads back to 'a'") != NULL ||
-           strstr(err.msg, "'self' leads back to '.'") != NULL,
+    ok(strstr(err.msg, "'a/b/up' leads back to 'a'") != NULL || strstr(err.msg, "'self' leads back to '.'") != NULL,
        "message names the link and its ancestor (%s)", err.msg);
 
     /* excluding the link avoids the loop */
     {
-        const char *ex[] = { "up", "self" };
+        const char *ex[] = {"up", "self"};
         bw_walk_opts o = BW_WALK_OPTS_INIT;
         o.excludes = ex;
         o.n_excludes = 2;
@@ -619,8 +615,7 @@ static void run_unreadable(struct child_result *r)
 static void chown_tree(const char *p, uid_t u)
 {
     char sub[PATH_MAX];
-    const char *names[] = { "", "/ok.txt", "/locked", "/locked/inside.txt", "/secret.txt",
-                            "/noexec", "/noexec/x.txt" };
+    const char *names[] = {"", "/ok.txt", "/locked", "/locked/inside.txt", "/secret.txt", "/noexec", "/noexec/x.txt"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         xfmt(sub, sizeof(sub), "%s%s", p, names[i]);
         if (lchown(sub, u, u) != 0) {
@@ -752,7 +747,7 @@ static void test_oom(void)
     bw_walk_list l;
     bw_error err;
     bw_walk_opts o = BW_WALK_OPTS_INIT;
-    const char *ex[] = { "*.skip", "!keep.skip" };
+    const char *ex[] = {"*.skip", "!keep.skip"};
     const char *root = fresh("oom");
     int all_nomem = 1, msgs = 1;
     long n;
