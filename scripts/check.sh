@@ -64,7 +64,7 @@ for path in sys.argv[1:]:
     for line in lines:
         t = json.loads(line)
         out = t.get("stdout") or ""
-        oks = re.findall(r"^(not ok|ok)\b[^\n]*", out, re.M)
+        oks = re.findall(r"^(?:not ok|ok)\b[^\n]*", out, re.M)
         tp = sum(1 for o in oks if o.startswith("ok") and "# skip" not in o.lower())
         ts = sum(1 for o in oks if o.startswith("ok") and "# skip" in o.lower())
         tf = sum(1 for o in oks if o.startswith("not ok"))
