@@ -11,9 +11,6 @@ pkgs=(
   libssl-dev libsodium-dev libjansson-dev
   python3 python3-jsonschema           # example generator; independent SARIF schema validator
 )
-# node and npm serve the test tooling only (SARIF schema validation); an image may ship
-# its own nodejs that bundles npm, so ask for Debian's packages only when the commands lack
-if ! command -v npm >/dev/null 2>&1; then pkgs+=(nodejs npm); fi
 if [ "${1:-}" = "--bench" ]; then
   pkgs+=(hyperfine coreutils openssl time)
 fi
