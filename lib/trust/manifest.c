@@ -211,6 +211,8 @@ static bw_status hash_files(bw_manifest *m, const struct work_file *files, size_
     j.prog.ud = o->progress_ud;
     j.prog.what = "hashing";
     j.prog.total = total;
+    BW_LOG(BW_LOG_INFO, "digest", "hashing %zu files (%llu bytes, %zu work items) on %u threads", n_files,
+           (unsigned long long)total, n_items, j.n_workers);
     rc = bw_pool_for(o->pool, n_items, hash_item, &j);
     if (j.rc != BW_OK) {
         rc = j.rc;

@@ -59,8 +59,10 @@ extern struct cli_globals cli;
  * (and applied), 0 if not, -1 on a bad value (message printed).
  */
 int cli_global_option(int c, const char *arg);
-/* Resolve colour once options are known. */
+/* Resolve colour and the log level once options are known. */
 void cli_resolve_color(void);
+/* Route the library's log to stderr at the level -q / -v ask for. */
+void cli_setup_log(void);
 /* "bulwark <cmd>: ..." usage error on stderr; returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print the command's usage text to stdout and return 0. */

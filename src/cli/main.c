@@ -29,19 +29,6 @@ const struct cmd *cli_find_command(const char *name)
     return NULL;
 }
 
-static void log_to_stderr(bw_log_level level, const char *component, const char *msg, void *ud)
-{
-    (void)ud;
-    switch (level) {
-    case BW_LOG_ERROR: cli_error("%s", msg); break;
-    case BW_LOG_WARN: cli_warn("%s", msg); break;
-    default:
-        cli_progress_end();
-        fprintf(stderr, "bulwark: %s: %s\n", component != NULL ? component : "-", msg);
-        break;
-    }
-}
-
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -85,7 +72,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bulwark: '%s' is not a bulwark command. See 'bulwark help'.\n", argv[optind]);
         return CLI_EXIT_USAGE;
     }
-    bw_log_set(log_to_stderr, BW_LOG_WARN, NULL);
+    cli_setup_log();
     argc -= optind;
     argv += optind;
     optind = 0; /* commands run their own getopt_long from a fresh state */

@@ -69,6 +69,25 @@ int cli_global_option(int c, const char *arg)
     }
 }
 
+static void log_to_stderr(bw_log_level level, const char *component, const char *msg, void *ud)
+{
+    (void)ud;
+    switch (level) {
+    case BW_LOG_ERROR: cli_error("%s", msg); break;
+    case BW_LOG_WARN: cli_warn("%s", msg); break;
+    default:
+        cli_progress_end();
+        fprintf(stderr, "bulwark: %s: %s\n", component != NULL ? component : "-", msg);
+        break;
+    }
+}
+
+void cli_setup_log(void)
+{
+    bw_log_level level = cli.verbose >= 2 ? BW_LOG_DEBUG : cli.verbose == 1 ? BW_LOG_INFO : BW_LOG_WARN;
+    bw_log_set(log_to_stderr, level, NULL);
+}
+
 void cli_resolve_color(void)
 {
     const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
@@ -84,6 +103,7 @@ void cli_resolve_color(void)
         cli.color = env_ok && cli.output == NULL && isatty(STDOUT_FILENO);
         cli.color_err = env_ok && isatty(STDERR_FILENO);
     }
+    cli_setup_log();
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
