@@ -9,6 +9,7 @@ pkgs=(
   clang-14 libclang-rt-14-dev          # sanitizer and libFuzzer builds
   clang-format-14                      # make check verifies formatting
   libssl-dev libsodium-dev libjansson-dev
+  zlib1g-dev libarchive-dev             # model containers: zip members, tar, gz/bz2/xz
   python3 python3-jsonschema           # example generator; independent SARIF schema validator
 )
 if [ "${1:-}" = "--bench" ]; then

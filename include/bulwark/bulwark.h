@@ -13,6 +13,7 @@
 #include "bw_gguf.h"
 #include "bw_npy.h"
 #include "bw_onnx.h"
+#include "bw_scan.h"
 #include "bw_file.h"
 #include "bw_json.h"
 #include "bw_log.h"
