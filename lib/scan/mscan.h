@@ -46,8 +46,7 @@ __attribute__((visibility("hidden"))) void bw_mscan_rule(bw_mscan *s, const bw_r
  * Scan a member of the current container: pushes "!name" onto the member
  * path, enforces depth and size limits, sniffs and dispatches, pops.
  */
-__attribute__((visibility("hidden"))) bw_status bw_mscan_member(bw_mscan *s, const char *name, const void *p,
-                                                                size_t n);
+__attribute__((visibility("hidden"))) bw_status bw_mscan_member(bw_mscan *s, const char *name, const void *p, size_t n);
 
 /* Sniff and dispatch bytes at the current member path (used by bw_mscan_member and the top level). */
 __attribute__((visibility("hidden"))) bw_status bw_mscan_dispatch(bw_mscan *s, const void *p, size_t n);

@@ -23,9 +23,11 @@ extern const struct cmd cli_commands[];
 const struct cmd *cli_find_command(const char *name);
 
 int cmd_digest(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 extern const char cmd_digest_usage[];
+extern const char cmd_scan_usage[];
 extern const char cmd_help_usage[];
 extern const char cmd_version_usage[];
 

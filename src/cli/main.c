@@ -14,6 +14,8 @@
 
 const struct cmd cli_commands[] = {
     {"digest", cmd_digest, "content digests and manifests of files and directories; tamper checks", cmd_digest_usage},
+    {"scan", cmd_scan, "scan model files for code-execution payloads (pickle, PyTorch, joblib, ONNX, GGUF...)",
+     cmd_scan_usage},
     {"help", cmd_help, "show help for bulwark or one of its commands", cmd_help_usage},
     {"version", cmd_version, "print the version", cmd_version_usage},
     {NULL, NULL, NULL, NULL},
