@@ -64,6 +64,7 @@ static const struct entry builtin[] = {
     UNSAFE("threading", "Thread", EXEC, "runs a callable in a new thread"),
     UNSAFE("signal", "*", EXEC, "installs handlers or sends signals"),
     UNSAFE("webbrowser", "*", EXEC, "opens a browser, i.e. runs a program"),
+    UNSAFE("mailcap", "*", EXEC, "findmatch runs the mailcap entry's test command through os.system"),
     UNSAFE("uuid", "_get_command_stdout", EXEC, "runs a command and reads its output"),
     UNSAFE("ctypes.util", "*", EXEC, "find_library runs compilers and ldconfig"),
     UNSAFE("sys", "*", IMPORT, "sys reaches sys.modules, every loaded module"),
@@ -331,6 +332,34 @@ bw_allow_kind bw_allowlist_lookup(const struct bw_allowlist *a, const char *modu
                 break;
             }
             h = next + 1;
+        }
+    }
+    if (strchr(name, '.') != NULL) {
+        /*
+         * A dotted path through an introspection attribute (getattr.__self__
+         * is the builtins module; f.__globals__ is a module's namespace)
+         * reaches anything: no writer of model files needs one.
+         */
+        static const char *const dunders[] = {
+            "__self__",       "__globals__", "__builtins__", "__class__",  "__dict__", "__module__",
+            "__subclasses__", "__mro__",     "__base__",     "__bases__",  "__init__", "__getattribute__",
+            "__reduce__",     "__code__",    "__closure__",  "__loader__", "__spec__", "__import__"};
+        const char *last = strrchr(name, '.') + 1;
+        for (size_t i = 0; i < BW_ARRAY_LEN(dunders); i++) {
+            const char *at = strstr(name, dunders[i]);
+            size_t len = strlen(dunders[i]);
+            if (at != NULL && (at == name || at[-1] == '.') && (at[len] == '\0' || at[len] == '.')) {
+                static const struct entry dunder = {BW_ALLOW_UNSAFE, "*", "*", "attribute access stand-in",
+                                                    "a dotted name through an introspection attribute reaches "
+                                                    "builtins, module namespaces or any class"};
+                fill(hit, &dunder);
+                return BW_ALLOW_UNSAFE;
+            }
+        }
+        /* the object finally reached, looked up as a builtin (exec, eval, getattr ...) */
+        if ((e = find(a, BW_ALLOW_UNSAFE, "builtins", last)) != NULL) {
+            fill(hit, e);
+            return e->kind;
         }
     }
     if ((e = find(a, BW_ALLOW_SAFE, module, name)) != NULL) {

@@ -309,11 +309,6 @@ bw_status bw_scan_model_file(bw_report *report, const char *path, const bw_scan_
         (void)p, (void)n;                                                                                              \
         return 0;                                                                                                      \
     }
-BW_WEAK_SCANNER(zip)
-BW_WEAK_SCANNER(tar)
-BW_WEAK_SCANNER(compressed)
 BW_WEAK_SCANNER(safetensors)
 BW_WEAK_SCANNER(gguf)
 BW_WEAK_SCANNER(npy)
-BW_WEAK_SCANNER(onnx)
-BW_WEAK_SCANNER(savedmodel)

@@ -265,21 +265,3 @@ bw_status bw_scan_pickle(bw_mscan *s, const void *p, size_t n)
     seen_free(&seen);
     return rc == BW_ENOMEM ? BW_ENOMEM : BW_OK;
 }
-
-/* TEMPORARY (removed once lib/formats/pickle.c lands): keep the tree linking meanwhile */
-__attribute__((weak)) bw_status bw_pickle_analyze(bw_pickle_result **out, const void *p, size_t n, const char *name,
-                                                  const bw_pickle_opts *opts, bw_error *err)
-{
-    (void)p, (void)n, (void)name, (void)opts;
-    *out = NULL;
-    return bw_fail(err, BW_EUNSUPPORTED, "pickle analyser not built");
-}
-__attribute__((weak)) void bw_pickle_result_free(bw_pickle_result *r)
-{
-    (void)r;
-}
-__attribute__((weak)) const char *bw_pickle_opname(uint8_t op)
-{
-    (void)op;
-    return NULL;
-}

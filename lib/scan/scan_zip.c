@@ -252,6 +252,7 @@ static struct archive *open_archive(const void *p, size_t n, bool raw)
         archive_read_support_filter_gzip,
         archive_read_support_filter_bzip2,
         archive_read_support_filter_xz,
+        archive_read_support_filter_lzma,
     };
     unsigned usable = 0;
 
@@ -490,6 +491,25 @@ int bw_sniff_compressed(const uint8_t *p, size_t n)
     }
     if (n >= 6 && memcmp(p, xz, 6) == 0) {
         return 1;
+    }
+    /*
+     * lzma-alone (.lzma, what Python's lzma FORMAT_ALONE and joblib write):
+     * no magic, so check the header's shape: properties byte lc/lp/pb in
+     * range (0x5d is the default), a dictionary size that is a power of two
+     * or 2^n + 2^(n-1), and an uncompressed size that is known or all ones.
+     */
+    if (n >= 13 && p[0] < 225) {
+        uint32_t dict = (uint32_t)p[1] | (uint32_t)p[2] << 8 | (uint32_t)p[3] << 16 | (uint32_t)p[4] << 24;
+        bool size_unknown = true, dict_ok = false;
+        for (int i = 5; i < 13; i++) {
+            size_unknown &= p[i] == 0xff;
+        }
+        for (int b = 12; b <= 30 && !dict_ok; b++) {
+            dict_ok = dict == (1u << b) || dict == ((1u << b) | (1u << (b - 1)));
+        }
+        if (p[0] == 0x5d && dict_ok && (size_unknown || p[12] == 0)) {
+            return 1;
+        }
     }
     return 0;
 }

@@ -71,8 +71,13 @@ static void builtin_db(void)
     }
     is_int(look(a, "mypackage.models", "Net"), BW_ALLOW_UNKNOWN, "a user's class is for review");
     is_int(look(a, "sklearnx", "Foo"), BW_ALLOW_UNKNOWN, "module.* does not match a longer name ('sklearnx')");
-    is_int(look(a, "torch._utils", "_rebuild_tensor_v2.__globals__"), BW_ALLOW_UNKNOWN,
-           "an allowlisted name with a dotted tail is not allowlisted");
+    is_int(look(a, "torch._utils", "_rebuild_tensor_v2.__globals__"), BW_ALLOW_UNSAFE,
+           "an allowlisted function's __globals__ is a way out, not allowlisted");
+    is_int(look(a, "builtins", "getattr.__self__.exec"), BW_ALLOW_UNSAFE,
+           "getattr.__self__ is the builtins module: a dunder path is unsafe");
+    is_int(look(a, "mypackage", "helpers.exec"), BW_ALLOW_UNSAFE, "a dotted path ending in a dangerous builtin");
+    is_int(look(a, "mypackage", "helpers.Model"), BW_ALLOW_UNKNOWN, "an ordinary dotted class name is for review");
+    is_int(look(a, "mailcap", "findmatch"), BW_ALLOW_UNSAFE, "mailcap.findmatch runs commands");
     ok(bw_allowlist_lookup(a, "os", "system", &h) == BW_ALLOW_UNSAFE && strcmp(h.category, "process execution") == 0 &&
            h.why != NULL && strstr(h.why, "runs commands") != NULL,
        "the hit explains itself: %s: %s", h.category, h.why);
