@@ -218,42 +218,70 @@ bw_status bw_mscan_member(bw_mscan *s, const char *name, const void *p, size_t n
     return rc;
 }
 
-static bw_status scan_init(bw_mscan *s, bw_report *report, const char *name, const bw_scan_opts *opts, bw_error *err)
+struct bw_scanner {
+    bw_scan_opts opts; /* limits resolved: no zeros */
+    struct bw_allowlist *allow;
+};
+
+bw_status bw_scanner_new(bw_scanner **out, const bw_scan_opts *opts, bw_error *err)
 {
     bw_scan_opts defaults = BW_SCAN_OPTS_INIT;
+    bw_scanner *sc = bw_calloc(1, sizeof(*sc));
+    bw_status rc;
 
-    memset(s, 0, sizeof(*s));
-    s->report = report;
-    s->path = name;
-    s->opts = opts != NULL ? *opts : defaults;
-    if (s->opts.max_depth == 0) {
-        s->opts.max_depth = 8;
+    *out = NULL;
+    if (sc == NULL) {
+        return bw_fail(err, BW_ENOMEM, "out of memory");
     }
-    if (s->opts.max_member_size == 0) {
-        s->opts.max_member_size = (uint64_t)4 << 30;
+    sc->opts = opts != NULL ? *opts : defaults;
+    if (sc->opts.max_depth == 0) {
+        sc->opts.max_depth = 8;
     }
-    if (s->opts.max_total_size == 0) {
-        s->opts.max_total_size = (uint64_t)16 << 30;
+    if (sc->opts.max_member_size == 0) {
+        sc->opts.max_member_size = (uint64_t)4 << 30;
     }
-    if (s->opts.max_ratio == 0) {
-        s->opts.max_ratio = 200;
+    if (sc->opts.max_total_size == 0) {
+        sc->opts.max_total_size = (uint64_t)16 << 30;
     }
-    return bw_allowlist_load((struct bw_allowlist **)&s->allow, s->opts.allow_files, s->opts.n_allow_files, err);
+    if (sc->opts.max_ratio == 0) {
+        sc->opts.max_ratio = 200;
+    }
+    rc = bw_allowlist_load(&sc->allow, sc->opts.allow_files, sc->opts.n_allow_files, err);
+    if (rc != BW_OK) {
+        bw_free(sc);
+        return rc;
+    }
+    sc->opts.allow_files = NULL; /* loaded: the caller's array is not kept */
+    sc->opts.n_allow_files = 0;
+    *out = sc;
+    return BW_OK;
 }
 
-bw_status bw_scan_model_buffer(bw_report *report, const char *name, const void *p, size_t n, const bw_scan_opts *opts,
-                               bw_verdict *verdict, bw_error *err)
+void bw_scanner_free(bw_scanner *sc)
+{
+    if (sc == NULL) {
+        return;
+    }
+    bw_allowlist_free(sc->allow);
+    bw_free(sc);
+}
+
+bw_status bw_scanner_buffer(const bw_scanner *sc, bw_report *report, const char *name, const void *p, size_t n,
+                            bw_verdict *verdict, bw_error *err)
 {
     bw_mscan s;
     bw_status rc;
 
     *verdict = BW_VERDICT_MALFORMED;
-    if (name == NULL || (p == NULL && n > 0)) {
-        return bw_fail(err, BW_EINVAL, "bw_scan_model_buffer: missing name or bytes");
+    if (sc == NULL || name == NULL || (p == NULL && n > 0)) {
+        return bw_fail(err, BW_EINVAL, "bw_scanner_buffer: missing scanner, name or bytes");
     }
-    BW_TRY(scan_init(&s, report, name, opts, err));
+    memset(&s, 0, sizeof(s));
+    s.report = report;
+    s.path = name;
+    s.opts = sc->opts;
+    s.allow = sc->allow;
     rc = bw_mscan_dispatch(&s, p != NULL ? p : "", n);
-    bw_allowlist_free((struct bw_allowlist *)s.allow);
     if (rc != BW_OK) {
         return bw_fail(err, rc, "scanning '%s': %s", name, bw_strerror(rc));
     }
@@ -261,8 +289,7 @@ bw_status bw_scan_model_buffer(bw_report *report, const char *name, const void *
     return BW_OK;
 }
 
-bw_status bw_scan_model_file(bw_report *report, const char *path, const bw_scan_opts *opts, bw_verdict *verdict,
-                             bw_error *err)
+bw_status bw_scanner_file(const bw_scanner *sc, bw_report *report, const char *path, bw_verdict *verdict, bw_error *err)
 {
     bw_file *f = NULL;
     bw_bytes v = {NULL, 0};
@@ -284,13 +311,39 @@ bw_status bw_scan_model_file(bw_report *report, const char *path, const bw_scan_
         v.len = small.len;
     }
     if (rc == BW_OK) {
-        rc = bw_scan_model_buffer(report, path, v.ptr, v.len, opts, verdict, err);
+        rc = bw_scanner_buffer(sc, report, path, v.ptr, v.len, verdict, err);
     }
     if (rc == BW_OK && f != NULL) {
         rc = bw_file_check_unchanged(f, err);
     }
     bw_file_close(f);
     bw_buf_release(&small);
+    return rc;
+}
+
+bw_status bw_scan_model_buffer(bw_report *report, const char *name, const void *p, size_t n, const bw_scan_opts *opts,
+                               bw_verdict *verdict, bw_error *err)
+{
+    bw_scanner *sc = NULL;
+    bw_status rc;
+
+    *verdict = BW_VERDICT_MALFORMED;
+    BW_TRY(bw_scanner_new(&sc, opts, err));
+    rc = bw_scanner_buffer(sc, report, name, p, n, verdict, err);
+    bw_scanner_free(sc);
+    return rc;
+}
+
+bw_status bw_scan_model_file(bw_report *report, const char *path, const bw_scan_opts *opts, bw_verdict *verdict,
+                             bw_error *err)
+{
+    bw_scanner *sc = NULL;
+    bw_status rc;
+
+    *verdict = BW_VERDICT_MALFORMED;
+    BW_TRY(bw_scanner_new(&sc, opts, err));
+    rc = bw_scanner_file(sc, report, path, verdict, err);
+    bw_scanner_free(sc);
     return rc;
 }
 

@@ -53,8 +53,10 @@ const char cmd_scan_usage[] =
 struct job {
     bw_walk_list files;
     bw_verdict *verdicts;
+    unsigned char *failed; /* unreadable: no verdict */
     bw_report *report;
     bw_scan_opts opts;
+    bw_scanner *scanner;
     atomic_int errors;
 };
 
@@ -66,8 +68,9 @@ static int scan_one(void *ctx, size_t i, unsigned worker)
 
     (void)worker;
     bw_error_clear(&e);
-    rc = bw_scan_model_file(j->report, j->files.entries[i].path, &j->opts, &j->verdicts[i], &e);
+    rc = bw_scanner_file(j->scanner, j->report, j->files.entries[i].path, &j->verdicts[i], &e);
     if (rc != BW_OK) {
+        j->failed[i] = 1;
         if (bw_report_add_error(j->report, j->files.entries[i].path, &e) != BW_OK) {
             cli_report_error(&e, rc);
         }
@@ -160,6 +163,11 @@ int cmd_scan(int argc, char **argv)
         cli_report_error(&e, e.code);
         goto out;
     }
+    if (bw_scanner_new(&j.scanner, &j.opts, &e) != BW_OK) {
+        cli_report_error(&e, e.code); /* a bad --allow pack: nothing is scanned */
+        rc = CLI_EXIT_USAGE;
+        goto out;
+    }
     rc = cli_out_open();
     if (rc != 0) {
         goto out;
@@ -191,8 +199,10 @@ int cmd_scan(int argc, char **argv)
             }
         }
         free(j.verdicts);
+        free(j.failed);
         j.verdicts = calloc(j.files.n + 1, sizeof(*j.verdicts));
-        if (j.verdicts == NULL) {
+        j.failed = calloc(j.files.n + 1, 1);
+        if (j.verdicts == NULL || j.failed == NULL) {
             cli_error("out of memory");
             goto out;
         }
@@ -200,6 +210,9 @@ int cmd_scan(int argc, char **argv)
             bad = 1;
         }
         for (size_t k = 0; k < j.files.n; k++) {
+            if (j.failed[k]) {
+                continue;
+            }
             counts[j.verdicts[k]]++;
             if (cli.verbose && cli.format == BW_FORMAT_TEXT) {
                 cli_note("%-9s %s", bw_verdict_name(j.verdicts[k]), j.files.entries[k].path);
@@ -233,6 +246,8 @@ out:
     bw_buf_release(&out);
     bw_walk_list_release(&j.files);
     free(j.verdicts);
+    free(j.failed);
+    bw_scanner_free(j.scanner);
     bw_report_free(j.report);
     bw_pool_free(pool);
     free(allow);
