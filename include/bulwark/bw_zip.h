@@ -71,12 +71,14 @@ typedef struct bw_zip_opts {
     uint64_t max_member_size; /**< largest member extracted; 0 = default (4 GiB) */
     uint64_t max_total_size;  /**< bytes extracted over all members; 0 = default (16 GiB) */
     uint32_t max_ratio;       /**< uncompressed : compressed, plus BW_ZIP_RATIO_SLACK bytes; 0 = default (200) */
+    int defer_stored_crc;     /**< stored members: leave the CRC to bw_zip_data_check_crc, so a huge member
+                                   that is never parsed (a tensor storage) is never read */
 } bw_zip_opts;
 
 #define BW_ZIP_OPTS_VERSION 1
 #define BW_ZIP_OPTS_INIT                                                                                               \
     {                                                                                                                  \
-        BW_ZIP_OPTS_VERSION, 0, 0, 0, 0, 0                                                                             \
+        BW_ZIP_OPTS_VERSION, 0, 0, 0, 0, 0, 0                                                                          \
     }
 /** Bytes a deflated member may always produce whatever its ratio (small members compress well). */
 #define BW_ZIP_RATIO_SLACK 65536
@@ -103,11 +105,15 @@ typedef struct bw_zip {
 /** A member's bytes: a view into the input (stored) or an owned buffer (deflate). */
 typedef struct bw_zip_data {
     bw_bytes bytes;
-    void *owned;  /**< non-NULL when bytes were decompressed; release with bw_zip_data_release */
-    int crc_ok;   /**< the CRC-32 of bytes matched the central directory */
-    uint32_t crc; /**< CRC-32 computed over bytes */
-    int size_ok;  /**< the byte count matched the claimed uncompressed size */
+    void *owned;     /**< non-NULL when bytes were decompressed; release with bw_zip_data_release */
+    int crc_ok;      /**< the CRC-32 of bytes matched the central directory (1 while not yet checked) */
+    uint32_t crc;    /**< CRC-32 computed over bytes */
+    int crc_checked; /**< 0 when deferred (defer_stored_crc): call bw_zip_data_check_crc */
+    int size_ok;     /**< the byte count matched the claimed uncompressed size */
 } bw_zip_data;
+
+/** Compute a deferred CRC now: sets crc, crc_ok and crc_checked. */
+BW_API void bw_zip_data_check_crc(const bw_zip *z, size_t i, bw_zip_data *d);
 
 /** True if the input looks like a zip: 1 starts with a zip signature, 2 an EOCD near the end (data prepended). */
 BW_API int bw_zip_sniff(const void *p, size_t n);

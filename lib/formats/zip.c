@@ -826,8 +826,19 @@ bw_status bw_zip_extract(bw_zip *z, size_t i, bw_zip_data *out, bw_error *err)
         out->bytes.len = n;
     }
     z->extracted += out->bytes.len;
-    out->crc = crc_of(out->bytes.ptr, out->bytes.len);
-    out->crc_ok = out->crc == e->crc32;
     out->size_ok = out->bytes.len == e->usize;
+    if (e->method == 0 && z->opts.defer_stored_crc) {
+        out->crc_ok = 1; /* not known yet: bw_zip_data_check_crc */
+        out->crc_checked = 0;
+        return BW_OK;
+    }
+    bw_zip_data_check_crc(z, i, out);
     return BW_OK;
+}
+
+void bw_zip_data_check_crc(const bw_zip *z, size_t i, bw_zip_data *d)
+{
+    d->crc = crc_of(d->bytes.ptr, d->bytes.len);
+    d->crc_ok = d->crc == z->entries[i].crc32;
+    d->crc_checked = 1;
 }

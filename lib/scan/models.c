@@ -131,6 +131,13 @@ out:
     return rc;
 }
 
+int bw_mscan_recognises(const uint8_t *b, size_t n)
+{
+    return bw_sniff_zip(b, n) || bw_sniff_pickle(b, n) || bw_sniff_tar(b, n) || bw_sniff_compressed(b, n) ||
+           bw_sniff_gguf(b, n) || bw_sniff_npy(b, n) || bw_sniff_safetensors(b, n) || sniff_zlib(b, n) ||
+           bw_sniff_onnx(b, n) || bw_sniff_savedmodel(b, n);
+}
+
 bw_status bw_mscan_dispatch(bw_mscan *s, const void *p, size_t n)
 {
     const uint8_t *b = p;

@@ -48,6 +48,9 @@ __attribute__((visibility("hidden"))) void bw_mscan_rule(bw_mscan *s, const bw_r
  */
 __attribute__((visibility("hidden"))) bw_status bw_mscan_member(bw_mscan *s, const char *name, const void *p, size_t n);
 
+/* Non-zero when any sniffer recognises the bytes (cheap; reads only headers and the tail). */
+__attribute__((visibility("hidden"))) int bw_mscan_recognises(const uint8_t *p, size_t n);
+
 /* Sniff and dispatch bytes at the current member path (used by bw_mscan_member and the top level). */
 __attribute__((visibility("hidden"))) bw_status bw_mscan_dispatch(bw_mscan *s, const void *p, size_t n);
 
