@@ -437,8 +437,10 @@ struct pk {
     size_t sp, cap_stack;
     size_t *marks; /* stack heights at each MARK */
     size_t n_marks, cap_marks;
-    struct memo_slot *memo;
+    struct memo_slot *memo; /* keys >= dense_cap: open addressing */
     size_t memo_cap, memo_n;
+    uint32_t *dense; /* keys < dense_cap: direct index (PK_NIL = empty) */
+    size_t dense_cap;
     uint64_t op_off; /* offset of the opcode being analysed */
     uint8_t op;
     uint8_t proto;
@@ -778,15 +780,40 @@ static bw_status pop_mark(struct pk *m, uint8_t kind, uint32_t *out)
     return BW_OK;
 }
 
+/*
+ * Writers number memo slots densely (MEMOIZE uses the memo's length, BINPUT
+ * counts up), so small keys live in a plain array: a million PUTs then touch
+ * memory in order instead of missing the cache on every probe of a hash
+ * table. Keys past PK_DENSE_MAX (or far past what is stored) use the hash.
+ */
+#define PK_DENSE_MAX ((uint64_t)1 << 26)
+
 static uint32_t *memo_find(struct pk *m, uint64_t key)
 {
     size_t mask = m->memo_cap - 1;
     size_t h;
 
+    if (key < m->dense_cap) {
+        return m->dense[key] != PK_NIL ? &m->dense[key] : NULL;
+    }
     if (m->memo_cap == 0) {
         return NULL;
     }
     h = (size_t)((key * 0x9e3779b97f4a7c15ull) >> 17) & mask;
+    while (m->memo[h].val != PK_NIL) {
+        if (m->memo[h].key == key) {
+            return &m->memo[h].val;
+        }
+        h = (h + 1) & mask;
+    }
+    return NULL;
+}
+
+static uint32_t *memo_find_hashed(struct pk *m, uint64_t key)
+{
+    size_t mask = m->memo_cap - 1;
+    size_t h = (size_t)((key * 0x9e3779b97f4a7c15ull) >> 17) & mask;
+
     while (m->memo[h].val != PK_NIL) {
         if (m->memo[h].key == key) {
             return &m->memo[h].val;
@@ -831,6 +858,32 @@ static bw_status memo_put(struct pk *m, uint64_t key)
     if (m->memo_n >= m->o->max_memo) {
         pk_limit(m, "memo size", m->o->max_memo);
         return BW_OK;
+    }
+    if (key < PK_DENSE_MAX && key <= 2 * (uint64_t)m->memo_n + 1024) {
+        if (key >= m->dense_cap) {
+            size_t ncap = m->dense_cap == 0 ? 1024 : m->dense_cap;
+            uint32_t *d;
+            while (ncap <= key) {
+                ncap *= 2;
+            }
+            d = bw_reallocarray(m->dense, ncap, sizeof(*d));
+            if (d == NULL) {
+                pk_nomem(m->o);
+                return BW_ENOMEM;
+            }
+            for (size_t i = m->dense_cap; i < ncap; i++) {
+                d[i] = PK_NIL;
+            }
+            m->dense = d;
+            m->dense_cap = ncap;
+        }
+        /* a key first stored in the hash stays there (memo_find found none above) */
+        if (m->memo_cap == 0 || memo_find_hashed(m, key) == NULL) {
+            pv_ref(m, v);
+            m->dense[key] = v;
+            m->memo_n++;
+            return BW_OK;
+        }
     }
     if ((m->memo_n + 1) * 2 > m->memo_cap) {
         size_t ncap = m->memo_cap == 0 ? 64 : m->memo_cap * 2;
@@ -2178,9 +2231,15 @@ static bw_status pk_run(struct pk_out *o, bw_rd *rd, int depth)
             pv_release(&m, m.memo[k].val);
         }
     }
+    for (size_t k = 0; k < m.dense_cap; k++) {
+        if (m.dense[k] != PK_NIL) {
+            pv_release(&m, m.dense[k]);
+        }
+    }
     bw_free(m.stack);
     bw_free(m.marks);
     bw_free(m.memo);
+    bw_free(m.dense);
     return rc;
 }
 
