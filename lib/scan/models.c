@@ -353,22 +353,3 @@ bw_status bw_scan_model_file(bw_report *report, const char *path, const bw_scan_
     bw_scanner_free(sc);
     return rc;
 }
-
-/*
- * Fallbacks while a format's scanner is being written: a weak definition that
- * recognises nothing. Each lib/scan/scan_<format>.c provides the real one.
- */
-#define BW_WEAK_SCANNER(fmt)                                                                                           \
-    __attribute__((weak)) bw_status bw_scan_##fmt(bw_mscan *s, const void *p, size_t n)                                \
-    {                                                                                                                  \
-        (void)s, (void)p, (void)n;                                                                                     \
-        return BW_OK;                                                                                                  \
-    }                                                                                                                  \
-    __attribute__((weak)) int bw_sniff_##fmt(const uint8_t *p, size_t n)                                               \
-    {                                                                                                                  \
-        (void)p, (void)n;                                                                                              \
-        return 0;                                                                                                      \
-    }
-BW_WEAK_SCANNER(safetensors)
-BW_WEAK_SCANNER(gguf)
-BW_WEAK_SCANNER(npy)

@@ -32,8 +32,7 @@ static const bw_rule gg_rule_template = {
 };
 
 /*
- * The rules this scanner reports, for listings and tests. Referencing it also
- * pulls this object out of the static library ahead of any weak fallback.
+ * The rules this scanner reports, for listings and tests.
  */
 BW_INTERNAL const bw_rule *const *bw_scan_gguf_rules(size_t *n);
 const bw_rule *const *bw_scan_gguf_rules(size_t *n)

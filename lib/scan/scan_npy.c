@@ -39,8 +39,7 @@ static const bw_rule npy_rule_object = {
 };
 
 /*
- * The rules this scanner reports, for listings and tests. Referencing it also
- * pulls this object out of the static library ahead of any weak fallback.
+ * The rules this scanner reports, for listings and tests.
  */
 BW_INTERNAL const bw_rule *const *bw_scan_npy_rules(size_t *n);
 const bw_rule *const *bw_scan_npy_rules(size_t *n)

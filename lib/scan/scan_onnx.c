@@ -12,8 +12,6 @@
 #include "scan/scan_onnx.h"
 #include "util/internal.h"
 
-const int bw_scan_onnx_linked = 1;
-
 #define NAME_ESC 128      /* escaped name in a message */
 #define LIST_NAMES 8      /* op types or files listed in one message */
 #define MAX_DOMAINS 32    /* custom domains reported one by one */

@@ -14,12 +14,4 @@ __attribute__((visibility("hidden"))) bw_status bw_scan_savedmodel(bw_mscan *s, 
 /* Non-zero when the bytes look like a SavedModel protobuf (cheap, bounded). */
 __attribute__((visibility("hidden"))) int bw_sniff_savedmodel(const uint8_t *p, size_t n);
 
-/*
- * Defined only in scan_onnx.c. lib/scan/models.c keeps weak fallbacks for
- * scanners in progress, so a program linking the static archive gets this
- * object (and the real scanners) only if it references a symbol that exists
- * nowhere else: this one.
- */
-extern __attribute__((visibility("hidden"))) const int bw_scan_onnx_linked;
-
 #endif

