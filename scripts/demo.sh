@@ -45,4 +45,18 @@ run "$BW" digest --check "$STATE/model.manifest.json" --format json "$tamper/mod
 echo; echo "== 6. Shard mode spreads one large file over every core"
 run "$BW" digest --shard 64K --format json "$EX/data/patients.csv"
 
-echo; echo "demo done: manifests are in $STATE/"
+echo; echo "== 7. Scan the model before anyone loads it: the real pickle from train.py is safe"
+run "$BW" scan "$EX/model"
+
+echo; echo "== 8. An attacker swaps in a model whose pickle runs a command on load"
+# the bytes pickle writes for os.system('touch /tmp/pwned') at protocol 2, shipped in a
+# PyTorch-style zip: bulwark reads it, never loads it
+evil="$tamper/evil"
+mkdir -p "$evil/archive"
+printf '\x80\x02cposix\nsystem\nq\x00X\x10\x00\x00\x00touch /tmp/pwnedq\x01\x85q\x02Rq\x03.' > "$evil/archive/data.pkl"
+(cd "$evil" && python3 -c 'import zipfile; z=zipfile.ZipFile("model.pt","w"); z.write("archive/data.pkl"); z.close()')
+run "$BW" scan "$evil/model.pt"
+run "$BW" scan --format sarif -o "$STATE/scan.sarif" "$evil/model.pt"
+echo "SARIF for code scanning written to $STATE/scan.sarif"
+
+echo; echo "demo done: manifests and reports are in $STATE/"
