@@ -63,6 +63,9 @@ __attribute__((visibility("hidden"))) bw_status bw_scan_safetensors(bw_mscan *s,
 __attribute__((visibility("hidden"))) bw_status bw_scan_gguf(bw_mscan *s, const void *p, size_t n);
 __attribute__((visibility("hidden"))) bw_status bw_scan_npy(bw_mscan *s, const void *p, size_t n);
 __attribute__((visibility("hidden"))) bw_status bw_scan_onnx(bw_mscan *s, const void *p, size_t n);
+/* Keras: a model config in JSON (.keras zips' config.json, Keras 2 to_json) and HDF5 (.h5) files */
+__attribute__((visibility("hidden"))) bw_status bw_scan_keras_json(bw_mscan *s, const void *p, size_t n);
+__attribute__((visibility("hidden"))) bw_status bw_scan_h5(bw_mscan *s, const void *p, size_t n);
 
 /* Content sniffers: non-zero when the bytes look like the format (cheap, bounded). */
 __attribute__((visibility("hidden"))) int bw_sniff_pickle(const uint8_t *p, size_t n);
@@ -73,5 +76,7 @@ __attribute__((visibility("hidden"))) int bw_sniff_safetensors(const uint8_t *p,
 __attribute__((visibility("hidden"))) int bw_sniff_gguf(const uint8_t *p, size_t n);
 __attribute__((visibility("hidden"))) int bw_sniff_npy(const uint8_t *p, size_t n);
 __attribute__((visibility("hidden"))) int bw_sniff_onnx(const uint8_t *p, size_t n);
+__attribute__((visibility("hidden"))) int bw_sniff_keras_json(const uint8_t *p, size_t n);
+__attribute__((visibility("hidden"))) int bw_sniff_h5(const uint8_t *p, size_t n);
 
 #endif
