@@ -12,33 +12,12 @@
 #include "bulwark/bulwark.h"
 #include "fuzz.h"
 
-#define CHECK(x)                                                                                                       \
-    do {                                                                                                               \
-        if (!(x)) {                                                                                                    \
-            fprintf(stderr, "fuzz_npy: invariant failed: %s (line %d)\n", #x, __LINE__);                               \
-            abort();                                                                                                   \
-        }                                                                                                              \
-    } while (0)
+#define CHECK(x) FUZZ_CHECK(x)
 
 static void check_parse(const uint8_t *data, size_t size);
 
 /* lib/scan/scan_npy.c: the rules the scanner reports. */
 const bw_rule *const *bw_scan_npy_rules(size_t *n);
-
-static void scan(const uint8_t *data, size_t size)
-{
-    bw_report *r = NULL;
-    bw_verdict v;
-    bw_error err;
-
-    if (bw_report_new(&r, "fuzz", NULL) != BW_OK) {
-        return;
-    }
-    if (bw_scan_model_buffer(r, "fuzz.bin", data, size, NULL, &v, &err) == BW_OK) {
-        CHECK(v >= BW_VERDICT_SAFE && v <= BW_VERDICT_UNSAFE);
-    }
-    bw_report_free(r);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -46,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     CHECK(bw_scan_npy_rules(&nr) != NULL && nr > 0);
     check_parse(data, size);
-    scan(data, size);
+    fuzz_scan(data, size);
     return 0;
 }
 
