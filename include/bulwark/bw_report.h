@@ -84,6 +84,14 @@ BW_API bw_status bw_report_add_rule(bw_report *r, const bw_rule *rule) BW_NODISC
 BW_API bw_status bw_report_add(bw_report *r, const bw_finding *f) BW_NODISCARD;
 /** Record an input that could not be processed (it makes the run exit 2). Thread-safe. */
 BW_API bw_status bw_report_add_error(bw_report *r, const char *path, const bw_error *e) BW_NODISCARD;
+/**
+ * Record a property of one input, e.g. ("model.pt", "verdict", "unsafe"):
+ * the JSON writer lists them under "artifacts", the SARIF writer under
+ * run.artifacts[].properties; text output leaves them to the caller.
+ * Strings are copied. Thread-safe.
+ */
+BW_API bw_status bw_report_add_artifact(bw_report *r, const char *path, const char *key,
+                                        const char *value) BW_NODISCARD;
 /** Count one input as scanned (for the summary). Thread-safe. */
 BW_API void bw_report_count_input(bw_report *r, uint64_t bytes);
 

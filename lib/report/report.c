@@ -210,6 +210,12 @@ void bw_report_free(bw_report *r)
         bw_free(r->errors[i].msg);
     }
     bw_free(r->errors);
+    for (size_t i = 0; i < r->nartifacts; i++) {
+        bw_free(r->artifacts[i].path);
+        bw_free(r->artifacts[i].key);
+        bw_free(r->artifacts[i].value);
+    }
+    bw_free(r->artifacts);
     bw_free(r->command);
     pthread_mutex_destroy(&r->lock);
     bw_free(r);
@@ -405,6 +411,38 @@ bw_status bw_report_add_error(bw_report *r, const char *path, const bw_error *e)
 out:
     bw_free(rec.path);
     bw_free(rec.msg);
+    return rc;
+}
+
+bw_status bw_report_add_artifact(bw_report *r, const char *path, const char *key, const char *value)
+{
+    struct bw_report_artifact rec = {NULL, NULL, NULL}, *arts;
+    bw_status rc = BW_OK;
+
+    if (r == NULL || path == NULL || key == NULL || value == NULL) {
+        return BW_EINVAL;
+    }
+    rec.path = bw_strdup(path);
+    rec.key = bw_strdup(key);
+    rec.value = bw_strdup(value);
+    if (rec.path == NULL || rec.key == NULL || rec.value == NULL) {
+        rc = BW_ENOMEM;
+        goto out;
+    }
+    pthread_mutex_lock(&r->lock);
+    arts = grow_array(r->artifacts, &r->cap_artifacts, r->nartifacts, sizeof(*r->artifacts));
+    if (arts != NULL) {
+        r->artifacts = arts;
+        r->artifacts[r->nartifacts++] = rec;
+        rec.path = rec.key = rec.value = NULL;
+    } else {
+        rc = BW_ENOMEM;
+    }
+    pthread_mutex_unlock(&r->lock);
+out:
+    bw_free(rec.path);
+    bw_free(rec.key);
+    bw_free(rec.value);
     return rc;
 }
 

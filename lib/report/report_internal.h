@@ -24,6 +24,12 @@ struct bw_report_error {
     uint64_t offset; /* BW_NO_OFFSET if none */
 };
 
+struct bw_report_artifact {
+    char *path;
+    char *key;
+    char *value;
+};
+
 struct bw_report {
     pthread_mutex_t lock;
     char *command;
@@ -33,6 +39,8 @@ struct bw_report {
     size_t nrules, cap_rules;
     struct bw_report_error *errors;
     size_t nerrors, cap_errors;
+    struct bw_report_artifact *artifacts; /* in the order added */
+    size_t nartifacts, cap_artifacts;
     uint64_t inputs;
     uint64_t bytes; /* saturates at UINT64_MAX */
 };

@@ -116,6 +116,17 @@ bw_status bw_report_write_json(const bw_report *r, const bw_write_opts *opts, bw
         bw_json_obj_end(&j);
     }
     bw_json_arr_end(&j);
+    if (r->nartifacts > 0) {
+        bw_json_key(&j, "artifacts");
+        bw_json_arr_begin(&j);
+        for (size_t i = 0; i < r->nartifacts; i++) {
+            bw_json_obj_begin(&j);
+            bw_json_kv_str(&j, "path", r->artifacts[i].path);
+            bw_json_kv_str(&j, r->artifacts[i].key, r->artifacts[i].value);
+            bw_json_obj_end(&j);
+        }
+        bw_json_arr_end(&j);
+    }
     bw_json_obj_end(&j);
     BW_TRY(bw_json_finish(&j));
     return bw_buf_addc(out, '\n');

@@ -153,8 +153,11 @@ static const char *under_base(const char *p, const char *base)
     return NULL;
 }
 
-/* An artifactLocation object for a path. Returns false only on allocation failure. */
-static bool put_artifact(struct sarif *s, const char *path)
+/*
+ * An artifactLocation object for a path under `key` ("artifactLocation" in
+ * a result, "location" in run.artifacts). False only on allocation failure.
+ */
+static bool put_location_as(struct sarif *s, const char *key, const char *path)
 {
     bw_json *j = &s->j;
     bw_buf uri = BW_BUF_INIT(SIZE_MAX / 4);
@@ -185,7 +188,7 @@ static bool put_artifact(struct sarif *s, const char *path)
     if (uri.err != BW_OK) {
         goto out;
     }
-    bw_json_key(j, "artifactLocation");
+    bw_json_key(j, key);
     bw_json_obj_begin(j);
     bw_json_key(j, "uri");
     bw_json_strn(j, uri.ptr != NULL ? uri.ptr : "", uri.len);
@@ -198,6 +201,11 @@ out:
     bw_buf_release(&uri);
     bw_free(abs);
     return good;
+}
+
+static bool put_artifact(struct sarif *s, const char *path)
+{
+    return put_location_as(s, "artifactLocation", path);
 }
 
 /* ---- rules ---------------------------------------------------------------- */
@@ -621,6 +629,23 @@ bw_status bw_report_write_sarif(const bw_report *r, const bw_write_opts *opts, b
         if (rc != BW_OK) {
             goto out;
         }
+    }
+    if (r->nartifacts > 0) {
+        bw_json_key(&s.j, "artifacts");
+        bw_json_arr_begin(&s.j);
+        for (size_t i = 0; i < r->nartifacts; i++) {
+            bw_json_obj_begin(&s.j);
+            if (!put_location_as(&s, "location", r->artifacts[i].path)) {
+                rc = BW_ENOMEM;
+                goto out;
+            }
+            bw_json_key(&s.j, "properties");
+            bw_json_obj_begin(&s.j);
+            bw_json_kv_str(&s.j, r->artifacts[i].key, r->artifacts[i].value);
+            bw_json_obj_end(&s.j);
+            bw_json_obj_end(&s.j);
+        }
+        bw_json_arr_end(&s.j);
     }
     bw_json_key(&s.j, "results");
     bw_json_arr_begin(&s.j);

@@ -135,7 +135,7 @@ int bw_mscan_recognises(const uint8_t *b, size_t n)
 {
     return bw_sniff_zip(b, n) || bw_sniff_pickle(b, n) || bw_sniff_tar(b, n) || bw_sniff_compressed(b, n) ||
            bw_sniff_gguf(b, n) || bw_sniff_npy(b, n) || bw_sniff_safetensors(b, n) || sniff_zlib(b, n) ||
-           bw_sniff_onnx(b, n) || bw_sniff_savedmodel(b, n);
+           bw_sniff_h5(b, n) || bw_sniff_keras_json(b, n) || bw_sniff_onnx(b, n) || bw_sniff_savedmodel(b, n);
 }
 
 bw_status bw_mscan_dispatch(bw_mscan *s, const void *p, size_t n)
@@ -175,6 +175,12 @@ bw_status bw_mscan_dispatch(bw_mscan *s, const void *p, size_t n)
         } else if (sniff_zlib(b, n)) {
             readings++;
             BW_TRY(scan_zlib(s, p, n));
+        } else if (bw_sniff_h5(b, n)) {
+            readings++;
+            BW_TRY(bw_scan_h5(s, p, n));
+        } else if (bw_sniff_keras_json(b, n)) {
+            readings++;
+            BW_TRY(bw_scan_keras_json(s, p, n));
         } else if (bw_sniff_onnx(b, n)) {
             readings++;
             BW_TRY(bw_scan_onnx(s, p, n));

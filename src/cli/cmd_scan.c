@@ -77,6 +77,10 @@ static int scan_one(void *ctx, size_t i, unsigned worker)
         atomic_fetch_add(&j->errors, 1);
     } else {
         bw_report_count_input(j->report, j->files.entries[i].size);
+        if (bw_report_add_artifact(j->report, j->files.entries[i].path, "verdict", bw_verdict_name(j->verdicts[i])) !=
+            BW_OK) {
+            atomic_fetch_add(&j->errors, 1);
+        }
     }
     return 0;
 }

@@ -571,8 +571,35 @@ static void test_oom(void)
     ok(succeeded, "and with enough allocations everything succeeds");
 }
 
+static void test_artifacts(void)
+{
+    bw_report *r = NULL;
+    char *js, *sarif;
+    json_t *doc;
+
+    ok(bw_report_new(&r, "test", NULL) == BW_OK, "report for artifacts");
+    ok(bw_report_add_artifact(r, "models/a.pt", "verdict", "unsafe") == BW_OK, "add an artifact");
+    ok(bw_report_add_artifact(r, "models/b.pt", "verdict", "safe") == BW_OK, "add another");
+    ok(bw_report_add_artifact(r, NULL, "verdict", "safe") == BW_EINVAL, "a path is required");
+    js = render(r, BW_FORMAT_JSON, NULL);
+    doc = js != NULL ? json_loads(js, 0, NULL) : NULL;
+    is_str(jstr(doc, "artifacts.0.path"), "models/a.pt", "JSON: artifacts in the order added");
+    is_str(jstr(doc, "artifacts.0.verdict"), "unsafe", "JSON: the property is a key of the artifact");
+    is_str(jstr(doc, "artifacts.1.verdict"), "safe", "JSON: second artifact");
+    json_decref(doc);
+    sarif = render(r, BW_FORMAT_SARIF, NULL);
+    doc = sarif != NULL ? json_loads(sarif, 0, NULL) : NULL;
+    is_str(jstr(doc, "runs.0.artifacts.0.location.uri"), "models/a.pt", "SARIF: run.artifacts[].location");
+    is_str(jstr(doc, "runs.0.artifacts.0.properties.verdict"), "unsafe", "SARIF: the property in its bag");
+    json_decref(doc);
+    bw_free(js);
+    bw_free(sarif);
+    bw_report_free(r);
+}
+
 int main(void)
 {
+    test_artifacts();
     test_names();
     test_fingerprint();
     test_redact();
