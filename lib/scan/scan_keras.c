@@ -13,8 +13,14 @@
  * docs/internals/keras.md for the accepted risk). libhdf5 is not
  * thread-safe in Debian's serial build: every call holds h5_lock.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
-#include <pthread.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "scan/allowlist.h"
 #include "scan/mscan.h"
@@ -22,7 +28,6 @@
 #include "util/internal.h"
 
 #include <hdf5.h>
-#include <hdf5_hl.h>
 
 #define KERAS_MAX_JSON ((size_t)64 << 20) /* config text */
 #define KERAS_MAX_DEPTH 64                /* JSON nesting walked */
@@ -254,8 +259,7 @@ static bw_status check_lambda(kwalk *w, const json_t *layer, const char *path)
     }
     if (bytecode) {
         KFLAG(w, BW_VERDICT_UNSAFE, keras_rule_lambda.id, BW_SEV_CRITICAL,
-              "Lambda layer '%s' at %s holds %s as marshaled Python bytecode: Keras runs it at load", name, path,
-              what);
+              "Lambda layer '%s' at %s holds %s as marshaled Python bytecode: Keras runs it at load", name, path, what);
     } else if (fname[0] != '\0') {
         KFLAG(w, BW_VERDICT_UNSAFE, keras_rule_lambda.id, BW_SEV_CRITICAL,
               "Lambda layer '%s' at %s calls function '%s' (no bytecode): Keras runs it at load", name, path, fname);
@@ -461,8 +465,6 @@ bw_status bw_scan_keras_json(bw_mscan *s, const void *p, size_t n)
 
 #define H5_MAX_ATTR ((size_t)64 << 20)
 
-static pthread_mutex_t h5_lock = PTHREAD_MUTEX_INITIALIZER;
-
 /* Walk a root attribute's JSON under the member path "!name" (an attribute, not a container member). */
 static bw_status attr_member(bw_mscan *s, const char *name, const char *text, size_t len)
 {
@@ -482,14 +484,16 @@ static bw_status attr_member(bw_mscan *s, const char *name, const char *text, si
 }
 
 /*
- * Read root attribute `name` as a string into a bw_malloc'd copy. 1 and the
- * text when read, 0 when absent, -1 (flagged) when unreadable.
+ * (In the child.) Read root attribute `name` as a string into a bw_malloc'd
+ * copy: 1 and the text when read, 0 when absent, -1 with *why when
+ * unreadable, -2 out of memory.
  */
-static int read_attr(bw_mscan *s, hid_t file, const char *name, char **out, size_t *len)
+static int read_attr(hid_t file, const char *name, char **out, size_t *len, const char **why)
 {
     hid_t attr = H5I_INVALID_HID, type = H5I_INVALID_HID, space = H5I_INVALID_HID, mem = H5I_INVALID_HID;
     int ret = -1;
-    const char *why = "cannot be read";
+
+    *why = "cannot be read";
 
     *out = NULL;
     *len = 0;
@@ -501,15 +505,15 @@ static int read_attr(bw_mscan *s, hid_t file, const char *name, char **out, size
         goto out;
     }
     if (H5Tget_class(type) != H5T_STRING) {
-        why = "is not a string";
+        *why = "is not a string";
         goto out;
     }
     if (H5Sget_simple_extent_npoints(space) != 1) {
-        why = "is not a single string";
+        *why = "is not a single string";
         goto out;
     }
     mem = H5Tcopy(H5T_C_S1);
-    if (mem < 0) {
+    if (mem < 0 || H5Tset_cset(mem, H5Tget_cset(type)) < 0) { /* h5py writes UTF-8; no conversion */
         goto out;
     }
     if (H5Tis_variable_str(type) > 0) {
@@ -520,7 +524,7 @@ static int read_attr(bw_mscan *s, hid_t file, const char *name, char **out, size
         }
         n = strnlen(v, H5_MAX_ATTR + 1);
         if (n > H5_MAX_ATTR) {
-            why = "is over the size limit";
+            *why = "is over the size limit";
             H5free_memory(v);
             goto out;
         }
@@ -534,7 +538,7 @@ static int read_attr(bw_mscan *s, hid_t file, const char *name, char **out, size
     } else {
         size_t n = H5Tget_size(type);
         if (n == 0 || n > H5_MAX_ATTR) {
-            why = "is over the size limit";
+            *why = "is over the size limit";
             goto out;
         }
         if (H5Tset_size(mem, n) < 0 || H5Tset_strpad(mem, H5T_STR_NULLPAD) < 0) {
@@ -553,10 +557,6 @@ static int read_attr(bw_mscan *s, hid_t file, const char *name, char **out, size
     }
     ret = 1;
 out:
-    if (ret == -1) {
-        bw_mscan_flag(s, BW_VERDICT_MALFORMED, h5_rule_malformed.id, BW_SEV_HIGH, BW_NO_OFFSET,
-                      "root attribute '%s' %s", name, why);
-    }
     if (mem >= 0) {
         H5Tclose(mem);
     }
@@ -572,40 +572,210 @@ out:
     return ret;
 }
 
+/*
+ * libhdf5 parses the whole HDF5 structure in C, and a fuzzer found inputs
+ * that crash it (a segfault in H5Aexists on a mutated attribute message,
+ * libhdf5 1.10.8). A scanner must not die on hostile input, so HDF5 is read
+ * in a child process: it opens the image, reads the root attributes and
+ * writes them to a pipe as records; the parent never calls libhdf5. A crash,
+ * a hang (killed after H5_TIMEOUT_MS) or a broken record fails closed:
+ * the file is malformed. Records: 'O' open failed; per attribute 'N' absent,
+ * 'U' + why (NUL-terminated) unreadable, 'A' + u64 length + bytes.
+ */
+#define H5_TIMEOUT_MS 30000
+
+static bool write_all(int fd, const void *p, size_t n)
+{
+    const uint8_t *c = p;
+    while (n > 0) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            return false;
+        }
+        c += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+static _Noreturn void h5_child(int fd, const void *p, size_t n)
+{
+    static const char *const attrs[] = {"model_config", "training_config"};
+    hid_t file, fapl;
+
+    if (getenv("BULWARK_TEST_H5_CHILD_CRASH") != NULL) {
+        abort(); /* tests prove that a reader crash is contained and fails closed */
+    }
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0 || H5Pset_fapl_core(fapl, 1 << 16, 0) < 0 || H5Pset_file_image(fapl, (void *)(uintptr_t)p, n) < 0) {
+        _exit(3);
+    }
+    file = H5Fopen("bulwark-image.h5", H5F_ACC_RDONLY, fapl);
+    if (file < 0) {
+        _exit(write_all(fd, "O", 1) ? 0 : 3);
+    }
+    for (size_t i = 0; i < BW_ARRAY_LEN(attrs); i++) {
+        char *text = NULL;
+        size_t len = 0;
+        const char *why = NULL;
+        int got = read_attr(file, attrs[i], &text, &len, &why);
+        bool ok;
+        if (got == 1) {
+            uint64_t l = len;
+            ok = write_all(fd, "A", 1) && write_all(fd, &l, sizeof(l)) && write_all(fd, text, len);
+        } else if (got == 0) {
+            ok = write_all(fd, "N", 1);
+        } else if (got == -1) {
+            ok = write_all(fd, "U", 1) && write_all(fd, why, strlen(why) + 1);
+        } else {
+            ok = false;
+        }
+        if (!ok) {
+            _exit(3);
+        }
+    }
+    _exit(0); /* no cleanup: the process ends here */
+}
+
+/* Read until EOF, at most `cap` bytes, waiting at most H5_TIMEOUT_MS in all. */
+static int read_child(int fd, bw_buf *out, size_t cap)
+{
+    struct timespec t0, t1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        struct pollfd pfd = {fd, POLLIN, 0};
+        long left;
+        ssize_t r;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        left = H5_TIMEOUT_MS - ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+        if (left <= 0) {
+            return -1; /* hung */
+        }
+        if (poll(&pfd, 1, (int)left) < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return -1;
+        }
+        if (!(pfd.revents & (POLLIN | POLLHUP))) {
+            continue;
+        }
+        if (bw_buf_grow(out, 65536) != BW_OK) {
+            return -2;
+        }
+        r = read(fd, out->ptr + out->len, out->cap - out->len - 1);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r < 0) {
+            return -1;
+        }
+        if (r == 0) {
+            return 0;
+        }
+        out->len += (size_t)r;
+        out->ptr[out->len] = '\0';
+        if (out->len > cap) {
+            return -1;
+        }
+    }
+}
+
 bw_status bw_scan_h5(bw_mscan *s, const void *p, size_t n)
 {
     static const char *const attrs[] = {"model_config", "training_config"};
-    hid_t file;
+    bw_buf res = BW_BUF_INIT(2 * H5_MAX_ATTR + 4096);
+    int fds[2], status = 0, got;
+    pid_t pid;
     bw_status rc = BW_OK;
+    size_t at = 0;
 
     register_rules(s);
     if (n == 0 || n > (size_t)SIZE_MAX / 2) {
         return BW_OK;
     }
-    pthread_mutex_lock(&h5_lock);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    /* read-only, on the caller's bytes: DONT_COPY keeps the image ours, DONT_RELEASE keeps libhdf5 from freeing it */
-    file = H5LTopen_file_image((void *)(uintptr_t)p, n, H5LT_FILE_IMAGE_DONT_COPY | H5LT_FILE_IMAGE_DONT_RELEASE);
-    if (file < 0) {
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        return BW_ENOMEM;
+    }
+    pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        bw_mscan_flag(s, BW_VERDICT_MALFORMED, h5_rule_malformed.id, BW_SEV_HIGH, BW_NO_OFFSET,
+                      "cannot start the isolated HDF5 reader: %s", strerror(errno));
+        return BW_OK;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        h5_child(fds[1], p, n);
+    }
+    close(fds[1]);
+    got = read_child(fds[0], &res, 2 * H5_MAX_ATTR + 4096);
+    close(fds[0]);
+    if (got != 0) {
+        kill(pid, SIGKILL);
+    }
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (got == -2) {
+        rc = BW_ENOMEM;
+        goto out;
+    }
+    if (got != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        bw_mscan_flag(s, BW_VERDICT_MALFORMED, h5_rule_malformed.id, BW_SEV_HIGH, BW_NO_OFFSET,
+                      "the HDF5 reader failed on this file (%s %d): corrupt or hostile HDF5",
+                      WIFSIGNALED(status) ? "killed by signal"
+                      : got != 0          ? "timed out or oversized, code"
+                                          : "exit",
+                      WIFSIGNALED(status) ? WTERMSIG(status)
+                      : WIFEXITED(status) ? WEXITSTATUS(status)
+                                          : got);
+        goto out;
+    }
+    if (res.len >= 1 && res.ptr[0] == 'O') {
         bw_mscan_flag(s, BW_VERDICT_MALFORMED, h5_rule_malformed.id, BW_SEV_HIGH, BW_NO_OFFSET,
                       "libhdf5 cannot open the file (corrupt or truncated HDF5)");
         goto out;
     }
     for (size_t i = 0; i < BW_ARRAY_LEN(attrs) && rc == BW_OK; i++) {
-        char *text = NULL;
-        size_t len = 0;
-        int got = read_attr(s, file, attrs[i], &text, &len);
-        if (got == -2) {
-            rc = BW_ENOMEM;
-        } else if (got == 1) {
-            rc = attr_member(s, attrs[i], text, len);
+        char kind = at < res.len ? res.ptr[at++] : '?';
+        if (kind == 'N') {
+            continue;
         }
-        bw_free(text);
+        if (kind == 'U') {
+            const char *why = res.ptr + at;
+            size_t wl = strnlen(why, res.len - at);
+            if (at + wl >= res.len) {
+                kind = '?';
+            } else {
+                bw_mscan_flag(s, BW_VERDICT_MALFORMED, h5_rule_malformed.id, BW_SEV_HIGH, BW_NO_OFFSET,
+                              "root attribute '%s' %.80s", attrs[i], why);
+                at += wl + 1;
+                continue;
+            }
+        }
+        if (kind == 'A') {
+            uint64_t l;
+            if (res.len - at >= sizeof(l)) {
+                memcpy(&l, res.ptr + at, sizeof(l));
+                at += sizeof(l);
+                if (l <= res.len - at) {
+                    rc = attr_member(s, attrs[i], res.ptr + at, (size_t)l);
+                    at += (size_t)l;
+                    continue;
+                }
+            }
+        }
+        bw_mscan_flag(s, BW_VERDICT_MALFORMED, h5_rule_malformed.id, BW_SEV_HIGH, BW_NO_OFFSET,
+                      "the HDF5 reader returned a broken result");
+        break;
     }
-    H5Fclose(file);
 out:
-    /* drop everything libhdf5 cached for this image; it re-initialises on the next call */
-    H5close();
-    pthread_mutex_unlock(&h5_lock);
+    bw_buf_release(&res);
     return rc;
 }
