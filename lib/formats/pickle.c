@@ -424,6 +424,22 @@ struct pk_out {
     size_t n_work, cap_work;
 };
 
+/*
+ * A memoised str/bytes whose bytes lie in the input: the memo keeps this
+ * small record instead of a reference to a pool value, so a pickle that
+ * memoises every one of a million strings does not keep a million values
+ * alive. GET rebuilds an equal value. Memo entries with PK_LITE_TAG set
+ * index this array; all others are pool references.
+ */
+struct pk_lite {
+    const uint8_t *s;
+    uint64_t full;
+    uint32_t n;
+    uint8_t kind;
+    uint8_t elided;
+};
+#define PK_LITE_TAG 0x80000000u
+
 struct memo_slot {
     uint64_t key;
     uint32_t val; /* PK_NIL: empty */
@@ -441,6 +457,8 @@ struct pk {
     size_t memo_cap, memo_n;
     uint32_t *dense; /* keys < dense_cap: direct index (PK_NIL = empty) */
     size_t dense_cap;
+    struct pk_lite *lite; /* memoised literals kept without a pool value (see memo_value) */
+    size_t n_lite, cap_lite;
     uint64_t op_off; /* offset of the opcode being analysed */
     uint8_t op;
     uint8_t proto;
@@ -839,6 +857,37 @@ static bool memo_insert_slot(struct memo_slot *tab, size_t cap, uint64_t key, ui
     return true;
 }
 
+/* What the memo stores for value v: a lite record for input-backed literals, else a new reference to v. */
+static bw_status memo_value(struct pk *m, uint32_t v, uint32_t *stored)
+{
+    const struct pval *pv = &m->o->pool[v];
+
+    if ((pv->kind == PV_STR || pv->kind == PV_BYTES) && pv->owned == NULL && m->n_lite < PK_LITE_TAG - 1) {
+        if (m->n_lite == m->cap_lite) {
+            size_t cap = m->cap_lite;
+            if (!grow(&m->lite, &cap, m->n_lite + 1, sizeof(*m->lite))) {
+                pk_nomem(m->o);
+                return BW_ENOMEM;
+            }
+            m->cap_lite = cap;
+        }
+        m->lite[m->n_lite] = (struct pk_lite){pv->s, pv->full, pv->n, pv->kind, pv->elided};
+        *stored = PK_LITE_TAG | (uint32_t)m->n_lite++;
+        return BW_OK;
+    }
+    pv_ref(m, v);
+    *stored = v;
+    return BW_OK;
+}
+
+/* Drop what the memo held in a slot (lite records live until the end). */
+static void memo_drop(struct pk *m, uint32_t stored)
+{
+    if (stored != PK_NIL && !(stored & PK_LITE_TAG)) {
+        pv_release(m, stored);
+    }
+}
+
 /* memo[key] = the top of the stack. */
 static bw_status memo_put(struct pk *m, uint64_t key)
 {
@@ -850,9 +899,10 @@ static bw_status memo_put(struct pk *m, uint64_t key)
     }
     slot = memo_find(m, key);
     if (slot != NULL) {
-        pv_ref(m, v);
-        pv_release(m, *slot);
-        *slot = v;
+        uint32_t stored;
+        BW_TRY(memo_value(m, v, &stored));
+        memo_drop(m, *slot);
+        *slot = stored;
         return BW_OK;
     }
     if (m->memo_n >= m->o->max_memo) {
@@ -879,8 +929,9 @@ static bw_status memo_put(struct pk *m, uint64_t key)
         }
         /* a key first stored in the hash stays there (memo_find found none above) */
         if (m->memo_cap == 0 || memo_find_hashed(m, key) == NULL) {
-            pv_ref(m, v);
-            m->dense[key] = v;
+            uint32_t stored;
+            BW_TRY(memo_value(m, v, &stored));
+            m->dense[key] = stored;
             m->memo_n++;
             return BW_OK;
         }
@@ -904,8 +955,11 @@ static bw_status memo_put(struct pk *m, uint64_t key)
         m->memo = tab;
         m->memo_cap = ncap;
     }
-    pv_ref(m, v);
-    memo_insert_slot(m->memo, m->memo_cap, key, v);
+    {
+        uint32_t stored;
+        BW_TRY(memo_value(m, v, &stored));
+        memo_insert_slot(m->memo, m->memo_cap, key, stored);
+    }
     m->memo_n++;
     return BW_OK;
 }
@@ -918,6 +972,16 @@ static bw_status memo_get(struct pk *m, uint64_t key)
         pk_issue(m, BW_PICKLE_MEMO_MISSING, "%s of memo slot %llu, which was never set", opname(m->op),
                  (unsigned long long)key);
         return push_new(m, PV_UNKNOWN);
+    }
+    if (*slot & PK_LITE_TAG) {
+        const struct pk_lite *l = &m->lite[*slot & ~PK_LITE_TAG];
+        uint32_t id;
+        BW_TRY(pv_new(m, l->kind, &id));
+        m->o->pool[id].s = l->s;
+        m->o->pool[id].n = l->n;
+        m->o->pool[id].full = l->full;
+        m->o->pool[id].elided = l->elided;
+        return push(m, id);
     }
     pv_ref(m, *slot);
     return push(m, *slot);
@@ -2227,15 +2291,12 @@ static bw_status pk_run(struct pk_out *o, bw_rd *rd, int depth)
         pv_release(&m, m.stack[k]);
     }
     for (size_t k = 0; k < m.memo_cap; k++) {
-        if (m.memo[k].val != PK_NIL) {
-            pv_release(&m, m.memo[k].val);
-        }
+        memo_drop(&m, m.memo[k].val);
     }
     for (size_t k = 0; k < m.dense_cap; k++) {
-        if (m.dense[k] != PK_NIL) {
-            pv_release(&m, m.dense[k]);
-        }
+        memo_drop(&m, m.dense[k]);
     }
+    bw_free(m.lite);
     bw_free(m.stack);
     bw_free(m.marks);
     bw_free(m.memo);
