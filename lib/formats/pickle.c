@@ -1129,20 +1129,6 @@ static bool is_space(uint8_t c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
 
-static int hexval(uint8_t c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /*
  * Python's int(text, 0) (base0) or int(text): surrounding whitespace, a sign,
  * a 0x/0o/0b prefix (base0 only), digits with single underscores between
@@ -1190,7 +1176,7 @@ static bool parse_int_text(const uint8_t *p, size_t n, bool base0, int64_t *out,
             prev_us = true;
             continue;
         }
-        d = hexval(p[i]);
+        d = bw_hexval((unsigned char)p[i]);
         if (d < 0 || (unsigned)d >= base) {
             return false;
         }
@@ -1234,8 +1220,8 @@ static bool decode_escape(const uint8_t *p, size_t n, struct pk_text *t)
         case 'v': text_put(t, '\v'); break;
         case 'a': text_put(t, '\a'); break;
         case 'x': {
-            int hi = i < n ? hexval(p[i]) : -1;
-            int lo = i + 1 < n ? hexval(p[i + 1]) : -1;
+            int hi = i < n ? bw_hexval((unsigned char)p[i]) : -1;
+            int lo = i + 1 < n ? bw_hexval((unsigned char)p[i + 1]) : -1;
             if (hi < 0 || lo < 0) {
                 return false;
             }
@@ -1314,7 +1300,7 @@ static bool decode_raw_unicode_escape(const uint8_t *p, size_t n, struct pk_text
         count = p[i] == 'u' ? 4 : 8;
         i++;
         for (unsigned k = 0; k < count; k++) {
-            int d = i < n ? hexval(p[i]) : -1;
+            int d = i < n ? bw_hexval((unsigned char)p[i]) : -1;
             if (d < 0) {
                 return false;
             }

@@ -162,20 +162,6 @@ void bw_digest_hex(const bw_digest *d, char out[BW_DIGEST_HEX_MAX])
     out[2 * n] = '\0';
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 bw_status bw_digest_from_hex(bw_algo a, const char *hex, size_t n, bw_digest *out)
 {
     size_t size = bw_algo_size(a);
@@ -185,7 +171,7 @@ bw_status bw_digest_from_hex(bw_algo a, const char *hex, size_t n, bw_digest *ou
         return BW_EFORMAT;
     }
     for (size_t i = 0; i < size; i++) {
-        int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+        int hi = bw_hexval((unsigned char)hex[2 * i]), lo = bw_hexval((unsigned char)hex[2 * i + 1]);
         if (hi < 0 || lo < 0) {
             return BW_EFORMAT;
         }

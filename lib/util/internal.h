@@ -79,6 +79,21 @@ BW_INTERNAL bw_status bw_fail_errno(bw_error *err, int errnum, const char *what,
 /* Parse an unsigned decimal number of at most `max` from s[0..n). */
 BW_INTERNAL bw_status bw_parse_u64(const char *s, size_t n, uint64_t max, uint64_t *out);
 
+/* The value of one hex digit (either case), or -1. */
+static inline int bw_hexval(unsigned char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
 /* True if s[0..n) is well-formed UTF-8 (RFC 3629). */
 BW_INTERNAL bool bw_utf8_valid(const char *s, size_t n);
 

@@ -11,17 +11,7 @@
 
 static char *fixture(const char *name, size_t *n)
 {
-    const char *root = getenv("BW_SOURCE_ROOT");
-    char path[4096];
-    char *p;
-
-    snprintf(path, sizeof(path), "%s/tests/data/onnx/%s", root != NULL ? root : ".", name);
-    p = tu_read(path, n);
-    if (p == NULL) {
-        fprintf(stderr, "missing fixture %s\n", path);
-        exit(2);
-    }
-    return p;
+    return tu_fixture("onnx", name, n);
 }
 
 static bw_bytes B(const char *s)

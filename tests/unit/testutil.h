@@ -91,4 +91,20 @@ static inline char *tu_read(const char *path, size_t *len)
     return buf;
 }
 
+/* tests/data/<dir>/<name> under $BW_SOURCE_ROOT, read whole; exits 2 if missing. */
+static inline char *tu_fixture(const char *dir, const char *name, size_t *n)
+{
+    const char *root = getenv("BW_SOURCE_ROOT");
+    char path[4096];
+    char *p;
+
+    snprintf(path, sizeof(path), "%s/tests/data/%s/%s", root != NULL ? root : ".", dir, name);
+    p = tu_read(path, n);
+    if (p == NULL) {
+        fprintf(stderr, "missing fixture %s\n", path);
+        exit(2);
+    }
+    return p;
+}
+
 #endif
