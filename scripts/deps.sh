@@ -10,7 +10,7 @@ pkgs=(
   clang-format-14                      # make check verifies formatting
   libssl-dev libsodium-dev libjansson-dev
   zlib1g-dev libarchive-dev             # model containers: zip members, tar, gz/bz2/xz
-  libhdf5-dev                          # Keras .h5 models (libhdf5 + libhdf5_hl)
+  libhdf5-dev                          # Keras .h5: headers at build time; libhdf5 dlopen()ed by the isolated reader
   python3 python3-jsonschema           # example generator; independent SARIF schema validator
 )
 if [ "${1:-}" = "--bench" ]; then
