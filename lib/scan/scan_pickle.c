@@ -83,39 +83,64 @@ int bw_sniff_pickle(const uint8_t *p, size_t n)
     return 0;
 }
 
+/*
+ * Globals already reported in this file, so each is listed once. The list is
+ * capped per kind: a hostile pickle with a million distinct imports must not
+ * make the scan quadratic or the report huge. Past the cap a global still
+ * raises the verdict and is counted; one summary finding names the count.
+ */
+#define PICKLE_LISTED_MAX 64
+
 struct seen {
-    char **keys;
-    size_t n;
+    char *keys[2][PICKLE_LISTED_MAX]; /* [0] dangerous, [1] unknown */
+    size_t n[2];
+    uint64_t unlisted[2];
+    uint64_t first_unlisted[2]; /* offset of the first one not listed */
 };
 
-static bool seen_add(struct seen *s, const char *module, const char *name)
+/* 1: new, list it; 0: listed already; -1: not listed (cap reached or out of memory), counted. */
+static int seen_add(struct seen *s, int kind, const char *module, const char *name, uint64_t offset)
 {
     char key[600];
-    char **v;
 
     snprintf(key, sizeof(key), "%s\n%s", module, name);
-    for (size_t i = 0; i < s->n; i++) {
-        if (strcmp(s->keys[i], key) == 0) {
-            return false;
+    for (size_t i = 0; i < s->n[kind]; i++) {
+        if (strcmp(s->keys[kind][i], key) == 0) {
+            return 0;
         }
     }
-    v = bw_reallocarray(s->keys, s->n + 1, sizeof(*v));
-    if (v == NULL) {
-        return true;
+    if (s->n[kind] < PICKLE_LISTED_MAX && (s->keys[kind][s->n[kind]] = bw_strdup(key)) != NULL) {
+        s->n[kind]++;
+        return 1;
     }
-    s->keys = v;
-    if ((s->keys[s->n] = bw_strdup(key)) != NULL) {
-        s->n++;
+    if (s->unlisted[kind]++ == 0) {
+        s->first_unlisted[kind] = offset;
     }
-    return true;
+    return -1;
 }
 
 static void seen_free(struct seen *s)
 {
-    for (size_t i = 0; i < s->n; i++) {
-        bw_free(s->keys[i]);
+    for (int k = 0; k < 2; k++) {
+        for (size_t i = 0; i < s->n[k]; i++) {
+            bw_free(s->keys[k][i]);
+        }
     }
-    bw_free(s->keys);
+}
+
+/* The summary of what the cap left out (the verdict was raised as they were met). */
+static void report_unlisted(bw_mscan *s, const struct seen *seen)
+{
+    if (seen->unlisted[0] > 0) {
+        bw_mscan_flag(s, BW_VERDICT_UNSAFE, "pickle-unsafe-global", BW_SEV_CRITICAL, seen->first_unlisted[0],
+                      "%llu more imports of dangerous globals, past the first %d listed",
+                      (unsigned long long)seen->unlisted[0], PICKLE_LISTED_MAX);
+    }
+    if (seen->unlisted[1] > 0) {
+        bw_mscan_flag(s, BW_VERDICT_REVIEW, "pickle-unknown-global", BW_SEV_MEDIUM, seen->first_unlisted[1],
+                      "%llu more imports of globals not on the allowlist, past the first %d listed",
+                      (unsigned long long)seen->unlisted[1], PICKLE_LISTED_MAX);
+    }
 }
 
 static void report_globals(bw_mscan *s, const bw_pickle_result *r, uint64_t base, struct seen *seen, bool unsafe_only,
@@ -135,8 +160,16 @@ static void report_globals(bw_mscan *s, const bw_pickle_result *r, uint64_t base
         if (k == BW_ALLOW_SAFE || (unsafe_only && k != BW_ALLOW_UNSAFE)) {
             continue;
         }
-        if (!seen_add(seen, g->module, g->name)) {
-            continue; /* one finding per global per stream */
+        switch (seen_add(seen, k == BW_ALLOW_UNSAFE ? 0 : 1, g->module, g->name, base + g->offset)) {
+        case 0: continue; /* one finding per global per file */
+        case -1: {
+            bw_verdict v = k == BW_ALLOW_UNSAFE ? BW_VERDICT_UNSAFE : BW_VERDICT_REVIEW;
+            if (v > s->verdict) {
+                s->verdict = v; /* counted, summarised by report_unlisted */
+            }
+            continue;
+        }
+        default: break;
         }
         bw_escape_for_log(g->module, strlen(g->module), mod, sizeof(mod));
         bw_escape_for_log(g->name, strlen(g->name), name, sizeof(name));
@@ -205,10 +238,11 @@ bw_status bw_scan_pickle(bw_mscan *s, const void *p, size_t n)
     const uint8_t *b = p;
     bool legacy = n >= sizeof(torch_legacy_magic) && memcmp(b, torch_legacy_magic, sizeof(torch_legacy_magic)) == 0;
     bool weak = bw_sniff_pickle(b, n) == 2;
-    struct seen seen = {NULL, 0};
+    struct seen seen;
     uint64_t off = 0;
     bw_status rc = BW_OK;
 
+    memset(&seen, 0, sizeof(seen));
     for (size_t i = 0; i < BW_ARRAY_LEN(rules); i++) {
         bw_mscan_rule(s, &rules[i]);
     }
@@ -262,6 +296,7 @@ bw_status bw_scan_pickle(bw_mscan *s, const void *p, size_t n)
                       "%llu bytes follow the pickle's STOP and are not another pickle", (unsigned long long)(n - off));
         break;
     }
+    report_unlisted(s, &seen);
     seen_free(&seen);
     return rc == BW_ENOMEM ? BW_ENOMEM : BW_OK;
 }
