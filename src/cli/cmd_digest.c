@@ -8,6 +8,7 @@
  * manifest digest, goes to stderr as a note in text mode and into the JSON
  * and the --manifest file, where programs read it.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,8 +263,7 @@ static int do_digest(struct opts *o, int n, char **paths, bw_pool *pool)
         }
         /* stat follows a symlink named on the command line: the user chose it */
         if (stat(path, &st) != 0) {
-            s = bw_digest_file(path, o->algo, &(bw_digest){0}, NULL, &e); /* for its message */
-            cli_report_error(&e, s != BW_OK ? s : BW_ENOTFOUND);
+            cli_error("cannot open '%s': %s", path, strerror(errno));
             rc = CLI_EXIT_ERROR;
             continue;
         }
@@ -277,13 +277,20 @@ static int do_digest(struct opts *o, int n, char **paths, bw_pool *pool)
             /* the plain sha256sum case: one whole-file digest, no walk */
             bw_digest d;
             uint64_t size = 0;
-            s = bw_digest_file(path, o->algo, &d, &size, &e);
-            if (s == BW_EIO && strstr(e.msg, "symbolic link") != NULL) {
-                char *real = realpath(path, NULL);
-                bw_error_clear(&e);
-                s = real != NULL ? bw_digest_file(real, o->algo, &d, &size, &e) : BW_ENOTFOUND;
-                free(real);
+            struct stat lst;
+            char *real = NULL;
+            /*
+             * A symlink named on the command line is followed, as sha256sum
+             * does (stat above already did): hash its target, which the
+             * library opens without following links.
+             */
+            if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) && (real = realpath(path, NULL)) == NULL) {
+                cli_error("cannot open '%s': %s", path, strerror(errno));
+                rc = CLI_EXIT_ERROR;
+                continue;
             }
+            s = bw_digest_file(real != NULL ? real : path, o->algo, &d, &size, &e);
+            free(real);
             if (s != BW_OK) {
                 cli_report_error(&e, s);
                 rc = CLI_EXIT_ERROR;
