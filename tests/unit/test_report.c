@@ -8,18 +8,8 @@
 
 #include "tap.h"
 #include "testjson.h"
+#include "testreport.h"
 #include "util/internal.h"
-
-static bw_finding finding(const char *rule, bw_severity sev, const char *path, uint32_t line, const char *msg)
-{
-    bw_finding f = BW_FINDING_INIT;
-    f.rule_id = rule;
-    f.severity = sev;
-    f.loc.path = path;
-    f.loc.line = line;
-    f.message = msg;
-    return f;
-}
 
 static char *render(const bw_report *r, bw_format fmt, const bw_write_opts *opts)
 {

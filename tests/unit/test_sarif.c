@@ -18,6 +18,7 @@
 
 #include "tap.h"
 #include "testjson.h"
+#include "testreport.h"
 #include "util/internal.h"
 
 extern char **environ;
@@ -27,17 +28,6 @@ extern char **environ;
 static char schema_path[4096];
 static char validator_path[4096];
 static char tmp_dir[] = "/tmp/bw-test-sarif-XXXXXX";
-
-static bw_finding finding(const char *rule, bw_severity sev, const char *path, uint32_t line, const char *msg)
-{
-    bw_finding f = BW_FINDING_INIT;
-    f.rule_id = rule;
-    f.severity = sev;
-    f.loc.path = path;
-    f.loc.line = line;
-    f.message = msg;
-    return f;
-}
 
 static char *render(const bw_report *r, const char *base_dir)
 {
