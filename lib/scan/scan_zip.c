@@ -16,6 +16,8 @@
  */
 #include <archive.h>
 #include <archive_entry.h>
+#include <dlfcn.h>
+#include <pthread.h>
 
 #include "scan/mscan.h"
 #include "util/internal.h"
@@ -248,6 +250,62 @@ int bw_sniff_zip(const uint8_t *p, size_t n)
 
 /* ---- tar and compressed streams, through libarchive ---- */
 
+/*
+ * libarchive is not linked: its dependency chain (libxml2, ICU, libstdc++,
+ * nettle, acl ...) cost every bulwark process several milliseconds of
+ * start-up and 20 MB of mapped pages, and only tar files and compressed
+ * streams need it. It is dlopen()ed on the first such member; the
+ * declarations come from archive.h (compile only). Without it those members
+ * cannot be read and fail closed (archive-malformed).
+ */
+#define LA_FUNCS(X)                                                                                                    \
+    X(archive_entry_filetype)                                                                                          \
+    X(archive_entry_hardlink)                                                                                          \
+    X(archive_entry_pathname)                                                                                          \
+    X(archive_entry_size)                                                                                              \
+    X(archive_entry_size_is_set)                                                                                       \
+    X(archive_entry_symlink)                                                                                           \
+    X(archive_error_string)                                                                                            \
+    X(archive_filter_bytes)                                                                                            \
+    X(archive_read_data)                                                                                               \
+    X(archive_read_free)                                                                                               \
+    X(archive_read_new)                                                                                                \
+    X(archive_read_next_header)                                                                                        \
+    X(archive_read_open_memory)                                                                                        \
+    X(archive_read_support_filter_bzip2)                                                                               \
+    X(archive_read_support_filter_gzip)                                                                                \
+    X(archive_read_support_filter_lzma)                                                                                \
+    X(archive_read_support_filter_none)                                                                                \
+    X(archive_read_support_filter_xz)                                                                                  \
+    X(archive_read_support_format_gnutar)                                                                              \
+    X(archive_read_support_format_raw)                                                                                 \
+    X(archive_read_support_format_tar)
+#define LA_PTR(name) static __typeof__(name) *p_##name;
+LA_FUNCS(LA_PTR)
+#undef LA_PTR
+static bool la_loaded;
+static pthread_once_t la_once = PTHREAD_ONCE_INIT;
+
+static void la_resolve(void)
+{
+    static const char *const names[] = {"libarchive.so.13", "libarchive.so"};
+    void *lib = NULL;
+
+    for (size_t i = 0; i < BW_ARRAY_LEN(names) && lib == NULL; i++) {
+        lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+    }
+    if (lib == NULL) {
+        return;
+    }
+#define LA_SYM(name)                                                                                                   \
+    if ((*(void **)&p_##name = dlsym(lib, #name)) == NULL) {                                                           \
+        return;                                                                                                        \
+    }
+    LA_FUNCS(LA_SYM)
+#undef LA_SYM
+    la_loaded = true;
+}
+
 #define READ_CHUNK ((size_t)1 << 16)
 
 /*
@@ -257,12 +315,12 @@ int bw_sniff_zip(const uint8_t *p, size_t n)
  */
 static struct archive *open_archive(const void *p, size_t n, bool raw)
 {
-    struct archive *a = archive_read_new();
+    struct archive *a = p_archive_read_new();
     int (*const filters[])(struct archive *) = {
-        archive_read_support_filter_gzip,
-        archive_read_support_filter_bzip2,
-        archive_read_support_filter_xz,
-        archive_read_support_filter_lzma,
+        p_archive_read_support_filter_gzip,
+        p_archive_read_support_filter_bzip2,
+        p_archive_read_support_filter_xz,
+        p_archive_read_support_filter_lzma,
     };
     unsigned usable = 0;
 
@@ -275,8 +333,8 @@ static struct archive *open_archive(const void *p, size_t n, bool raw)
         }
     }
     if (usable != (1u << BW_ARRAY_LEN(filters)) - 1) {
-        archive_read_free(a);
-        a = archive_read_new();
+        p_archive_read_free(a);
+        a = p_archive_read_new();
         if (a == NULL) {
             return NULL;
         }
@@ -286,14 +344,14 @@ static struct archive *open_archive(const void *p, size_t n, bool raw)
             }
         }
     }
-    (void)archive_read_support_filter_none(a);
+    (void)p_archive_read_support_filter_none(a);
     if (raw) {
-        (void)archive_read_support_format_raw(a);
+        (void)p_archive_read_support_format_raw(a);
     } else {
-        (void)archive_read_support_format_tar(a);
-        (void)archive_read_support_format_gnutar(a);
+        (void)p_archive_read_support_format_tar(a);
+        (void)p_archive_read_support_format_gnutar(a);
     }
-    if (archive_read_open_memory(a, p, n) != ARCHIVE_OK) {
+    if (p_archive_read_open_memory(a, p, n) != ARCHIVE_OK) {
         /* the first header read reports the error */
     }
     return a;
@@ -301,7 +359,7 @@ static struct archive *open_archive(const void *p, size_t n, bool raw)
 
 static const char *arc_err(struct archive *a)
 {
-    const char *m = archive_error_string(a);
+    const char *m = p_archive_error_string(a);
     return m != NULL ? m : "unreadable";
 }
 
@@ -325,7 +383,7 @@ static bw_status read_entry(bw_mscan *s, struct archive *a, const char *esc, bw_
         if (bw_buf_grow(out, BW_MIN(READ_CHUNK, out->max - out->len)) != BW_OK) {
             return BW_ENOMEM;
         }
-        got = archive_read_data(a, out->ptr + out->len, out->cap - out->len - 1);
+        got = p_archive_read_data(a, out->ptr + out->len, out->cap - out->len - 1);
         if (got < 0) {
             bw_mscan_flag(s, BW_VERDICT_MALFORMED, "archive-malformed", BW_SEV_HIGH, BW_NO_OFFSET, "member '%s': %s",
                           esc, arc_err(a));
@@ -342,8 +400,8 @@ static bw_status read_entry(bw_mscan *s, struct archive *a, const char *esc, bw_
             return BW_ELIMIT;
         }
         /* ratio of everything decompressed so far to the compressed bytes consumed */
-        in = archive_filter_bytes(a, -1);
-        produced = archive_filter_bytes(a, 0);
+        in = p_archive_filter_bytes(a, -1);
+        produced = p_archive_filter_bytes(a, 0);
         if (in >= 0 && produced >= 0) {
             ratio_cap = (uint64_t)in > (UINT64_MAX - BW_ZIP_RATIO_SLACK) / s->opts.max_ratio
                             ? UINT64_MAX
@@ -370,6 +428,13 @@ static bw_status scan_archive(bw_mscan *s, const void *p, size_t n, bool raw)
     int r;
 
     register_rules(s);
+    pthread_once(&la_once, la_resolve);
+    if (!la_loaded) {
+        bw_mscan_flag(s, BW_VERDICT_MALFORMED, "archive-malformed", BW_SEV_HIGH, BW_NO_OFFSET,
+                      "%s cannot be read: libarchive (libarchive.so.13) is not installed",
+                      raw ? "compressed stream" : "tar archive");
+        return BW_OK;
+    }
     a = open_archive(p, n, raw);
     if (a == NULL) {
         return BW_ENOMEM;
@@ -378,7 +443,7 @@ static bw_status scan_archive(bw_mscan *s, const void *p, size_t n, bool raw)
         const char *nm, *link;
         bw_status rr;
 
-        r = archive_read_next_header(a, &ent);
+        r = p_archive_read_next_header(a, &ent);
         if (r == ARCHIVE_EOF) {
             break;
         }
@@ -387,7 +452,7 @@ static bw_status scan_archive(bw_mscan *s, const void *p, size_t n, bool raw)
                           raw ? "compressed stream" : "tar archive", arc_err(a));
             break;
         }
-        nm = archive_entry_pathname(ent);
+        nm = p_archive_entry_pathname(ent);
         if (nm == NULL) {
             nm = "";
         }
@@ -397,9 +462,9 @@ static bw_status scan_archive(bw_mscan *s, const void *p, size_t n, bool raw)
             bw_mscan_flag(s, BW_VERDICT_UNSAFE, "archive-path-traversal", BW_SEV_HIGH, BW_NO_OFFSET,
                           "tar member '%s' is an absolute path or climbs out with '..'", esc);
         }
-        link = archive_entry_symlink(ent);
+        link = p_archive_entry_symlink(ent);
         if (link == NULL) {
-            link = archive_entry_hardlink(ent);
+            link = p_archive_entry_hardlink(ent);
         }
         if (!raw && link != NULL && bw_archive_name_escapes(link, strlen(link))) {
             char lesc[256];
@@ -407,14 +472,14 @@ static bw_status scan_archive(bw_mscan *s, const void *p, size_t n, bool raw)
             bw_mscan_flag(s, BW_VERDICT_UNSAFE, "archive-path-traversal", BW_SEV_HIGH, BW_NO_OFFSET,
                           "tar member '%s' links to '%s', outside the archive", esc, lesc);
         }
-        if (archive_entry_filetype(ent) != AE_IFREG) {
+        if (p_archive_entry_filetype(ent) != AE_IFREG) {
             continue;
         }
-        if (archive_entry_size_is_set(ent) && archive_entry_size(ent) >= 0 &&
-            (uint64_t)archive_entry_size(ent) > s->opts.max_member_size) {
+        if (p_archive_entry_size_is_set(ent) && p_archive_entry_size(ent) >= 0 &&
+            (uint64_t)p_archive_entry_size(ent) > s->opts.max_member_size) {
             bw_mscan_flag(s, BW_VERDICT_MALFORMED, "archive-limit", BW_SEV_HIGH, BW_NO_OFFSET,
                           "member '%s': declared size %lld is over the limit of %llu bytes", esc,
-                          (long long)archive_entry_size(ent), (unsigned long long)s->opts.max_member_size);
+                          (long long)p_archive_entry_size(ent), (unsigned long long)s->opts.max_member_size);
             continue;
         }
         rr = read_entry(s, a, esc, &data);
@@ -432,7 +497,7 @@ static bw_status scan_archive(bw_mscan *s, const void *p, size_t n, bool raw)
         }
     }
     bw_buf_release(&data);
-    archive_read_free(a);
+    p_archive_read_free(a);
     return rc;
 }
 
