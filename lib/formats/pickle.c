@@ -404,6 +404,7 @@ struct pval {
     int64_t i;        /* bool/int value, global index, callee; next free slot */
     uint64_t full;    /* str/bytes: length in the stream; containers: items added */
     uint32_t arg;     /* PV_CALL: the arguments (a reference), or PK_NIL */
+    uint32_t src;     /* str/bytes read straight from the input: 1 + the opcode's position, or 0 */
     const uint8_t *s; /* str/bytes: the kept bytes, in the input or in owned */
     char *owned;      /* decoded text-mode strings */
     uint32_t *kids;   /* container items (references) */
@@ -425,11 +426,13 @@ struct pk_out {
 };
 
 /*
- * A memoised str/bytes whose bytes lie in the input: the memo keeps this
- * small record instead of a reference to a pool value, so a pickle that
- * memoises every one of a million strings does not keep a million values
- * alive. GET rebuilds an equal value. Memo entries with PK_LITE_TAG set
- * index this array; all others are pool references.
+ * A memoised str/bytes whose bytes lie in the input is not kept as a pool
+ * value, so a pickle that memoises every one of a million strings does not
+ * keep a million values alive. When the opcode that read it sits in the
+ * first GiB, the memo slot holds that opcode's position (PK_OFF_TAG; GET
+ * reads the literal again, see lit_at): four bytes a string. Otherwise it
+ * holds an index into an array of these records (PK_LITE_TAG). All other
+ * slots are pool references.
  */
 struct pk_lite {
     const uint8_t *s;
@@ -439,6 +442,8 @@ struct pk_lite {
     uint8_t elided;
 };
 #define PK_LITE_TAG 0x80000000u
+#define PK_OFF_TAG 0x40000000u /* without PK_LITE_TAG; pool ids stay below it */
+#define PK_OFF_MAX PK_OFF_TAG
 
 struct memo_slot {
     uint64_t key;
@@ -588,7 +593,21 @@ static void pv_ref(struct pk *m, uint32_t id)
 static void pv_release(struct pk *m, uint32_t id)
 {
     struct pk_out *o = m->o;
+    struct pval *leaf = &o->pool[id];
 
+    if (leaf->refs > 1) {
+        leaf->refs--;
+        return;
+    }
+    if (leaf->refs == 1 && leaf->kids == NULL && leaf->owned == NULL && leaf->arg == PK_NIL) {
+        /* the common case: a literal nobody else holds */
+        memset(leaf, 0, sizeof(*leaf));
+        leaf->kind = PV_FREE;
+        leaf->i = o->free_head;
+        o->free_head = id;
+        o->live--;
+        return;
+    }
     o->n_work = 0;
     if (!grow(&o->work, &o->cap_work, 1, sizeof(*o->work))) {
         return; /* leaks into the pool, which is freed at the end */
@@ -857,12 +876,83 @@ static bool memo_insert_slot(struct memo_slot *tab, size_t cap, uint64_t key, ui
     return true;
 }
 
-/* What the memo stores for value v: a lite record for input-backed literals, else a new reference to v. */
+/*
+ * The str/bytes literal read by the opcode at position pos of this pickle
+ * (a length-prefixed string opcode), as the value that opcode pushed.
+ * False when there is none there.
+ */
+static bool lit_at(const struct pk *m, size_t pos, struct pk_lite *l)
+{
+    bw_rd rd;
+    uint8_t op, u8;
+    uint32_t u32;
+    int32_t i32;
+    uint64_t len;
+    bw_bytes b;
+
+    if (pos >= m->rd->len) {
+        return false;
+    }
+    bw_rd_init(&rd, m->rd->base + pos, m->rd->len - pos, NULL, NULL);
+    if (bw_rd_u8(&rd, &op) != BW_OK) {
+        return false;
+    }
+    l->kind = PV_STR;
+    switch (op) {
+    case OP_SHORT_BINBYTES: l->kind = PV_BYTES; /* fall through */
+    case OP_SHORT_BINSTRING:
+    case OP_SHORT_BINUNICODE:
+        if (bw_rd_u8(&rd, &u8) != BW_OK) {
+            return false;
+        }
+        len = u8;
+        break;
+    case OP_BINSTRING:
+        if (bw_rd_i32le(&rd, &i32) != BW_OK || i32 < 0) {
+            return false;
+        }
+        len = (uint64_t)i32;
+        break;
+    case OP_BINBYTES: l->kind = PV_BYTES; /* fall through */
+    case OP_BINUNICODE:
+        if (bw_rd_u32le(&rd, &u32) != BW_OK) {
+            return false;
+        }
+        len = u32;
+        break;
+    case OP_BINBYTES8: l->kind = PV_BYTES; /* fall through */
+    case OP_BINUNICODE8:
+        if (bw_rd_u64le(&rd, &len) != BW_OK) {
+            return false;
+        }
+        break;
+    default: return false;
+    }
+    if (len > bw_rd_left(&rd) || bw_rd_view(&rd, (size_t)len, &b) != BW_OK) {
+        return false;
+    }
+    l->s = b.ptr;
+    l->full = len;
+    l->n = (uint32_t)BW_MIN(len, (uint64_t)PK_MAX_STR);
+    l->elided = len > PK_MAX_STR;
+    return true;
+}
+
+/*
+ * What the memo stores for value v: the position of the opcode that read an
+ * input-backed literal, or a lite record of it, else a new reference to v.
+ */
 static bw_status memo_value(struct pk *m, uint32_t v, uint32_t *stored)
 {
     const struct pval *pv = &m->o->pool[v];
+    struct pk_lite l;
 
-    if ((pv->kind == PV_STR || pv->kind == PV_BYTES) && pv->owned == NULL && m->n_lite < PK_LITE_TAG - 1) {
+    if ((pv->kind == PV_STR || pv->kind == PV_BYTES) && pv->owned == NULL && pv->src != 0 &&
+        lit_at(m, pv->src - 1, &l) && l.s == pv->s && l.full == pv->full && l.kind == pv->kind) {
+        *stored = PK_OFF_TAG | (pv->src - 1);
+        return BW_OK;
+    }
+    if ((pv->kind == PV_STR || pv->kind == PV_BYTES) && pv->owned == NULL && m->n_lite < PK_OFF_TAG) {
         if (m->n_lite == m->cap_lite) {
             size_t cap = m->cap_lite;
             if (!grow(&m->lite, &cap, m->n_lite + 1, sizeof(*m->lite))) {
@@ -883,7 +973,7 @@ static bw_status memo_value(struct pk *m, uint32_t v, uint32_t *stored)
 /* Drop what the memo held in a slot (lite records live until the end). */
 static void memo_drop(struct pk *m, uint32_t stored)
 {
-    if (stored != PK_NIL && !(stored & PK_LITE_TAG)) {
+    if (stored != PK_NIL && !(stored & (PK_LITE_TAG | PK_OFF_TAG))) {
         pv_release(m, stored);
     }
 }
@@ -973,14 +1063,23 @@ static bw_status memo_get(struct pk *m, uint64_t key)
                  (unsigned long long)key);
         return push_new(m, PV_UNKNOWN);
     }
-    if (*slot & PK_LITE_TAG) {
-        const struct pk_lite *l = &m->lite[*slot & ~PK_LITE_TAG];
+    if ((*slot & PK_LITE_TAG) || (*slot & PK_OFF_TAG)) {
+        struct pk_lite at;
+        const struct pk_lite *l = &at;
         uint32_t id;
+        if (*slot & PK_LITE_TAG) {
+            l = &m->lite[*slot & ~PK_LITE_TAG];
+        } else if (!lit_at(m, *slot & ~PK_OFF_TAG, &at)) {
+            return push_new(m, PV_UNKNOWN); /* cannot happen: memo_value read it there */
+        }
         BW_TRY(pv_new(m, l->kind, &id));
         m->o->pool[id].s = l->s;
         m->o->pool[id].n = l->n;
         m->o->pool[id].full = l->full;
         m->o->pool[id].elided = l->elided;
+        if (l == &at) {
+            m->o->pool[id].src = (*slot & ~PK_OFF_TAG) + 1;
+        }
         return push(m, id);
     }
     pv_ref(m, *slot);
@@ -1672,6 +1771,9 @@ static bw_status op_counted(struct pk *m, uint8_t kind, uint64_t n)
         pk_issue(m, BW_PICKLE_MALFORMED, "%s argument is not valid UTF-8", opname(m->op));
     }
     BW_TRY(pv_bytes(m, kind, b.ptr, b.len, &v));
+    if (m->op_off - m->rd->origin < PK_OFF_MAX) {
+        m->o->pool[v].src = (uint32_t)(m->op_off - m->rd->origin) + 1;
+    }
     return push(m, v);
 }
 
@@ -1734,32 +1836,54 @@ static bw_status op_tuple_n(struct pk *m, unsigned n)
     return push(m, t);
 }
 
-/* APPENDS, SETITEMS, ADDITEMS: the items above the mark go into the container under it. */
+/*
+ * APPENDS, SETITEMS, ADDITEMS: the items above the mark go into the container
+ * under it. They move straight from the stack (no intermediate list: a
+ * million-item list is built by a thousand of these).
+ */
 static bw_status op_extend(struct pk *m, uint8_t want, bool pairs)
 {
     struct pk_out *o = m->o;
-    uint32_t items, target;
-    const struct pval *iv;
+    size_t base, n, k = 0;
+    uint32_t target;
     bw_status rc = BW_OK;
 
-    BW_TRY(pop_mark(m, PV_LIST, &items));
-    target = top(m);
-    iv = &o->pool[items];
-    if (pairs && (iv->full & 1)) {
+    if (m->n_marks == 0) {
+        pk_issue(m, BW_PICKLE_MALFORMED, "%s: no MARK on the stack", opname(m->op));
+        (void)top(m);
+        return BW_OK;
+    }
+    base = m->marks[--m->n_marks];
+    n = m->sp - base;
+    m->sp = base; /* the items stay in stack[base, base + n) until moved or released below */
+    if (pairs && (n & 1)) {
         pk_issue(m, BW_PICKLE_MALFORMED, "%s: odd number of items", opname(m->op));
     }
+    target = top(m);
     if (target != PK_NIL && o->pool[target].kind == want) {
-        uint32_t lim = pairs ? o->pool[items].n & ~1u : o->pool[items].n;
-        for (uint32_t k = 0; k < lim && rc == BW_OK; k++) {
-            pv_ref(m, o->pool[items].kids[k]);
-            rc = pv_add(m, target, o->pool[items].kids[k]);
-        }
-        if (o->pool[items].elided) {
-            o->pool[target].elided = 1;
-            o->pool[target].full += o->pool[items].full - o->pool[items].n;
+        size_t lim = pairs ? n & ~(size_t)1 : n;
+        for (; k < lim && rc == BW_OK; k += pairs ? 2 : 1) {
+            const uint32_t *it = &m->stack[base + k];
+            if (!pairs) {
+                rc = pv_add(m, target, it[0]);
+            } else if (o->pool[target].n + 2 > PK_MAX_ITEMS) { /* keep keys and values paired */
+                o->pool[target].elided = 1;
+                o->pool[target].full += 2;
+                pv_release(m, it[0]);
+                pv_release(m, it[1]);
+            } else {
+                rc = pv_add(m, target, it[0]);
+                if (rc == BW_OK) {
+                    rc = pv_add(m, target, it[1]);
+                } else {
+                    pv_release(m, it[1]);
+                }
+            }
         }
     }
-    pv_release(m, items);
+    for (; k < n; k++) {
+        pv_release(m, m->stack[base + k]);
+    }
     return rc;
 }
 

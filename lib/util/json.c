@@ -220,7 +220,20 @@ bool bw_utf8_valid(const char *s, size_t n)
     size_t bad;
 
     for (size_t i = 0; i < n;) {
-        size_t len = utf8_seq(u + i, n - i, &bad);
+        size_t len;
+        uint64_t w;
+        if (n - i >= 8) { /* ASCII runs eight bytes at a time */
+            memcpy(&w, u + i, 8);
+            if ((w & 0x8080808080808080ull) == 0) {
+                i += 8;
+                continue;
+            }
+        }
+        if (u[i] < 0x80) {
+            i++;
+            continue;
+        }
+        len = utf8_seq(u + i, n - i, &bad);
         if (len == 0) {
             return false;
         }

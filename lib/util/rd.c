@@ -192,7 +192,7 @@ bw_status bw_rd_uvarint(bw_rd *rd, uint64_t *v)
 
 bw_status bw_rd_svarint(bw_rd *rd, int64_t *v)
 {
-    uint64_t u;
+    uint64_t u = 0;
     BW_TRY(bw_rd_uvarint(rd, &u));
     *v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
     return BW_OK;

@@ -396,8 +396,98 @@ static void test_hostile_parses(void)
     }
 }
 
+/* Reference: Unicode table 3-7, one code point at a time, by decoding. */
+static bool ref_utf8_valid(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i], need, cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf) {
+            need = 1, cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            need = 2, cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            need = 3, cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (n - i <= need) {
+            return false;
+        }
+        for (unsigned k = 1; k <= need; k++) {
+            if ((s[i + k] & 0xc0) != 0x80) {
+                return false;
+            }
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) || cp > 0x10ffff ||
+            (cp >= 0xd800 && cp <= 0xdfff)) {
+            return false; /* overlong, out of range, surrogate */
+        }
+        i += need + 1;
+    }
+    return true;
+}
+
+static void test_utf8_valid(void)
+{
+    static const struct {
+        const char *s;
+        bool valid;
+    } cases[] = {
+        {"", true},
+        {"plain ascii, longer than eight bytes", true},
+        {"caf\xc3\xa9 na\xc3\xafve \xe2\x82\xac \xf0\x9f\x98\x80", true},
+        {"\xc0\x80", false},         /* overlong NUL */
+        {"\xe0\x80\xaf", false},     /* overlong '/' */
+        {"\xed\xa0\x80", false},     /* lone surrogate */
+        {"\xf4\x90\x80\x80", false}, /* past U+10FFFF */
+        {"abcdefgh\xc3", false},     /* truncated after an ASCII word */
+        {"abcdefg\xc3\xa9"
+         "abcdefgh",
+         true},                         /* a sequence across the eight-byte step */
+        {"abcdefghijklmno\x80", false}, /* stray continuation at the end of a word */
+    };
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    size_t mismatches = 0, valid_seen = 0;
+
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        size_t n = strlen(cases[k].s);
+        is_int(bw_utf8_valid(cases[k].s, n), cases[k].valid, "utf8_valid case %zu", k);
+        is_int(ref_utf8_valid((const unsigned char *)cases[k].s, n), cases[k].valid, "reference case %zu", k);
+    }
+    /* random strings, mostly ASCII with multibyte and broken bytes at every alignment */
+    for (int t = 0; t < 20000; t++) {
+        unsigned char buf[40];
+        size_t n = (size_t)(t % 40);
+        for (size_t i = 0; i < n; i++) {
+            static const char *const seqs[] = {"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80"};
+            const char *q;
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            q = seqs[(x >> 24) % 3];
+            if ((x & 7) == 1 && i + strlen(q) <= n) { /* a well-formed sequence at this alignment */
+                memcpy(buf + i, q, strlen(q));
+                i += strlen(q) - 1;
+                continue;
+            }
+            buf[i] = (x & 7) != 0 ? (unsigned char)('a' + (x >> 8) % 26) : (unsigned char)(x >> 16);
+        }
+        if (bw_utf8_valid((const char *)buf, n) != ref_utf8_valid(buf, n)) {
+            mismatches++;
+        }
+        valid_seen += ref_utf8_valid(buf, n);
+    }
+    is_int((long long)mismatches, 0, "bw_utf8_valid agrees with the reference on 20,000 random strings");
+    ok(valid_seen > 2000 && valid_seen < 18000, "the random strings mix valid and invalid ones (%zu valid)",
+       valid_seen);
+}
+
 int main(void)
 {
+    test_utf8_valid();
     test_compact();
     test_pretty();
     test_escapes();

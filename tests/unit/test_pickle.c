@@ -4,7 +4,10 @@
  * hand-made hostile streams, truncation at every byte, and a large stream
  * built here for a throughput figure.
  */
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "testutil.h"
@@ -572,13 +575,12 @@ static void test_joblib(void)
 }
 
 /* A list of 1,000,000 ints and strings written as opcodes, for a throughput figure. */
-static void test_throughput(void)
+/* A million-element list built by a thousand APPENDS (the benchmark's shape): complete, no issues. */
+static void test_large_list(void)
 {
     size_t cap = 8u << 20, n = 0;
     uint8_t *p = malloc(cap);
     bw_pickle_result *r;
-    struct timespec t0, t1;
-    double secs;
 
     n += (size_t)snprintf((char *)p + n, cap - n, "\x80\x04]\x94(");
     for (unsigned i = 0; i < 1000000; i++) {
@@ -599,15 +601,165 @@ static void test_throughput(void)
     }
     memcpy(p + n, "e.", 2);
     n += 2;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     r = analyze(p, n);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     ok(r != NULL && r->complete && r->n_issues == 0 && r->n_ops == 1000000u + 1000u + 1000u + 4u,
        "1,000,000-element list analysed");
-    tap_diag("throughput: %zu bytes in %.3f s = %.1f MB/s", n, secs, (double)n / 1e6 / (secs > 0 ? secs : 1e-9));
     bw_pickle_result_free(r);
     free(p);
+}
+
+/* APPENDS/SETITEMS/ADDITEMS move items from the stack: marks, odd pairs, wrong targets, many items. */
+static void test_extend(void)
+{
+    /* string literals are split after each \x escape so that no hex digit joins it */
+    static const uint8_t odd[] = "\x80\x02"
+                                 "}("
+                                 "K\x01"
+                                 "K\x02"
+                                 "K\x03"
+                                 "u.";
+    static const uint8_t nomark[] = "\x80\x02"
+                                    "]"
+                                    "K\x01"
+                                    "e.";
+    static const uint8_t wrong[] = "\x80\x02"
+                                   "]("
+                                   "K\x01"
+                                   "K\x02"
+                                   "u."; /* SETITEMS onto a list: dropped */
+    static const uint8_t inside[] = "\x80\x02"
+                                    "}("
+                                    "X\x01\x00\x00\x00"
+                                    "a"
+                                    "cos\nsystem\n"
+                                    "u.";
+    bw_pickle_result *r;
+    uint8_t big[4096];
+    size_t n = 0;
+
+    r = analyze(odd, sizeof(odd) - 1);
+    ok(r != NULL && count_issues(r, BW_PICKLE_MALFORMED) == 1 && r->complete, "SETITEMS, odd items: malformed");
+    if (r != NULL && r->n_issues == 1) {
+        ok(strstr(r->issues[0].msg, "odd number") != NULL && r->issues[0].offset == 10, "named, at the SETITEMS");
+    } else {
+        ok(0, "one issue");
+    }
+    bw_pickle_result_free(r);
+    r = analyze(nomark, sizeof(nomark) - 1);
+    ok(r != NULL && count_issues(r, BW_PICKLE_MALFORMED) == 1 && r->complete, "APPENDS without MARK: malformed");
+    bw_pickle_result_free(r);
+    r = analyze(wrong, sizeof(wrong) - 1);
+    ok(r != NULL && r->n_issues == 0 && r->complete, "SETITEMS on a list: no crash, no issue");
+    bw_pickle_result_free(r);
+    r = analyze(inside, sizeof(inside) - 1);
+    ok(r != NULL && r->n_globals == 1 && strcmp(r->globals[0].name, "system") == 0, "import inside SETITEMS seen");
+    bw_pickle_result_free(r);
+
+    /* 300 key/value pairs into one dict: kept items stay paired, the rest are counted, no issue */
+    n += (size_t)snprintf((char *)big, sizeof(big), "\x80\x02}(");
+    for (unsigned i = 0; i < 300; i++) {
+        big[n++] = 'K';
+        big[n++] = (uint8_t)i;
+        big[n++] = 'N';
+    }
+    big[n++] = 'u';
+    big[n++] = '.';
+    r = analyze(big, n);
+    ok(r != NULL && r->n_issues == 0 && r->complete && r->n_ops == 2u + 600u + 3u, "300 pairs by SETITEMS");
+    bw_pickle_result_free(r);
+}
+
+/*
+ * Memoised literals come back from GET with their bytes: STACK_GLOBAL through
+ * the memo resolves the strings, for slots kept by position and (past the
+ * first GiB of the stream) for slots kept as records.
+ */
+static void test_memo_literals(void)
+{
+    /* BINPUT 1, 2 then BINGET them for STACK_GLOBAL; a BINBYTES slot too (literals split after escapes) */
+    static const uint8_t viaput[] = "\x80\x04"
+                                    "\x8c\x02"
+                                    "os"
+                                    "q\x01"
+                                    "X\x06\x00\x00\x00"
+                                    "system"
+                                    "q\x02"
+                                    "00"
+                                    "h\x01"
+                                    "h\x02"
+                                    "\x93"
+                                    "0"
+                                    "C\x03"
+                                    "abc"
+                                    "q\x03"
+                                    "0"
+                                    "h\x03"
+                                    ".";
+    static const uint8_t head[] = "\x80\x04"
+                                  "\x8e\x00\x00\x00\x40\x00\x00\x00\x00"; /* BINBYTES8 of 1 GiB */
+    static const uint8_t tail[] = "0"
+                                  "\x8c\x02"
+                                  "os"
+                                  "\x94"
+                                  "\x8c\x06"
+                                  "system"
+                                  "\x94"
+                                  "\x8c\x05"
+                                  "posix"
+                                  "\x94"
+                                  "000"
+                                  "h\x00"
+                                  "h\x01"
+                                  "\x93"
+                                  "0"
+                                  "h\x02"
+                                  "h\x01"
+                                  "\x93"
+                                  ".";
+    bw_pickle_result *r = analyze(viaput, sizeof(viaput) - 1);
+    char *dir, *path;
+    int fd;
+
+    ok(r != NULL && r->complete && r->n_issues == 0 && r->n_globals == 1, "STACK_GLOBAL of BINGET strings");
+    if (r != NULL && r->n_globals == 1) {
+        is_str(r->globals[0].module, "os", "module from the memo");
+        is_str(r->globals[0].name, "system", "name from the memo");
+    }
+    bw_pickle_result_free(r);
+
+    /* a sparse file: the strings sit past the first GiB (pages of zeros are never touched) */
+    dir = tu_tmpdir();
+    path = tu_join(dir, "far.pkl");
+    fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    if (fd >= 0 && write(fd, head, sizeof(head) - 1) == (ssize_t)(sizeof(head) - 1) &&
+        lseek(fd, (off_t)(sizeof(head) - 1) + ((off_t)1 << 30), SEEK_SET) > 0 &&
+        write(fd, tail, sizeof(tail) - 1) == (ssize_t)(sizeof(tail) - 1)) {
+        size_t len = sizeof(head) - 1 + ((size_t)1 << 30) + sizeof(tail) - 1;
+        void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+        ok(map != MAP_FAILED, "map the 1 GiB sparse pickle");
+        if (map != MAP_FAILED) {
+            r = analyze(map, len);
+            ok(r != NULL && r->complete && r->n_issues == 0 && r->n_globals == 2, "two imports past 1 GiB");
+            if (r != NULL && r->n_globals == 2) {
+                is_str(r->globals[0].module, "os", "far memo: module");
+                is_str(r->globals[0].name, "system", "far memo: name");
+                is_str(r->globals[1].module, "posix", "far memo: second module");
+                is_str(r->globals[1].name, "system", "far memo: name fetched twice");
+                ok(r->globals[0].offset > ((uint64_t)1 << 30), "offsets past 1 GiB");
+            }
+            bw_pickle_result_free(r);
+            munmap(map, len);
+        }
+    } else {
+        ok(0, "write the sparse pickle");
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    unlink(path);
+    rmdir(dir);
+    free(path);
+    free(dir);
 }
 
 static void test_oom(void)
@@ -653,7 +805,9 @@ int main(void)
     test_memo_ext_persid_oob();
     test_malformed();
     test_joblib();
-    test_throughput();
+    test_large_list();
+    test_extend();
+    test_memo_literals();
     test_oom();
     free(data_dir);
     return done_testing();
