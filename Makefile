@@ -39,7 +39,7 @@ bench:
 
 $(BUILD_REL)/build.ninja:
 	@bash scripts/deps.sh
-	meson setup $(BUILD_REL) --buildtype=release -Db_ndebug=true -Dtests=false --prefix=$(PREFIX)
+	meson setup $(BUILD_REL) --buildtype=release -Db_ndebug=true -Db_lto=true -Dtests=false --prefix=$(PREFIX)
 
 install: $(BUILD_REL)/build.ninja
 	ninja -C $(BUILD_REL)

@@ -38,8 +38,9 @@ done
 # --- release build -------------------------------------------------------
 if [ -z "${BULWARK:-}" ]; then
   if [ ! -f "$root/build-bench/build.ninja" ]; then
-    meson setup "$root/build-bench" "$root" --buildtype=release -Db_ndebug=true -Dtests=false >/dev/null
+    meson setup "$root/build-bench" "$root" --buildtype=release -Db_ndebug=true -Db_lto=true -Dtests=false >/dev/null
   fi
+  meson configure "$root/build-bench" -Db_lto=true >/dev/null
   ninja -C "$root/build-bench" >/dev/null
   BULWARK="$root/build-bench/src/cli/bulwark"
 fi

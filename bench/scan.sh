@@ -14,8 +14,9 @@ mkdir -p "$dir" "$root/bench/out"
 py=/usr/bin/python3
 
 if [ ! -f "$root/build-bench/build.ninja" ]; then
-  meson setup "$root/build-bench" "$root" --buildtype=release -Db_ndebug=true -Dtests=false >/dev/null
+  meson setup "$root/build-bench" "$root" --buildtype=release -Db_ndebug=true -Db_lto=true -Dtests=false >/dev/null
 fi
+meson configure "$root/build-bench" -Db_lto=true >/dev/null
 ninja -C "$root/build-bench" >/dev/null
 bw="$root/build-bench/src/cli/bulwark"
 

@@ -25,6 +25,7 @@
  * the walk goes on with an "unknown" value, so later imports are still seen.
  * Every byte is read through bw_rd.
  */
+#include <assert.h>
 #include <math.h>
 
 #include "util/internal.h"
@@ -945,10 +946,13 @@ static bool lit_at(const struct pk *m, size_t pos, struct pk_lite *l)
 static bw_status memo_value(struct pk *m, uint32_t v, uint32_t *stored)
 {
     const struct pval *pv = &m->o->pool[v];
-    struct pk_lite l;
 
-    if ((pv->kind == PV_STR || pv->kind == PV_BYTES) && pv->owned == NULL && pv->src != 0 &&
-        lit_at(m, pv->src - 1, &l) && l.s == pv->s && l.full == pv->full && l.kind == pv->kind) {
+    if ((pv->kind == PV_STR || pv->kind == PV_BYTES) && pv->owned == NULL && pv->src != 0) {
+        /* src is set only where op_counted pushed the literal; GET reads it there again */
+#ifndef NDEBUG
+        struct pk_lite l;
+        assert(lit_at(m, pv->src - 1, &l) && l.s == pv->s && l.full == pv->full && l.kind == pv->kind);
+#endif
         *stored = PK_OFF_TAG | (pv->src - 1);
         return BW_OK;
     }
@@ -1006,7 +1010,7 @@ static bw_status memo_put(struct pk *m, uint64_t key)
             while (ncap <= key) {
                 ncap *= 2;
             }
-            d = bw_reallocarray(m->dense, ncap, sizeof(*d));
+            d = bw_table_resize(m->dense, m->dense_cap * sizeof(*d), ncap * sizeof(*d));
             if (d == NULL) {
                 pk_nomem(m->o);
                 return BW_ENOMEM;
@@ -2410,7 +2414,7 @@ static bw_status pk_run(struct pk_out *o, bw_rd *rd, int depth)
     bw_free(m.stack);
     bw_free(m.marks);
     bw_free(m.memo);
-    bw_free(m.dense);
+    bw_table_free(m.dense, m.dense_cap * sizeof(*m.dense));
     return rc;
 }
 

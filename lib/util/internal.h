@@ -61,6 +61,13 @@ BW_INTERNAL void *bw_calloc(size_t n, size_t size);
 BW_INTERNAL void *bw_realloc(void *p, size_t n);
 /* realloc for arrays: overflow-checked n * size */
 BW_INTERNAL void *bw_reallocarray(void *p, size_t n, size_t size);
+/*
+ * Large tables: grow p (old_bytes, 0 for a new table) to new_bytes, keeping
+ * the old bytes (the rest uninitialised); from 256 KiB up the table is its
+ * own mapping on transparent huge pages. Free with bw_table_free and its size.
+ */
+BW_INTERNAL void *bw_table_resize(void *p, size_t old_bytes, size_t new_bytes);
+BW_INTERNAL void bw_table_free(void *p, size_t bytes);
 BW_INTERNAL char *bw_strdup(const char *s);
 BW_INTERNAL char *bw_strndup(const char *s, size_t n);
 /* Test hook: make the allocation after `n` more succeed fail; -1 disables. */

@@ -137,8 +137,39 @@ static void test_wipe(void)
     ok(1, "bw_wipe accepts NULL and 0");
 }
 
+/* Tables keep their contents while growing from realloc'd memory to a huge-page mapping and on. */
+static void test_tables(void)
+{
+    uint32_t *t = NULL;
+    size_t cap = 0, bad = 0;
+
+    for (size_t ncap = 1024; ncap <= ((size_t)4 << 20); ncap *= 2) { /* 4 KiB .. 16 MiB */
+        uint32_t *n = bw_table_resize(t, cap * sizeof(*t), ncap * sizeof(*t));
+        ok(n != NULL, "table grows to %zu KiB", ncap * sizeof(*t) >> 10);
+        if (n == NULL) {
+            break;
+        }
+        for (size_t i = 0; i < cap; i++) {
+            bad += n[i] != (uint32_t)(i * 2654435761u);
+        }
+        for (size_t i = cap; i < ncap; i++) {
+            n[i] = (uint32_t)(i * 2654435761u);
+        }
+        t = n;
+        cap = ncap;
+    }
+    is_int((long long)bad, 0, "every slot kept across each growth");
+    bw_alloc_fail_after(0);
+    ok(bw_table_resize(t, cap * sizeof(*t), cap * 2 * sizeof(*t)) == NULL, "growth honours the failure hook");
+    bw_alloc_fail_after(-1);
+    ok(t[cap - 1] == (uint32_t)((cap - 1) * 2654435761u), "a failed growth leaves the table intact");
+    bw_table_free(t, cap * sizeof(*t));
+    bw_table_free(NULL, 0);
+}
+
 int main(void)
 {
+    test_tables();
     test_fail_after();
     test_mixed_and_disable();
     test_sizes();
