@@ -54,7 +54,8 @@ static const bw_rule keras_rule_module = {
     "The Keras config makes the loader import a module outside Keras",
     "Keras 3 configs name objects as {\"module\", \"class_name\"}; the loader imports the module and looks the "
     "name up (CVE-2025-1550 and follow-ups). A module outside Keras is a custom object at best and arbitrary code "
-    "(os.system, builtins.exec) at worst.",
+    "(os.system, builtins.exec) at worst. Inside Keras, functions such as keras.utils.get_file (writes files, "
+    "CVE-2025-8747) and keras.config.enable_unsafe_deserialization (CVE-2025-9906) are just as dangerous.",
     NULL,
     BW_SEV_HIGH,
 };
@@ -323,6 +324,22 @@ static int keras_module(const char *m)
     return 0;
 }
 
+/*
+ * Functions inside Keras that a config must never name: each was the core of
+ * a published safe_mode bypass or does what a model never needs at load.
+ */
+static const struct {
+    const char *name;
+    const char *why;
+} keras_danger[] = {
+    {"get_file", "downloads a URL and writes or extracts it on disk (CVE-2025-8747: safe_mode bypass)"},
+    {"enable_unsafe_deserialization", "turns safe_mode off for what follows, e.g. a Lambda (CVE-2025-9906)"},
+    {"load_model", "loads another model file the scan cannot see"},
+    {"model_from_json", "builds another model from a config the scan cannot see"},
+    {"model_from_yaml", "builds another model from a config the scan cannot see"},
+    {"load_weights", "reads another file named in the config"},
+};
+
 static void check_module(kwalk *w, const json_t *o, const char *module, const char *cls, const char *path)
 {
     const char *name = cls;
@@ -330,9 +347,6 @@ static void check_module(kwalk *w, const json_t *o, const char *module, const ch
     bw_allow_kind kind;
     char em[160], en[160];
 
-    if (keras_module(module)) {
-        return;
-    }
     if (strcmp(cls, "function") == 0) { /* Keras 3 functions: the name is the config (or registered_name) */
         const char *c = jstr(o, "config");
         name = c != NULL ? c : jstr(o, "registered_name");
@@ -342,6 +356,18 @@ static void check_module(kwalk *w, const json_t *o, const char *module, const ch
     }
     esc_str(module, em, sizeof(em));
     esc_str(name, en, sizeof(en));
+    if (keras_module(module)) {
+        const char *last = strrchr(name, '.'); /* "utils.get_file" names the same function */
+        last = last != NULL ? last + 1 : name;
+        for (size_t i = 0; i < BW_ARRAY_LEN(keras_danger); i++) {
+            if (strcmp(last, keras_danger[i].name) == 0) {
+                KFLAG(w, BW_VERDICT_UNSAFE, keras_rule_module.id, BW_SEV_CRITICAL,
+                      "%s at %s references %s.%s, which %s", cls == name ? "object" : "function", path, em, en,
+                      keras_danger[i].why);
+            }
+        }
+        return;
+    }
     kind = bw_allowlist_lookup(w->s->allow, module, name, &hit);
     if (kind == BW_ALLOW_UNSAFE) {
         KFLAG(w, BW_VERDICT_UNSAFE, keras_rule_module.id, BW_SEV_CRITICAL,

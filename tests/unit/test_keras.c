@@ -110,6 +110,19 @@ static void test_inline(void)
         {"keras_hub is Keras",
          "{\"module\": \"keras_hub.src.models\", \"class_name\": \"Backbone\", \"config\": {\"layers\": []}}",
          {NULL, BW_VERDICT_SAFE, "", NULL, NULL}},
+        {"get_file inside Keras",
+         "{\"module\": \"keras\", \"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"module\": "
+         "\"keras.utils\", \"class_name\": \"function\", \"config\": \"get_file\", \"registered_name\": "
+         "\"get_file\"}]}}",
+         {NULL, BW_VERDICT_UNSAFE, "keras-external-module", "references keras.utils.get_file, which downloads", NULL}},
+        {"enable_unsafe_deserialization",
+         "{\"module\": \"keras\", \"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"module\": "
+         "\"keras.src.saving.serialization_lib\", \"class_name\": \"function\", \"config\": "
+         "\"enable_unsafe_deserialization\"}]}}",
+         {NULL, BW_VERDICT_UNSAFE, "keras-external-module", "turns safe_mode off", NULL}},
+        {"keras layers are not flagged by name alone",
+         "{\"module\": \"keras.layers\", \"class_name\": \"Dense\", \"config\": {\"name\": \"get_file\"}}",
+         {NULL, BW_VERDICT_SAFE, "", NULL, NULL}},
         {"kerasevil is not Keras",
          "{\"module\": \"keras\", \"class_name\": \"M\", \"config\": {\"layers\": [{\"module\": \"kerasevil\", "
          "\"class_name\": \"X\"}]}}",
