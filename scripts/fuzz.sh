@@ -10,7 +10,8 @@
 #
 # Environment: CC (default clang-14), FUZZ_BUILD (default build-fuzz),
 # FUZZ_SCRATCH, FUZZ_JOBS (parallel jobs per target, default 1),
-# FUZZ_TARGETS (space-separated, default every fuzz_* built).
+# FUZZ_TARGETS (space-separated names such as "pickle zip", default every
+# fuzz/fuzz_*.c).
 set -eu
 
 secs=${1:-60}
@@ -24,6 +25,7 @@ build=${FUZZ_BUILD:-build-fuzz}
 case $build in /*) ;; *) build="$root/$build" ;; esac
 jobs=${FUZZ_JOBS:-1}
 scratch=${FUZZ_SCRATCH:-$(mktemp -d "${TMPDIR:-/tmp}/bulwark-fuzz.XXXXXX")}
+mkdir -p "$scratch"
 
 if [ ! -f "$build/build.ninja" ]; then
     CC=${CC:-clang-14} meson setup "$build" -Dfuzzing=true \
