@@ -590,6 +590,18 @@ static void pv_ref(struct pk *m, uint32_t id)
     m->o->pool[id].refs++;
 }
 
+/* Put slot id (its kids and text already freed) on the free list. */
+static void pv_free_slot(struct pk_out *o, uint32_t id)
+{
+    struct pval *v = &o->pool[id];
+
+    memset(v, 0, sizeof(*v));
+    v->kind = PV_FREE;
+    v->i = o->free_head;
+    o->free_head = id;
+    o->live--;
+}
+
 /* Drop one reference; free what is no longer referenced, without recursion. */
 static void pv_release(struct pk *m, uint32_t id)
 {
@@ -601,12 +613,7 @@ static void pv_release(struct pk *m, uint32_t id)
         return;
     }
     if (leaf->refs == 1 && leaf->kids == NULL && leaf->owned == NULL && leaf->arg == PK_NIL) {
-        /* the common case: a literal nobody else holds */
-        memset(leaf, 0, sizeof(*leaf));
-        leaf->kind = PV_FREE;
-        leaf->i = o->free_head;
-        o->free_head = id;
-        o->live--;
+        pv_free_slot(o, id); /* the common case: a literal nobody else holds */
         return;
     }
     o->n_work = 0;
@@ -636,11 +643,7 @@ static void pv_release(struct pk *m, uint32_t id)
         v = &o->pool[self];
         bw_free(v->kids);
         bw_free(v->owned);
-        memset(v, 0, sizeof(*v));
-        v->kind = PV_FREE;
-        v->i = o->free_head;
-        o->free_head = self;
-        o->live--;
+        pv_free_slot(o, self);
     }
 }
 

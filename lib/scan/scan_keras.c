@@ -561,11 +561,8 @@ static pthread_once_t h5_once = PTHREAD_ONCE_INIT;
 static void h5_resolve(void)
 {
     static const char *const names[] = {"libhdf5_serial.so.103", "libhdf5.so.103", "libhdf5_serial.so", "libhdf5.so"};
-    void *lib = NULL;
+    void *lib = bw_dlopen_first(names, BW_ARRAY_LEN(names));
 
-    for (size_t i = 0; i < BW_ARRAY_LEN(names) && lib == NULL; i++) {
-        lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-    }
     if (lib == NULL) {
         return;
     }

@@ -289,14 +289,12 @@ static pthread_once_t la_once = PTHREAD_ONCE_INIT;
 static void la_resolve(void)
 {
     static const char *const names[] = {"libarchive.so.13", "libarchive.so"};
-    void *lib = NULL;
+    void *lib;
 
     if (getenv("BULWARK_TEST_NO_LIBARCHIVE") != NULL) {
         return; /* test hook: behave as on a machine without libarchive */
     }
-    for (size_t i = 0; i < BW_ARRAY_LEN(names) && lib == NULL; i++) {
-        lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-    }
+    lib = bw_dlopen_first(names, BW_ARRAY_LEN(names));
     if (lib == NULL) {
         return;
     }

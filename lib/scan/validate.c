@@ -63,6 +63,27 @@ static size_t digits_only(const char *s, size_t n, const char *seps, char *out, 
     return k;
 }
 
+/*
+ * Copy s[0..n) into out without the single spaces between groups. Returns
+ * the length, or SIZE_MAX when a space is leading, trailing or doubled, or
+ * the result does not fit in cap.
+ */
+static size_t compact(const char *s, size_t n, char *out, size_t cap)
+{
+    size_t len = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == ' ' && i > 0 && i + 1 < n && s[i + 1] != ' ' && s[i - 1] != ' ') {
+            continue;
+        }
+        if (s[i] == ' ' || len == cap) {
+            return SIZE_MAX;
+        }
+        out[len++] = s[i];
+    }
+    return len;
+}
+
 bool bw_luhn_ok(const char *d, size_t n)
 {
     unsigned sum = 0;
@@ -162,21 +183,16 @@ static const struct {
 bool bw_iban_ok(const char *s, size_t n)
 {
     char v[40];
-    size_t len = 0, want = 0;
+    size_t len = compact(s, n, v, sizeof(v)), want = 0;
     unsigned rem = 0;
 
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c == ' ' && i > 0 && i + 1 < n && s[i + 1] != ' ') {
-            continue;
-        }
-        if (!is_digit(c) && !is_upper(c)) {
+    if (len == SIZE_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (!is_digit(v[i]) && !is_upper(v[i])) {
             return false;
         }
-        if (len == sizeof(v)) {
-            return false;
-        }
-        v[len++] = c;
     }
     if (len < 15 || !is_upper(v[0]) || !is_upper(v[1]) || !is_digit(v[2]) || !is_digit(v[3])) {
         return false;
@@ -235,17 +251,8 @@ bool bw_nino_ok(const char *s, size_t n)
 {
     static const char *const unused[] = {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"};
     char v[9];
-    size_t len = 0;
+    size_t len = compact(s, n, v, sizeof(v));
 
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == ' ' && i > 0 && i + 1 < n && s[i + 1] != ' ') {
-            continue;
-        }
-        if (len == sizeof(v)) {
-            return false;
-        }
-        v[len++] = s[i];
-    }
     if (len != 9 || !is_upper(v[0]) || !is_upper(v[1]) || strchr("DFIQUV", v[0]) != NULL ||
         strchr("DFIOQUV", v[1]) != NULL || v[8] < 'A' || v[8] > 'D') {
         return false;

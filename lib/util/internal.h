@@ -68,6 +68,9 @@ BW_INTERNAL void *bw_reallocarray(void *p, size_t n, size_t size);
  */
 BW_INTERNAL void *bw_table_resize(void *p, size_t old_bytes, size_t new_bytes);
 BW_INTERNAL void bw_table_free(void *p, size_t bytes);
+
+/* dlopen() the first of names[0..n) that loads (RTLD_NOW | RTLD_LOCAL); NULL if none does. */
+BW_INTERNAL void *bw_dlopen_first(const char *const *names, size_t n);
 BW_INTERNAL char *bw_strdup(const char *s);
 BW_INTERNAL char *bw_strndup(const char *s, size_t n);
 /* Test hook: make the allocation after `n` more succeed fail; -1 disables. */

@@ -6,7 +6,6 @@
  */
 #include <fcntl.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "tap.h"
