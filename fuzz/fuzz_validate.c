@@ -2,7 +2,9 @@
  * fuzz_validate.c - every secret and personal-data validator on arbitrary
  * bytes: no crash, no read past the input, and the results hold their own
  * invariants (a recognised card is Luhn-valid once its separators are
- * removed; entropy lies in [0, 8]; an accepted token has the token shape).
+ * removed; entropy lies in [0, 8]; an accepted token has the token shape;
+ * an accepted JWT is base64url with two dots; an accepted PEM block has its
+ * BEGIN and END lines).
  */
 #include <math.h>
 #include <string.h>
@@ -40,6 +42,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (bw_token_crc_ok(s, size)) {
         FUZZ_CHECK(size == 40 && data[3] == '_');
+    }
+    if (bw_jwt_ok(s, size)) {
+        size_t dots = 0;
+        for (size_t i = 0; i < size; i++) {
+            char c = s[i];
+            dots += c == '.';
+            FUZZ_CHECK(c == '.' || c == '-' || c == '_' || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+                       (c >= 'a' && c <= 'z'));
+        }
+        FUZZ_CHECK(dots == 2 && size <= BW_JWT_MAX_BYTES);
+    }
+    if (bw_pem_private_ok(s, size)) {
+        FUZZ_CHECK(size <= BW_PEM_MAX_BYTES && memmem(s, size, "-----BEGIN ", 11) != NULL &&
+                   memmem(s, size, "-----END ", 9) != NULL);
     }
     return 0;
 }

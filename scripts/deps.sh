@@ -11,10 +11,13 @@ pkgs=(
   libssl-dev libsodium-dev libjansson-dev
   zlib1g-dev libarchive-dev             # model containers: zip members, tar, gz/bz2/xz
   libhdf5-dev                          # Keras .h5: headers at build time; libhdf5 dlopen()ed by the isolated reader
+  libvectorscan-dev libpcre2-dev       # secrets/PII: multi-pattern prefilter, PCRE2 confirmation
+  libyaml-dev                          # custom secret rules in YAML
+  git                                  # scan secrets --staged / --git-history
   python3 python3-jsonschema           # example generator; independent SARIF schema validator
 )
 if [ "${1:-}" = "--bench" ]; then
-  pkgs+=(hyperfine coreutils openssl time)
+  pkgs+=(hyperfine coreutils openssl time ripgrep)   # secretlint comes from npm (bench/peers), if node is present
 fi
 
 missing=()

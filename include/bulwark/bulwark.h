@@ -19,6 +19,7 @@
 #include "bw_report.h"
 #include "bw_safetensors.h"
 #include "bw_scan.h"
+#include "bw_secrets.h"
 #include "bw_walk.h"
 #include "bw_zip.h"
 

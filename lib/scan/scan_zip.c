@@ -21,6 +21,7 @@
 
 #include "scan/mscan.h"
 #include "util/internal.h"
+#include "util/larchive.h"
 
 static const bw_rule zip_rules[] = {
     {"zip-malformed", "ZipMalformed", "The zip archive is structurally broken",
@@ -251,112 +252,10 @@ int bw_sniff_zip(const uint8_t *p, size_t n)
 /* ---- tar and compressed streams, through libarchive ---- */
 
 /*
- * libarchive is not linked: its dependency chain (libxml2, ICU, libstdc++,
- * nettle, acl ...) cost every bulwark process several milliseconds of
- * start-up and 20 MB of mapped pages, and only tar files and compressed
- * streams need it. It is dlopen()ed on the first such member; the
- * declarations come from archive.h (compile only). Without it those members
- * cannot be read and fail closed (archive-malformed).
+ * libarchive is dlopen()ed on the first such member (lib/util/larchive.c).
+ * Without it those members cannot be read and fail closed (archive-malformed).
  */
-#define LA_FUNCS(X)                                                                                                    \
-    X(archive_entry_filetype)                                                                                          \
-    X(archive_entry_hardlink)                                                                                          \
-    X(archive_entry_pathname)                                                                                          \
-    X(archive_entry_size)                                                                                              \
-    X(archive_entry_size_is_set)                                                                                       \
-    X(archive_entry_symlink)                                                                                           \
-    X(archive_error_string)                                                                                            \
-    X(archive_filter_bytes)                                                                                            \
-    X(archive_read_data)                                                                                               \
-    X(archive_read_free)                                                                                               \
-    X(archive_read_new)                                                                                                \
-    X(archive_read_next_header)                                                                                        \
-    X(archive_read_open_memory)                                                                                        \
-    X(archive_read_support_filter_bzip2)                                                                               \
-    X(archive_read_support_filter_gzip)                                                                                \
-    X(archive_read_support_filter_lzma)                                                                                \
-    X(archive_read_support_filter_none)                                                                                \
-    X(archive_read_support_filter_xz)                                                                                  \
-    X(archive_read_support_format_gnutar)                                                                              \
-    X(archive_read_support_format_raw)                                                                                 \
-    X(archive_read_support_format_tar)
-#define LA_PTR(name) static __typeof__(name) *p_##name;
-LA_FUNCS(LA_PTR)
-#undef LA_PTR
-static bool la_loaded;
-static pthread_once_t la_once = PTHREAD_ONCE_INIT;
-
-static void la_resolve(void)
-{
-    static const char *const names[] = {"libarchive.so.13", "libarchive.so"};
-    void *lib;
-
-    if (getenv("BULWARK_TEST_NO_LIBARCHIVE") != NULL) {
-        return; /* test hook: behave as on a machine without libarchive */
-    }
-    lib = bw_dlopen_first(names, BW_ARRAY_LEN(names));
-    if (lib == NULL) {
-        return;
-    }
-#define LA_SYM(name)                                                                                                   \
-    if ((*(void **)&p_##name = dlsym(lib, #name)) == NULL) {                                                           \
-        return;                                                                                                        \
-    }
-    LA_FUNCS(LA_SYM)
-#undef LA_SYM
-    la_loaded = true;
-}
-
 #define READ_CHUNK ((size_t)1 << 16)
-
-/*
- * A libarchive reader over p[0..n). Filters that libarchive would run as an
- * external program (ARCHIVE_WARN from the support call) are left out: a
- * scanner does not start processes on hostile input.
- */
-static struct archive *open_archive(const void *p, size_t n, bool raw)
-{
-    struct archive *a = p_archive_read_new();
-    int (*const filters[])(struct archive *) = {
-        p_archive_read_support_filter_gzip,
-        p_archive_read_support_filter_bzip2,
-        p_archive_read_support_filter_xz,
-        p_archive_read_support_filter_lzma,
-    };
-    unsigned usable = 0;
-
-    if (a == NULL) {
-        return NULL;
-    }
-    for (size_t i = 0; i < BW_ARRAY_LEN(filters); i++) {
-        if (filters[i](a) == ARCHIVE_OK) {
-            usable |= 1u << i;
-        }
-    }
-    if (usable != (1u << BW_ARRAY_LEN(filters)) - 1) {
-        p_archive_read_free(a);
-        a = p_archive_read_new();
-        if (a == NULL) {
-            return NULL;
-        }
-        for (size_t i = 0; i < BW_ARRAY_LEN(filters); i++) {
-            if (usable & (1u << i)) {
-                (void)filters[i](a);
-            }
-        }
-    }
-    (void)p_archive_read_support_filter_none(a);
-    if (raw) {
-        (void)p_archive_read_support_format_raw(a);
-    } else {
-        (void)p_archive_read_support_format_tar(a);
-        (void)p_archive_read_support_format_gnutar(a);
-    }
-    if (p_archive_read_open_memory(a, p, n) != ARCHIVE_OK) {
-        /* the first header read reports the error */
-    }
-    return a;
-}
 
 static const char *arc_err(struct archive *a)
 {
@@ -429,14 +328,13 @@ static bw_status scan_archive(bw_mscan *s, const void *p, size_t n, bool raw)
     int r;
 
     register_rules(s);
-    pthread_once(&la_once, la_resolve);
-    if (!la_loaded) {
+    if (!bw_la_load()) {
         bw_mscan_flag(s, BW_VERDICT_MALFORMED, "archive-malformed", BW_SEV_HIGH, BW_NO_OFFSET,
                       "%s cannot be read: libarchive (libarchive.so.13) is not installed",
                       raw ? "compressed stream" : "tar archive");
         return BW_OK;
     }
-    a = open_archive(p, n, raw);
+    a = bw_la_open(p, n, raw ? BW_LA_RAW : BW_LA_TAR);
     if (a == NULL) {
         return BW_ENOMEM;
     }

@@ -6,6 +6,7 @@
  * Income Tax Department (PAN holder types), GitHub's and npm's token format
  * announcements (CRC-32 in base62).
  */
+#include <jansson.h>
 #include <math.h>
 #include <zlib.h>
 
@@ -345,4 +346,442 @@ bool bw_token_crc_ok(const char *s, size_t n)
         crc /= 62;
     }
     return memcmp(want, body + 30, 6) == 0;
+}
+
+/* ---- JWT (RFC 7515 compact JWS, RFC 7519) ---- */
+
+static bool is_b64url(char c)
+{
+    return is_base62(c) || c == '-' || c == '_';
+}
+
+/* Decode one unpadded base64url part of a JWT; false unless it is canonical base64url. */
+static bool jwt_part(const char *s, size_t n, bw_buf *out)
+{
+    size_t bad;
+
+    for (size_t i = 0; i < n; i++) {
+        if (!is_b64url(s[i])) {
+            return false;
+        }
+    }
+    bw_buf_reset(out);
+    return bw_base64_decode(s, n, out, &bad) == BW_OK;
+}
+
+/* The decoded part as a JSON object (duplicate keys rejected), or NULL. */
+static json_t *jwt_object(const bw_buf *b)
+{
+    json_t *v;
+
+    if (b->len == 0) {
+        return NULL;
+    }
+    v = json_loadb(b->ptr, b->len, JSON_REJECT_DUPLICATES, NULL);
+    if (v != NULL && !json_is_object(v)) {
+        json_decref(v);
+        v = NULL;
+    }
+    return v;
+}
+
+/*
+ * The signature length the JWA algorithm produces (RFC 7518, RFC 8037):
+ * HMAC its hash size, ECDSA twice the curve size, EdDSA 64 (Ed25519) or 114
+ * (Ed448), RSA the modulus size (1024 to 16384 bits). Other algorithms:
+ * any non-empty signature.
+ */
+static bool jwt_sig_len(const char *alg, size_t len)
+{
+    static const struct {
+        const char *alg;
+        size_t len;
+    } fixed[] = {
+        {"HS256", 32}, {"HS384", 48}, {"HS512", 64}, {"ES256", 64}, {"ES256K", 64}, {"ES384", 96}, {"ES512", 132},
+    };
+
+    for (size_t i = 0; i < BW_ARRAY_LEN(fixed); i++) {
+        if (strcmp(alg, fixed[i].alg) == 0) {
+            return len == fixed[i].len;
+        }
+    }
+    if (strcmp(alg, "EdDSA") == 0 || strcmp(alg, "Ed25519") == 0 || strcmp(alg, "Ed448") == 0) {
+        return len == 64 || len == 114;
+    }
+    if (strcmp(alg, "RS256") == 0 || strcmp(alg, "RS384") == 0 || strcmp(alg, "RS512") == 0 ||
+        strcmp(alg, "PS256") == 0 || strcmp(alg, "PS384") == 0 || strcmp(alg, "PS512") == 0) {
+        return len >= 128 && len <= 2048;
+    }
+    return len > 0;
+}
+
+bool bw_jwt_ok(const char *s, size_t n)
+{
+    const char *dot1, *dot2, *alg_s;
+    size_t hn, pn, sn;
+    json_t *hdr = NULL, *pay = NULL, *alg, *typ;
+    bw_buf b;
+    bool ok = false, none;
+
+    if (s == NULL || n < 5 || n > BW_JWT_MAX_BYTES) {
+        return false;
+    }
+    dot1 = memchr(s, '.', n);
+    if (dot1 == NULL) {
+        return false;
+    }
+    dot2 = memchr(dot1 + 1, '.', n - (size_t)(dot1 + 1 - s));
+    if (dot2 == NULL || memchr(dot2 + 1, '.', n - (size_t)(dot2 + 1 - s)) != NULL) {
+        return false; /* two dots exactly: a JWE has four */
+    }
+    hn = (size_t)(dot1 - s);
+    pn = (size_t)(dot2 - dot1 - 1);
+    sn = n - (size_t)(dot2 + 1 - s);
+    if (hn == 0 || pn == 0) {
+        return false;
+    }
+    bw_buf_init(&b, BW_JWT_MAX_BYTES);
+    if (!jwt_part(s, hn, &b)) {
+        goto out;
+    }
+    hdr = jwt_object(&b);
+    if (hdr == NULL) {
+        goto out;
+    }
+    alg = json_object_get(hdr, "alg");
+    typ = json_object_get(hdr, "typ");
+    if (!json_is_string(alg) || json_string_length(alg) == 0 || (typ != NULL && !json_is_string(typ))) {
+        goto out;
+    }
+    alg_s = json_string_value(alg);
+    none = strcmp(alg_s, "none") == 0;
+    if (!jwt_part(dot1 + 1, pn, &b)) {
+        goto out;
+    }
+    pay = jwt_object(&b);
+    if (pay == NULL) {
+        goto out;
+    }
+    /* an unsecured JWT (alg "none") has an empty signature; every other alg a non-empty one */
+    if (none) {
+        ok = sn == 0;
+    } else {
+        ok = sn > 0 && jwt_part(dot2 + 1, sn, &b) && jwt_sig_len(alg_s, b.len);
+    }
+out:
+    json_decref(hdr);
+    json_decref(pay);
+    bw_buf_release(&b);
+    return ok;
+}
+
+/* ---- PEM and OpenPGP armored private keys (RFC 7468, RFC 1421, RFC 4880) ---- */
+
+enum pem_kind { PEM_DER, PEM_OPENSSH, PEM_PGP };
+
+static const struct {
+    const char *label;
+    enum pem_kind kind;
+} pem_labels[] = {
+    {"PRIVATE KEY", PEM_DER},           {"RSA PRIVATE KEY", PEM_DER},       {"EC PRIVATE KEY", PEM_DER},
+    {"DSA PRIVATE KEY", PEM_DER},       {"ENCRYPTED PRIVATE KEY", PEM_DER}, {"OPENSSH PRIVATE KEY", PEM_OPENSSH},
+    {"PGP PRIVATE KEY BLOCK", PEM_PGP},
+};
+
+/* The length of a line break at s[i..n): a newline, CR LF, CR, or a JSON-escaped "\n", "\r\n" or "\r". */
+static size_t pem_eol(const char *s, size_t i, size_t n)
+{
+    if (s[i] == '\n') {
+        return 1;
+    }
+    if (s[i] == '\r') {
+        return i + 1 < n && s[i + 1] == '\n' ? 2 : 1;
+    }
+    if (s[i] == '\\' && i + 1 < n && (s[i + 1] == 'n' || s[i + 1] == 'r')) {
+        if (s[i + 1] == 'r' && i + 3 < n && s[i + 2] == '\\' && s[i + 3] == 'n') {
+            return 4;
+        }
+        return 2;
+    }
+    return 0;
+}
+
+/* Parse "-----BEGIN <label>-----" or "-----END <label>-----" at s[0..n): the label, or NULL. */
+static const char *pem_boundary(const char *s, size_t n, const char *word, size_t *len)
+{
+    size_t w = strlen(word);
+
+    if (n < 10 + w + 1 || memcmp(s, "-----", 5) != 0 || memcmp(s + 5, word, w) != 0 || s[5 + w] != ' ' ||
+        memcmp(s + n - 5, "-----", 5) != 0) {
+        return NULL;
+    }
+    *len = n - 10 - w - 1;
+    return s + 5 + w + 1;
+}
+
+/* A DER SEQUENCE spanning d[0..n) exactly (definite, minimal length). */
+static bool der_sequence(const uint8_t *d, size_t n)
+{
+    size_t len = 0, hdr = 2;
+
+    if (n < 2 || d[0] != 0x30) {
+        return false;
+    }
+    if (d[1] < 0x80) {
+        len = d[1];
+    } else {
+        size_t k = d[1] & 0x7f;
+        if (k == 0 || k > 4 || n < 2 + k || d[2] == 0) {
+            return false;
+        }
+        for (size_t i = 0; i < k; i++) {
+            len = len << 8 | d[2 + i];
+        }
+        hdr += k;
+        if (len < 0x80) {
+            return false;
+        }
+    }
+    return len == n - hdr;
+}
+
+/*
+ * OpenPGP packets (RFC 4880 section 4.2) tiling d[0..n) exactly, the first a
+ * secret-key packet (tag 5) of version 3 to 6. Partial and indeterminate
+ * lengths never occur in a transferable secret key.
+ */
+static bool pgp_secret_key(const uint8_t *d, size_t n)
+{
+    size_t at = 0;
+
+    while (at < n) {
+        size_t hdr, len = 0, left = n - at;
+        unsigned tag;
+
+        if ((d[at] & 0x80) == 0 || left < 2) {
+            return false;
+        }
+        if (d[at] & 0x40) { /* new format: tag in the low six bits, then 1, 2 or 5 length octets */
+            uint8_t b = d[at + 1];
+            tag = d[at] & 0x3f;
+            if (b < 192) {
+                hdr = 2;
+                len = b;
+            } else if (b < 224) {
+                if (left < 3) {
+                    return false;
+                }
+                hdr = 3;
+                len = ((size_t)(b - 192) << 8) + d[at + 2] + 192;
+            } else if (b == 255) {
+                if (left < 6) {
+                    return false;
+                }
+                hdr = 6;
+                for (size_t i = 0; i < 4; i++) {
+                    len = len << 8 | d[at + 2 + i];
+                }
+            } else {
+                return false;
+            }
+        } else { /* old format: tag in bits 5-2, then 1, 2 or 4 length octets */
+            static const size_t octets[4] = {1, 2, 4, 0};
+            size_t k = octets[d[at] & 3];
+            tag = (d[at] >> 2) & 0x0f;
+            if (k == 0 || left < 1 + k) {
+                return false;
+            }
+            hdr = 1 + k;
+            for (size_t i = 0; i < k; i++) {
+                len = len << 8 | d[at + 1 + i];
+            }
+        }
+        if (len > left - hdr) {
+            return false;
+        }
+        if (at == 0 && (tag != 5 || len == 0 || d[hdr] < 3 || d[hdr] > 6)) {
+            return false;
+        }
+        at += hdr + len;
+    }
+    return true;
+}
+
+/* A u32be-length string at d[*at..n); moves past it. */
+static bool ssh_string(const uint8_t *d, size_t n, size_t *at, size_t *len)
+{
+    if (n - *at < 4) {
+        return false;
+    }
+    *len = (size_t)d[*at] << 24 | (size_t)d[*at + 1] << 16 | (size_t)d[*at + 2] << 8 | d[*at + 3];
+    *at += 4;
+    if (*len > n - *at) {
+        return false;
+    }
+    *at += *len;
+    return true;
+}
+
+/*
+ * OpenSSH's key format (PROTOCOL.key): "openssh-key-v1\0", then the cipher,
+ * KDF and KDF options strings, a u32 key count (1 in practice), that many
+ * public keys and the private section, which ends the data exactly.
+ */
+static bool openssh_key(const uint8_t *d, size_t n)
+{
+    size_t at = 15, len, keys;
+
+    if (n < 64 || memcmp(d, "openssh-key-v1", 15) != 0) {
+        return false;
+    }
+    for (int i = 0; i < 3; i++) {
+        if (!ssh_string(d, n, &at, &len)) {
+            return false;
+        }
+    }
+    if (n - at < 4) {
+        return false;
+    }
+    keys = (size_t)d[at] << 24 | (size_t)d[at + 1] << 16 | (size_t)d[at + 2] << 8 | d[at + 3];
+    at += 4;
+    if (keys == 0 || keys > 64) {
+        return false;
+    }
+    for (size_t i = 0; i < keys; i++) {
+        if (!ssh_string(d, n, &at, &len) || len == 0) {
+            return false;
+        }
+    }
+    return ssh_string(d, n, &at, &len) && len > 0 && at == n;
+}
+
+bool bw_pem_private_ok(const char *s, size_t n)
+{
+    const char *label = NULL, *end_label;
+    size_t llen = 0, elen = 0, i, first_eol, last_bol;
+    enum pem_kind kind = PEM_DER;
+    bool found = false, in_body = false, encrypted = false, crc = false, ok = false;
+    unsigned char seen[256] = {0};
+    size_t distinct = 0, bad;
+    bw_buf body, der;
+
+    if (s == NULL || n > BW_PEM_MAX_BYTES) {
+        return false;
+    }
+    /* trim white space and escaped line breaks at both ends */
+    for (;;) {
+        if (n > 0 && (s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\r')) {
+            s++, n--;
+        } else if (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r')) {
+            n--;
+        } else if (n >= 2 && s[n - 2] == '\\' && (s[n - 1] == 'n' || s[n - 1] == 'r')) {
+            n -= 2;
+        } else {
+            break;
+        }
+    }
+    /* the BEGIN line ends at the first line break, the END line starts after the last */
+    for (first_eol = 0; first_eol < n && pem_eol(s, first_eol, n) == 0; first_eol++) {
+    }
+    if (first_eol == n) {
+        return false;
+    }
+    last_bol = n;
+    while (last_bol > first_eol && s[last_bol - 1] != '\n' && s[last_bol - 1] != '\r' &&
+           !(last_bol >= 2 && s[last_bol - 2] == '\\' && (s[last_bol - 1] == 'n' || s[last_bol - 1] == 'r'))) {
+        last_bol--;
+    }
+    if (last_bol <= first_eol) {
+        return false;
+    }
+    label = pem_boundary(s, first_eol, "BEGIN", &llen);
+    while (last_bol < n && (s[last_bol] == ' ' || s[last_bol] == '\t')) {
+        last_bol++; /* an indented END line */
+    }
+    end_label = pem_boundary(s + last_bol, n - last_bol, "END", &elen);
+    if (label == NULL || end_label == NULL || llen != elen || memcmp(label, end_label, llen) != 0) {
+        return false;
+    }
+    for (size_t k = 0; k < BW_ARRAY_LEN(pem_labels); k++) {
+        if (strlen(pem_labels[k].label) == llen && memcmp(pem_labels[k].label, label, llen) == 0) {
+            kind = pem_labels[k].kind;
+            found = true;
+        }
+    }
+    if (!found) {
+        return false;
+    }
+
+    bw_buf_init(&body, BW_PEM_MAX_BYTES);
+    bw_buf_init(&der, BW_PEM_MAX_BYTES);
+    /* the lines between: RFC 1421 / armor headers first, then base64, then (PGP) a "=XXXX" CRC line */
+    i = first_eol;
+    while (i < last_bol) {
+        size_t b, e, le;
+
+        i += pem_eol(s, i, last_bol);
+        for (b = i; b < last_bol && (s[b] == ' ' || s[b] == '\t'); b++) {
+        }
+        for (e = b; e < last_bol && pem_eol(s, e, last_bol) == 0; e++) {
+        }
+        i = e;
+        le = e;
+        while (le > b && (s[le - 1] == ' ' || s[le - 1] == '\t')) {
+            le--;
+        }
+        if (le == b) {
+            continue; /* blank: after headers, or where the JSON had an empty line */
+        }
+        if (crc) {
+            goto out; /* nothing may follow the checksum */
+        }
+        if (memchr(s + b, ':', le - b) != NULL) {
+            if (in_body) {
+                goto out;
+            }
+            if (le - b >= 22 && memcmp(s + b, "Proc-Type: 4,ENCRYPTED", 22) == 0) {
+                encrypted = true;
+            }
+            continue;
+        }
+        if (kind == PEM_PGP && s[b] == '=' && le - b == 5 && in_body) {
+            crc = true; /* the armor's CRC-24: four base64 characters, accepted unchecked */
+            for (size_t k = b + 1; k < le; k++) {
+                if (!is_b64url(s[k]) && s[k] != '+' && s[k] != '/') {
+                    goto out;
+                }
+            }
+            continue;
+        }
+        for (size_t k = b; k < le; k++) {
+            char c = s[k];
+            if (!is_base62(c) && c != '+' && c != '/' && c != '=') {
+                goto out; /* "...", "<your key here>", spaces inside a line */
+            }
+            if (!seen[(unsigned char)c]) {
+                seen[(unsigned char)c] = 1;
+                distinct++;
+            }
+        }
+        in_body = true;
+        (void)bw_buf_add(&body, s + b, le - b);
+    }
+    if (!in_body || body.err != BW_OK || distinct < 16) {
+        goto out; /* "xxxx", "AAAA...": real keys use most of the alphabet */
+    }
+    if (bw_base64_decode(body.ptr, body.len, &der, &bad) != BW_OK) {
+        goto out;
+    }
+    switch (kind) {
+    case PEM_OPENSSH: ok = openssh_key((const uint8_t *)der.ptr, der.len); break;
+    case PEM_PGP: ok = der.len >= 64 && pgp_secret_key((const uint8_t *)der.ptr, der.len); break;
+    case PEM_DER:
+        /* an Ed25519 or X25519 PKCS#8 key is 48 bytes; RFC 1421 encryption leaves ciphertext, whole blocks */
+        ok = der.len >= 48 && (encrypted ? der.len % 8 == 0 : der_sequence((const uint8_t *)der.ptr, der.len));
+        break;
+    }
+out:
+    bw_buf_release(&body);
+    bw_buf_release(&der);
+    return ok;
 }

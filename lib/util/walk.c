@@ -392,6 +392,11 @@ static bw_status load_ignore(struct walk *w, int dfd, const char *name)
         const char *nl = memchr(buf + i, '\n', len - i);
         size_t n = nl == NULL ? len - i : (size_t)(nl - (buf + i));
 
+        /* a "[findings]" line starts the fingerprints the scanners leave out: no more patterns */
+        if (n >= 10 && memcmp(buf + i, "[findings]", 10) == 0 &&
+            (n == 10 || buf[i + 10] == '\r' || buf[i + 10] == ' ')) {
+            break;
+        }
         rc = rule_add(&w->rules, buf + i, n, w->rel.len, true);
         if (rc == BW_ELIMIT) {
             rules_pop(&w->rules, first);

@@ -25,6 +25,29 @@ const struct cmd *cli_find_command(const char *name);
 int cmd_digest(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+extern const char cmd_rules_usage[];
+
+/* src/cli/scan_secrets.c: the secrets and personal-data half of `bulwark scan` */
+struct scan_secrets_opts {
+    bw_secrets_opts lib;
+    const char **rule_files;
+    size_t n_rule_files;
+    const char *baseline;       /* --baseline FILE */
+    const char *write_baseline; /* --write-baseline FILE */
+    bool staged;                /* --staged */
+    bool history;               /* --git-history */
+    const char *range;          /* --git-history=RANGE */
+};
+/* Fingerprints from a baseline or any bulwark JSON report (every "fingerprint" value), appended to *fps. */
+int cli_load_fingerprints(const char *path, char ***fps, size_t *n);
+/* Fingerprints in the "[findings]" section of .bulwarkignore in `dir`. */
+int cli_load_ignore_findings(const char *dir, char ***fps, size_t *n);
+/* Write the report's fingerprints as a baseline file (atomically). */
+int cli_write_baseline(const char *path, const bw_report *r);
+/* --staged and --git-history: scan git content into `report`. Returns 0, or an exit code. */
+int cli_scan_git_staged(const bw_secrets *s, bw_report *report);
+int cli_scan_git_history(const bw_secrets *s, bw_report *report, const char *range);
 int cmd_version(int argc, char **argv);
 extern const char cmd_digest_usage[];
 extern const char cmd_scan_usage[];
@@ -42,6 +65,7 @@ struct cli_globals {
     int color_err; /* ... on stderr */
     unsigned jobs; /* 0: all cores */
     bw_severity fail_on;
+    bool fail_on_set; /* --fail-on given (secrets scans default to any finding) */
 };
 extern struct cli_globals cli;
 

@@ -64,6 +64,7 @@ int cli_global_option(int c, const char *arg)
             cli_error("unknown severity '%s' (expected info, low, medium, high or critical)", arg);
             return -1;
         }
+        cli.fail_on_set = true;
         return 1;
     default: return 0;
     }

@@ -1,0 +1,767 @@
+/*
+ * sengine.c - the matching engine of the secrets and personal-data scanner.
+ * See sengine.h for the design; docs/scan-secrets.md for the user's view.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <hs.h>
+#include <pcre2.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bulwark/bw_digest.h"
+#include "bulwark/bw_file.h"
+#include "scan/sengine.h"
+#include "scan/validate.h"
+
+#define DEFAULT_MAX_LEN 512u
+#define CACHE_MAGIC "bulwark-hsdb-2\n"
+
+/* A rule's PCRE2 programs, compiled on first use. */
+struct rcode {
+    _Atomic(pcre2_code *) re;
+    _Atomic(pcre2_code *) allow;
+};
+
+struct bw_sengine {
+    const bw_srule *rules;
+    size_t n;
+    unsigned *hs_ids; /* Hyperscan id -> rule index (only rules that take part) */
+    size_t n_active;
+    hs_database_t *db;  /* allocated by the runtime (deserialised) */
+    struct rcode *code; /* [n] */
+    const char *origin;
+};
+
+struct bw_sscratch {
+    hs_scratch_t *hs;
+    pcre2_match_data *md;
+    size_t *done;     /* [n]: the text up to here has been confirmed for the rule */
+    size_t *last_end; /* [n]: end of the last match taken, to skip repeats */
+};
+
+/* ---- the compiler, dlopen()ed on a cache miss ---------------------------------------------------- */
+
+typedef hs_error_t (*hs_compile_multi_fn)(const char *const *, const unsigned *, const unsigned *, unsigned, unsigned,
+                                          const hs_platform_info_t *, hs_database_t **, hs_compile_error_t **);
+typedef hs_error_t (*hs_serialize_fn)(const hs_database_t *, char **, size_t *);
+typedef hs_error_t (*hs_free_db_fn)(hs_database_t *);
+typedef hs_error_t (*hs_free_cerr_fn)(hs_compile_error_t *);
+typedef hs_error_t (*hs_expr_info_fn)(const char *, unsigned, hs_expr_info_t **, hs_compile_error_t **);
+
+static struct {
+    pthread_once_t once;
+    void *lib;
+    hs_compile_multi_fn compile_multi;
+    hs_serialize_fn serialize;
+    hs_free_db_fn free_db;
+    hs_free_cerr_fn free_cerr;
+    hs_expr_info_fn expr_info;
+} hsc = {PTHREAD_ONCE_INIT, NULL, NULL, NULL, NULL, NULL, NULL};
+
+static void hsc_load(void)
+{
+    static const char *const names[] = {"libhs.so.5", "libhs.so"};
+    void *lib = bw_dlopen_first(names, BW_ARRAY_LEN(names));
+
+    if (lib == NULL) {
+        return;
+    }
+    /* POSIX lets a void * from dlsym convert to a function pointer */
+    *(void **)&hsc.compile_multi = dlsym(lib, "hs_compile_multi");
+    *(void **)&hsc.serialize = dlsym(lib, "hs_serialize_database");
+    *(void **)&hsc.free_db = dlsym(lib, "hs_free_database");
+    *(void **)&hsc.free_cerr = dlsym(lib, "hs_free_compile_error");
+    *(void **)&hsc.expr_info = dlsym(lib, "hs_expression_info");
+    if (hsc.compile_multi && hsc.serialize && hsc.free_db && hsc.free_cerr && hsc.expr_info) {
+        hsc.lib = lib;
+    }
+}
+
+static unsigned hs_flags_of(const bw_srule *r)
+{
+    unsigned f = HS_FLAG_MULTILINE;
+
+    if (r->flags & BW_SF_MULTILINE) {
+        f |= HS_FLAG_DOTALL;
+    }
+    if (r->flags & BW_SF_CASELESS) {
+        f |= HS_FLAG_CASELESS;
+    }
+    return f;
+}
+
+/*
+ * Compile the active rules into a serialised database (malloc()ed: out, len).
+ * A pattern Hyperscan cannot run exactly (lookarounds, very large repeats)
+ * becomes a prefilter: a superset that PCRE2 then confirms.
+ */
+static bw_status hs_build(const bw_sengine *e, char **out, size_t *len, bw_error *err)
+{
+    const char **exprs = bw_calloc(e->n_active + 1, sizeof(*exprs));
+    unsigned *flags = bw_calloc(e->n_active + 1, sizeof(*flags));
+    unsigned *ids = bw_calloc(e->n_active + 1, sizeof(*ids));
+    hs_database_t *db = NULL;
+    hs_compile_error_t *ce = NULL;
+    bw_status rc = BW_OK;
+
+    pthread_once(&hsc.once, hsc_load);
+    if (hsc.lib == NULL) {
+        rc = bw_fail(err, BW_EUNSUPPORTED,
+                     "cannot compile the secret rules: the Hyperscan/Vectorscan compiler (libhs.so.5) is not "
+                     "installed (Debian: libvectorscan5 or libhyperscan5)");
+        goto done;
+    }
+    if (exprs == NULL || flags == NULL || ids == NULL) {
+        rc = bw_fail(err, BW_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < e->n_active; i++) {
+        const bw_srule *r = &e->rules[e->hs_ids[i]];
+        hs_expr_info_t *info = NULL;
+
+        exprs[i] = r->regex;
+        ids[i] = (unsigned)i;
+        flags[i] = hs_flags_of(r);
+        if (hsc.expr_info(r->regex, flags[i], &info, &ce) != HS_SUCCESS) {
+            hsc.free_cerr(ce);
+            ce = NULL;
+            flags[i] |= HS_FLAG_PREFILTER;
+        }
+        free(info); /* the misc allocator is malloc */
+    }
+    for (;;) {
+        if (hsc.compile_multi(exprs, flags, ids, (unsigned)e->n_active, HS_MODE_BLOCK, NULL, &db, &ce) == HS_SUCCESS) {
+            break;
+        }
+        if (ce != NULL && ce->expression >= 0 && (size_t)ce->expression < e->n_active &&
+            !(flags[ce->expression] & HS_FLAG_PREFILTER)) {
+            flags[ce->expression] |= HS_FLAG_PREFILTER; /* try it as a prefilter */
+            hsc.free_cerr(ce);
+            ce = NULL;
+            continue;
+        }
+        rc = bw_fail(err, BW_EINVAL, "rule '%s': Hyperscan cannot compile its regex: %s",
+                     ce != NULL && ce->expression >= 0 ? e->rules[e->hs_ids[ce->expression]].id : "(set)",
+                     ce != NULL ? ce->message : "unknown error");
+        hsc.free_cerr(ce);
+        goto done;
+    }
+    if (hsc.serialize(db, out, len) != HS_SUCCESS) {
+        rc = bw_fail(err, BW_ENOMEM, "cannot serialise the rule database");
+    }
+    hsc.free_db(db);
+done:
+    bw_free(exprs);
+    bw_free(flags);
+    bw_free(ids);
+    return rc;
+}
+
+/* ---- the cache --------------------------------------------------------------------------------- */
+
+static bw_status cache_key(const bw_sengine *e, char hex[BW_DIGEST_HEX_MAX], bw_error *err)
+{
+    bw_hasher *h = NULL;
+    bw_digest d;
+    char cpu[64];
+    bw_status rc;
+
+    snprintf(cpu, sizeof(cpu), "%d%d%d%d", __builtin_cpu_supports("avx2"), __builtin_cpu_supports("avx512f"),
+             __builtin_cpu_supports("avx512bw"), __builtin_cpu_supports("bmi2"));
+    BW_TRY(bw_hasher_new(&h, BW_ALGO_SHA256, err));
+    rc = bw_hasher_update(h, CACHE_MAGIC, strlen(CACHE_MAGIC));
+    if (rc == BW_OK) {
+        rc = bw_hasher_update(h, hs_version(), strlen(hs_version()) + 1);
+    }
+    if (rc == BW_OK) {
+        rc = bw_hasher_update(h, cpu, strlen(cpu) + 1);
+    }
+    for (size_t i = 0; i < e->n_active && rc == BW_OK; i++) {
+        const bw_srule *r = &e->rules[e->hs_ids[i]];
+        unsigned f = hs_flags_of(r);
+
+        rc = bw_hasher_update(h, r->regex, strlen(r->regex) + 1);
+        if (rc == BW_OK) {
+            rc = bw_hasher_update(h, &f, sizeof(f));
+        }
+    }
+    if (rc == BW_OK) {
+        rc = bw_hasher_final(h, &d);
+    }
+    bw_hasher_free(h);
+    if (rc != BW_OK) {
+        return bw_fail(err, rc, "cannot hash the rule set");
+    }
+    bw_digest_hex(&d, hex);
+    return BW_OK;
+}
+
+/* The cache directory, created 0700 if missing. NULL if none can be used. */
+static char *cache_dir(const bw_sengine_opts *o)
+{
+    const char *env;
+    char buf[4096];
+    struct stat st;
+
+    if (o->cache_dir != NULL) {
+        snprintf(buf, sizeof(buf), "%s", o->cache_dir);
+    } else if ((env = getenv("BULWARK_CACHE_DIR")) != NULL && env[0] != '\0') {
+        snprintf(buf, sizeof(buf), "%s", env);
+    } else if ((env = getenv("XDG_CACHE_HOME")) != NULL && env[0] == '/') {
+        snprintf(buf, sizeof(buf), "%s/bulwark", env);
+    } else if ((env = getenv("HOME")) != NULL && env[0] == '/') {
+        char parent[4096];
+        snprintf(parent, sizeof(parent), "%s/.cache", env);
+        (void)mkdir(parent, 0700);
+        snprintf(buf, sizeof(buf), "%s/.cache/bulwark", env);
+    } else {
+        return NULL;
+    }
+    if (mkdir(buf, 0700) != 0 && errno != EEXIST) {
+        return NULL;
+    }
+    /* a database is code for the matcher: trust only our own, private directory */
+    if (lstat(buf, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022) != 0) {
+        BW_WARN("secrets", "not using cache directory '%s': not a private directory of this user", buf);
+        return NULL;
+    }
+    return bw_strdup(buf);
+}
+
+static bw_status cache_load(const char *path, hs_database_t **db)
+{
+    bw_buf b = BW_BUF_INIT(256u << 20);
+    bw_status rc;
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+    *db = NULL;
+    if (fd < 0) {
+        return BW_ENOTFOUND;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022) != 0) {
+        close(fd);
+        return BW_EFORMAT;
+    }
+    close(fd);
+    rc = bw_file_slurp(path, 0, 256u << 20, &b, NULL);
+    if (rc == BW_OK && (b.len <= strlen(CACHE_MAGIC) || memcmp(b.ptr, CACHE_MAGIC, strlen(CACHE_MAGIC)) != 0)) {
+        rc = BW_EFORMAT;
+    }
+    if (rc == BW_OK && hs_deserialize_database((const char *)b.ptr + strlen(CACHE_MAGIC), b.len - strlen(CACHE_MAGIC),
+                                               db) != HS_SUCCESS) {
+        *db = NULL;
+        rc = BW_EFORMAT; /* corrupt, truncated or for another CPU: compile again */
+    }
+    bw_buf_release(&b);
+    return rc;
+}
+
+static bool cache_store(const char *path, const char *bytes, size_t len)
+{
+    bw_buf b = BW_BUF_INIT(SIZE_MAX / 2);
+    bool ok = bw_buf_add(&b, CACHE_MAGIC, strlen(CACHE_MAGIC)) == BW_OK && bw_buf_add(&b, bytes, len) == BW_OK &&
+              bw_file_write_atomic(path, b.ptr, b.len, 0600, NULL) == BW_OK;
+
+    bw_buf_release(&b);
+    return ok;
+}
+
+static bw_status load_db(bw_sengine *e, const bw_sengine_opts *o, bw_error *err)
+{
+    char hex[BW_DIGEST_HEX_MAX], *dir = NULL, *path = NULL, *bytes = NULL;
+    size_t len = 0, plen;
+    bw_status rc;
+
+    if (!o->no_cache && (dir = cache_dir(o)) != NULL) {
+        rc = cache_key(e, hex, err);
+        if (rc != BW_OK) {
+            bw_free(dir);
+            return rc;
+        }
+        plen = strlen(dir) + 32;
+        path = bw_malloc(plen);
+        if (path == NULL) {
+            bw_free(dir);
+            return bw_fail(err, BW_ENOMEM, "out of memory");
+        }
+        snprintf(path, plen, "%s/hs-%.16s.db", dir, hex);
+        if (cache_load(path, &e->db) == BW_OK) {
+            e->origin = "cache";
+            bw_free(dir);
+            bw_free(path);
+            return BW_OK;
+        }
+    }
+    rc = hs_build(e, &bytes, &len, err);
+    if (rc == BW_OK && hs_deserialize_database(bytes, len, &e->db) != HS_SUCCESS) {
+        rc = bw_fail(err, BW_EINVAL, "cannot load the compiled rule database");
+    }
+    if (rc == BW_OK) {
+        e->origin = o->no_cache ? "compiled" : "compiled (cache not writable)";
+        if (path != NULL && cache_store(path, bytes, len)) {
+            e->origin = "compiled";
+        }
+    }
+    free(bytes);
+    bw_free(dir);
+    bw_free(path);
+    return rc;
+}
+
+/* ---- engine ------------------------------------------------------------------------------------ */
+
+bw_status bw_sengine_new(bw_sengine **out, const bw_srule *rules, size_t n, const bw_sengine_opts *opts, bw_error *err)
+{
+    bw_sengine_opts o = {NULL, false, 0};
+    bw_sengine *e;
+    bw_status rc;
+
+    *out = NULL;
+    if (opts != NULL) {
+        o = *opts;
+    }
+    if (o.kinds == 0) {
+        o.kinds = BW_SK_SECRET | BW_SK_PII;
+    }
+    if (n >= UINT32_MAX) {
+        return bw_fail(err, BW_EINVAL, "too many rules");
+    }
+    e = bw_calloc(1, sizeof(*e));
+    if (e == NULL) {
+        return bw_fail(err, BW_ENOMEM, "out of memory");
+    }
+    e->rules = rules;
+    e->n = n;
+    e->hs_ids = bw_calloc(n + 1, sizeof(*e->hs_ids));
+    e->code = bw_calloc(n + 1, sizeof(*e->code));
+    if (e->hs_ids == NULL || e->code == NULL) {
+        bw_sengine_free(e);
+        return bw_fail(err, BW_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (rules[i].regex == NULL || rules[i].regex[0] == '\0') {
+            rc = bw_fail(err, BW_EINVAL, "rule '%s' has no regex", rules[i].id ? rules[i].id : "?");
+            bw_sengine_free(e);
+            return rc;
+        }
+        if (rules[i].kind & o.kinds) {
+            e->hs_ids[e->n_active++] = (unsigned)i;
+        }
+    }
+    if (e->n_active == 0) {
+        e->origin = "empty";
+        *out = e;
+        return BW_OK;
+    }
+    rc = load_db(e, &o, err);
+    if (rc != BW_OK) {
+        bw_sengine_free(e);
+        return rc;
+    }
+    *out = e;
+    return BW_OK;
+}
+
+void bw_sengine_free(bw_sengine *e)
+{
+    if (e == NULL) {
+        return;
+    }
+    if (e->db != NULL) {
+        hs_free_database(e->db);
+    }
+    for (size_t i = 0; e->code != NULL && i < e->n; i++) {
+        pcre2_code_free(atomic_load(&e->code[i].re));
+        pcre2_code_free(atomic_load(&e->code[i].allow));
+    }
+    bw_free(e->code);
+    bw_free(e->hs_ids);
+    bw_free(e);
+}
+
+size_t bw_sengine_rule_count(const bw_sengine *e)
+{
+    return e->n;
+}
+
+const bw_srule *bw_sengine_rule(const bw_sengine *e, size_t i)
+{
+    return i < e->n ? &e->rules[i] : NULL;
+}
+
+const char *bw_sengine_db_origin(const bw_sengine *e)
+{
+    return e->origin;
+}
+
+/* The rule's program (allow = false) or its allow list (true), compiled once. NULL if it does not compile. */
+static pcre2_code *rule_code(const bw_sengine *e, size_t i, bool allow)
+{
+    _Atomic(pcre2_code *) *slot = allow ? &e->code[i].allow : &e->code[i].re;
+    pcre2_code *c = atomic_load_explicit(slot, memory_order_acquire), *expect = NULL;
+    const bw_srule *r = &e->rules[i];
+    uint32_t opt = PCRE2_MULTILINE;
+    int ecode;
+    PCRE2_SIZE eoff;
+
+    if (c != NULL) {
+        return c;
+    }
+    if (!allow && (r->flags & BW_SF_MULTILINE)) {
+        opt |= PCRE2_DOTALL;
+    }
+    if (!allow && (r->flags & BW_SF_CASELESS)) {
+        opt |= PCRE2_CASELESS;
+    }
+    c = pcre2_compile((PCRE2_SPTR)(allow ? r->allow : r->regex), PCRE2_ZERO_TERMINATED, opt, &ecode, &eoff, NULL);
+    if (c == NULL) {
+        return NULL;
+    }
+    (void)pcre2_jit_compile(c, PCRE2_JIT_COMPLETE); /* falls back to the interpreter if JIT is unavailable */
+    if (!atomic_compare_exchange_strong_explicit(slot, &expect, c, memory_order_acq_rel, memory_order_acquire)) {
+        pcre2_code_free(c); /* another thread won */
+        c = expect;
+    }
+    return c;
+}
+
+bw_status bw_sscratch_new(const bw_sengine *e, bw_sscratch **out, bw_error *err)
+{
+    bw_sscratch *s = bw_calloc(1, sizeof(*s));
+
+    *out = NULL;
+    if (s == NULL) {
+        return bw_fail(err, BW_ENOMEM, "out of memory");
+    }
+    s->md = pcre2_match_data_create(32, NULL);
+    s->done = bw_calloc(e->n + 1, sizeof(size_t));
+    s->last_end = bw_calloc(e->n + 1, sizeof(size_t));
+    if (s->md == NULL || s->done == NULL || s->last_end == NULL ||
+        (e->db != NULL && hs_alloc_scratch(e->db, &s->hs) != HS_SUCCESS)) {
+        bw_sscratch_free(s);
+        return bw_fail(err, BW_ENOMEM, "out of memory");
+    }
+    *out = s;
+    return BW_OK;
+}
+
+void bw_sscratch_free(bw_sscratch *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    if (s->hs != NULL) {
+        hs_free_scratch(s->hs);
+    }
+    pcre2_match_data_free(s->md);
+    bw_free(s->done);
+    bw_free(s->last_end);
+    bw_free(s);
+}
+
+void bw_shits_release(bw_shits *h)
+{
+    bw_free(h->v);
+    h->v = NULL;
+    h->n = h->cap = 0;
+}
+
+static bw_status shits_push(bw_shits *h, const bw_shit *x)
+{
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 64;
+        bw_shit *v = bw_reallocarray(h->v, cap, sizeof(*v));
+        if (v == NULL) {
+            return BW_ENOMEM;
+        }
+        h->v = v;
+        h->cap = cap;
+    }
+    h->v[h->n++] = *x;
+    return BW_OK;
+}
+
+/* ---- scanning ---------------------------------------------------------------------------------- */
+
+struct scan {
+    const bw_sengine *e;
+    bw_sscratch *s;
+    const char *p;
+    size_t n, lo, hi;
+    bw_shits *out;
+    size_t first; /* out->n at the start of this scan */
+    bw_status rc;
+    bw_error *err;
+};
+
+static bool allowed(const bw_sengine *e, bw_sscratch *s, size_t ri, const char *p, size_t ss, size_t se)
+{
+    pcre2_code *a;
+
+    if (e->rules[ri].allow == NULL) {
+        return false;
+    }
+    a = rule_code(e, ri, true);
+    return a != NULL && pcre2_match(a, (PCRE2_SPTR)(p + ss), se - ss, 0, 0, s->md, NULL) >= 0;
+}
+
+/* Does s[0..n) contain one of the '|'-separated keywords (any case)? */
+static bool has_keyword(const char *kw, const char *s, size_t n)
+{
+    while (*kw) {
+        const char *bar = strchr(kw, '|');
+        size_t m = bar ? (size_t)(bar - kw) : strlen(kw);
+        for (size_t i = 0; m > 0 && i + m <= n; i++) {
+            if (strncasecmp(s + i, kw, m) == 0) {
+                return true;
+            }
+        }
+        kw += m + (bar != NULL);
+    }
+    return false;
+}
+
+/* Confirm the candidate of rule ri ending at `to`. */
+static int confirm(struct scan *c, size_t ri, size_t to)
+{
+    const bw_srule *r = &c->e->rules[ri];
+    bw_sscratch *s = c->s;
+    size_t lim = r->max_len ? r->max_len : DEFAULT_MAX_LEN, ws, we, off;
+    pcre2_code *re = rule_code(c->e, ri, false);
+
+    if (re == NULL) {
+        c->rc = bw_fail(c->err, BW_EINVAL, "rule '%s': its regex does not compile with PCRE2", r->id);
+        return 1;
+    }
+    ws = to > lim ? to - lim : 0;
+    if (r->flags & BW_SF_MULTILINE) {
+        we = BW_MIN(c->n, to + 256);
+    } else {
+        const char *nl = to > ws ? memrchr(c->p + ws, '\n', to - ws) : NULL;
+        if (nl != NULL) {
+            ws = (size_t)(nl - c->p) + 1;
+        }
+        we = BW_MIN(c->n, to + lim);
+        nl = we > to ? memchr(c->p + to, '\n', we - to) : NULL;
+        if (nl != NULL) {
+            we = (size_t)(nl - c->p);
+        }
+    }
+    off = ws;
+    while (off <= we) {
+        int m = pcre2_match(re, (PCRE2_SPTR)c->p, we, off, 0, s->md, NULL);
+        PCRE2_SIZE *ov;
+        size_t ms, me, ss, se;
+        bw_shit h;
+
+        if (m < 0) {
+            break; /* no match, or a match limit: either way nothing to report */
+        }
+        ov = pcre2_get_ovector_pointer(s->md);
+        ms = ov[0];
+        me = ov[1];
+        if (ms >= to) {
+            break; /* a later match has a candidate of its own */
+        }
+        off = me > ms ? me : ms + 1;
+        if (me > s->done[ri]) {
+            s->done[ri] = me;
+        }
+        if (ms < s->last_end[ri] || me <= c->lo || me > c->hi || me == ms) {
+            continue;
+        }
+        s->last_end[ri] = me;
+        ss = ms;
+        se = me;
+        if (r->group > 0) {
+            if ((uint32_t)m <= r->group || ov[2 * r->group] == PCRE2_UNSET) {
+                continue;
+            }
+            ss = ov[2 * r->group];
+            se = ov[2 * r->group + 1];
+        }
+        if (se <= ss) {
+            continue;
+        }
+        h.rule = (uint32_t)ri;
+        h.start = ms;
+        h.end = me;
+        h.sstart = ss;
+        h.send = se;
+        h.validated = NULL;
+        if (r->keywords != NULL && !has_keyword(r->keywords, c->p + ws, we - ws)) {
+            continue;
+        }
+        if (r->min_entropy > 0 && bw_entropy(c->p + ss, se - ss) < (double)r->min_entropy) {
+            continue;
+        }
+        if (r->kind == BW_SK_SECRET && bw_secret_is_placeholder(c->p + ss, se - ss)) {
+            continue;
+        }
+        if (allowed(c->e, s, ri, c->p, ss, se)) {
+            continue;
+        }
+        if (r->validator != BW_SV_NONE && !bw_sval_check(r->validator, c->p, c->n, ms, me, ss, se, &h.validated)) {
+            continue;
+        }
+        if (shits_push(c->out, &h) != BW_OK) {
+            c->rc = bw_fail(c->err, BW_ENOMEM, "out of memory");
+            return 1;
+        }
+    }
+    if (to > s->done[ri]) {
+        s->done[ri] = to;
+    }
+    return 0;
+}
+
+static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void *ctx)
+{
+    struct scan *c = ctx;
+    size_t ri = c->e->hs_ids[id];
+
+    (void)from;
+    (void)flags;
+    if (to <= c->s->done[ri] || to + (size_t)BW_SENGINE_OVERLAP <= c->lo) {
+        return 0;
+    }
+    return confirm(c, ri, (size_t)to);
+}
+
+static int cmp_hit(const void *a, const void *b)
+{
+    const bw_shit *x = a, *y = b;
+
+    if (x->start != y->start) {
+        return x->start < y->start ? -1 : 1;
+    }
+    if (x->end != y->end) {
+        return x->end > y->end ? -1 : 1; /* longer first */
+    }
+    return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+static bool overlaps(size_t a0, size_t a1, size_t b0, size_t b1)
+{
+    return a0 < b1 && b0 < a1;
+}
+
+/*
+ * Resolve overlaps among v[0..n) (sorted by start): a generic keyword hit
+ * yields to a specific secret on the same bytes; personal data inside a
+ * secret's match is part of the secret; overlapping personal data keeps the
+ * longer (then the more severe) hit; two rules on the same secret keep the
+ * first rule. Returns the new count.
+ */
+static size_t resolve(const bw_sengine *e, bw_shit *v, size_t n)
+{
+    unsigned char *drop = bw_calloc(n + 1, 1);
+    size_t k = 0;
+
+    if (drop == NULL) {
+        return n; /* keep everything rather than lose a finding */
+    }
+    for (size_t i = 0; i < n; i++) {
+        const bw_srule *a = &e->rules[v[i].rule];
+        for (size_t j = i + 1; j < n && v[j].start < v[i].end; j++) {
+            const bw_srule *b = &e->rules[v[j].rule];
+            size_t loser = SIZE_MAX;
+
+            if (drop[i]) {
+                break;
+            }
+            if (a->kind == BW_SK_SECRET && b->kind == BW_SK_SECRET) {
+                bool ag = (a->flags & BW_SF_GENERIC) != 0, bg = (b->flags & BW_SF_GENERIC) != 0;
+                if (!overlaps(v[i].sstart, v[i].send, v[j].sstart, v[j].send)) {
+                    continue;
+                }
+                if (ag != bg) {
+                    loser = ag ? i : j;
+                } else if (v[i].sstart == v[j].sstart && v[i].send == v[j].send) {
+                    loser = v[i].rule < v[j].rule ? j : i;
+                } else if (ag) {
+                    loser = (v[i].send - v[i].sstart) >= (v[j].send - v[j].sstart) ? j : i;
+                }
+            } else if (a->kind != b->kind) {
+                loser = a->kind == BW_SK_PII ? i : j; /* personal data inside a secret is the secret */
+            } else {
+                size_t la = v[i].end - v[i].start, lb = v[j].end - v[j].start;
+                loser = la > lb || (la == lb && a->severity >= b->severity) ? j : i;
+            }
+            if (loser != SIZE_MAX) {
+                drop[loser] = 1;
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!drop[i]) {
+            v[k++] = v[i];
+        }
+    }
+    bw_free(drop);
+    return k;
+}
+
+bw_status bw_sengine_scan(const bw_sengine *e, bw_sscratch *s, const char *p, size_t n, size_t lo, size_t hi,
+                          bw_shits *out, bw_error *err)
+{
+    struct scan c = {e, s, p, n, lo, hi, out, out->n, BW_OK, err};
+    size_t off = 0;
+
+    if (e->db == NULL || n == 0) {
+        return BW_OK;
+    }
+    /* Hyperscan's block mode takes an unsigned int length: feed 1 GiB blocks that overlap */
+    while (off < n) {
+        size_t len = BW_MIN(n - off, (size_t)1 << 30);
+        hs_error_t hr;
+        struct scan sub = c;
+
+        if (off > 0) {
+            /* blocks overlap by two margins: the previous one took matches ending up to this one's
+             * first margin, and every later match starts inside this block */
+            sub.lo = BW_MAX(lo, off + BW_SENGINE_OVERLAP) - off;
+        } else {
+            sub.lo = lo;
+        }
+        sub.p = p + off;
+        sub.n = len;
+        sub.hi = hi > off ? BW_MIN(hi - off, len) : 0;
+        if (off + len < n) {
+            sub.hi = BW_MIN(sub.hi, len - BW_SENGINE_OVERLAP);
+        }
+        memset(s->done, 0, e->n * sizeof(size_t));
+        memset(s->last_end, 0, e->n * sizeof(size_t));
+        {
+            size_t before = out->n;
+            hr = hs_scan(e->db, sub.p, (unsigned)len, 0, s->hs, on_match, &sub);
+            for (size_t i = before; i < out->n; i++) {
+                out->v[i].start += off;
+                out->v[i].end += off;
+                out->v[i].sstart += off;
+                out->v[i].send += off;
+            }
+        }
+        if (sub.rc != BW_OK) {
+            return sub.rc;
+        }
+        if (hr != HS_SUCCESS && hr != HS_SCAN_TERMINATED) {
+            return bw_fail(err, BW_EINVAL, "Hyperscan scan failed (%d)", (int)hr);
+        }
+        if (off + len >= n) {
+            break;
+        }
+        off += len - 2 * BW_SENGINE_OVERLAP;
+    }
+    if (out->n > c.first) {
+        qsort(out->v + c.first, out->n - c.first, sizeof(bw_shit), cmp_hit);
+        out->n = c.first + resolve(e, out->v + c.first, out->n - c.first);
+    }
+    return BW_OK;
+}

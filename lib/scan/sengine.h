@@ -1,0 +1,82 @@
+/*
+ * sengine.h - the matching engine of the secrets and personal-data scanner
+ * (internal).
+ *
+ * One Hyperscan/Vectorscan pass over raw bytes finds every rule's candidate
+ * ends; PCRE2 then confirms each candidate on a window around it (the line,
+ * or up to max_len bytes for multi-line rules), extracts the secret's
+ * capture group and runs the rule's gates (entropy, allow list, placeholder
+ * filter, validator). What survives is a hit. Generic keyword hits yield to
+ * specific rules on the same bytes, and personal data inside a secret's match
+ * is dropped.
+ *
+ * The Hyperscan database is compiled once per rule set and cached, serialised,
+ * under the cache directory, keyed by the SHA-256 of the engine version and
+ * every rule's pattern and flags; the compiler (libhs, a C++ library) is
+ * dlopen()ed only on a cache miss, so a warm start links only the runtime.
+ * PCRE2 patterns are compiled (and JIT-compiled) the first time a rule has a
+ * candidate, so a small scan pays for the few rules it meets.
+ */
+#ifndef BW_SENGINE_H
+#define BW_SENGINE_H
+
+#include "scan/srules.h"
+#include "util/internal.h"
+
+typedef struct bw_sengine bw_sengine;
+typedef struct bw_sscratch bw_sscratch;
+
+typedef struct bw_sengine_opts {
+    const char *cache_dir; /* NULL: $BULWARK_CACHE_DIR, else $XDG_CACHE_HOME/bulwark, else ~/.cache/bulwark */
+    bool no_cache;         /* compile every time, never read or write the cache */
+    unsigned kinds;        /* BW_SK_SECRET | BW_SK_PII: which rules take part; 0 = both */
+} bw_sengine_opts;
+
+/*
+ * Build an engine over rules[0..n) (borrowed: they must outlive the engine).
+ * A rule whose pattern neither PCRE2 nor Hyperscan can compile is an error
+ * naming the rule (BW_EINVAL).
+ */
+BW_INTERNAL bw_status bw_sengine_new(bw_sengine **out, const bw_srule *rules, size_t n, const bw_sengine_opts *opts,
+                                     bw_error *err);
+BW_INTERNAL void bw_sengine_free(bw_sengine *e);
+BW_INTERNAL size_t bw_sengine_rule_count(const bw_sengine *e);
+BW_INTERNAL const bw_srule *bw_sengine_rule(const bw_sengine *e, size_t i);
+/* Where the database came from: "cache", "compiled", "compiled (cache not writable)". */
+BW_INTERNAL const char *bw_sengine_db_origin(const bw_sengine *e);
+
+/* Scratch space for one thread. */
+BW_INTERNAL bw_status bw_sscratch_new(const bw_sengine *e, bw_sscratch **out, bw_error *err);
+BW_INTERNAL void bw_sscratch_free(bw_sscratch *s);
+
+typedef struct bw_shit {
+    uint32_t rule;         /* index into the engine's rules */
+    size_t start, end;     /* the whole match */
+    size_t sstart, send;   /* the secret (capture group, or the match) */
+    const char *validated; /* what the validator found ("visa"), or NULL */
+} bw_shit;
+
+typedef struct bw_shits {
+    bw_shit *v;
+    size_t n, cap;
+} bw_shits;
+
+BW_INTERNAL void bw_shits_release(bw_shits *h);
+
+/*
+ * Scan p[0..n) and append the hits whose match ends in (lo, hi] to `out`,
+ * sorted by start. Bytes outside [0, n) are never read; windows are cut at
+ * 0 and n. Callers that scan a stream in chunks overlap them by at least
+ * BW_SENGINE_OVERLAP and move lo/hi so each match is accepted once.
+ */
+#define BW_SENGINE_OVERLAP ((size_t)65536)
+BW_INTERNAL bw_status bw_sengine_scan(const bw_sengine *e, bw_sscratch *s, const char *p, size_t n, size_t lo,
+                                      size_t hi, bw_shits *out, bw_error *err);
+
+/* Placeholders and documentation values that are never secrets (exposed for tests). */
+BW_INTERNAL bool bw_secret_is_placeholder(const char *s, size_t n);
+/* Run validator v on the secret s[ss..se) found in a match p[ms..me) of the buffer p[0..n). */
+BW_INTERNAL bool bw_sval_check(int v, const char *p, size_t n, size_t ms, size_t me, size_t ss, size_t se,
+                               const char **what);
+
+#endif
