@@ -37,7 +37,7 @@
 #define WHOLE_MAX ((size_t)256 << 20) /* notebooks and nested archives are read whole up to this */
 
 /* Column-name context: personal data that has no shape of its own. */
-enum ctxkind { CK_NONE = 0, CK_DOB, CK_MRN, CK_SSN, CK_PHONE, CK_NAME, CK__COUNT };
+enum ctxkind { CK_NONE = 0, CK_DOB, CK_MRN, CK_SSN, CK_PHONE, CK_NAME, CK_POSTCODE, CK_AADHAAR, CK__COUNT };
 
 static const bw_srule dataset_rules[CK__COUNT - 1] = {
     {.id = "dataset-date-of-birth",
@@ -73,6 +73,19 @@ static const bw_srule dataset_rules[CK__COUNT - 1] = {
      .regex = "(?!)",
      .kind = BW_SK_PII,
      .severity = BW_SEV_MEDIUM},
+    {.id = "dataset-postcode",
+     .provider = "Personal data",
+     .description = "Postal code in a column named for it",
+     .regex = "(?!)",
+     .kind = BW_SK_PII,
+     .severity = BW_SEV_LOW},
+    {.id = "dataset-aadhaar",
+     .provider = "Personal data",
+     .description = "Aadhaar number in a column named for it",
+     .regex = "(?!)",
+     .kind = BW_SK_PII,
+     .severity = BW_SEV_HIGH,
+     .validator = BW_SV_AADHAAR},
 };
 
 struct bw_secrets {
@@ -127,6 +140,7 @@ struct sctx {
     char **cols;
     unsigned char *colctx;
     size_t ncols;
+    size_t colend[64]; /* printed tables (ds 3): the right edge of each column in the header */
     struct agg *aggs;
     size_t naggs, capaggs;
 };
@@ -266,6 +280,15 @@ static enum ctxkind column_context(const char *name)
         {"given_name", CK_NAME},
         {"family_name", CK_NAME},
         {"patient_name", CK_NAME},
+        {"postcode", CK_POSTCODE},
+        {"post_code", CK_POSTCODE},
+        {"postal_code", CK_POSTCODE},
+        {"zip", CK_POSTCODE},
+        {"zipcode", CK_POSTCODE},
+        {"zip_code", CK_POSTCODE},
+        {"aadhaar", CK_AADHAAR},
+        {"aadhaar_number", CK_AADHAAR},
+        {"aadhaar_no", CK_AADHAAR},
     };
     char norm[64];
     size_t k = 0;
@@ -605,29 +628,35 @@ static bw_status emit(struct sctx *c, const char *b, size_t n, const bw_shit *h,
     if (!in_ranges(c->in, line)) {
         return BW_OK;
     }
-    if (c->ds != 0 && line > 1) {
+    if (c->ds == 3 && line > 1) {
+        col = 0;
+        while (col < c->ncols && ls + c->colend[col] < h->sstart) {
+            col++;
+        }
+    }
+    if (c->ds == 2 || (c->ds == 1 && line > 1)) {
         col = c->ds == 1 ? csv_col_at(c, b, ls, h->sstart) : jsonl_col_at(c, b, ls, h->sstart);
         if (col < c->ncols) {
             colname = c->cols[col];
         }
     }
     evidence_of(c->s, r, b + h->sstart, h->send - h->sstart, ev, sizeof(ev));
-    if (c->ds != 0 && r->kind == BW_SK_PII && !c->s->o.per_row) {
-        return agg_add(c, h->rule, col, line, (uint32_t)(h->start - ls + 1), base + h->start, ev);
+    if ((c->ds == 1 || c->ds == 2) && r->kind == BW_SK_PII && !c->s->o.per_row) {
+        return agg_add(c, h->rule, col, line, (uint32_t)(h->sstart - ls + 1), base + h->sstart, ev);
     }
     message_of(c, r, h->validated, colname, msg, sizeof(msg));
     if (uses_location_fingerprint(r)) {
-        snprintf(seed, sizeof(seed), "line %llu col %zu cell %d %s", (unsigned long long)line, h->start - ls + 1,
+        snprintf(seed, sizeof(seed), "line %llu col %zu cell %d %s", (unsigned long long)line, h->sstart - ls + 1,
                  (int)c->cell, c->part ? c->part : "");
         bw_fingerprint(r->id, c->path, c->member, seed, strlen(seed), fp);
     } else {
         bw_fingerprint(r->id, c->path, c->member, b + h->sstart, h->send - h->sstart, fp);
     }
     if (c->binary) {
-        return add_finding(c, r, 0, 0, 0, 0, base + h->start, msg, ev, fp);
+        return add_finding(c, r, 0, 0, 0, 0, base + h->sstart, msg, ev, fp);
     }
-    return add_finding(c, r, line, (uint32_t)BW_MIN(h->start - ls + 1, UINT32_MAX), end_line,
-                       (uint32_t)BW_MIN(h->end - els + 1, UINT32_MAX), base + h->start, msg, ev, fp);
+    return add_finding(c, r, line, (uint32_t)BW_MIN(h->sstart - ls + 1, UINT32_MAX), end_line,
+                       (uint32_t)BW_MIN(h->send - els + 1, UINT32_MAX), base + h->sstart, msg, ev, fp);
 }
 
 static bw_status flush_aggs(struct sctx *c)
@@ -697,6 +726,23 @@ static bool name_ok(const char *s, size_t n)
     return letters >= 2 && !(n == 4 && strncasecmp(s, "null", 4) == 0) && !(n == 2 && strncasecmp(s, "na", 2) == 0);
 }
 
+static bool postcode_ok(const char *s, size_t n)
+{
+    size_t digits = 0;
+
+    if (n < 3 || n > 10) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (isdigit((unsigned char)s[i])) {
+            digits++;
+        } else if (!isalpha((unsigned char)s[i]) && s[i] != ' ' && s[i] != '-') {
+            return false;
+        }
+    }
+    return digits >= 1;
+}
+
 static bool context_value_ok(enum ctxkind k, const char *p, size_t n, size_t s, size_t e)
 {
     const char *what;
@@ -707,6 +753,8 @@ static bool context_value_ok(enum ctxkind k, const char *p, size_t n, size_t s, 
     case CK_SSN: return bw_sval_check(BW_SV_SSN, p, n, s, e, s, e, &what);
     case CK_PHONE: return bw_sval_check(BW_SV_PHONE, p, n, s, e, s, e, &what);
     case CK_NAME: return name_ok(p + s, e - s);
+    case CK_POSTCODE: return postcode_ok(p + s, e - s);
+    case CK_AADHAAR: return bw_sval_check(BW_SV_AADHAAR, p, n, s, e, s, e, &what);
     default: return false;
     }
 }
@@ -762,6 +810,71 @@ static void row_cell(struct sctx *c, size_t idx, const char *b, size_t s, size_t
 {
     (void)b;
     push_context_hit(c, arg, idx, s, e);
+}
+
+/*
+ * A table printed by pandas (a notebook's text/plain output of a DataFrame):
+ * right-aligned columns under a header of names, an index first on each row.
+ * Parse the header: each name's end is its column's right edge. Returns
+ * false when the first line does not look like such a header.
+ */
+static bool table_header(struct sctx *c, const char *b, size_t n)
+{
+    const char *nl = memchr(b, '\n', n);
+    size_t le = nl != NULL ? (size_t)(nl - b) : n, i = 0;
+
+    if (nl == NULL || le < 4 || b[0] != ' ') {
+        return false; /* the index column leaves the header's start blank */
+    }
+    while (i < le && c->ncols < BW_ARRAY_LEN(c->colend)) {
+        size_t s;
+        while (i < le && b[i] == ' ') {
+            i++;
+        }
+        s = i;
+        while (i < le && b[i] != ' ') {
+            i++;
+        }
+        if (i > s) {
+            size_t k = c->ncols;
+            if (col_of_name(c, b + s, i - s) != k) {
+                return false; /* a repeated name: not a table header */
+            }
+            c->colend[k] = i;
+        }
+    }
+    return c->ncols >= 1;
+}
+
+/* A row of a printed table: the cell of column k lies between the previous right edge and its own. */
+static void table_cells(struct sctx *c, struct rowpass *rp, size_t ls, size_t le)
+{
+    const char *b = rp->b;
+    size_t prev = 0;
+
+    /* the index: digits (or a label) then at least one space, left of the first column */
+    for (size_t k = 0; k < c->ncols; k++) {
+        size_t s = ls + prev, e = ls + c->colend[k];
+        if (e > le) {
+            e = le;
+        }
+        if (k == 0) {
+            /* skip the index token */
+            while (s < e && b[s] == ' ') {
+                s++;
+            }
+            while (s < e && b[s] != ' ') {
+                s++;
+            }
+        }
+        while (s < e && b[s] == ' ') {
+            s++;
+        }
+        if (s < e) {
+            push_context_hit(c, rp, k, s, e);
+        }
+        prev = c->colend[k];
+    }
 }
 
 /* JSONL: visit top-level "key": value pairs of the line [ls, le). */
@@ -839,7 +952,7 @@ static bw_status dataset_rows(struct sctx *c, const char *b, size_t n, size_t lo
     for (size_t i = 0; i < c->ncols; i++) {
         any = any || c->colctx[i] != CK_NONE;
     }
-    if (!any && c->ds == 1) {
+    if (!any && (c->ds == 1 || c->ds == 3)) {
         return BW_OK;
     }
     /* the first row to visit: the line after byte lo (lo is 0 or inside the overlap) */
@@ -859,10 +972,12 @@ static bw_status dataset_rows(struct sctx *c, const char *b, size_t n, size_t lo
         while (rp.hi_from < rp.nhits && rp.hits[rp.hi_from].end <= ls) {
             rp.hi_from++;
         }
-        if (c->ds == 1 && ls == 0 && lo == 0) {
+        if ((c->ds == 1 || c->ds == 3) && ls == 0 && lo == 0) {
             /* the header row */
         } else if (c->ds == 1) {
             csv_cells(c, b, ls, le, row_cell, &rp);
+        } else if (c->ds == 3) {
+            table_cells(c, &rp, ls, le);
         } else {
             jsonl_pairs(c, &rp, ls, le);
         }
@@ -889,10 +1004,10 @@ static bw_status dataset_rows(struct sctx *c, const char *b, size_t n, size_t lo
 
 /* ---- blocks ------------------------------------------------------------------------------------ */
 
-static int cmp_start(const void *a, const void *b)
+static int cmp_sstart(const void *a, const void *b)
 {
     const bw_shit *x = a, *y = b;
-    return x->start < y->start ? -1 : x->start > y->start;
+    return x->sstart < y->sstart ? -1 : x->sstart > y->sstart;
 }
 
 static size_t count_nl(const char *p, size_t n)
@@ -922,18 +1037,19 @@ static bw_status scan_block(struct sctx *c, const char *b, size_t n, size_t lo, 
     rc = bw_sengine_scan(c->s->eng, c->scr, b, n, lo, hi, &c->hits, c->err);
     if (rc == BW_OK && c->ds != 0) {
         rc = dataset_rows(c, b, n, lo, hi, &c->hits);
-        qsort(c->hits.v, c->hits.n, sizeof(bw_shit), cmp_start);
     }
+    /* a finding is located at its secret (a password on the third line of a .netrc entry) */
+    qsort(c->hits.v, c->hits.n, sizeof(bw_shit), cmp_sstart);
     for (size_t i = 0; i < c->hits.n && rc == BW_OK; i++) {
         const bw_shit *h = &c->hits.v[i];
         uint64_t eline;
         size_t els, q;
 
-        /* advance to the hit's line */
-        while (pos < h->start) {
-            const char *nl = memchr(b + pos, '\n', h->start - pos);
+        /* advance to the secret's line */
+        while (pos < h->sstart) {
+            const char *nl = memchr(b + pos, '\n', h->sstart - pos);
             if (nl == NULL) {
-                pos = h->start;
+                pos = h->sstart;
                 break;
             }
             line++;
@@ -942,8 +1058,8 @@ static bw_status scan_block(struct sctx *c, const char *b, size_t n, size_t lo, 
         }
         eline = line;
         els = ls;
-        for (q = h->start; q < h->end; q++) {
-            if (b[q] == '\n' && q + 1 < h->end) {
+        for (q = h->sstart; q < h->send; q++) {
+            if (b[q] == '\n' && q + 1 < h->send) {
                 eline++;
                 els = q + 1;
             }
@@ -1188,7 +1304,17 @@ static bw_status nb_visit(void *ctx, const bw_nb_segment *seg)
         snprintf(part, sizeof(part), "%s", seg->field ? seg->field : "metadata");
         c->part = part;
     }
+    if (seg->part == BW_NB_TEXT && seg->mime != NULL && strcmp(seg->mime, "text/plain") == 0 &&
+        table_header(c, seg->text, seg->len)) {
+        c->ds = 3; /* a printed DataFrame: columns named for personal data give context */
+        c->header_seen = true;
+    }
     rc = scan_block(c, seg->text, seg->len, 0, seg->len, 1, 0);
+    if (c->ds == 3) {
+        c->ds = 0;
+        c->header_seen = false;
+        free_cols(c);
+    }
     c->cell = cell;
     c->part = old;
     return rc;

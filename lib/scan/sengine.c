@@ -539,6 +539,10 @@ static int confirm(struct scan *c, size_t ri, size_t to)
         c->rc = bw_fail(c->err, BW_EINVAL, "rule '%s': its regex does not compile with PCRE2", r->id);
         return 1;
     }
+    /* a trailing context class ([^0-9]) may have consumed the line's newline: the line is the one before */
+    if (!(r->flags & BW_SF_MULTILINE) && to > 0 && c->p[to - 1] == '\n') {
+        to--;
+    }
     ws = to > lim ? to - lim : 0;
     if (r->flags & BW_SF_MULTILINE) {
         we = BW_MIN(c->n, to + 256);

@@ -127,6 +127,11 @@ static bool email_ok(const char *s, size_t n)
                     strcmp(dom + dn - 12, ".example.net") == 0)) {
         return false;
     }
+    /* service identities, not people */
+    if ((dn > 20 && strcmp(dom + dn - 20, ".gserviceaccount.com") == 0) ||
+        (dn >= 24 && strcmp(dom + dn - 24, "users.noreply.github.com") == 0)) {
+        return false;
+    }
     dot = strrchr(dom, '.');
     if (dot == NULL) {
         return false;
@@ -206,12 +211,13 @@ static bool ipv4_ok(const char *p, size_t ss, size_t se)
         (o[0] == 198 && (o[1] == 18 || o[1] == 19)) || (o[0] == 192 && o[1] == 0 && o[2] == 0)) {
         return false; /* private, loopback, link-local, shared, documentation, benchmarking, multicast */
     }
-    /* version numbers: "version: 1.2.3.4", "v1.2.3.4", OIDs and SNMP paths */
-    if (ss > 0 && (p[ss - 1] == 'v' || p[ss - 1] == 'V' || p[ss - 1] == '.')) {
+    /* version numbers: "version: 1.2.3.4", "v1.2.3.4", "Chrome/122.0.0.0", build ids, OIDs */
+    if (ss > 0 && (p[ss - 1] == 'v' || p[ss - 1] == 'V' || p[ss - 1] == '.' || p[ss - 1] == '/')) {
         return false;
     }
     if (icontains(p + back, ss - back, "version") || icontains(p + back, ss - back, "ver ") ||
-        icontains(p + back, ss - back, "release") || icontains(p + back, ss - back, "oid")) {
+        icontains(p + back, ss - back, "release") || icontains(p + back, ss - back, "oid") ||
+        icontains(p + back, ss - back, "build") || icontains(p + back, ss - back, "firmware")) {
         return false;
     }
     return true;
@@ -353,12 +359,38 @@ static bool generic_ok(const char *s, size_t n)
     if (ident && !digit) {
         return false; /* an identifier: getPasswordFromVault, API_TOKEN_NAME */
     }
-    if (lower + upper + digit + other < 2) {
-        return false;
+    if (lower + upper + digit + other < 2 || !(digit || (lower && upper))) {
+        return false; /* words joined by symbols (readmission-db) are names, not credentials */
     }
     if (strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0 || s[0] == '/' || strncmp(s, "./", 2) == 0 ||
         strncmp(s, "~/", 2) == 0) {
         return false; /* URLs have rules of their own; paths name where a secret is, not the secret */
+    }
+    /* a dotted path of identifiers is a reference: var.datadog_api_key, import.meta.env.KEY */
+    {
+        bool dotted = false, idpath = isalpha((unsigned char)s[0]) || s[0] == '_';
+        for (size_t i = 0; i < n && idpath; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if (c == '.') {
+                dotted = true;
+                idpath = i + 1 < n && (isalpha((unsigned char)s[i + 1]) || s[i + 1] == '_');
+            } else if (!isalnum(c) && c != '_') {
+                idpath = false;
+            }
+        }
+        if (dotted && idpath) {
+            return false;
+        }
+    }
+    /* prefixes of checksummed tokens: their own rules decide, a failed checksum is no token */
+    {
+        static const char *const owned[] = {"ghp_", "gho_",     "ghu_",     "ghs_",     "ghr_",
+                                            "npm_", "sk_test_", "pk_test_", "pk_live_", "rk_test_"};
+        for (size_t i = 0; i < BW_ARRAY_LEN(owned); i++) {
+            if (n >= strlen(owned[i]) && strncmp(s, owned[i], strlen(owned[i])) == 0) {
+                return false;
+            }
+        }
     }
     /* references to other settings: settings.SECRET, config.get, self.token, this.apiKey */
     if (strncmp(s, "self.", 5) == 0 || strncmp(s, "this.", 5) == 0 || strncmp(s, "settings.", 9) == 0 ||

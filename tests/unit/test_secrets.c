@@ -172,7 +172,7 @@ static void test_gates(const bw_secrets *s)
 
     is_int(count(r, "acme-key"), 1, "one ACME key: allow list, stopword, entropy, placeholder and ignores hold");
     f = first(r, "acme-key");
-    ok(f != NULL && f->loc.line == 1 && f->loc.column == 5, "ACME key at line 1 column 5");
+    ok(f != NULL && f->loc.line == 1 && f->loc.column == 10, "ACME key located at its secret: line 1 column 10");
     ok(f != NULL && f->evidence != NULL && strstr(f->evidence, "k3j4h5g6f7d8s9a0") == NULL, "evidence is redacted");
     ok(f != NULL && f->severity == BW_SEV_CRITICAL, "severity from the rule");
     is_int(count(r, "generic-password"), 1, "generic password once (placeholder, identifier and specific win)");
@@ -231,7 +231,7 @@ static void test_chunks(const bw_secrets *s)
     is_int(count(r, "acme-key"), planted, "every token across chunk boundaries found exactly once");
     for (size_t t = 0; t < planted && t < bw_report_count(r); t++) {
         const bw_finding *f = bw_report_get(r, t);
-        ok(f->loc.line == lines[t] && f->loc.offset == at[t], "token %zu at line %zu offset %zu (got %u, %llu)", t,
+        ok(f->loc.line == lines[t] && f->loc.offset == at[t] + 5, "token %zu at line %zu offset %zu (got %u, %llu)", t,
            lines[t], at[t], f->loc.line, (unsigned long long)f->loc.offset);
     }
     bw_report_free(r);

@@ -1,0 +1,5 @@
+environment     = "prod"
+region          = "eu-west-2"
+db_password     = "G1gIAYezpqyEqj6ocji*"
+gitlab_token    = "glpat-TUVfoUe17pxKSpf4sOh9"
+allowed_cidr    = "192.168.10.0/24"
