@@ -59,4 +59,24 @@ run "$BW" scan "$evil/model.pt"
 run "$BW" scan --format sarif -o "$STATE/scan.sarif" "$evil/model.pt"
 echo "SARIF for code scanning written to $STATE/scan.sarif"
 
+echo; echo "== 9. Secrets and personal data: the example project itself is clean"
+run "$BW" scan secrets "$EX"
+
+echo; echo "== 10. A data scientist pastes a Hugging Face token into the training config and"
+echo "       exports patient contacts next to the data (a copy of the project, not the original)"
+leak="$tamper/leak"
+mkdir -p "$leak/config" "$leak/data"
+cp "$EX/config/train.json" "$leak/config/train.json"
+# a made-up token of the documented shape: hf_ and 34 letters
+printf '{\n  "base_model": "readmission-gbm",\n  "hub_token": "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"\n}\n' > "$leak/config/train.json"
+printf 'patient_id,name,email,phone,dob\nP000001,Jane Doe,jane.doe@stmarys-hospital.org,(312) 555-0147,1954-03-12\nP000002,Omar Haddad,o.haddad@protonmail.com,+44 20 7946 0321,1961-11-02\n' > "$leak/data/contacts.csv"
+run "$BW" scan secrets "$leak"
+run "$BW" scan pii "$leak"
+run "$BW" scan pii --per-row --format json -o "$STATE/pii.json" "$leak"
+echo "per-cell findings as JSON in $STATE/pii.json (evidence redacted)"
+
+echo; echo "== 11. The token is known and being rotated: record a baseline, later scans stay quiet"
+run "$BW" scan secrets --write-baseline "$STATE/secrets-baseline.json" "$leak"
+run "$BW" scan secrets --baseline "$STATE/secrets-baseline.json" "$leak"
+
 echo; echo "demo done: manifests and reports are in $STATE/"

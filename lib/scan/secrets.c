@@ -35,6 +35,7 @@
 #define DEFAULT_DEPTH 4
 #define DEFAULT_MEMBER_MAX ((uint64_t)1 << 30)
 #define WHOLE_MAX ((size_t)256 << 20) /* notebooks and nested archives are read whole up to this */
+#define PII_ONE_BY_ONE 20u            /* outside datasets: personal data of one rule reported singly up to this */
 
 /* Column-name context: personal data that has no shape of its own. */
 enum ctxkind { CK_NONE = 0, CK_DOB, CK_MRN, CK_SSN, CK_PHONE, CK_NAME, CK_POSTCODE, CK_AADHAAR, CK__COUNT };
@@ -100,6 +101,8 @@ struct bw_secrets {
     pthread_mutex_t lock;
     bw_sscratch **spare;
     size_t n_spare, cap_spare;
+    char **bufs; /* spare read buffers of CHUNK + 2 * OVL bytes, so files do not map and fault in a new one */
+    size_t n_bufs, cap_bufs;
     /* dedupe: fingerprints reported so far (open addressing, under lock) */
     char (*seen)[65];
     size_t n_seen, cap_seen;
@@ -143,6 +146,14 @@ struct sctx {
     size_t colend[64]; /* printed tables (ds 3): the right edge of each column in the header */
     struct agg *aggs;
     size_t naggs, capaggs;
+    uint32_t *per_rule; /* [n_rules]: personal-data findings of each rule reported one by one so far */
+    /* per-line caches of emit: the line's markers, and how far its CSV columns were counted */
+    const char *mk_buf;
+    size_t mk_ls;
+    bool mk_ignored;
+    size_t cc_pos;
+    uint32_t cc_col;
+    bool cc_q;
 };
 
 static const char *rule_kind_name(const bw_srule *r)
@@ -211,6 +222,21 @@ static bool line_has_marker(const char *l, size_t n, bool next_line)
                                        "secretlint-disable-next-line"};
     const char *const *set = next_line ? next : same;
     size_t k = next_line ? BW_ARRAY_LEN(next) : BW_ARRAY_LEN(same);
+    bool maybe = false;
+
+    /* every marker holds "ignore", "allow", "disable" or "nosecret": one cheap pass first */
+    for (size_t i = 0; i + 5 <= n && !maybe; i++) {
+        switch (l[i]) {
+        case 'i': maybe = i + 6 <= n && memcmp(l + i, "ignore", 6) == 0; break;
+        case 'a': maybe = memcmp(l + i, "allow", 5) == 0; break;
+        case 'd': maybe = i + 7 <= n && memcmp(l + i, "disable", 7) == 0; break;
+        case 'n': maybe = i + 8 <= n && memcmp(l + i, "nosecret", 8) == 0; break;
+        default: break;
+        }
+    }
+    if (!maybe) {
+        return false;
+    }
 
     for (size_t i = 0; i < k; i++) {
         const char *m = memmem(l, n, set[i], strlen(set[i]));
@@ -397,14 +423,24 @@ static uint32_t csv_col_at(struct sctx *c, const char *b, size_t ls, size_t at)
 {
     uint32_t col = 0;
     bool q = false;
+    size_t i = ls;
 
-    for (size_t i = ls; i < at; i++) {
+    /* hits come in order along a line: carry on from the previous one */
+    if (c->mk_buf == b && c->mk_ls == ls && c->cc_pos >= ls && c->cc_pos <= at) {
+        i = c->cc_pos;
+        col = c->cc_col;
+        q = c->cc_q;
+    }
+    for (; i < at; i++) {
         if (b[i] == '"') {
             q = !q;
         } else if (!q && b[i] == c->delim) {
             col++;
         }
     }
+    c->cc_pos = at;
+    c->cc_col = col;
+    c->cc_q = q;
     return col;
 }
 
@@ -607,20 +643,24 @@ static bw_status emit(struct sctx *c, const char *b, size_t n, const bw_shit *h,
     const char *colname = NULL;
     uint32_t col = UINT32_MAX;
 
-    while (le < n && b[le] != '\n') {
-        le++;
+    /* the inline markers of a line are looked up once for all its hits */
+    if (c->mk_buf != b || c->mk_ls != ls) {
+        const char *nl = memchr(b + ls, '\n', n - ls);
+        le = nl != NULL ? (size_t)(nl - b) : n;
+        c->mk_buf = b;
+        c->mk_ls = ls;
+        c->mk_ignored = line_has_marker(b + ls, le - ls, false);
+        if (!c->mk_ignored && ls > 0) {
+            const char *pn = ls > 1 ? memrchr(b, '\n', ls - 1) : NULL;
+            size_t ps = pn != NULL ? (size_t)(pn - b) + 1 : 0;
+            c->mk_ignored = line_has_marker(b + ps, ls - 1 - ps, true);
+        }
+        c->cc_pos = ls;
+        c->cc_col = 0;
+        c->cc_q = false;
     }
-    if (line_has_marker(b + ls, le - ls, false)) {
+    if (c->mk_ignored) {
         return BW_OK;
-    }
-    if (ls > 0) {
-        size_t ps = ls - 1;
-        while (ps > 0 && b[ps - 1] != '\n') {
-            ps--;
-        }
-        if (line_has_marker(b + ps, ls - 1 - ps, true)) {
-            return BW_OK;
-        }
     }
     if (c->fixed_line > 0) {
         line = end_line = c->fixed_line;
@@ -643,6 +683,16 @@ static bw_status emit(struct sctx *c, const char *b, size_t n, const bw_shit *h,
     evidence_of(c->s, r, b + h->sstart, h->send - h->sstart, ev, sizeof(ev));
     if ((c->ds == 1 || c->ds == 2) && r->kind == BW_SK_PII && !c->s->o.per_row) {
         return agg_add(c, h->rule, col, line, (uint32_t)(h->sstart - ls + 1), base + h->sstart, ev);
+    }
+    if (r->kind == BW_SK_PII && !c->s->o.per_row) {
+        /* logs and text: the first PII_ONE_BY_ONE of a rule one by one, the rest summarised */
+        if (c->per_rule == NULL && (c->per_rule = bw_calloc(c->s->n_rules, sizeof(uint32_t))) == NULL) {
+            return BW_ENOMEM;
+        }
+        if (c->per_rule[h->rule] >= PII_ONE_BY_ONE) {
+            return agg_add(c, h->rule, UINT32_MAX, line, (uint32_t)(h->sstart - ls + 1), base + h->sstart, ev);
+        }
+        c->per_rule[h->rule]++;
     }
     message_of(c, r, h->validated, colname, msg, sizeof(msg));
     if (uses_location_fingerprint(r)) {
@@ -673,6 +723,8 @@ static bw_status flush_aggs(struct sctx *c)
         if (colname != NULL) {
             k = snprintf(msg, sizeof(msg), "%s: %llu in column '%s'", r->description, (unsigned long long)a->count,
                          colname);
+        } else if (a->col == UINT32_MAX && c->ds == 0) {
+            k = snprintf(msg, sizeof(msg), "%s: %llu more in this file", r->description, (unsigned long long)a->count);
         } else {
             k = snprintf(msg, sizeof(msg), "%s: %llu", r->description, (unsigned long long)a->count);
         }
@@ -680,12 +732,15 @@ static bw_status flush_aggs(struct sctx *c)
             (void)snprintf(msg + k, sizeof(msg) - (size_t)k, " (lines %llu-%llu)", (unsigned long long)a->first_line,
                            (unsigned long long)a->last_line);
         }
-        snprintf(seed, sizeof(seed), "column %s", colname ? colname : "?");
+        snprintf(seed, sizeof(seed), "column %s", colname ? colname : a->col == UINT32_MAX ? "(more)" : "?");
         bw_fingerprint(r->id, c->path, c->member, seed, strlen(seed), fp);
         rc = add_finding(c, r, a->first_line, a->first_col, a->first_line, a->first_col, a->first_off, msg, a->evidence,
                          fp);
     }
     c->naggs = 0;
+    if (c->per_rule != NULL) {
+        memset(c->per_rule, 0, c->s->n_rules * sizeof(uint32_t));
+    }
     return rc;
 }
 
@@ -1034,6 +1089,7 @@ static bw_status scan_block(struct sctx *c, const char *b, size_t n, size_t lo, 
     size_t pos = 0, ls = 0;
 
     c->hits.n = 0;
+    c->mk_buf = NULL; /* a new block may reuse the buffer of the last one */
     rc = bw_sengine_scan(c->s->eng, c->scr, b, n, lo, hi, &c->hits, c->err);
     if (rc == BW_OK && c->ds != 0) {
         rc = dataset_rows(c, b, n, lo, hi, &c->hits);
@@ -1122,7 +1178,18 @@ static bw_status scan_kube(struct sctx *c, const char *b, size_t n, size_t lo, s
                     sub.decoded = "base64-decoded Kubernetes Secret value";
                     sub.ds = 0;
                     sub.depth = c->depth + 1;
+                    sub.aggs = NULL;
+                    sub.naggs = sub.capaggs = 0;
+                    sub.per_rule = NULL;
+                    sub.cols = NULL;
+                    sub.colctx = NULL;
+                    sub.ncols = 0;
                     rc = scan_block(&sub, (const char *)text.ptr, text.len, 0, text.len, 1, 0);
+                    if (rc == BW_OK) {
+                        rc = flush_aggs(&sub);
+                    }
+                    bw_free(sub.aggs);
+                    bw_free(sub.per_rule);
                     bw_shits_release(&sub.hits);
                     bw_wipe(dec.ptr, dec.cap);
                     bw_wipe(text.ptr, text.cap);
@@ -1550,6 +1617,9 @@ static bw_status dispatch_whole(struct sctx *c, const char *name, const char *p,
     }
     if (bw_nb_sniff(p, n)) {
         bw_status rc = bw_nb_each(p, n, nb_visit, c, c->err);
+        if (rc == BW_OK) {
+            rc = flush_aggs(c);
+        }
         if (rc == BW_EFORMAT) {
             bw_error_clear(c->err);
             return scan_text(c, name, p, n); /* not a notebook after all: still text */
@@ -1595,6 +1665,42 @@ static void give_scratch(const bw_secrets *cs, bw_sscratch *x)
     pthread_mutex_unlock(&s->lock);
 }
 
+static char *take_buf(const bw_secrets *cs)
+{
+    bw_secrets *s = (bw_secrets *)cs;
+    char *b = NULL;
+
+    pthread_mutex_lock(&s->lock);
+    if (s->n_bufs > 0) {
+        b = s->bufs[--s->n_bufs];
+    }
+    pthread_mutex_unlock(&s->lock);
+    return b != NULL ? b : bw_malloc(CHUNK + 2 * OVL);
+}
+
+static void give_buf(const bw_secrets *cs, char *b)
+{
+    bw_secrets *s = (bw_secrets *)cs;
+
+    if (b == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&s->lock);
+    if (s->n_bufs == s->cap_bufs) {
+        size_t cap = s->cap_bufs ? s->cap_bufs * 2 : 8;
+        char **v = bw_reallocarray(s->bufs, cap, sizeof(*v));
+        if (v == NULL) {
+            pthread_mutex_unlock(&s->lock);
+            bw_free(b);
+            return;
+        }
+        s->bufs = v;
+        s->cap_bufs = cap;
+    }
+    s->bufs[s->n_bufs++] = b;
+    pthread_mutex_unlock(&s->lock);
+}
+
 static bw_status ctx_init(const bw_secrets *s, bw_report *rep, const char *path, const bw_secrets_input *in,
                           struct sctx *c, bw_error *err)
 {
@@ -1614,6 +1720,7 @@ static void ctx_done(struct sctx *c)
     bw_shits_release(&c->hits);
     free_cols(c);
     bw_free(c->aggs);
+    bw_free(c->per_rule);
 }
 
 bw_status bw_secrets_scan_input(const bw_secrets *s, bw_report *report, const bw_secrets_input *in, bw_error *err)
@@ -1662,7 +1769,7 @@ bw_status bw_secrets_scan_file(const bw_secrets *s, bw_report *report, const cha
         bw_file_close(src.f);
         return rc;
     }
-    buf = bw_malloc(cap);
+    buf = take_buf(s);
     if (buf == NULL) {
         rc = bw_fail(err, BW_ENOMEM, "out of memory");
         goto out;
@@ -1703,7 +1810,7 @@ out:
             memcpy(err->msg, tmp, sizeof(tmp));
         }
     }
-    bw_free(buf);
+    give_buf(s, buf);
     ctx_done(&c);
     bw_file_close(src.f);
     return rc;
@@ -1805,6 +1912,10 @@ void bw_secrets_free(bw_secrets *s)
         bw_sscratch_free(s->spare[i]);
     }
     bw_free(s->spare);
+    for (size_t i = 0; i < s->n_bufs; i++) {
+        bw_free(s->bufs[i]);
+    }
+    bw_free(s->bufs);
     bw_free(s->seen);
     bw_sengine_free(s->eng);
     for (size_t i = 0; i < s->n_ignore; i++) {

@@ -30,6 +30,7 @@ struct rcode {
 struct bw_sengine {
     const bw_srule *rules;
     size_t n;
+    char **hs_pat;    /* [n_active]: what Hyperscan compiles (see srules.h, anchor) */
     unsigned *hs_ids; /* Hyperscan id -> rule index (only rules that take part) */
     size_t n_active;
     hs_database_t *db;  /* allocated by the runtime (deserialised) */
@@ -124,10 +125,10 @@ static bw_status hs_build(const bw_sengine *e, char **out, size_t *len, bw_error
         const bw_srule *r = &e->rules[e->hs_ids[i]];
         hs_expr_info_t *info = NULL;
 
-        exprs[i] = r->regex;
+        exprs[i] = e->hs_pat[i];
         ids[i] = (unsigned)i;
         flags[i] = hs_flags_of(r);
-        if (hsc.expr_info(r->regex, flags[i], &info, &ce) != HS_SUCCESS) {
+        if (hsc.expr_info(exprs[i], flags[i], &info, &ce) != HS_SUCCESS) {
             hsc.free_cerr(ce);
             ce = NULL;
             flags[i] |= HS_FLAG_PREFILTER;
@@ -185,7 +186,7 @@ static bw_status cache_key(const bw_sengine *e, char hex[BW_DIGEST_HEX_MAX], bw_
         const bw_srule *r = &e->rules[e->hs_ids[i]];
         unsigned f = hs_flags_of(r);
 
-        rc = bw_hasher_update(h, r->regex, strlen(r->regex) + 1);
+        rc = bw_hasher_update(h, e->hs_pat[i], strlen(e->hs_pat[i]) + 1);
         if (rc == BW_OK) {
             rc = bw_hasher_update(h, &f, sizeof(f));
         }
@@ -215,12 +216,17 @@ static char *cache_dir(const bw_sengine_opts *o)
     } else if ((env = getenv("XDG_CACHE_HOME")) != NULL && env[0] == '/') {
         snprintf(buf, sizeof(buf), "%s/bulwark", env);
     } else if ((env = getenv("HOME")) != NULL && env[0] == '/') {
-        char parent[4096];
-        snprintf(parent, sizeof(parent), "%s/.cache", env);
-        (void)mkdir(parent, 0700);
         snprintf(buf, sizeof(buf), "%s/.cache/bulwark", env);
     } else {
         return NULL;
+    }
+    /* create missing parents too ($XDG_CACHE_HOME may not exist yet) */
+    for (char *q = buf + 1; *q != '\0'; q++) {
+        if (*q == '/') {
+            *q = '\0';
+            (void)mkdir(buf, 0700);
+            *q = '/';
+        }
     }
     if (mkdir(buf, 0700) != 0 && errno != EEXIST) {
         return NULL;
@@ -316,6 +322,29 @@ static bw_status load_db(bw_sengine *e, const bw_sengine_opts *o, bw_error *err)
 
 /* ---- engine ------------------------------------------------------------------------------------ */
 
+/*
+ * The pattern Hyperscan runs for a rule: its anchor, or its regex without a
+ * leading or trailing \b (word boundaries force Hyperscan onto slower
+ * engines; PCRE2 checks them when it confirms, so the prefilter only widens).
+ */
+static char *hs_pattern(const bw_srule *r)
+{
+    const char *re = r->anchor != NULL ? r->anchor : r->regex;
+    size_t n = strlen(re);
+
+    if (r->anchor == NULL) {
+        if (n > 2 && re[0] == '\\' && re[1] == 'b') {
+            re += 2;
+            n -= 2;
+        }
+        /* a trailing \b, unless the backslash before it is itself escaped */
+        if (n > 2 && re[n - 2] == '\\' && re[n - 1] == 'b' && (n < 3 || re[n - 3] != '\\')) {
+            n -= 2;
+        }
+    }
+    return bw_strndup(re, n);
+}
+
 bw_status bw_sengine_new(bw_sengine **out, const bw_srule *rules, size_t n, const bw_sengine_opts *opts, bw_error *err)
 {
     bw_sengine_opts o = {NULL, false, 0};
@@ -354,6 +383,18 @@ bw_status bw_sengine_new(bw_sengine **out, const bw_srule *rules, size_t n, cons
             e->hs_ids[e->n_active++] = (unsigned)i;
         }
     }
+    e->hs_pat = bw_calloc(e->n_active + 1, sizeof(char *));
+    if (e->hs_pat == NULL) {
+        bw_sengine_free(e);
+        return bw_fail(err, BW_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < e->n_active; i++) {
+        e->hs_pat[i] = hs_pattern(&rules[e->hs_ids[i]]);
+        if (e->hs_pat[i] == NULL) {
+            bw_sengine_free(e);
+            return bw_fail(err, BW_ENOMEM, "out of memory");
+        }
+    }
     if (e->n_active == 0) {
         e->origin = "empty";
         *out = e;
@@ -381,6 +422,10 @@ void bw_sengine_free(bw_sengine *e)
         pcre2_code_free(atomic_load(&e->code[i].allow));
     }
     bw_free(e->code);
+    for (size_t i = 0; e->hs_pat != NULL && i < e->n_active; i++) {
+        bw_free(e->hs_pat[i]);
+    }
+    bw_free(e->hs_pat);
     bw_free(e->hs_ids);
     bw_free(e);
 }

@@ -215,10 +215,19 @@ static bool ipv4_ok(const char *p, size_t ss, size_t se)
     if (ss > 0 && (p[ss - 1] == 'v' || p[ss - 1] == 'V' || p[ss - 1] == '.' || p[ss - 1] == '/')) {
         return false;
     }
-    if (icontains(p + back, ss - back, "version") || icontains(p + back, ss - back, "ver ") ||
-        icontains(p + back, ss - back, "release") || icontains(p + back, ss - back, "oid") ||
-        icontains(p + back, ss - back, "build") || icontains(p + back, ss - back, "firmware")) {
-        return false;
+    {
+        /* one lower-case copy of the 24 bytes before it, then plain searches */
+        char low[32];
+        size_t k = ss - back;
+        static const char *const words[] = {"version", "ver ", "release", "oid", "build", "firmware"};
+        for (size_t i = 0; i < k; i++) {
+            low[i] = (char)tolower((unsigned char)p[back + i]);
+        }
+        for (size_t i = 0; i < BW_ARRAY_LEN(words); i++) {
+            if (memmem(low, k, words[i], strlen(words[i])) != NULL) {
+                return false;
+            }
+        }
     }
     return true;
 }

@@ -67,6 +67,9 @@ typedef struct bw_srule {
     const char *sample;      /* a line the rule must find (fake but well-formed) */
     const char *near_miss;   /* a line it must not find (a decoy, a wrong checksum...); NULL if none */
     const char *keywords;    /* NULL, or "a|b|c": the match's line must contain one (any case) */
+    const char *anchor;      /* NULL, or a cheaper pattern for the Hyperscan pass that every match contains
+                                (the '@' and domain of an email), ending inside the match's line; NULL: the
+                                regex itself, without a leading or trailing \b */
 } bw_srule;
 
 /* The built-in rules (lib/scan/rules_builtin.c), in a stable order. */

@@ -265,6 +265,7 @@ int cmd_rules(int argc, char **argv)
                     rc = CLI_EXIT_ERROR;
                 }
             }
+            bw_report_count_input(kept, 0);
             bw_report_free(r);
             r = kept;
         }

@@ -187,6 +187,8 @@ static int run_git(const char *const argv[], bw_buf *out)
     posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
     posix_spawn_file_actions_addclose(&fa, pipefd[0]);
     posix_spawn_file_actions_addclose(&fa, pipefd[1]);
+    /* git's own complaints (not a repository, a bad range) become our one-line error */
+    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
     if (posix_spawnp(&pid, "git", &fa, NULL, (char *const *)(uintptr_t)argv, environ) != 0) {
         posix_spawn_file_actions_destroy(&fa);
         close(pipefd[0]);
