@@ -32,9 +32,17 @@
  * bounds, the run stops at the first character outside the token's
  * alphabet, and max_len caps the window PCRE2 confirms in.
  *
+ * A trailing context never consumes a newline: it is [^\n...] or $ (the
+ * engine compiles with HS_FLAG_MULTILINE and PCRE2_MULTILINE). The engine
+ * confirms a candidate on the line where Hyperscan says the match ends, so
+ * a match that ended after the newline would be looked for on the next line.
+ *
  * `allow` lists only decoys that belong to one rule (AWS's documented
- * example keys, the Azurite and Cosmos DB emulator keys, jwt.io's token);
- * generic placeholders (<...>, ${...}, changeme, xxxx) are the engine's job.
+ * example keys, the Azurite and Cosmos DB emulator keys, jwt.io's token,
+ * the example credentials of the OAuth RFCs); generic placeholders (<...>,
+ * ${...}, changeme, xxxx) are the engine's job (lib/scan/sgate.c). When two
+ * specific rules find the same secret the engine keeps the earlier one, so
+ * order within a category matters only for such overlaps.
  */
 
 #include "bulwark/bw_report.h"
@@ -57,7 +65,7 @@ const bw_srule bw_builtin_rules[] = {
         .group = 1,
         .max_len = 64,
         .min_entropy = 3.0f,
-        .allow = "EXAMPLE",
+        .allow = "^AKIAIOSFODNN7EXAMPLE$",
         .sample = "aws_access_key_id = AKIASCV62HZ2JOHKWKDS",
         .near_miss = "aws_access_key_id = AKIAIOSFODNN7EXAMPLE",
     },
@@ -65,14 +73,14 @@ const bw_srule bw_builtin_rules[] = {
         .id = "aws-secret-access-key",
         .provider = "AWS",
         .description = "AWS secret access key assigned to an AWS key name",
-        .regex = "(?i:aws_?secret_?(?:access_?)?key|secret_?access_?key)(?:\\\\?[\"'`])?\\s{0,4}"
-                 "(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9+/=]|$)",
+        .regex = "(?i:aws_?secret_?(?:access_?)?key|secret_?access_?key)(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([A-Za-z0-9/+]{40})(?:[^\\nA-Za-z0-9+/=]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
         .max_len = 128,
         .min_entropy = 4.0f,
-        .allow = "EXAMPLEKEY",
+        .allow = "^wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY$",
         .sample = "aws_secret_access_key = jfPDHJo72d3/s66GjjMOceEN2Qph1VrKQkxnDgT8",
         .near_miss = "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
     },
@@ -80,8 +88,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "aws-session-token",
         .provider = "AWS",
         .description = "AWS temporary session token assigned to an AWS key name",
-        .regex = "(?i:aws_?session_?token|aws_?security_?token|SessionToken)(?:\\\\?[\"'`])?\\s{0,4}"
-                 "(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?([A-Za-z0-9/+=]{100,})(?:[^A-Za-z0-9+/=]|$)",
+        .regex = "(?i:aws_?session_?token|aws_?security_?token|SessionToken)(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([A-Za-z0-9/+=]{100,})(?:[^\\nA-Za-z0-9+/=]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -119,22 +127,26 @@ const bw_srule bw_builtin_rules[] = {
                  "(?:RSA )?PRIVATE KEY-----\\\\n[A-Za-z0-9+/=\\\\]{64,}-----END (?:RSA )?PRIVATE KEY-----)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
+        .validator = BW_SV_PEM,
         .group = 1,
         .max_len = 4400,
         .min_entropy = 4.5f,
-        .sample = "  \"private_key\": \"-----BEGIN PRIVATE KEY-----\\nMIIEvgIBADANBgkqhkiG9w0BAQEFAASCfgkbgcrEh"
-                  "Jyl0d+CoyxQYAv61ZTZ8/Ow\\nw72fvC0n8Inbhu+E2oxN5k8gEsHJrr/ESjRBUK8B/W/huNtFKjuf/q2Gv2JMiqLz\\"
-                  "ne6rChmxw91KMM8Q8AaiMtkQ5Fg7z86D0Y4K05CWqJGmcBASAderoYcW5Fof4j4mt\\n6I+PInRkoNaFB9JbD8qnCW5J"
-                  "uUCqm+ZVW4bMoBqZlmVj1Kl1D02+BJfPLpMduFkZ\\n8iNQYFiZqsykXtwvLOpCT4qrK1HVaBD05d9pFaRpDXJD+E919"
-                  "v+Bg67JNcTEyTr7\\nEdmAOsAII03fnia+mYRZcbVUXSILm+D12Vdq1e3zv3pFZ0ORo9f6r7ENFUt/GEHF\\nNPhiE8E"
-                  "HNoFTwve9nX8dojwnziJ+QRkkijqa3QHy+JmPAcNaT2JCT0FdGnLUCZpa\\n-----END PRIVATE KEY-----\\n\",",
+        .sample = "  \"private_key\": \"-----BEGIN PRIVATE KEY-----\\n"
+                  "MIIBUwIBADANBgkqhkiG9w0BAQEFAASCAT0wggE5AgEAAkFf0ZlAvchJm5fRNkH5\\n"
+                  "psXZOMf0V8MIwtVDE2VLsmg6ioV9BLXOz9TwUGWPY5X1ITEAqYnAXrikdWqwMyYz\\n"
+                  "eH6FyAIDAQABAkBOpPv1YGGw73fMbYI/Xq/bBNtoxE95+xBPNoBCkadc/nwIbFHS\\n"
+                  "Yxv53nKiSf94QQizuVkOEoesVlZ/3AnD3SS+AiFj/qIjApGx+yj24obMw7TFixXv\\n"
+                  "eKsDiX4srazdf0PSs1wCIU27W40LFEddrT9+hKdVmm20DF+VbNoSGNZEvVUWZ549\\n"
+                  "dAIgawRDyE1i+ejeYOuLeutrFKza7xjJodoYz5Z4+M4gefkCIECjyJI010QZW7Hv\\n"
+                  "oEilxIohrYjlifVyCp9A/3dn1HiVAiB6uAa+//ZoMe1wFGjDc4T4zAQsh1USiPGb\\nrw1Nk6bUOQ==\\n"
+                  "-----END PRIVATE KEY-----\\n\",",
         .near_miss = "  \"private_key\": \"-----BEGIN PRIVATE KEY-----\\n...\\n-----END PRIVATE KEY-----\\n\",",
     },
     {
         .id = "google-api-key",
         .provider = "Google Cloud",
         .description = "Google API key (Cloud, Maps, Gemini, Firebase)",
-        .regex = "\\b(AIza[0-9A-Za-z_-]{35})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(AIza[0-9A-Za-z_-]{35})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -151,7 +163,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "google-oauth-client-secret",
         .provider = "Google",
         .description = "Google OAuth client secret",
-        .regex = "\\b(GOCSPX-[A-Za-z0-9_-]{28})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(GOCSPX-[A-Za-z0-9_-]{28})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -164,7 +176,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "google-oauth-refresh-token",
         .provider = "Google",
         .description = "Google OAuth refresh token",
-        .regex = "\\b(1//0[A-Za-z0-9_-]{60,300})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(1//0[A-Za-z0-9_-]{60,300})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -178,7 +190,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "google-oauth-access-token",
         .provider = "Google",
         .description = "Google OAuth access token",
-        .regex = "\\b(ya29\\.[A-Za-z0-9_-]{40,512})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(ya29\\.[A-Za-z0-9_-]{40,512})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_MEDIUM,
         .group = 1,
@@ -194,7 +206,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "firebase-fcm-server-key",
         .provider = "Firebase",
         .description = "Firebase Cloud Messaging legacy server key",
-        .regex = "\\b(AAAA[A-Za-z0-9_-]{7}:APA91b[A-Za-z0-9_-]{134})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(AAAA[A-Za-z0-9_-]{7}:APA91b[A-Za-z0-9_-]{134})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -283,7 +295,7 @@ const bw_srule bw_builtin_rules[] = {
         .provider = "Microsoft Entra ID",
         .description = "Microsoft Entra ID (Azure AD) application client secret",
         .regex = "(?:^|[^A-Za-z0-9_~.-])([A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34})"
-                 "(?:[^A-Za-z0-9_~.-]|$)",
+                 "(?:[^\\nA-Za-z0-9_~.-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -301,8 +313,8 @@ const bw_srule bw_builtin_rules[] = {
         .provider = "Azure DevOps",
         .description = "Azure DevOps personal access token assigned to a DevOps key name",
         .regex = "(?i:azure[_-]?devops|azdo|\\bado|vsts|system[_.]?accesstoken)[A-Za-z0-9_.-]{0,24}"
-                 "(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?([a-z2-7]{52})"
-                 "(?:[^A-Za-z0-9]|$)",
+                 "(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([a-z2-7]{52})"
+                 "(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -330,8 +342,9 @@ const bw_srule bw_builtin_rules[] = {
         .id = "azure-openai-key",
         .provider = "Azure OpenAI",
         .description = "Azure OpenAI API key assigned to an Azure OpenAI key name",
-        .regex = "(?i:azure[_-]?openai)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([A-Za-z0-9]{32}(?:[A-Za-z0-9]{52})?)(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:azure[_-]?openai)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([A-Za-z0-9]{32}(?:[A-Za-z0-9]{52})?)"
+                 "(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -361,8 +374,8 @@ const bw_srule bw_builtin_rules[] = {
         .provider = "Alibaba Cloud",
         .description = "Alibaba Cloud AccessKey secret assigned to an Alibaba key name",
         .regex = "(?i:(?:alibaba|aliyun|alicloud)[A-Za-z0-9_.-]{0,24}secret)[A-Za-z0-9_.-]{0,8}"
-                 "(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?([A-Za-z0-9]{30})"
-                 "(?:[^A-Za-z0-9]|$)",
+                 "(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([A-Za-z0-9]{30})"
+                 "(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -389,8 +402,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "tencent-cloud-secret-key",
         .provider = "Tencent Cloud",
         .description = "Tencent Cloud SecretKey assigned to a Tencent key name",
-        .regex = "(?i:tencent[A-Za-z0-9_.-]{0,20}secret[_.-]?key)(?:\\\\?[\"'`])?\\s{0,4}"
-                 "(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?([A-Za-z0-9]{32})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:tencent[A-Za-z0-9_.-]{0,20}secret[_.-]?key)(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([A-Za-z0-9]{32})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -408,8 +421,8 @@ const bw_srule bw_builtin_rules[] = {
         .provider = "IBM Cloud",
         .description = "IBM Cloud API key assigned to an IBM key name",
         .regex = "(?i:ibm[_-]?cloud[_-]?api[_-]?key|\\bic_api_key|ibm[_-]?api[_-]?key)"
-                 "(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?([A-Za-z0-9_-]{44})"
-                 "(?:[^A-Za-z0-9_-]|$)",
+                 "(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([A-Za-z0-9_-]{44})"
+                 "(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -438,8 +451,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "linode-token",
         .provider = "Linode",
         .description = "Linode personal access token assigned to a Linode key name",
-        .regex = "(?i:linode)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([a-f0-9]{64})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:linode)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([a-f0-9]{64})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -453,8 +466,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "vultr-api-key",
         .provider = "Vultr",
         .description = "Vultr API key assigned to a Vultr key name",
-        .regex = "(?i:vultr)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?"
-                 "([A-Z0-9]{36})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:vultr)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([A-Z0-9]{36})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -468,9 +481,9 @@ const bw_srule bw_builtin_rules[] = {
         .id = "heroku-api-key",
         .provider = "Heroku",
         .description = "Heroku API key assigned to a Heroku key name",
-        .regex = "(?i:heroku)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
+        .regex = "(?i:heroku)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
                  "(?:\\\\?[\"'`])?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
-                 "(?:[^A-Za-z0-9]|$)",
+                 "(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -483,7 +496,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "heroku-api-key-v2",
         .provider = "Heroku",
         .description = "Heroku API token (HRKU- prefix)",
-        .regex = "\\b(HRKU-[A-Za-z0-9_-]{40,80})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(HRKU-[A-Za-z0-9_-]{40,80})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -512,7 +525,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "flyio-oauth-token",
         .provider = "Fly.io",
         .description = "Fly.io OAuth token",
-        .regex = "\\b(fo1_[A-Za-z0-9_-]{43})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(fo1_[A-Za-z0-9_-]{43})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -529,8 +542,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "cloudflare-api-token",
         .provider = "Cloudflare",
         .description = "Cloudflare API token assigned to a Cloudflare key name",
-        .regex = "(?i:cloudflare|\\bcf_api|\\bcf_token)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}"
-                 "(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?([A-Za-z0-9_-]{40})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "(?i:cloudflare|\\bcf_api|\\bcf_token)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([A-Za-z0-9_-]{40})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -543,8 +556,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "cloudflare-global-api-key",
         .provider = "Cloudflare",
         .description = "Cloudflare global API key assigned to a Cloudflare key name",
-        .regex = "(?i:cloudflare|\\bcf_api|\\bcf_auth)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}"
-                 "(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?([a-f0-9]{37})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:cloudflare|\\bcf_api|\\bcf_auth)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([a-f0-9]{37})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -574,8 +587,8 @@ const bw_srule bw_builtin_rules[] = {
         .provider = "Scaleway",
         .description = "Scaleway secret key assigned to a Scaleway key name",
         .regex = "(?i:\\bscw_secret_key|scaleway[A-Za-z0-9_.-]{0,20}secret)[A-Za-z0-9_.-]{0,8}"
-                 "(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?"
-                 "([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:[^A-Za-z0-9]|$)",
+                 "(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?"
+                 "([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -589,8 +602,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "hetzner-cloud-token",
         .provider = "Hetzner",
         .description = "Hetzner Cloud API token assigned to a Hetzner key name",
-        .regex = "(?i:hcloud|hetzner)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([A-Za-z0-9]{64})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:hcloud|hetzner)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([A-Za-z0-9]{64})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -620,8 +633,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "netlify-legacy-token",
         .provider = "Netlify",
         .description = "Netlify access token (legacy) assigned to a Netlify key name",
-        .regex = "(?i:netlify)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([A-Za-z0-9_-]{43})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "(?i:netlify)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([A-Za-z0-9_-]{43})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -651,8 +664,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "vercel-legacy-token",
         .provider = "Vercel",
         .description = "Vercel access token (legacy) assigned to a Vercel key name",
-        .regex = "(?i:vercel[A-Za-z0-9_.-]{0,20}token)(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([A-Za-z0-9]{24})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:vercel[A-Za-z0-9_.-]{0,20}token)(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([A-Za-z0-9]{24})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -696,7 +709,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "supabase-secret-key",
         .provider = "Supabase",
         .description = "Supabase secret API key",
-        .regex = "\\b(sb_secret_[A-Za-z0-9_-]{20,64})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(sb_secret_[A-Za-z0-9_-]{20,64})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -710,7 +723,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "planetscale-token",
         .provider = "PlanetScale",
         .description = "PlanetScale service or OAuth token",
-        .regex = "\\b(pscale_(?:tkn|oauth)_[A-Za-z0-9_.-]{32,64})(?:[^A-Za-z0-9_.-]|$)",
+        .regex = "\\b(pscale_(?:tkn|oauth)_[A-Za-z0-9_.-]{32,64})(?:[^\\nA-Za-z0-9_.-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -723,7 +736,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "planetscale-password",
         .provider = "PlanetScale",
         .description = "PlanetScale database password",
-        .regex = "\\b(pscale_pw_[A-Za-z0-9_.-]{32,64})(?:[^A-Za-z0-9_.-]|$)",
+        .regex = "\\b(pscale_pw_[A-Za-z0-9_.-]{32,64})(?:[^\\nA-Za-z0-9_.-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -768,7 +781,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "vault-service-token",
         .provider = "HashiCorp Vault",
         .description = "HashiCorp Vault service token",
-        .regex = "\\b(hvs\\.[A-Za-z0-9_-]{90,250})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(hvs\\.[A-Za-z0-9_-]{90,250})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -782,7 +795,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "vault-batch-token",
         .provider = "HashiCorp Vault",
         .description = "HashiCorp Vault batch token",
-        .regex = "\\b(hvb\\.[A-Za-z0-9_-]{90,300})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(hvb\\.[A-Za-z0-9_-]{90,300})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -796,8 +809,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "vault-legacy-token",
         .provider = "HashiCorp Vault",
         .description = "HashiCorp Vault service token (legacy s. format) assigned to a Vault key name",
-        .regex = "(?i:vault[_-]?token|x-vault-token)(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?(s\\.[A-Za-z0-9]{24})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:vault[_-]?token|x-vault-token)(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?(s\\.[A-Za-z0-9]{24})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -814,7 +827,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "terraform-cloud-token",
         .provider = "HCP Terraform",
         .description = "HCP Terraform / Terraform Cloud API token",
-        .regex = "\\b([A-Za-z0-9]{14}\\.atlasv1\\.[A-Za-z0-9_=-]{60,70})(?:[^A-Za-z0-9_=-]|$)",
+        .regex = "\\b([A-Za-z0-9]{14}\\.atlasv1\\.[A-Za-z0-9_=-]{60,70})(?:[^\\nA-Za-z0-9_=-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -846,7 +859,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "yandex-cloud-api-key",
         .provider = "Yandex Cloud",
         .description = "Yandex Cloud API key",
-        .regex = "\\b(AQVN[A-Za-z0-9_-]{35,38})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(AQVN[A-Za-z0-9_-]{35,38})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -874,21 +887,21 @@ const bw_srule bw_builtin_rules[] = {
         .id = "yandex-cloud-static-key",
         .provider = "Yandex Cloud",
         .description = "Yandex Cloud static access key secret",
-        .regex = "\\b(YC[A-Za-z0-9_-]{38})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(YC[A-Za-z0-9_-]{38})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
         .max_len = 64,
         .min_entropy = 4.0f,
-        .sample = "aws_secret_access_key = YCsgpPka2Jk4m11VLrki3K2pGBVnvfTnEb1bUYok",
-        .near_miss = "aws_secret_access_key = YCZADWnYtcjA9V8Ricbnjn",
+        .sample = "secret: YCsgpPka2Jk4m11VLrki3K2pGBVnvfTnEb1bUYok",
+        .near_miss = "secret: YCZADWnYtcjA9V8Ricbnjn",
     },
     /* Backblaze B2: backblaze.com/docs/cloud-storage-application-keys (31-character application keys starting K00) */
     {
         .id = "backblaze-application-key",
         .provider = "Backblaze",
         .description = "Backblaze B2 application key",
-        .regex = "\\b(K00[0-9][A-Za-z0-9+/]{27})(?:[^A-Za-z0-9+/=]|$)",
+        .regex = "\\b(K00[0-9][A-Za-z0-9+/]{27})(?:[^\\nA-Za-z0-9+/=]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -1054,7 +1067,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "gitlab-pat",
         .provider = "GitLab",
         .description = "GitLab personal, project or group access token",
-        .regex = "\\b(glpat-[A-Za-z0-9_-]{20,64}(?:\\.[0-9a-z]{2}\\.[0-9a-z]{9})?)(?:[^A-Za-z0-9_.-]|$)",
+        .regex = "\\b(glpat-[A-Za-z0-9_-]{20,64}(?:\\.[0-9a-z]{2}\\.[0-9a-z]{9})?)(?:[^\\nA-Za-z0-9_.-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -1067,7 +1080,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "gitlab-runner-token",
         .provider = "GitLab",
         .description = "GitLab runner authentication token",
-        .regex = "\\b(glrt-[A-Za-z0-9_-]{20,64}(?:\\.[0-9a-z]{2}\\.[0-9a-z]{9})?)(?:[^A-Za-z0-9_.-]|$)",
+        .regex = "\\b(glrt-[A-Za-z0-9_-]{20,64}(?:\\.[0-9a-z]{2}\\.[0-9a-z]{9})?)(?:[^\\nA-Za-z0-9_.-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -1080,7 +1093,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "gitlab-runner-registration-token",
         .provider = "GitLab",
         .description = "GitLab runner registration token",
-        .regex = "\\b(GR1348941[A-Za-z0-9_-]{20})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(GR1348941[A-Za-z0-9_-]{20})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -1093,7 +1106,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "gitlab-deploy-token",
         .provider = "GitLab",
         .description = "GitLab deploy token",
-        .regex = "\\b(gldt-[A-Za-z0-9_-]{20,64})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(gldt-[A-Za-z0-9_-]{20,64})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -1106,7 +1119,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "gitlab-feed-token",
         .provider = "GitLab",
         .description = "GitLab feed token",
-        .regex = "\\b(glft-[A-Za-z0-9_-]{20,64})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(glft-[A-Za-z0-9_-]{20,64})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_MEDIUM,
         .group = 1,
@@ -1119,7 +1132,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "gitlab-incoming-mail-token",
         .provider = "GitLab",
         .description = "GitLab incoming email token",
-        .regex = "\\b(glimt-[A-Za-z0-9_-]{20,64})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(glimt-[A-Za-z0-9_-]{20,64})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_MEDIUM,
         .group = 1,
@@ -1132,7 +1145,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "gitlab-agent-token",
         .provider = "GitLab",
         .description = "GitLab agent for Kubernetes token",
-        .regex = "\\b(glagent-[A-Za-z0-9_-]{20,64})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(glagent-[A-Za-z0-9_-]{20,64})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -1145,7 +1158,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "gitlab-oauth-app-secret",
         .provider = "GitLab",
         .description = "GitLab OAuth application secret",
-        .regex = "\\b(gloas-[A-Za-z0-9_-]{20,64})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(gloas-[A-Za-z0-9_-]{20,64})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -1158,7 +1171,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "gitlab-scim-token",
         .provider = "GitLab",
         .description = "GitLab SCIM OAuth token",
-        .regex = "\\b(glsoat-[A-Za-z0-9_-]{20,64})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(glsoat-[A-Za-z0-9_-]{20,64})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -1185,7 +1198,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "gitlab-ci-job-token",
         .provider = "GitLab",
         .description = "GitLab CI/CD job token",
-        .regex = "\\b(glcbt-[A-Za-z0-9]{1,5}_[A-Za-z0-9_-]{20,64})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(glcbt-[A-Za-z0-9]{1,5}_[A-Za-z0-9_-]{20,64})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_MEDIUM,
         .group = 1,
@@ -1215,7 +1228,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "bitbucket-access-token",
         .provider = "Bitbucket",
         .description = "Bitbucket repository, project or workspace access token",
-        .regex = "\\b(ATCTT3[A-Za-z0-9_=-]{150,250})(?:[^A-Za-z0-9_=-]|$)",
+        .regex = "\\b(ATCTT3[A-Za-z0-9_=-]{150,250})(?:[^\\nA-Za-z0-9_=-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -1230,7 +1243,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "atlassian-api-token",
         .provider = "Atlassian",
         .description = "Atlassian API token (Jira, Confluence)",
-        .regex = "\\b(ATATT3[A-Za-z0-9_=-]{150,250})(?:[^A-Za-z0-9_=-]|$)",
+        .regex = "\\b(ATATT3[A-Za-z0-9_=-]{150,250})(?:[^\\nA-Za-z0-9_=-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -1245,8 +1258,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "atlassian-legacy-api-token",
         .provider = "Atlassian",
         .description = "Atlassian API token (legacy, 24 characters) assigned to a Jira or Confluence key name",
-        .regex = "(?i:atlassian|jira|confluence)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}"
-                 "(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?([A-Za-z0-9]{24})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:atlassian|jira|confluence)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([A-Za-z0-9]{24})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -1260,8 +1273,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "gitea-token",
         .provider = "Gitea",
         .description = "Gitea or Forgejo access token assigned to a Gitea key name",
-        .regex = "(?i:gitea|forgejo)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([a-f0-9]{40})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:gitea|forgejo)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([a-f0-9]{40})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -1308,8 +1321,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "circleci-legacy-token",
         .provider = "CircleCI",
         .description = "CircleCI API token (legacy) assigned to a CircleCI key name",
-        .regex = "(?i:circle[_-]?(?:ci[_-]?)?(?:api[_-]?)?token)(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([a-f0-9]{40})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:circle[_-]?(?:ci[_-]?)?(?:api[_-]?)?token)(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([a-f0-9]{40})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -1323,8 +1336,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "travis-ci-token",
         .provider = "Travis CI",
         .description = "Travis CI API token assigned to a Travis key name",
-        .regex = "(?i:travis)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([A-Za-z0-9_-]{22})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "(?i:travis)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([A-Za-z0-9_-]{22})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -1352,9 +1365,9 @@ const bw_srule bw_builtin_rules[] = {
         .id = "codecov-token",
         .provider = "Codecov",
         .description = "Codecov upload token assigned to a Codecov key name",
-        .regex = "(?i:codecov)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
+        .regex = "(?i:codecov)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
                  "(?:\\\\?[\"'`])?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
-                 "(?:[^A-Za-z0-9]|$)",
+                 "(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_MEDIUM,
         .group = 1,
@@ -1368,8 +1381,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "drone-token",
         .provider = "Drone",
         .description = "Drone CI token assigned to a Drone key name",
-        .regex = "(?i:drone)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?"
-                 "([A-Za-z0-9]{32})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:drone)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([A-Za-z0-9]{32})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -1386,8 +1399,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "jenkins-api-token",
         .provider = "Jenkins",
         .description = "Jenkins API token assigned to a Jenkins key name",
-        .regex = "(?i:jenkins)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?(11[a-f0-9]{32})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:jenkins)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?(11[a-f0-9]{32})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -1421,7 +1434,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "teamcity-token",
         .provider = "JetBrains TeamCity",
         .description = "TeamCity access token",
-        .regex = "\\b(eyJ0eXAiOiAiVENWMiJ9\\.[A-Za-z0-9_-]{36}\\.[A-Za-z0-9_-]{48})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(eyJ0eXAiOiAiVENWMiJ9\\.[A-Za-z0-9_-]{36}\\.[A-Za-z0-9_-]{48})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -1450,8 +1463,9 @@ const bw_srule bw_builtin_rules[] = {
         .id = "snyk-token",
         .provider = "Snyk",
         .description = "Snyk API token assigned to a Snyk key name",
-        .regex = "(?i:snyk)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?"
-                 "([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:snyk)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+                 "(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -1481,8 +1495,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "sonarqube-legacy-token",
         .provider = "SonarQube",
         .description = "SonarQube or SonarCloud token (legacy) assigned to a Sonar key name",
-        .regex = "(?i:sonar[_.-]?(?:login|token))(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([a-f0-9]{40})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:sonar[_.-]?(?:login|token))(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([a-f0-9]{40})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -1516,7 +1530,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "npmrc-auth-token",
         .provider = "npm",
         .description = "Registry credential in .npmrc (_authToken, _auth, _password)",
-        .regex = "(?:_authToken|_auth|_password)\\s{0,3}=\\s{0,3}[\\\"']?([A-Za-z0-9+/=._-]{20,256})",
+        .regex = "(?:^|:)_(?:authToken|auth|password)\\s{0,3}=\\s{0,3}[\"']?([A-Za-z0-9+/=._-]{20,256})"
+                 "(?:[ \\t\\r\"']|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -1603,7 +1618,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "docker-hub-pat",
         .provider = "Docker",
         .description = "Docker Hub personal access token",
-        .regex = "\\b(dckr_pat_[A-Za-z0-9_-]{27})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(dckr_pat_[A-Za-z0-9_-]{27})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -1616,7 +1631,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "docker-hub-org-token",
         .provider = "Docker",
         .description = "Docker Hub organization access token",
-        .regex = "\\b(dckr_oat_[A-Za-z0-9_-]{27,40})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(dckr_oat_[A-Za-z0-9_-]{27,40})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -1675,8 +1690,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "hex-api-key",
         .provider = "Hex",
         .description = "Hex.pm API key assigned to HEX_API_KEY",
-        .regex = "(?i:\\bhex[_-]?api[_-]?key)(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?"
-                 "([a-f0-9]{32})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:\\bhex[_-]?api[_-]?key)(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([a-f0-9]{32})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -1718,8 +1733,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "fastly-api-token",
         .provider = "Fastly",
         .description = "Fastly API token assigned to a Fastly key name",
-        .regex = "(?i:fastly)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([A-Za-z0-9_-]{32})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "(?i:fastly)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([A-Za-z0-9_-]{32})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -1828,7 +1843,7 @@ const bw_srule bw_builtin_rules[] = {
         .severity = BW_SEV_HIGH,
         .max_len = 128,
         .min_entropy = 4.0f,
-        .allow = "/T0{8,}/|X{8,}",
+        .allow = "/T00000000/B00000000/X{24}$",
         .sample = "SLACK_WEBHOOK_URL=https://hooks.slack.com/services/TJL6HT31R5B/BJSRRHVWUQD/B0z9tl0YvaLEOWw4Z"
                   "aGPytUI",
         .near_miss = "SLACK_WEBHOOK_URL=https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXX"
@@ -1857,7 +1872,7 @@ const bw_srule bw_builtin_rules[] = {
         .provider = "Discord",
         .description = "Discord bot token",
         .regex = "\\b([MNO][A-Za-z0-9_-]{23,27}\\.[A-Za-z0-9_-]{6}\\.[A-Za-z0-9_-]{27,38})"
-                 "(?:[^A-Za-z0-9_.-]|$)",
+                 "(?:[^\\nA-Za-z0-9_.-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -1871,7 +1886,7 @@ const bw_srule bw_builtin_rules[] = {
         .provider = "Discord",
         .description = "Discord webhook URL",
         .regex = "\\b(https://(?:ptb\\.|canary\\.)?discord(?:app)?\\.com/api/webhooks/[0-9]{17,20}/"
-                 "[A-Za-z0-9_-]{60,68})(?:[^A-Za-z0-9_-]|$)",
+                 "[A-Za-z0-9_-]{60,68})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -1886,7 +1901,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "telegram-bot-token",
         .provider = "Telegram",
         .description = "Telegram bot token",
-        .regex = "\\b([0-9]{8,10}:AA[A-Za-z0-9_-]{33})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b([0-9]{8,10}:AA[A-Za-z0-9_-]{33})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -1939,8 +1954,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "mattermost-token",
         .provider = "Mattermost",
         .description = "Mattermost personal access token assigned to a Mattermost key name",
-        .regex = "(?i:mattermost)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([a-z0-9]{26})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:mattermost)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([a-z0-9]{26})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -1954,8 +1969,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "zulip-api-key",
         .provider = "Zulip",
         .description = "Zulip API key assigned to a Zulip key name",
-        .regex = "(?i:zulip)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?"
-                 "([A-Za-z0-9]{32})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:zulip)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([A-Za-z0-9]{32})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -2078,7 +2093,7 @@ const bw_srule bw_builtin_rules[] = {
         .provider = "IFTTT",
         .description = "IFTTT Webhooks key",
         .regex = "\\bmaker\\.ifttt\\.com/trigger/[A-Za-z0-9_-]{1,64}/(?:json/)?with/key/([A-Za-z0-9_-]{22})"
-                 "(?:[^A-Za-z0-9_-]|$)",
+                 "(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_MEDIUM,
         .group = 1,
@@ -2091,8 +2106,8 @@ const bw_srule bw_builtin_rules[] = {
     /* ---- Payments, commerce and finance ---------------------------------------------------------------------- */
 
     /*
-     * Stripe: docs.stripe.com/keys (sk_live_ secret and rk_live_ restricted keys; pk_ publishable keys are public; the
-     * documentation's test key sk_test_4eC39HqLyjWDarjtT1zdp7dc) and docs.stripe.com/webhooks (whsec_ signing secrets)
+     * Stripe: docs.stripe.com/keys (sk_live_ secret and rk_live_ restricted keys; pk_ publishable keys are public, and
+     * sk_test_ keys cannot move money: decoys, not findings) and docs.stripe.com/webhooks (whsec_ signing secrets)
      */
     {
         .id = "stripe-secret-key",
@@ -2124,25 +2139,10 @@ const bw_srule bw_builtin_rules[] = {
         .near_miss = "STRIPE_KEY=rk_live_EoPxiFkB1c1j",
     },
     {
-        .id = "stripe-test-key",
-        .provider = "Stripe",
-        .description = "Stripe test-mode secret or restricted key",
-        .regex = "\\b([sr]k_test_[A-Za-z0-9]{24,247})\\b",
-        .kind = BW_SK_SECRET,
-        .severity = BW_SEV_LOW,
-        .group = 1,
-        .max_len = 300,
-        .min_entropy = 3.5f,
-        .allow = "^sk_test_(?:4eC39HqLyjWDarjtT1zdp7dc|BQokikJOvBiI2HlWgH4olfQ2)$",
-        .sample = "STRIPE_SECRET_KEY=sk_test_51ZbjFeMqklKTLsKy8Hc2uWRtOKFfNm4FOZHZdSKwx0L2spwZo2grGZz1oAuaErJVi"
-                  "U10duih5EiIhC54T0XOrTZo3aUuzrGlO1",
-        .near_miss = "STRIPE_SECRET_KEY=sk_test_4eC39HqLyjWDarjtT1zdp7dc",
-    },
-    {
         .id = "stripe-webhook-secret",
         .provider = "Stripe",
         .description = "Stripe webhook signing secret",
-        .regex = "\\b(whsec_[A-Za-z0-9+/=]{32,64})(?:[^A-Za-z0-9+/=]|$)",
+        .regex = "\\b(whsec_[A-Za-z0-9+/=]{32,64})(?:[^\\nA-Za-z0-9+/=]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -2159,7 +2159,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "square-access-token",
         .provider = "Square",
         .description = "Square access token",
-        .regex = "\\b((?:EAAA[A-Za-z0-9_-]{60}|sq0atp-[A-Za-z0-9_-]{22}))(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b((?:EAAA[A-Za-z0-9_-]{60}|sq0atp-[A-Za-z0-9_-]{22}))(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -2172,7 +2172,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "square-oauth-secret",
         .provider = "Square",
         .description = "Square OAuth application secret",
-        .regex = "\\b(sq0csp-[A-Za-z0-9_-]{43})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(sq0csp-[A-Za-z0-9_-]{43})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -2200,8 +2200,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "paypal-client-secret",
         .provider = "PayPal",
         .description = "PayPal REST client secret assigned to a PayPal key name",
-        .regex = "(?i:paypal[A-Za-z0-9_.-]{0,20}secret)[A-Za-z0-9_.-]{0,8}(?:\\\\?[\"'`])?\\s{0,4}"
-                 "(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?([A-Za-z0-9_-]{80})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "(?i:paypal[A-Za-z0-9_.-]{0,20}secret)[A-Za-z0-9_.-]{0,8}(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([A-Za-z0-9_-]{80})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -2216,7 +2216,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "adyen-api-key",
         .provider = "Adyen",
         .description = "Adyen API key",
-        .regex = "\\b(AQE[A-Za-z0-9+/]{60,200}={0,2}-[A-Za-z0-9+/]{40,48}={0,2}-[^\\s\\\"'`]{12,24})",
+        .regex = "\\b(AQE[A-Za-z0-9+/]{60,200}={0,2}-[A-Za-z0-9+/]{40,48}={0,2}-[^\\s\"'`]{12,24})",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -2245,8 +2245,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "razorpay-key-secret",
         .provider = "Razorpay",
         .description = "Razorpay key secret assigned to a Razorpay key name",
-        .regex = "(?i:razorpay[A-Za-z0-9_.-]{0,20}secret)[A-Za-z0-9_.-]{0,8}(?:\\\\?[\"'`])?\\s{0,4}"
-                 "(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?([A-Za-z0-9]{24})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:razorpay[A-Za-z0-9_.-]{0,20}secret)[A-Za-z0-9_.-]{0,8}(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([A-Za-z0-9]{24})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -2290,8 +2290,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "coinbase-api-secret",
         .provider = "Coinbase",
         .description = "Coinbase API secret assigned to a Coinbase key name",
-        .regex = "(?i:coinbase[A-Za-z0-9_.-]{0,20}(?:secret|private[_.-]?key))(?:\\\\?[\"'`])?\\s{0,4}"
-                 "(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?([A-Za-z0-9+/]{32,88}={0,2})(?:[^A-Za-z0-9+/=]|$)",
+        .regex = "(?i:coinbase[A-Za-z0-9_.-]{0,20}(?:secret|private[_.-]?key))(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([A-Za-z0-9+/]{32,88}={0,2})(?:[^\\nA-Za-z0-9+/=]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -2320,8 +2320,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "plaid-secret",
         .provider = "Plaid",
         .description = "Plaid secret assigned to a Plaid key name",
-        .regex = "(?i:plaid[A-Za-z0-9_.-]{0,20}secret)[A-Za-z0-9_.-]{0,8}(?:\\\\?[\"'`])?\\s{0,4}"
-                 "(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?([a-f0-9]{30})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:plaid[A-Za-z0-9_.-]{0,20}secret)[A-Za-z0-9_.-]{0,8}(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([a-f0-9]{30})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -2352,7 +2352,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "gocardless-access-token",
         .provider = "GoCardless",
         .description = "GoCardless live access token",
-        .regex = "\\b(live_[A-Za-z0-9_=-]{40})(?:[^A-Za-z0-9_=-]|$)",
+        .regex = "\\b(live_[A-Za-z0-9_=-]{40})(?:[^\\nA-Za-z0-9_=-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -2366,7 +2366,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "duffel-access-token",
         .provider = "Duffel",
         .description = "Duffel access token",
-        .regex = "\\b(duffel_(?:live|test)_[A-Za-z0-9_=-]{43})(?:[^A-Za-z0-9_=-]|$)",
+        .regex = "\\b(duffel_(?:live|test)_[A-Za-z0-9_=-]{43})(?:[^\\nA-Za-z0-9_=-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -2422,8 +2422,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "binance-api-secret",
         .provider = "Binance",
         .description = "Binance API secret assigned to a Binance key name",
-        .regex = "(?i:binance[A-Za-z0-9_.-]{0,20}secret)[A-Za-z0-9_.-]{0,8}(?:\\\\?[\"'`])?\\s{0,4}"
-                 "(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?([A-Za-z0-9]{64})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:binance[A-Za-z0-9_.-]{0,20}secret)[A-Za-z0-9_.-]{0,8}(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([A-Za-z0-9]{64})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -2443,7 +2443,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "openai-project-key",
         .provider = "OpenAI",
         .description = "OpenAI project API key",
-        .regex = "\\b(sk-proj-[A-Za-z0-9_-]{80,250})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(sk-proj-[A-Za-z0-9_-]{80,250})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -2457,7 +2457,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "openai-service-account-key",
         .provider = "OpenAI",
         .description = "OpenAI service account API key",
-        .regex = "\\b(sk-svcacct-[A-Za-z0-9_-]{80,250})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(sk-svcacct-[A-Za-z0-9_-]{80,250})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -2471,7 +2471,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "openai-admin-key",
         .provider = "OpenAI",
         .description = "OpenAI admin API key",
-        .regex = "\\b(sk-admin-[A-Za-z0-9_-]{80,250})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(sk-admin-[A-Za-z0-9_-]{80,250})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -2502,7 +2502,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "anthropic-api-key",
         .provider = "Anthropic",
         .description = "Anthropic API key",
-        .regex = "\\b(sk-ant-api03-[A-Za-z0-9_-]{93}AA)(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(sk-ant-api03-[A-Za-z0-9_-]{93}AA)(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -2516,7 +2516,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "anthropic-admin-key",
         .provider = "Anthropic",
         .description = "Anthropic Admin API key",
-        .regex = "\\b(sk-ant-admin01-[A-Za-z0-9_-]{93}AA)(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(sk-ant-admin01-[A-Za-z0-9_-]{93}AA)(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -2577,8 +2577,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "wandb-api-key-env",
         .provider = "Weights & Biases",
         .description = "Weights & Biases API key assigned to WANDB_API_KEY",
-        .regex = "\\bWANDB_API_KEY[\\\"']?\\s{0,4}[=:]\\s{0,4}[\\\"']?((?:local-)?[A-Za-z0-9_-]{40,86})"
-                 "(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\bWANDB_API_KEY[\"']?\\s{0,4}[=:]\\s{0,4}[\"']?((?:local-)?[A-Za-z0-9_-]{40,86})"
+                 "(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -2606,7 +2606,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "kaggle-key-env",
         .provider = "Kaggle",
         .description = "Kaggle API key assigned to KAGGLE_KEY",
-        .regex = "\\bKAGGLE_KEY[\\\"']?\\s{0,4}[=:]\\s{0,4}[\\\"']?([a-f0-9]{32})\\b",
+        .regex = "\\bKAGGLE_KEY[\"']?\\s{0,4}[=:]\\s{0,4}[\"']?([a-f0-9]{32})\\b",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -2634,8 +2634,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "cohere-api-key",
         .provider = "Cohere",
         .description = "Cohere API key assigned to a Cohere key name",
-        .regex = "(?i:cohere|\\bco_api_key)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([A-Za-z0-9]{40})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:cohere|\\bco_api_key)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([A-Za-z0-9]{40})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -2649,8 +2649,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "mistral-api-key",
         .provider = "Mistral AI",
         .description = "Mistral AI API key assigned to a Mistral key name",
-        .regex = "(?i:mistral)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([A-Za-z0-9]{32})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:mistral)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([A-Za-z0-9]{32})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -2692,7 +2692,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "together-api-key",
         .provider = "Together AI",
         .description = "Together AI API key",
-        .regex = "\\b(tgp_v1_[A-Za-z0-9_-]{43})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(tgp_v1_[A-Za-z0-9_-]{43})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -2705,8 +2705,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "together-legacy-api-key",
         .provider = "Together AI",
         .description = "Together AI API key (legacy) assigned to a Together key name",
-        .regex = "(?i:together)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([a-f0-9]{64})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:together)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([a-f0-9]{64})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -2734,8 +2734,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "deepseek-api-key",
         .provider = "DeepSeek",
         .description = "DeepSeek API key assigned to a DeepSeek key name",
-        .regex = "(?i:deepseek)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?(sk-[a-f0-9]{32})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:deepseek)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?(sk-[a-f0-9]{32})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -2780,9 +2780,9 @@ const bw_srule bw_builtin_rules[] = {
         .id = "pinecone-legacy-api-key",
         .provider = "Pinecone",
         .description = "Pinecone API key (legacy UUID) assigned to a Pinecone key name",
-        .regex = "(?i:pinecone)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
+        .regex = "(?i:pinecone)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
                  "(?:\\\\?[\"'`])?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
-                 "(?:[^A-Za-z0-9]|$)",
+                 "(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -2827,8 +2827,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "comet-api-key",
         .provider = "Comet",
         .description = "Comet ML API key assigned to a Comet key name",
-        .regex = "(?i:comet[_.-]?(?:ml[_.-]?)?api[_.-]?key)(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([A-Za-z0-9]{25})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:comet[_.-]?(?:ml[_.-]?)?api[_.-]?key)(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([A-Za-z0-9]{25})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -2842,7 +2842,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "neptune-api-token",
         .provider = "neptune.ai",
         .description = "neptune.ai API token",
-        .regex = "\\b(eyJhcGlfYWRkcmVzcyI6[A-Za-z0-9+/=_-]{60,400})(?:[^A-Za-z0-9+/=]|$)",
+        .regex = "\\b(eyJhcGlfYWRkcmVzcyI6[A-Za-z0-9+/=_-]{60,400})(?:[^\\nA-Za-z0-9+/=]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -2858,8 +2858,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "clearml-secret-key",
         .provider = "ClearML",
         .description = "ClearML API secret key assigned to a ClearML key name",
-        .regex = "(?i:clearml[A-Za-z0-9_.-]{0,20}secret[_.-]?key)(?:\\\\?[\"'`])?\\s{0,4}"
-                 "(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?([A-Za-z0-9]{40,70})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:clearml[A-Za-z0-9_.-]{0,20}secret[_.-]?key)(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([A-Za-z0-9]{40,70})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -2873,8 +2873,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "roboflow-api-key",
         .provider = "Roboflow",
         .description = "Roboflow API key assigned to a Roboflow key name",
-        .regex = "(?i:roboflow)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([A-Za-z0-9]{20})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:roboflow)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([A-Za-z0-9]{20})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -2917,7 +2917,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "snowflake-connection-string",
         .provider = "Snowflake",
         .description = "Snowflake connection URL with a password",
-        .regex = "\\bsnowflake://[^:@/\\s\\\"'<>]{1,64}:([^@/\\s\\\"'<>]{1,128})@[A-Za-z0-9._\\[-]",
+        .regex = "\\bsnowflake://[^:@/\\s\"'<>]{1,64}:([^@/\\s\"'<>]{1,128})@[A-Za-z0-9._\\[-]",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .validator = BW_SV_PASSWORD,
@@ -2931,8 +2931,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "assemblyai-api-key",
         .provider = "AssemblyAI",
         .description = "AssemblyAI API key assigned to an AssemblyAI key name",
-        .regex = "(?i:assembly[_-]?ai)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([a-f0-9]{32})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:assembly[_-]?ai)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([a-f0-9]{32})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -2946,8 +2946,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "deepgram-api-key",
         .provider = "Deepgram",
         .description = "Deepgram API key assigned to a Deepgram key name",
-        .regex = "(?i:deepgram)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([a-f0-9]{40})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:deepgram)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([a-f0-9]{40})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -2975,8 +2975,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "stability-api-key",
         .provider = "Stability AI",
         .description = "Stability AI API key assigned to a Stability key name",
-        .regex = "(?i:stability)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?(sk-[A-Za-z0-9]{48})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:stability)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?(sk-[A-Za-z0-9]{48})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3032,7 +3032,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "nvidia-api-key",
         .provider = "NVIDIA",
         .description = "NVIDIA NGC / NIM API key",
-        .regex = "\\b(nvapi-[A-Za-z0-9_-]{64})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(nvapi-[A-Za-z0-9_-]{64})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3060,8 +3060,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "clarifai-pat",
         .provider = "Clarifai",
         .description = "Clarifai personal access token assigned to a Clarifai key name",
-        .regex = "(?i:clarifai)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([a-f0-9]{32})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:clarifai)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([a-f0-9]{32})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3075,8 +3075,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "serpapi-key",
         .provider = "SerpApi",
         .description = "SerpApi key assigned to a SerpApi key name",
-        .regex = "(?i:serp[_-]?api)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([a-f0-9]{64})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:serp[_-]?api)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([a-f0-9]{64})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_MEDIUM,
         .group = 1,
@@ -3093,8 +3093,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "datadog-api-key",
         .provider = "Datadog",
         .description = "Datadog API key assigned to a Datadog key name",
-        .regex = "(?i:datadog[A-Za-z0-9_.-]{0,20}api[_.-]?key|\\bdd_?api_?key)(?:\\\\?[\"'`])?\\s{0,4}"
-                 "(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?([a-f0-9]{32})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:datadog[A-Za-z0-9_.-]{0,20}api[_.-]?key|\\bdd_?api_?key)(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([a-f0-9]{32})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3108,8 +3108,8 @@ const bw_srule bw_builtin_rules[] = {
         .provider = "Datadog",
         .description = "Datadog application key assigned to a Datadog key name",
         .regex = "(?i:datadog[A-Za-z0-9_.-]{0,20}app(?:lication)?[_.-]?key|\\bdd_?app(?:lication)?_?key)"
-                 "(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?([a-f0-9]{40})"
-                 "(?:[^A-Za-z0-9]|$)",
+                 "(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([a-f0-9]{40})"
+                 "(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3152,7 +3152,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "newrelic-insights-key",
         .provider = "New Relic",
         .description = "New Relic Insights insert or query key",
-        .regex = "\\b(NRI[IQ]-[A-Za-z0-9_-]{32})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(NRI[IQ]-[A-Za-z0-9_-]{32})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3166,7 +3166,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "sentry-org-token",
         .provider = "Sentry",
         .description = "Sentry organization auth token",
-        .regex = "\\b(sntrys_eyJpYXQiO[A-Za-z0-9+/=_-]{60,400})(?:[^A-Za-z0-9+/=]|$)",
+        .regex = "\\b(sntrys_eyJpYXQiO[A-Za-z0-9+/=_-]{60,400})(?:[^\\nA-Za-z0-9+/=]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3198,7 +3198,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "grafana-cloud-token",
         .provider = "Grafana",
         .description = "Grafana Cloud access policy token",
-        .regex = "\\b(glc_[A-Za-z0-9+/]{32,400}={0,2})(?:[^A-Za-z0-9+/=]|$)",
+        .regex = "\\b(glc_[A-Za-z0-9+/]{32,400}={0,2})(?:[^\\nA-Za-z0-9+/=]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3225,7 +3225,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "grafana-api-key",
         .provider = "Grafana",
         .description = "Grafana API key (legacy)",
-        .regex = "\\b(eyJrIjoi[A-Za-z0-9+/=]{40,120})(?:[^A-Za-z0-9+/=]|$)",
+        .regex = "\\b(eyJrIjoi[A-Za-z0-9+/=]{40,120})(?:[^\\nA-Za-z0-9+/=]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3243,8 +3243,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "honeycomb-api-key",
         .provider = "Honeycomb",
         .description = "Honeycomb API key assigned to a Honeycomb key name",
-        .regex = "(?i:honeycomb)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([A-Za-z0-9]{22}|[a-f0-9]{32})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:honeycomb)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([A-Za-z0-9]{22}|[a-f0-9]{32})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3258,8 +3258,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "pagerduty-api-key",
         .provider = "PagerDuty",
         .description = "PagerDuty API key assigned to a PagerDuty key name",
-        .regex = "(?i:pager[_-]?duty)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([A-Za-z0-9_+-]{20})(?:[^A-Za-z0-9_+-]|$)",
+        .regex = "(?i:pager[_-]?duty)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([A-Za-z0-9_+-]{20})(?:[^\\nA-Za-z0-9_+-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3288,8 +3288,9 @@ const bw_srule bw_builtin_rules[] = {
         .id = "sumologic-access-key",
         .provider = "Sumo Logic",
         .description = "Sumo Logic access key assigned to a Sumo Logic key name",
-        .regex = "(?i:sumo[_.-]?(?:logic)?[A-Za-z0-9_.-]{0,20}(?:access[_.-]?)?key)(?:\\\\?[\"'`])?\\s{0,4}"
-                 "(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?([A-Za-z0-9]{64})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:sumo[_.-]?(?:logic)?[A-Za-z0-9_.-]{0,20}(?:access[_.-]?)?key)"
+                 "(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([A-Za-z0-9]{64})"
+                 "(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3303,8 +3304,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "splunk-hec-token",
         .provider = "Splunk",
         .description = "Splunk HTTP Event Collector token",
-        .regex = "(?:\\bSplunk\\s{1,3}|(?i:splunk[A-Za-z0-9_.-]{0,20}token)[\\\"']?\\s{0,4}[=:]\\s{0,4}"
-                 "[\\\"']?)([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\\b",
+        .regex = "(?:\\bSplunk\\s{1,3}|(?i:splunk[A-Za-z0-9_.-]{0,20}token)[\"']?\\s{0,4}[=:]\\s{0,4}[\"']?)"
+                 "([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\\b",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3322,7 +3323,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "elastic-api-key",
         .provider = "Elastic",
         .description = "Elasticsearch API key in an Authorization header",
-        .regex = "(?i:\\bAuthorization)[\\\"']?\\s{0,4}[=:]\\s{0,4}[\\\"']?ApiKey\\s{1,3}"
+        .regex = "(?i:\\bAuthorization)[\"']?\\s{0,4}[=:]\\s{0,4}[\"']?ApiKey\\s{1,3}"
                  "([A-Za-z0-9+/_-]{40,200}={0,2})",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
@@ -3337,8 +3338,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "rollbar-access-token",
         .provider = "Rollbar",
         .description = "Rollbar access token assigned to a Rollbar key name",
-        .regex = "(?i:rollbar)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([a-f0-9]{32})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:rollbar)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([a-f0-9]{32})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_MEDIUM,
         .group = 1,
@@ -3352,9 +3353,9 @@ const bw_srule bw_builtin_rules[] = {
         .id = "opsgenie-api-key",
         .provider = "Opsgenie",
         .description = "Opsgenie API key assigned to an Opsgenie key name",
-        .regex = "(?i:opsgenie)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
+        .regex = "(?i:opsgenie)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
                  "(?:\\\\?[\"'`])?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
-                 "(?:[^A-Za-z0-9]|$)",
+                 "(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3413,8 +3414,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "okta-api-token",
         .provider = "Okta",
         .description = "Okta API token",
-        .regex = "(?:(?i:okta)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?|\\bSSWS\\s{1,3})(00[A-Za-z0-9_-]{40})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "(?:(?i:okta)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?|\\bSSWS\\s{1,3})(00[A-Za-z0-9_-]{40})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3428,8 +3429,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "auth0-client-secret",
         .provider = "Auth0",
         .description = "Auth0 client secret assigned to an Auth0 key name",
-        .regex = "(?i:auth0[A-Za-z0-9_.-]{0,20}secret)(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([A-Za-z0-9_-]{64})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "(?i:auth0[A-Za-z0-9_.-]{0,20}secret)(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([A-Za-z0-9_-]{64})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3460,7 +3461,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "onepassword-service-account-token",
         .provider = "1Password",
         .description = "1Password service account token",
-        .regex = "\\b(ops_eyJ[A-Za-z0-9+/=_-]{250,})(?:[^A-Za-z0-9+/=]|$)",
+        .regex = "\\b(ops_eyJ[A-Za-z0-9+/=_-]{250,})(?:[^\\nA-Za-z0-9+/=]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -3553,9 +3554,9 @@ const bw_srule bw_builtin_rules[] = {
         .id = "consul-acl-token",
         .provider = "HashiCorp Consul",
         .description = "Consul ACL token assigned to a Consul key name",
-        .regex = "(?i:consul[_.-]?(?:http[_.-]?)?token|x-consul-token)(?:\\\\?[\"'`])?\\s{0,4}"
-                 "(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
-                 "[0-9a-f]{12})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:consul[_.-]?(?:http[_.-]?)?token|x-consul-token)(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
+                 "[0-9a-f]{12})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3588,7 +3589,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "kubeconfig-client-key",
         .provider = "Kubernetes",
         .description = "Kubernetes kubeconfig client private key (client-key-data)",
-        .regex = "\\bclient-key-data:\\s{0,3}[\\\"']?(LS0tLS1CRUdJTi[A-Za-z0-9+/=]{100,})",
+        .regex = "\\bclient-key-data:\\s{0,3}[\"']?(LS0tLS1CRUdJTi[A-Za-z0-9+/=]{100,})",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -3628,8 +3629,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "twilio-auth-token",
         .provider = "Twilio",
         .description = "Twilio auth token assigned to a Twilio key name",
-        .regex = "(?i:twilio[A-Za-z0-9_.-]{0,20}(?:auth[_.-]?token|secret))(?:\\\\?[\"'`])?\\s{0,4}"
-                 "(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?([a-f0-9]{32})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:twilio[A-Za-z0-9_.-]{0,20}(?:auth[_.-]?token|secret))(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([a-f0-9]{32})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
         .group = 1,
@@ -3643,7 +3644,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "sendgrid-api-key",
         .provider = "SendGrid",
         .description = "SendGrid API key",
-        .regex = "\\b(SG\\.[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(SG\\.[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3673,8 +3674,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "mailgun-api-key-v2",
         .provider = "Mailgun",
         .description = "Mailgun API key assigned to a Mailgun key name",
-        .regex = "(?i:mailgun)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([a-f0-9]{32}-[a-f0-9]{8}-[a-f0-9]{8})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:mailgun)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([a-f0-9]{32}-[a-f0-9]{8}-[a-f0-9]{8})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3702,7 +3703,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "mandrill-api-key",
         .provider = "Mandrill",
         .description = "Mailchimp Transactional (Mandrill) API key",
-        .regex = "\\b(md-[A-Za-z0-9_-]{22})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(md-[A-Za-z0-9_-]{22})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3716,9 +3717,9 @@ const bw_srule bw_builtin_rules[] = {
         .id = "postmark-token",
         .provider = "Postmark",
         .description = "Postmark server or account token assigned to a Postmark key name",
-        .regex = "(?i:postmark)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
+        .regex = "(?i:postmark)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
                  "(?:\\\\?[\"'`])?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
-                 "(?:[^A-Za-z0-9]|$)",
+                 "(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3848,7 +3849,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "figma-pat",
         .provider = "Figma",
         .description = "Figma personal access token",
-        .regex = "\\b(figd_[A-Za-z0-9_-]{40})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(figd_[A-Za-z0-9_-]{40})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3864,7 +3865,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "dropbox-short-lived-token",
         .provider = "Dropbox",
         .description = "Dropbox short-lived access token",
-        .regex = "\\b(sl\\.(?:u\\.)?[A-Za-z0-9_-]{130,})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(sl\\.(?:u\\.)?[A-Za-z0-9_-]{130,})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3883,7 +3884,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "dropbox-long-lived-token",
         .provider = "Dropbox",
         .description = "Dropbox long-lived access token",
-        .regex = "\\b([A-Za-z0-9]{11}AAAAAAAAAA[A-Za-z0-9_-]{43})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b([A-Za-z0-9]{11}AAAAAAAAAA[A-Za-z0-9_-]{43})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3898,8 +3899,8 @@ const bw_srule bw_builtin_rules[] = {
         .provider = "Box",
         .description = "Box developer token or client secret assigned to a Box key name",
         .regex = "(?i:\\bbox[_.-]?(?:developer[_.-]?)?(?:token|access[_.-]?token|client[_.-]?secret))"
-                 "(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?([A-Za-z0-9]{32})"
-                 "(?:[^A-Za-z0-9]|$)",
+                 "(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([A-Za-z0-9]{32})"
+                 "(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3913,8 +3914,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "zendesk-api-token",
         .provider = "Zendesk",
         .description = "Zendesk API token assigned to a Zendesk key name",
-        .regex = "(?i:zendesk)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([A-Za-z0-9]{40})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:zendesk)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([A-Za-z0-9]{40})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3941,9 +3942,9 @@ const bw_srule bw_builtin_rules[] = {
         .id = "hubspot-api-key",
         .provider = "HubSpot",
         .description = "HubSpot API key (legacy) assigned to a HubSpot key name",
-        .regex = "(?i:hubspot|hapikey)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
-                 "(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:hubspot|hapikey)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
+                 "[0-9a-f]{12})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3960,7 +3961,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "intercom-access-token",
         .provider = "Intercom",
         .description = "Intercom access token",
-        .regex = "\\b(dG9rO[A-Za-z0-9+/]{50,70}={0,2})(?:[^A-Za-z0-9+/=]|$)",
+        .regex = "\\b(dG9rO[A-Za-z0-9+/]{50,70}={0,2})(?:[^\\nA-Za-z0-9+/=]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3974,8 +3975,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "algolia-admin-key",
         .provider = "Algolia",
         .description = "Algolia admin or write API key assigned to an Algolia key name",
-        .regex = "(?i:algolia[A-Za-z0-9_.-]{0,20}(?:admin|write|api)[_.-]?key)(?:\\\\?[\"'`])?\\s{0,4}"
-                 "(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?([a-f0-9]{32})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:algolia[A-Za-z0-9_.-]{0,20}(?:admin|write|api)[_.-]?key)(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([a-f0-9]{32})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -3989,7 +3990,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "mapbox-secret-token",
         .provider = "Mapbox",
         .description = "Mapbox secret access token",
-        .regex = "\\b(sk\\.eyJ1Ijoi[A-Za-z0-9_-]{20,120}\\.[A-Za-z0-9_-]{22})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(sk\\.eyJ1Ijoi[A-Za-z0-9_-]{20,120}\\.[A-Za-z0-9_-]{22})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -4008,7 +4009,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "contentful-pat",
         .provider = "Contentful",
         .description = "Contentful personal access token",
-        .regex = "\\b(CFPAT-[A-Za-z0-9_-]{43})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(CFPAT-[A-Za-z0-9_-]{43})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -4021,8 +4022,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "contentful-delivery-token",
         .provider = "Contentful",
         .description = "Contentful delivery or preview token assigned to a Contentful key name",
-        .regex = "(?i:contentful[A-Za-z0-9_.-]{0,20}(?:token|key))(?:\\\\?[\"'`])?\\s{0,4}"
-                 "(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?([A-Za-z0-9_-]{43})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "(?i:contentful[A-Za-z0-9_.-]{0,20}(?:token|key))(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([A-Za-z0-9_-]{43})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_MEDIUM,
         .group = 1,
@@ -4036,7 +4037,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "twitch-oauth-token",
         .provider = "Twitch",
         .description = "Twitch OAuth token",
-        .regex = "(?:(?i:twitch)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
+        .regex = "(?:(?i:twitch)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
                  "(?:\\\\?[\"'`])?(?:oauth:)?|\\boauth:)([a-z0-9]{30})\\b",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
@@ -4054,7 +4055,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "twitter-bearer-token",
         .provider = "X (Twitter)",
         .description = "X (Twitter) app-only bearer token",
-        .regex = "\\b(A{21}[A-Za-z0-9%]{30,120})(?:[^A-Za-z0-9%]|$)",
+        .regex = "\\b(A{21}[A-Za-z0-9%]{30,120})(?:[^\\nA-Za-z0-9%]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -4068,8 +4069,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "twitter-api-secret",
         .provider = "X (Twitter)",
         .description = "X (Twitter) consumer or access token secret assigned to a Twitter key name",
-        .regex = "(?i:twitter[A-Za-z0-9_.-]{0,24}secret)(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([A-Za-z0-9]{45,50})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:twitter[A-Za-z0-9_.-]{0,24}secret)(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([A-Za-z0-9]{45,50})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -4098,8 +4099,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "facebook-app-secret",
         .provider = "Meta",
         .description = "Facebook / Meta app secret assigned to a Facebook key name",
-        .regex = "(?i:(?:facebook|\\bfb)[A-Za-z0-9_.-]{0,20}secret)(?:\\\\?[\"'`])?\\s{0,4}"
-                 "(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?([a-f0-9]{32})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:(?:facebook|\\bfb)[A-Za-z0-9_.-]{0,20}secret)(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([a-f0-9]{32})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -4113,7 +4114,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "instagram-access-token",
         .provider = "Instagram",
         .description = "Instagram user access token",
-        .regex = "\\b(IGQV[A-Za-z0-9_-]{100,300})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(IGQV[A-Za-z0-9_-]{100,300})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -4128,7 +4129,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "linkedin-client-secret",
         .provider = "LinkedIn",
         .description = "LinkedIn client secret",
-        .regex = "\\b(WPL_AP[0-9]\\.[A-Za-z0-9]{10,32}\\.[A-Za-z0-9+/=]{6,64})(?:[^A-Za-z0-9+/=]|$)",
+        .regex = "\\b(WPL_AP[0-9]\\.[A-Za-z0-9]{10,32}\\.[A-Za-z0-9+/=]{6,64})(?:[^\\nA-Za-z0-9+/=]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -4156,8 +4157,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "segment-write-key",
         .provider = "Segment",
         .description = "Segment write key assigned to a Segment key name",
-        .regex = "(?i:segment[A-Za-z0-9_.-]{0,20}write[_.-]?key)(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([A-Za-z0-9]{32})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:segment[A-Za-z0-9_.-]{0,20}write[_.-]?key)(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([A-Za-z0-9]{32})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_MEDIUM,
         .group = 1,
@@ -4171,8 +4172,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "mixpanel-secret",
         .provider = "Mixpanel",
         .description = "Mixpanel project secret assigned to a Mixpanel key name",
-        .regex = "(?i:mixpanel[A-Za-z0-9_.-]{0,20}secret)(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([a-f0-9]{32})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:mixpanel[A-Za-z0-9_.-]{0,20}secret)(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([a-f0-9]{32})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -4186,8 +4187,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "amplitude-secret-key",
         .provider = "Amplitude",
         .description = "Amplitude secret key assigned to an Amplitude key name",
-        .regex = "(?i:amplitude[A-Za-z0-9_.-]{0,20}secret[_.-]?key)(?:\\\\?[\"'`])?\\s{0,4}"
-                 "(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?([a-f0-9]{32})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:amplitude[A-Za-z0-9_.-]{0,20}secret[_.-]?key)(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([a-f0-9]{32})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_MEDIUM,
         .group = 1,
@@ -4204,7 +4205,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "yandex-oauth-token",
         .provider = "Yandex",
         .description = "Yandex OAuth token",
-        .regex = "\\b(y[0-3]_[A-Za-z0-9_-]{55})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(y[0-3]_[A-Za-z0-9_-]{55})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -4259,7 +4260,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "typeform-pat",
         .provider = "Typeform",
         .description = "Typeform personal access token",
-        .regex = "\\b(tfp_[A-Za-z0-9_-]{40,70})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(tfp_[A-Za-z0-9_-]{40,70})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -4273,7 +4274,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "frameio-token",
         .provider = "Frame.io",
         .description = "Frame.io developer token",
-        .regex = "\\b(fio-u-[A-Za-z0-9_=-]{64})(?:[^A-Za-z0-9_=-]|$)",
+        .regex = "\\b(fio-u-[A-Za-z0-9_=-]{64})(?:[^\\nA-Za-z0-9_=-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -4287,7 +4288,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "stytch-secret",
         .provider = "Stytch",
         .description = "Stytch project secret",
-        .regex = "\\b(secret-(?:live|test)-[A-Za-z0-9_=-]{36})(?:[^A-Za-z0-9_=-]|$)",
+        .regex = "\\b(secret-(?:live|test)-[A-Za-z0-9_=-]{36})(?:[^\\nA-Za-z0-9_=-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -4358,8 +4359,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "upstash-redis-token",
         .provider = "Upstash",
         .description = "Upstash Redis REST token assigned to an Upstash key name",
-        .regex = "(?i:upstash[A-Za-z0-9_.-]{0,20}token)(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([A-Za-z0-9_=-]{40,120})(?:[^A-Za-z0-9_=-]|$)",
+        .regex = "(?i:upstash[A-Za-z0-9_.-]{0,20}token)(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([A-Za-z0-9_=-]{40,120})(?:[^\\nA-Za-z0-9_=-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -4374,8 +4375,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "ghost-admin-api-key",
         .provider = "Ghost",
         .description = "Ghost Admin API key assigned to a Ghost key name",
-        .regex = "(?i:ghost)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?"
-                 "([0-9a-f]{24}:[0-9a-f]{64})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:ghost)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([0-9a-f]{24}:[0-9a-f]{64})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -4393,8 +4394,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "wordpress-db-password",
         .provider = "WordPress",
         .description = "WordPress database password in wp-config.php",
-        .regex = "\\bdefine\\(\\s{0,3}[\\\"']DB_PASSWORD[\\\"']\\s{0,3},\\s{0,3}[\\\"']"
-                 "([^\\\"'\\s]{1,128})[\\\"']",
+        .regex = "\\bdefine\\(\\s{0,3}[\"']DB_PASSWORD[\"']\\s{0,3},\\s{0,3}[\"']([^\"'\\s]{1,128})[\"']",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .validator = BW_SV_PASSWORD,
@@ -4409,7 +4409,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "laravel-app-key",
         .provider = "Laravel",
         .description = "Laravel application encryption key",
-        .regex = "\\bAPP_KEY\\s{0,3}=\\s{0,3}[\\\"']?(base64:[A-Za-z0-9+/]{43}=)",
+        .regex = "\\bAPP_KEY\\s{0,3}=\\s{0,3}[\"']?(base64:[A-Za-z0-9+/]{43}=)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -4423,7 +4423,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "adobe-client-secret",
         .provider = "Adobe",
         .description = "Adobe Developer Console client secret",
-        .regex = "\\b(p8e-[A-Za-z0-9_-]{32})(?:[^A-Za-z0-9_-]|$)",
+        .regex = "\\b(p8e-[A-Za-z0-9_-]{32})(?:[^\\nA-Za-z0-9_-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -4437,8 +4437,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "vonage-api-secret",
         .provider = "Vonage",
         .description = "Vonage / Nexmo API secret assigned to a Vonage key name",
-        .regex = "(?i:(?:vonage|nexmo)[A-Za-z0-9_.-]{0,20}secret)(?:\\\\?[\"'`])?\\s{0,4}"
-                 "(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?([A-Za-z0-9]{16})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:(?:vonage|nexmo)[A-Za-z0-9_.-]{0,20}secret)(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([A-Za-z0-9]{16})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -4480,8 +4480,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "browserstack-access-key",
         .provider = "BrowserStack",
         .description = "BrowserStack access key assigned to a BrowserStack key name",
-        .regex = "(?i:browserstack[A-Za-z0-9_.-]{0,20}key)(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([A-Za-z0-9]{20})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:browserstack[A-Za-z0-9_.-]{0,20}key)(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([A-Za-z0-9]{20})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .group = 1,
@@ -4495,8 +4495,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "spotify-client-secret",
         .provider = "Spotify",
         .description = "Spotify client secret assigned to a Spotify key name",
-        .regex = "(?i:spotify[A-Za-z0-9_.-]{0,20}secret)(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([a-f0-9]{32})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:spotify[A-Za-z0-9_.-]{0,20}secret)(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([a-f0-9]{32})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_MEDIUM,
         .group = 1,
@@ -4510,8 +4510,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "shodan-api-key",
         .provider = "Shodan",
         .description = "Shodan API key assigned to a Shodan key name",
-        .regex = "(?i:shodan)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|=|:)\\s{0,4}"
-                 "(?:\\\\?[\"'`])?([A-Za-z0-9]{32})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:shodan)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|=|:)[ \\t]{0,8}"
+                 "(?:\\\\?[\"'`])?([A-Za-z0-9]{32})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_MEDIUM,
         .group = 1,
@@ -4525,8 +4525,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "virustotal-api-key",
         .provider = "VirusTotal",
         .description = "VirusTotal API key assigned to a VirusTotal key name",
-        .regex = "(?i:virus[_-]?total|\\bvt_api_key)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?\\s{0,4}"
-                 "(?:=>|:=|=|:)\\s{0,4}(?:\\\\?[\"'`])?([a-f0-9]{64})(?:[^A-Za-z0-9]|$)",
+        .regex = "(?i:virus[_-]?total|\\bvt_api_key)[A-Za-z0-9_.-]{0,24}(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|=|:)[ \\t]{0,8}(?:\\\\?[\"'`])?([a-f0-9]{64})(?:[^\\nA-Za-z0-9]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_MEDIUM,
         .group = 1,
@@ -4557,7 +4557,6 @@ const bw_srule bw_builtin_rules[] = {
         .validator = BW_SV_PASSWORD,
         .group = 1,
         .max_len = 512,
-        .allow = "(?i)^(?:password|passwd|pass|pwd|secret|changeme|\\*{3,}|x{3,}|\\.{3,})$",
         .sample = "DATABASE_URL=postgresql+psycopg2://svc_etl:ydVcTbUrim+LGDjR@db-prod.internal:5432/features",
         .near_miss = "DATABASE_URL=postgresql+psycopg2://svc_etl:password@db-prod.internal:5432/features",
     },
@@ -4565,13 +4564,12 @@ const bw_srule bw_builtin_rules[] = {
         .id = "postgres-pgpassword",
         .provider = "PostgreSQL",
         .description = "PostgreSQL password in PGPASSWORD",
-        .regex = "\\bPGPASSWORD\\s{0,3}=\\s{0,3}[\\\"']?([^\\s\\\"']{1,128})",
+        .regex = "\\bPGPASSWORD\\s{0,3}=\\s{0,3}[\"']?([^\\s\"']{1,128})",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .validator = BW_SV_PASSWORD,
         .group = 1,
         .max_len = 256,
-        .allow = "(?i)^(?:password|passwd|pass|pwd|secret|changeme|\\*{3,}|x{3,}|\\.{3,})$",
         .sample = "PGPASSWORD=qNwSNFad8m+L7ym5 psql -h db-prod -U svc_etl",
         .near_miss = "PGPASSWORD=password psql -h localhost",
     },
@@ -4590,7 +4588,6 @@ const bw_srule bw_builtin_rules[] = {
         .validator = BW_SV_PASSWORD,
         .group = 1,
         .max_len = 512,
-        .allow = "(?i)^(?:password|passwd|pass|pwd|secret|changeme|\\*{3,}|x{3,}|\\.{3,})$",
         .sample = "DATABASE_URL=mysql+pymysql://ranker:V8o2EVpEVc!VRsKe@mysql-7.internal:3306/ranker",
         .near_miss = "DATABASE_URL=mysql+pymysql://ranker:password@mysql-7.internal:3306/ranker",
     },
@@ -4598,14 +4595,13 @@ const bw_srule bw_builtin_rules[] = {
         .id = "mysql-cli-password",
         .provider = "MySQL",
         .description = "MySQL password given on the command line (-p<password>, --password=)",
-        .regex = "\\bmysql(?:dump|admin|import|sh)?\\s[^\\n]{0,100}?\\s(?:-p|--password=)"
-                 "([^\\s\\\"'-][^\\s\\\"']{3,127})",
+        .regex = "\\bmysql(?:dump|admin|import|sh)?\\s[^\\n]{0,100}?\\s(?:-p|--password=)[\"']?"
+                 "([^\\s\"'-][^\\s\"']{3,127})",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .validator = BW_SV_PASSWORD,
         .group = 1,
         .max_len = 300,
-        .allow = "(?i)^(?:password|passwd|pass|pwd|secret|changeme|\\*{3,}|x{3,}|\\.{3,})$",
         .sample = "mysqldump -u backup -pQQ8UHqyppi^cF7gV --all-databases > dump.sql",
         .near_miss = "mysql -u root -p -h db-prod",
     },
@@ -4620,7 +4616,6 @@ const bw_srule bw_builtin_rules[] = {
         .validator = BW_SV_PASSWORD,
         .group = 1,
         .max_len = 512,
-        .allow = "(?i)^(?:password|passwd|pass|pwd|secret|changeme|\\*{3,}|x{3,}|\\.{3,})$",
         .sample = "DATABASE_URL=mariadb+mariadbconnector://app:UCacbbSKOy!3oUJK@mariadb.internal:3306/shop",
         .near_miss = "DATABASE_URL=mariadb+mariadbconnector://app:password@mariadb.internal:3306/shop",
     },
@@ -4635,7 +4630,6 @@ const bw_srule bw_builtin_rules[] = {
         .validator = BW_SV_PASSWORD,
         .group = 1,
         .max_len = 512,
-        .allow = "(?i)^(?:password|passwd|pass|pwd|secret|changeme|\\*{3,}|x{3,}|\\.{3,})$",
         .sample = "DATABASE_URL=mongodb+srv://mlpipeline:o67tC8q80t+tp4b4@cluster0.ab1cd.mongodb.net/?retryWrit"
                   "es=true",
         .near_miss = "DATABASE_URL=mongodb+srv://mlpipeline:password@cluster0.ab1cd.mongodb.net/?retryWrites=true",
@@ -4651,7 +4645,6 @@ const bw_srule bw_builtin_rules[] = {
         .validator = BW_SV_PASSWORD,
         .group = 1,
         .max_len = 512,
-        .allow = "(?i)^(?:password|passwd|pass|pwd|secret|changeme|\\*{3,}|x{3,}|\\.{3,})$",
         .sample = "DATABASE_URL=rediss://default:N01BZtg0g3~yFWk5@cache-prod.internal:6380/0",
         .near_miss = "DATABASE_URL=rediss://default:password@cache-prod.internal:6380/0",
     },
@@ -4666,7 +4659,6 @@ const bw_srule bw_builtin_rules[] = {
         .validator = BW_SV_PASSWORD,
         .group = 1,
         .max_len = 512,
-        .allow = "(?i)^(?:password|passwd|pass|pwd|secret|changeme|\\*{3,}|x{3,}|\\.{3,})$",
         .sample = "DATABASE_URL=amqps://worker:1zX7pqdpp4+qsXGb@mq.internal:5671/jobs",
         .near_miss = "DATABASE_URL=amqps://worker:password@mq.internal:5671/jobs",
     },
@@ -4682,7 +4674,6 @@ const bw_srule bw_builtin_rules[] = {
         .validator = BW_SV_PASSWORD,
         .group = 1,
         .max_len = 512,
-        .allow = "(?i)^(?:password|passwd|pass|pwd|secret|changeme|\\*{3,}|x{3,}|\\.{3,})$",
         .sample = "DATABASE_URL=mssql+pyodbc://sa:XxtRWDCoLF+u3DG1@sql-prod.internal:1433/dw",
         .near_miss = "DATABASE_URL=mssql+pyodbc://sa:password@sql-prod.internal:1433/dw",
     },
@@ -4698,7 +4689,6 @@ const bw_srule bw_builtin_rules[] = {
         .validator = BW_SV_PASSWORD,
         .group = 1,
         .max_len = 512,
-        .allow = "(?i)^(?:password|passwd|pass|pwd|secret|changeme|\\*{3,}|x{3,}|\\.{3,})$",
         .sample = "DATABASE_URL=oracle+oracledb://scott:aWjKBhtSPm~Ug48c@orcl.internal:1521/?service_name=PDB1",
         .near_miss = "DATABASE_URL=oracle+oracledb://scott:password@orcl.internal:1521/?service_name=PDB1",
     },
@@ -4714,7 +4704,6 @@ const bw_srule bw_builtin_rules[] = {
         .validator = BW_SV_PASSWORD,
         .group = 1,
         .max_len = 512,
-        .allow = "(?i)^(?:password|passwd|pass|pwd|secret|changeme|\\*{3,}|x{3,}|\\.{3,})$",
         .sample = "DATABASE_URL=clickhouse+native://analytics:5We2iWZBVJ*oq5xV@ch.internal:9000/events",
         .near_miss = "DATABASE_URL=clickhouse+native://analytics:password@ch.internal:9000/events",
     },
@@ -4730,7 +4719,6 @@ const bw_srule bw_builtin_rules[] = {
         .validator = BW_SV_PASSWORD,
         .group = 1,
         .max_len = 512,
-        .allow = "(?i)^(?:password|passwd|pass|pwd|secret|changeme|\\*{3,}|x{3,}|\\.{3,})$",
         .sample = "DATABASE_URL=cockroachdb://roach:bwtrBHqDYm*drWEI@free-tier.gcp-us-central1.cockroachlabs.cl"
                   "oud:26257/defaultdb",
         .near_miss = "DATABASE_URL=cockroachdb://roach:password@free-tier.gcp-us-central1.cockroachlabs.cloud:2625"
@@ -4748,7 +4736,6 @@ const bw_srule bw_builtin_rules[] = {
         .validator = BW_SV_PASSWORD,
         .group = 1,
         .max_len = 512,
-        .allow = "(?i)^(?:password|passwd|pass|pwd|secret|changeme|\\*{3,}|x{3,}|\\.{3,})$",
         .sample = "DATABASE_URL=neo4j+s://neo4j:uZjgwonwIA*VRRcx@a1b2c3d4.databases.neo4j.io:7687",
         .near_miss = "DATABASE_URL=neo4j+s://neo4j:password@a1b2c3d4.databases.neo4j.io:7687",
     },
@@ -4763,7 +4750,6 @@ const bw_srule bw_builtin_rules[] = {
         .validator = BW_SV_PASSWORD,
         .group = 1,
         .max_len = 512,
-        .allow = "(?i)^(?:password|passwd|pass|pwd|secret|changeme|\\*{3,}|x{3,}|\\.{3,})$",
         .sample = "DATABASE_URL=ldaps://cn=admin:vACc8WTqCg^KDjcM@ldap.corp.internal:636/dc=corp,dc=internal",
         .near_miss = "DATABASE_URL=ldaps://cn=admin:password@ldap.corp.internal:636/dc=corp,dc=internal",
     },
@@ -4778,7 +4764,6 @@ const bw_srule bw_builtin_rules[] = {
         .validator = BW_SV_PASSWORD,
         .group = 1,
         .max_len = 512,
-        .allow = "(?i)^(?:password|passwd|pass|pwd|secret|changeme|\\*{3,}|x{3,}|\\.{3,})$",
         .sample = "DATABASE_URL=sftp://upload:I7DLsb5hqi^9jtwn@files.partner-edi.net:22/incoming",
         .near_miss = "DATABASE_URL=sftp://upload:password@files.partner-edi.net:22/incoming",
     },
@@ -4792,7 +4777,6 @@ const bw_srule bw_builtin_rules[] = {
         .validator = BW_SV_PASSWORD,
         .group = 1,
         .max_len = 512,
-        .allow = "(?i)^(?:password|passwd|pass|pwd|secret|changeme|\\*{3,}|x{3,}|\\.{3,})$",
         .sample = "DATABASE_URL=smb://svc_backup:FVtwtsYrOm!MbmYt@fileserver01/share",
         .near_miss = "DATABASE_URL=smb://svc_backup:password@fileserver01/share",
     },
@@ -4805,13 +4789,12 @@ const bw_srule bw_builtin_rules[] = {
         .provider = "Apache Kafka",
         .description = "Kafka SASL JAAS configuration password",
         .regex = "\\b(?:PlainLoginModule|ScramLoginModule)\\s{1,3}required\\s"
-                 "[^;\\n]{0,200}?\\bpassword\\s{0,3}=\\s{0,3}\\\"([^\\\"\\s]{1,128})\\\"",
+                 "[^;\\n]{0,200}?\\bpassword\\s{0,3}=\\s{0,3}\"([^\"\\s]{1,128})\"",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .validator = BW_SV_PASSWORD,
         .group = 1,
         .max_len = 400,
-        .allow = "(?i)^(?:password|passwd|pass|pwd|secret|changeme|\\*{3,}|x{3,}|\\.{3,})$",
         .sample = "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="
                   "\"svc-ml\" password=\"JrKpCT8VGB~Ew1HU\";",
         .near_miss = "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="
@@ -4825,14 +4808,13 @@ const bw_srule bw_builtin_rules[] = {
         .id = "jdbc-password",
         .provider = "JDBC",
         .description = "Password inside a JDBC URL",
-        .regex = "(?i:\\bjdbc:[a-z0-9]{2,20}:)[^\\s\\\"'<>]{0,200}?[;?&:](?i:password|pwd)="
-                 "([^;&\\s\\\"'<>]{1,128})",
+        .regex = "(?i:\\bjdbc:[a-z0-9]{2,20}:)[^\\s\"'<>]{0,200}?[;?&:](?i:password|pwd)="
+                 "([^;&\\s\"'<>]{1,128})",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .validator = BW_SV_PASSWORD,
         .group = 1,
         .max_len = 512,
-        .allow = "(?i)^(?:password|passwd|pass|pwd|secret|changeme|\\*{3,}|x{3,}|\\.{3,})$",
         .sample = "url = \"jdbc:sqlserver://sql-prod:1433;databaseName=dw;user=etl;password=KAneRDJJK5!w6zTc;en"
                   "crypt=true\"",
         .near_miss = "url = \"jdbc:postgresql://db-prod:5432/features?user=etl\"",
@@ -4842,17 +4824,34 @@ const bw_srule bw_builtin_rules[] = {
         .id = "odbc-connection-string-password",
         .provider = "ODBC / ADO.NET",
         .description = "Password inside an ODBC or ADO.NET connection string",
-        .regex = "(?i:\\b(?:Server|Data Source|Driver|Host|DSN)\\s{0,2}=)[^\\n\\\"]{0,200}?;\\s{0,2}"
-                 "(?i:password|pwd)\\s{0,2}=\\s{0,2}([^;\\\"'\\s]{1,128})",
+        .regex = "(?i:\\b(?:Server|Data Source|Driver|Host|DSN)\\s{0,2}=)[^\\n\"]{0,200}?;\\s{0,2}"
+                 "(?i:password|pwd)\\s{0,2}=\\s{0,2}([^;\"'\\s]{1,128})",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .validator = BW_SV_PASSWORD,
         .group = 1,
         .max_len = 512,
-        .allow = "(?i)^(?:password|passwd|pass|pwd|secret|changeme|\\*{3,}|x{3,}|\\.{3,})$",
         .sample = "\"ConnectionStrings\": {\"Dw\": \"Server=sql-prod;Database=dw;User Id=etl;Password=0CEnrMHXM"
                   "h!I45aM;\"}",
         .near_miss = "\"ConnectionStrings\": {\"Dw\": \"Server=sql-prod;Database=dw;Integrated Security=true;\"}",
+    },
+    /*
+     * PowerShell: learn.microsoft.com ConvertTo-SecureString (-AsPlainText turns a password written in the script into
+     * a SecureString)
+     */
+    {
+        .id = "powershell-plaintext-password",
+        .provider = "PowerShell",
+        .description = "Plain-text password passed to ConvertTo-SecureString -AsPlainText",
+        .regex = "(?i:\\bConvertTo-SecureString)\\s{1,4}(?:(?i:-String)\\s{1,4})?[\"']"
+                 "([^\"'\\s]{4,200})[\"']\\s{1,4}(?i:-AsPlainText)",
+        .kind = BW_SK_SECRET,
+        .severity = BW_SEV_HIGH,
+        .validator = BW_SV_PASSWORD,
+        .group = 1,
+        .max_len = 300,
+        .sample = "$SecurePassword = ConvertTo-SecureString \"Wkp3m5MoCo^g3GWS\" -AsPlainText -Force",
+        .near_miss = "$SecurePassword = ConvertTo-SecureString $env:SVC_PASSWORD -AsPlainText -Force",
     },
 
     /* ---- HTTP credentials and client configuration ----------------------------------------------------------- */
@@ -4872,7 +4871,6 @@ const bw_srule bw_builtin_rules[] = {
         .validator = BW_SV_PASSWORD,
         .group = 1,
         .max_len = 512,
-        .allow = "(?i)^(?:password|passwd|pass|pwd|secret|changeme|\\*{3,}|x{3,}|\\.{3,})$",
         .sample = "pip install --index-url https://ci-bot:ttYNGYpRvU!x3Bcg@pypi.corp.internal/simple ranker",
         .near_miss = "pip install --index-url https://user:password@pypi.corp.internal/simple ranker",
     },
@@ -4880,14 +4878,12 @@ const bw_srule bw_builtin_rules[] = {
         .id = "curl-user-password",
         .provider = "curl",
         .description = "Credentials in a curl -u / --user option",
-        .regex = "\\bcurl\\s[^\\n]{0,200}?\\s(?:-u|--user)\\s{0,3}[\\\"']?[^:\\s\\\"']{1,64}:"
-                 "([^\\s\\\"']{1,128})",
+        .regex = "\\bcurl\\b[^\\n]{0,200}?\\s(?:-u|--user)\\s{0,3}[\"']?[^:\\s\"']{1,64}:([^\\s\"']{1,128})",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .validator = BW_SV_PASSWORD,
         .group = 1,
         .max_len = 400,
-        .allow = "(?i)^(?:password|passwd|pass|pwd|secret|changeme|\\*{3,}|x{3,}|\\.{3,})$",
         .sample = "curl -sS -u deploy:uenIAdnW58~yI1wJ https://registry.internal/v2/_catalog",
         .near_miss = "curl -u \"tskey-api-xxxxx:\" https://api.tailscale.com/api/v2/",
     },
@@ -4895,26 +4891,28 @@ const bw_srule bw_builtin_rules[] = {
         .id = "http-basic-auth-header",
         .provider = "HTTP",
         .description = "HTTP Basic Authorization header",
-        .regex = "(?i:\\bAuthorization)[\\\"']?\\s{0,4}[:=]\\s{0,4}[\\\"']?(?i:Basic)\\s{1,3}"
+        .regex = "(?i:\\bAuthorization)[\"']?\\s{0,4}[:=]\\s{0,4}[\"']?(?i:Basic)\\s{1,3}"
                  "([A-Za-z0-9+/]{8,512}={0,2})",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .validator = BW_SV_BASIC_B64,
         .group = 1,
         .max_len = 600,
+        .allow = "^(?:czZCaGRSa3F0MzpnWDFmQmF0M2JW|QWxhZGRpbjpvcGVuIHNlc2FtZQ==)$",
         .sample = "-H \"Authorization: Basic ZGVwbG95OkwxQkRoQVdMUll+M0I3TDU=\"",
-        .near_miss = "-H \"Authorization: Basic $CREDS\"",
+        .near_miss = "-H \"Authorization: Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW\"",
     },
     {
         .id = "http-bearer-token",
         .provider = "HTTP",
-        .description = "HTTP Bearer Authorization header",
-        .regex = "(?i:\\bAuthorization)[\\\"']?\\s{0,4}[:=]\\s{0,4}[\\\"']?(?i:Bearer)\\s{1,3}"
+        .description = "HTTP Bearer Authorization header (yields to the token's own rule)",
+        .regex = "(?i:\\bAuthorization)[\"']?\\s{0,4}[:=]\\s{0,4}[\"']?(?i:Bearer)\\s{1,3}"
                  "([A-Za-z0-9._~+/-]{20,}={0,2})",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .validator = BW_SV_GENERIC,
         .group = 1,
+        .flags = BW_SF_GENERIC,
         .max_len = 2200,
         .min_entropy = 3.0f,
         .sample = "headers = {\"Authorization\": \"Bearer QY2Ejg68Li1CaXttxGi9Yzyy29YusuVrP551RVrhdFZ23tnf\"}",
@@ -4924,7 +4922,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "docker-config-auth",
         .provider = "Docker",
         .description = "Registry credentials in a Docker config.json auth entry",
-        .regex = "\\\"auth\\\"\\s{0,3}:\\s{0,3}\\\"([A-Za-z0-9+/]{8,512}={0,2})\\\"",
+        .regex = "\"auth\"\\s{0,3}:\\s{0,3}\"([A-Za-z0-9+/]{8,512}={0,2})\"",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .validator = BW_SV_BASIC_B64,
@@ -4945,7 +4943,6 @@ const bw_srule bw_builtin_rules[] = {
         .group = 1,
         .flags = BW_SF_MULTILINE,
         .max_len = 1024,
-        .allow = "(?i)^(?:password|passwd|pass|pwd|secret|changeme|\\*{3,}|x{3,}|\\.{3,})$",
         .sample = "machine api.wandb.ai\n  login user\n  password 632f187273b5ab78bc70c3469a358e99d64f1b9b",
         .near_miss = "machine api.wandb.ai login user",
     },
@@ -4971,14 +4968,13 @@ const bw_srule bw_builtin_rules[] = {
         .max_len = 16384,
         .min_entropy = 4.5f,
         .sample = "-----BEGIN RSA PRIVATE KEY-----\n"
-                  "MIIEowIBAAKCAQEArgVtT9lo4gx904yprwThTEEjbJyGTxgInsVToOCz3MizeMK6\n"
-                  "h/GfbFMLzPbaYjb4QdGQ1vtzluRTDG/wy1AMsHMquRxkyemXCaxOsM4PWovJ6cle\n"
-                  "D5gkUTpyO9lsvKg28bkg9QmZ9n/ANVYDiFZjVjMDjadWVr/izstAVRJ13odQJwto\n"
-                  "WIoc9iO1UOKUk/Zvcy6tC7QGhBX5jhmZu305Wiudx0L05KL8rgKSHvo1gCrj3r7o\n"
-                  "AyT+i/ymB/utkssa8qC425lKtNxeEb1JIroeFpwyD2z/CMYH8yqD/Q15nuE3aXey\n"
-                  "jGSoId6fzg7W/gHxn2JZVfPIQi6erJouvW6s/7k1Zs5X3BsUjxz1VKqgTgU/289U\n"
-                  "N99ctQjVBl1o07sDJrVvhOJCu8KcBo8nKuK8HLKEqpkGLZJHatX52JkS+rRrkV+V\n"
-                  "8QrLPlQoTe0gnH/cGXr6ScXDBSPC/ApaI3kon38mFU==\n"
+                  "MIIBOQIBAAJBa0EqwY+MWrAme0pQ13FAs2PuhpKPe/FocGRSV4GPYCZDxdX1JwkI\n"
+                  "RpaO6/g2xxJlDfie2+gn6WJA1xHZTthZK6YCAwEAAQJAU1Edu9L9sASwZm4ZRWc8\n"
+                  "1xkU5MH/dUN/DKs+NgvVGLb1o80XZx+8pjbQNLwxpPWhRqLxo6TzN3Eg1DqYDKjA\n"
+                  "IQIhdV65x8uDW8NntZ3qSpzHtl2l2SInlocGDMJ/YGWZ22qNAiFAGFgOGVRcI2Oi\n"
+                  "SGXv7j1NL7Kp5/2ABYs1Y+2ersO+8xwCIGwZ6KWxm+y023Gf+h4s61BfEnU5kUuY\n"
+                  "PIgGct9AuEj+AiBUJrNSgGQcoXuawr9L1/RY2OVehhRBbXiIjTZJQLu3ewIgUEzo\n"
+                  "0DKjeoyPTn4AupWDGrorhqEx6wZEvQqwMkbsjvo=\n"
                   "-----END RSA PRIVATE KEY-----",
         .near_miss = "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----",
     },
@@ -4991,16 +4987,19 @@ const bw_srule bw_builtin_rules[] = {
                  "(?:RSA|DSA|EC|OPENSSH|ENCRYPTED|ANY) )?PRIVATE KEY-----",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_CRITICAL,
+        .validator = BW_SV_PEM,
         .max_len = 16384,
         .min_entropy = 4.5f,
-        .sample = "GITHUB_APP_PRIVATE_KEY=\"-----BEGIN RSA PRIVATE KEY-----\\nMIIEpAIBAAKCAQEArExUn+J/Ll5acNvGH"
-                  "zB2zMp9fl+wAW0zY9YU6ehEE/WsVaQH\\nJKbM6YnR7Mkp+FC+vM4+BCSS0JxUZBDsXgGM6oaykiYR7h0pz9SROvMz6o"
-                  "RhMEwU\\nLbfwidIaeYaK4bwdRjxYpIe4PqpHKzdsCb6BVFBoOIigv0PDCTtygM2+N+xfr80i\\nZWDjyb7K4z42UbZQ"
-                  "NhI90WYpYnWZuZAF15OIp0o6C+VgqbAqvD2wK/vHKomYi1Td\\nedRp5Vx0T0S6SRRqKaxmtWuDBGgoOIpn84iRmvr+X"
-                  "xofOu+tzLdfyrFyqNZSsSGF\\nklfgO2yIkNX0IJRvhHZJ6PDAqgN5LgVUCjTQYIItQ2kWe17B1wmpmZT+QZmlxNkS\\"
-                  "n-----END RSA PRIVATE KEY-----\\n\"",
-        .near_miss = "GITHUB_APP_PRIVATE_KEY=\"-----BEGIN RSA PRIVATE KEY-----\\n<paste here>\\n-----END RSA PRIVA"
-                     "TE KEY-----\"",
+        .sample = "GITHUB_APP_PRIVATE_KEY=\"-----BEGIN RSA PRIVATE KEY-----\\n"
+                  "MIIBOQIBAAJBa+MIYilPpH29zBN+F0uGcqvdNDjMGl+/iA0OZ+OHxdYCbGYZUnq4\\n"
+                  "PkqKk3xhAZ4s/eD7rGlnMKu15nvQwzHpKc8CAwEAAQJAer09kkLF5PzECMsJfyxZ\\n"
+                  "KzSnIQ4SFDfkGHUxTiPvkHbWGbCevknpU3wKBad8w/1fsuLrGHGIoX2LA8QEiyWg\\n"
+                  "JAIhdOwTl8bfk2MojoyyMrEC8Yan0QefsVkuuNZBDBl13VDWAiFaZYPEhLJJ0MmS\\n"
+                  "RYkx2Lax2PIjd0L8abdTZnolIxxfGcACIHOZycSSdOlRIkIZtgjsYOookRY3rj68\\n"
+                  "y+ZhRToQvzW3AiBeMNjy+tnbo7Q1pBRxNmHeyaA647MiRmKfn7/Km9vZhwIgWFMR\\n"
+                  "1jxw8/C7HlRSDhRnO+pZhf+TBTaL/HWqAisL/No=\\n-----END RSA PRIVATE KEY-----\\n\"",
+        .near_miss = "GITHUB_APP_PRIVATE_KEY=\"-----BEGIN RSA PRIVATE KEY-----\\n<paste here>\\n"
+                     "-----END RSA PRIVATE KEY-----\"",
     },
     {
         .id = "pgp-private-key",
@@ -5016,14 +5015,11 @@ const bw_srule bw_builtin_rules[] = {
         .min_entropy = 4.5f,
         .sample = "-----BEGIN PGP PRIVATE KEY BLOCK-----\n"
                   "\n"
-                  "lQVYBGXnpWBxZNqoR1e/BO5ke5TbVmWeJJO3rzF1dIKBTwLg9vY8dqMDhWUmTNlj\n"
-                  "Z23Gfl5rLpYrxmifqjGdT84ZGYzpQcTEzLD7VvqS+SXSJW6Ue2yewOTItoHhkQVW\n"
-                  "OJKJDSb7nxyEbdMwhkB9RrGIPPeSBIBjBCXO2+T+VFYO5HRVJwqBiLpXeiTgXA30\n"
-                  "8+UI7+HtI0B4iWdVxsklFtKixLUmRLMOPyycqdBWI7MIXvXY/GOFArziTwxripkn\n"
-                  "5LQevRxmpMrXJFlXLom8q2HASRuYZ0gEYXSslG2nJ6oQkfNKkUeWky5ztzOt3XoG\n"
-                  "r5CqJ23AsokpxHgjgT054NC7H3lfHOd6lOWal2RcCQp8rR48Tq/J6HpLNici5Y5d\n"
-                  "5hQGqkIdYpsHFxvciLbDRCinGnkurJsSG5jB7KlIOjCdrLZ20IJPM0MmsZvT9KVL\n"
-                  "=Sjsw\n"
+                  "xZIE/aGfTxa7U6HwLbbKA+qL5WMzG1RQr6Ii3thrPad+hwPlld8dcsmxx49JPXIn\n"
+                  "NivBTS2IPRIS/NaGHPbs5G5WZwprpdE6EcTGFKYDrCabqdJhFkF7X48xeDvgVZqV\n"
+                  "hBkGp0MtzCmHTfUms6kb58RLj0fOMq5sbgw/mEqGc1YWUpmOhaTek/YwV2JMRck/\n"
+                  "jZ5URg==\n"
+                  "=CMpu\n"
                   "-----END PGP PRIVATE KEY BLOCK-----",
         .near_miss = "-----BEGIN PGP PRIVATE KEY BLOCK-----\n-----END PGP PRIVATE KEY BLOCK-----",
     },
@@ -5060,7 +5056,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "jwt",
         .provider = "JWT",
         .description = "JSON Web Token (signed)",
-        .regex = "\\b(eyJ[A-Za-z0-9_-]{10,}\\.eyJ[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{16,})(?:[^A-Za-z0-9_.-]|$)",
+        .regex = "\\b(eyJ[A-Za-z0-9_-]{10,}\\.eyJ[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{16,})"
+                 "(?:[^\\nA-Za-z0-9_.-]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .validator = BW_SV_JWT,
@@ -5070,7 +5067,7 @@ const bw_srule bw_builtin_rules[] = {
         .allow = "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c$",
         .sample = "SUPABASE_SERVICE_ROLE_KEY=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZSIsInJlZ"
                   "iI6ImFwcGpzemxjbHJycHZqYmRnaXJmIiwicm9sZSI6InNlcnZpY2Vfcm9sZSIsImlhdCI6MTcxMjM0NTY3OCwiZXhwI"
-                  "joyMDI3OTIxNjc4fQ.BjeQNrjcpdOXMbxLVHO1WKAh4mK-tvzExfDfFM1TTEs",
+                  "joyMDI3OTIxNjc4fQ.A_RHPSDXGrVXRoXJ-TlSOh2ZLxjXlDaBxWIWKg4dzmo",
         .near_miss = "token = eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9"
                      "lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
     },
@@ -5087,9 +5084,9 @@ const bw_srule bw_builtin_rules[] = {
         .provider = "Generic",
         .description = "Secret-like key assigned a quoted value (code, JSON, YAML, TOML, HCL, escaped JSON)",
         .regex = "(?:pass(?:word|wd|phrase)|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key|auth"
-                 "[_.-]?token|client[_.-]?secret|private[_.-]?key|credentials?)(?:[_.-]?"
-                 "(?:key|secret|token|value|str))?(?:\\\\?[\"'`])?\\s{0,4}(?:=>|:=|==?|:)\\s{0,4}"
-                 "(?:[rbuf]|@)?\\\\?[\\\"'`]([^\\\"'`\\\\\\s]{6,200})\\\\?[\\\"'`]",
+                 "[_.-]?token|client[_.-]?secret|private[_.-]?key|app[_.-]?(?:key|secret)|credentials?)"
+                 "(?:[_.-]?(?:key|secret|token|value|str))?(?:\\\\?[\"'`])?[ \\t]{0,16}"
+                 "(?:=>|:=|==?|:)[ \\t]{0,8}(?:[rbuf]|@)?\\\\?[\"'`]([^\"'`\\\\\\s]{6,200})\\\\?[\"'`]",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .validator = BW_SV_GENERIC,
@@ -5097,6 +5094,9 @@ const bw_srule bw_builtin_rules[] = {
         .flags = BW_SF_CASELESS | BW_SF_GENERIC,
         .max_len = 300,
         .min_entropy = 3.0f,
+        .allow = "^(?:2YotnFZFEjr1zCsicMWpAA|tGzv3JOkF0XG5Qx2TlKWIA|SplxlOBeZQQYbYS6WxSbIA|gX1fBat3bV"
+                 "|s6BhdRkqt3|h480djs93hd8|kd94hf93k423kf44|nnch734d00sl2jdk|ad180jjd733klru7"
+                 "|pfkkdhi9sl3r4s00)$|^[0-9a-f]{16}$|^\\[[^\\]]*\\]$",
         .sample = "  \"db_password\": \"YEBTOfyt9OEuXo8McT\",",
         .near_miss = "  \"db_password\": \"password\",",
     },
@@ -5105,9 +5105,9 @@ const bw_srule bw_builtin_rules[] = {
         .provider = "Generic",
         .description = "Secret-like key assigned a bare value (.env, YAML, properties, INI)",
         .regex = "(?:pass(?:word|wd|phrase)|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key|auth"
-                 "[_.-]?token|client[_.-]?secret|private[_.-]?key|credentials?)(?:[_.-]?"
-                 "(?:key|secret|token|value|str))?\\s{0,4}[=:]\\s{0,4}([^\\s\\\"'`\\\\,;(){}\\[\\]<>]{8,200})"
-                 "(?:[\\s,;]|$)",
+                 "[_.-]?token|client[_.-]?secret|private[_.-]?key|app[_.-]?(?:key|secret)|credentials?)"
+                 "(?:[_.-]?(?:key|secret|token|value|str))?[ \\t]{0,16}[=:][ \\t]{0,8}([^\\s\"'`\\\\,;"
+                 "(){}\\[\\]<>:=&][^\\s\"'`\\\\,;(){}\\[\\]<>&]{7,199})[ \\t\\r]{0,8}(?:[#;,&|\\\\]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .validator = BW_SV_GENERIC,
@@ -5115,8 +5115,10 @@ const bw_srule bw_builtin_rules[] = {
         .flags = BW_SF_CASELESS | BW_SF_GENERIC,
         .max_len = 300,
         .min_entropy = 3.0f,
-        .allow = "^(?:self|this|os|env|config|settings|process|args|opts|options|params|request|ctx|cfg"
-                 "|kwargs)\\.",
+        .allow = "^(?:args|opts|options|params|props|request|ctx|cfg|conf|kwargs)\\.|^"
+                 "(?:2YotnFZFEjr1zCsicMWpAA|tGzv3JOkF0XG5Qx2TlKWIA|SplxlOBeZQQYbYS6WxSbIA|gX1fBat3bV"
+                 "|s6BhdRkqt3|h480djs93hd8|kd94hf93k423kf44|nnch734d00sl2jdk|ad180jjd733klru7"
+                 "|pfkkdhi9sl3r4s00)$|^[0-9a-f]{16}$",
         .sample = "SMTP_PASSWORD=Gjo8rbM!anLr26uNHl",
         .near_miss = "SMTP_PASSWORD=changeme",
     },
@@ -5125,7 +5127,7 @@ const bw_srule bw_builtin_rules[] = {
         .provider = "Generic",
         .description = "Secret given as a command-line flag (--password=..., --api-key ...)",
         .regex = "(?:^|\\s)--?(?:password|passwd|pass|secret|token|api[_-]?key|apikey|access[_-]?key|auth"
-                 "[_-]?token|client[_-]?secret)(?:=|\\s{1,3})[\\\"']?([^\\s\\\"'`]{6,200})",
+                 "[_-]?token|client[_-]?secret)(?:=|\\s{1,3})[\"']?([^\\s\"'`]{6,200})",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .validator = BW_SV_GENERIC,
@@ -5139,10 +5141,14 @@ const bw_srule bw_builtin_rules[] = {
     {
         .id = "generic-xml-element",
         .provider = "Generic",
-        .description = "Secret-like XML element (Maven settings.xml, app configs)",
-        .regex = "<[A-Za-z0-9_.:-]{0,40}(?:pass(?:word|wd|phrase)|pwd|secret|token|api[_.-]?key|apikey|access"
-                 "[_.-]?key|auth[_.-]?token|client[_.-]?secret|private[_.-]?key|credentials?)(?:[_.-]?"
-                 "(?:key|secret|token|value|str))?>([^<>\\s]{6,200})</",
+        .description = "Secret-like XML element or property (Maven settings.xml, Hibernate, Spring, app configs)",
+        .regex = "<(?:[A-Za-z0-9_.:-]{0,40}(?:pass(?:word|wd|phrase)|pwd|secret|token|api"
+                 "[_.-]?key|apikey|access[_.-]?key|auth[_.-]?token|client[_.-]?secret|private[_.-]?key|app"
+                 "[_.-]?(?:key|secret)|credentials?)(?:[_.-]?(?:key|secret|token|value|str))?|"
+                 "[A-Za-z0-9_.:-]{1,40}\\s[^<>]{0,80}?(?:name|key)\\s{0,2}=\\s{0,2}[\"'][A-Za-z0-9_.:-]{0,60}"
+                 "(?:pass(?:word|wd|phrase)|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key|auth"
+                 "[_.-]?token|client[_.-]?secret|private[_.-]?key|app[_.-]?(?:key|secret)|credentials?)"
+                 "(?:[_.-]?(?:key|secret|token|value|str))?[\"'][^<>]{0,40}?)>([^<>\\s]{6,200})</",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .validator = BW_SV_GENERIC,
@@ -5150,18 +5156,17 @@ const bw_srule bw_builtin_rules[] = {
         .flags = BW_SF_CASELESS | BW_SF_GENERIC,
         .max_len = 400,
         .min_entropy = 3.0f,
-        .allow = "^\\$\\{[A-Za-z0-9_.-]+\\}$",
-        .sample = "<server><id>corp</id><username>ci</username><password>DL6tvBKvNsGy#RkL!n</password></server>",
-        .near_miss = "<password>${env.MAVEN_PASSWORD}</password>",
+        .sample = "<property name=\"hibernate.connection.password\">DL6tvBKvNsGy#RkL!n</property>",
+        .near_miss = "<tokenizer>bert-base-uncased</tokenizer>",
     },
     {
         .id = "generic-dotnet-appsetting",
         .provider = "Generic",
         .description = "Secret-like .NET appSettings entry (<add key=... value=...>)",
-        .regex = "<add\\s{1,4}key\\s{0,2}=\\s{0,2}\\\"[A-Za-z0-9_.:-]{0,40}(?:pass"
+        .regex = "<add\\s{1,4}key\\s{0,2}=\\s{0,2}\"[A-Za-z0-9_.:-]{0,40}(?:pass"
                  "(?:word|wd|phrase)|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key|auth"
-                 "[_.-]?token|client[_.-]?secret|private[_.-]?key|credentials?)(?:[_.-]?"
-                 "(?:key|secret|token|value|str))?\\\"\\s{1,4}value\\s{0,2}=\\s{0,2}\\\"([^\\\"]{6,200})\\\"",
+                 "[_.-]?token|client[_.-]?secret|private[_.-]?key|app[_.-]?(?:key|secret)|credentials?)"
+                 "(?:[_.-]?(?:key|secret|token|value|str))?\"\\s{1,4}value\\s{0,2}=\\s{0,2}\"([^\"]{6,200})\"",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .validator = BW_SV_GENERIC,
@@ -5200,22 +5205,22 @@ const bw_srule bw_builtin_rules[] = {
         .id = "phone-international",
         .provider = "Phone",
         .description = "International phone number (+country code, E.164 or with separators)",
-        .regex = "(?:^|[^0-9A-Za-z+_])(\\+[1-9][0-9]{0,2}(?:[0-9]{6,12}|(?:[ .-]\\(?|\\()[0-9]{1,5}\\)?"
-                 "(?:[ .-]\\(?[0-9]{1,5}\\)?){1,5}))(?:[^0-9A-Za-z_]|$)",
+        .regex = "(?:^|[^0-9A-Za-z+_])(\\+[1-9](?:[0-9]{9,14}|[0-9]{0,2}(?:[ .-]\\(?|\\()[0-9]{1,6}\\)?"
+                 "(?:[ .-]\\(?[0-9]{1,6}\\)?){1,5}))(?:[^\\n0-9A-Za-z_]|$)",
         .kind = BW_SK_PII,
         .severity = BW_SEV_MEDIUM,
         .validator = BW_SV_PHONE,
         .group = 1,
         .max_len = 64,
-        .sample = "mobile,+49 30 4182 7765,de",
-        .near_miss = "delta: +5 points",
+        .sample = "reminder queued to=+44 7477 528737 template=followup",
+        .near_miss = "offset: +98172489",
     },
     {
         .id = "phone-nanp",
         .provider = "Phone",
         .description = "North American phone number ((555) 123-4567, 555-123-4567)",
         .regex = "(?:^|[^0-9A-Za-z+_-])(\\([2-9][0-9]{2}\\)[ .-]?[0-9]{3}[ .-][0-9]{4}|[2-9][0-9]{2}[.-]"
-                 "[0-9]{3}[.-][0-9]{4})(?:[^0-9A-Za-z_-]|$)",
+                 "[0-9]{3}[.-][0-9]{4})(?:[^\\n0-9A-Za-z_-]|$)",
         .kind = BW_SK_PII,
         .severity = BW_SEV_MEDIUM,
         .validator = BW_SV_PHONE,
@@ -5229,8 +5234,8 @@ const bw_srule bw_builtin_rules[] = {
         .provider = "Phone",
         .description = "Phone number after a phone, tel, mobile, cell or fax keyword",
         .regex = "\\b(?:phone|tel|telephone|mobile|cell|fax)(?:[ _-]?"
-                 "(?:no|num|number|#))?\\.?[\\\"']?\\s{0,3}[:=#]?\\s{0,3}[\\\"']?(\\+?[0-9(][0-9 "
-                 "().-]{5,20}[0-9])(?:[^0-9]|$)",
+                 "(?:no|num|number|#))?\\.?[\"']?\\s{0,3}[:=#]?\\s{0,3}[\"']?(\\+?[0-9(][0-9 "
+                 "().-]{5,20}[0-9])(?:[^\\n0-9]|$)",
         .kind = BW_SK_PII,
         .severity = BW_SEV_MEDIUM,
         .validator = BW_SV_PHONE,
@@ -5245,7 +5250,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "payment-card",
         .provider = "Payment card",
         .description = "Payment card number (PAN)",
-        .regex = "(?:^|[^0-9A-Za-z_.-])([2-6][0-9]{3}(?:[ -]?[0-9]){9,15})(?:[^0-9A-Za-z_-]|$)",
+        .regex = "(?:^|[^0-9A-Za-z_.-])([2-6][0-9]{3}(?:[ -]?[0-9]){9,15})(?:[^\\n0-9A-Za-z_-]|$)",
         .kind = BW_SK_PII,
         .severity = BW_SEV_HIGH,
         .validator = BW_SV_CARD,
@@ -5311,25 +5316,28 @@ const bw_srule bw_builtin_rules[] = {
         .sample = "NI number: JH 41 82 77 C",
         .near_miss = "NI number: GB 41 82 77 C",
     },
-    /* Aadhaar: UIDAI (12 digits, the first 2-9, a Verhoeff check digit; printed as 4-4-4) */
+    /*
+     * Aadhaar: UIDAI (12 digits, the first 2-9, a Verhoeff check digit; printed as 4-4-4); not next to another word or
+     * group (a longer number, a hex table): after a word, only the keyword rule below applies
+     */
     {
         .id = "aadhaar",
         .provider = "UIDAI",
         .description = "Aadhaar number (4-4-4 groups)",
-        .regex = "(?:^ ?|[^0-9 ] ?|  )([2-9][0-9]{3} [0-9]{4} [0-9]{4})(?:$| $| ?[^0-9 ]|  )",
+        .regex = "(?:^ ?|[^0-9A-Za-z ] ?|  )([2-9][0-9]{3} [0-9]{4} [0-9]{4})(?:$| $| ?[^\\n0-9A-Za-z ]|  )",
         .kind = BW_SK_PII,
         .severity = BW_SEV_HIGH,
         .validator = BW_SV_AADHAAR,
         .group = 1,
         .max_len = 24,
-        .sample = "aadhaar: 4913 0042 4763",
-        .near_miss = "aadhaar: 4913 0042 4764",
+        .sample = "id proof: 4913 0042 4763 (verified)",
+        .near_miss = "id proof: 4913 0042 4764 (verified)",
     },
     {
         .id = "aadhaar-context",
         .provider = "UIDAI",
-        .description = "Aadhaar number after an Aadhaar or UIDAI keyword",
-        .regex = "\\b(?:aadhaa?r|uidai)(?:[ _-]?(?:no|num|number|#))?\\b[^0-9\\n]{0,20}\\b"
+        .description = "Aadhaar number after an Aadhaar, UIDAI or UID keyword",
+        .regex = "\\b(?:aadhaa?r|uidai|uid)(?:[ _-]?(?:no|num|number|#))?\\b[^0-9\\n]{0,20}\\b"
                  "([2-9][0-9]{11}|[2-9][0-9]{3} [0-9]{4} [0-9]{4})\\b",
         .kind = BW_SK_PII,
         .severity = BW_SEV_HIGH,
@@ -5354,20 +5362,29 @@ const bw_srule bw_builtin_rules[] = {
         .sample = "pan: BQKPM4821L",
         .near_miss = "pan: BQKXM4821L",
     },
-    /* IPv4: RFC 791 dotted quad; the validator drops private, loopback and documentation ranges (RFC 1918, RFC 5737) */
+    /*
+     * IPv4: RFC 791 dotted quad with at least one octet of two or more digits (8.4.3.5 is a section number); the
+     * validator drops private, loopback and documentation ranges (RFC 1918, RFC 5737)
+     */
     {
         .id = "ipv4-address",
         .provider = "Network",
         .description = "IPv4 address",
-        .regex = "(?:^|[^0-9.])((?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?:\\."
-                 "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3})(?:[^0-9.]|\\.(?:[^0-9]|$)|$)",
+        .regex = "(?:^|[^0-9.])((?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9][0-9])\\."
+                 "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])|[0-9]\\."
+                 "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9][0-9]))\\."
+                 "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\."
+                 "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])|[0-9]\\.[0-9]\\.(?:"
+                 "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9][0-9])\\."
+                 "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])|[0-9]\\."
+                 "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9][0-9])))(?:[^\\n0-9.]|\\.(?:[^\\n0-9]|$)|$)",
         .kind = BW_SK_PII,
         .severity = BW_SEV_LOW,
         .validator = BW_SV_IPV4,
         .group = 1,
         .max_len = 24,
         .sample = "client_ip=51.158.42.117 status=200",
-        .near_miss = "version 1.2.3.4.5",
+        .near_miss = "see section 8.4.3.5 of the spec",
     },
     /* Date of birth: a date (ISO 8601, d/m/y, m/d/y or with a month name) after a birth keyword */
     {
@@ -5375,13 +5392,12 @@ const bw_srule bw_builtin_rules[] = {
         .provider = "Personal data",
         .description = "Date of birth after a birth keyword",
         .regex = "\\b(?:dob\\b|d\\.o\\.b\\.?|date[ _-]?of[ _-]?birth\\b|birth[ _-]?date\\b|birthday\\b|born"
-                 "(?: on)?\\b)[\\\"']?\\s{0,3}[:=]?\\s{0,3}[\\\"']?((?:19|20)[0-9]{2}[-/.]"
-                 "(?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12][0-9]|3[01])|(?:0?[1-9]|[12][0-9]|3[01])[-/.]"
-                 "(?:0?[1-9]|1[0-2])[-/.](?:19|20)[0-9]{2}|(?:0?[1-9]|1[0-2])[-/.]"
-                 "(?:0?[1-9]|[12][0-9]|3[01])[-/.](?:19|20)[0-9]{2}|(?:0?[1-9]|[12][0-9]|3[01]) "
-                 "(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\\.?,? (?:19|20)[0-9]{2}|"
-                 "(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\\.? "
-                 "(?:0?[1-9]|[12][0-9]|3[01]),? (?:19|20)[0-9]{2})\\b",
+                 "(?: on)?\\b)[\"']?\\s{0,3}[:=]?\\s{0,3}[\"']?((?:19|20)[0-9]{2}[-/.](?:0?[1-9]|1[0-2])[-/.]"
+                 "(?:0?[1-9]|[12][0-9]|3[01])|(?:0?[1-9]|[12][0-9]|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.]"
+                 "(?:19|20)[0-9]{2}|(?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12][0-9]|3[01])[-/.](?:19|20)[0-9]{2}|"
+                 "(?:0?[1-9]|[12][0-9]|3[01]) (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+                 "[a-z]{0,6}\\.?,? (?:19|20)[0-9]{2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+                 "[a-z]{0,6}\\.? (?:0?[1-9]|[12][0-9]|3[01]),? (?:19|20)[0-9]{2})\\b",
         .kind = BW_SK_PII,
         .severity = BW_SEV_MEDIUM,
         .validator = BW_SV_DATE,
@@ -5400,7 +5416,7 @@ const bw_srule bw_builtin_rules[] = {
         .provider = "Healthcare",
         .description = "Medical record number after an MRN or patient ID keyword",
         .regex = "\\b(?:mrn|medical[ _-]?record[ _-]?(?:number|no\\.?|num|#)|patient[ _-]?id)\\b\\.?"
-                 "[\\\"']?\\s{0,3}[:=#]?\\s{0,3}[\\\"']?([A-Z]{0,3}-?[0-9]{5,12})\\b",
+                 "[\"']?\\s{0,3}[:=#]?\\s{0,3}[\"']?([A-Z]{0,3}-?[0-9]{5,12})\\b",
         .kind = BW_SK_PII,
         .severity = BW_SEV_MEDIUM,
         .group = 1,
