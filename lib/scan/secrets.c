@@ -28,7 +28,9 @@
 #include "scan/validate.h"
 #include "util/larchive.h"
 
-#define CHUNK ((size_t)16 << 20)
+/* the chunk size; a variable so tests can cross many chunk boundaries with small inputs */
+size_t bw_secrets_chunk = (size_t)16 << 20;
+#define CHUNK bw_secrets_chunk
 #define OVL BW_SENGINE_OVERLAP
 #define MEMBER_MAX 1024
 #define MAX_COLS 512
@@ -1095,7 +1097,9 @@ static bw_status scan_block(struct sctx *c, const char *b, size_t n, size_t lo, 
         rc = dataset_rows(c, b, n, lo, hi, &c->hits);
     }
     /* a finding is located at its secret (a password on the third line of a .netrc entry) */
-    qsort(c->hits.v, c->hits.n, sizeof(bw_shit), cmp_sstart);
+    if (c->hits.n > 1) {
+        qsort(c->hits.v, c->hits.n, sizeof(bw_shit), cmp_sstart);
+    }
     for (size_t i = 0; i < c->hits.n && rc == BW_OK; i++) {
         const bw_shit *h = &c->hits.v[i];
         uint64_t eline;

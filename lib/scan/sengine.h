@@ -73,6 +73,9 @@ BW_INTERNAL void bw_shits_release(bw_shits *h);
 BW_INTERNAL bw_status bw_sengine_scan(const bw_sengine *e, bw_sscratch *s, const char *p, size_t n, size_t lo,
                                       size_t hi, bw_shits *out, bw_error *err);
 
+/* The read chunk of the secrets scanner (16 MiB; > 2 * BW_SENGINE_OVERLAP); tests make it small. */
+extern BW_INTERNAL size_t bw_secrets_chunk;
+
 /* Placeholders and documentation values that are never secrets (exposed for tests). */
 BW_INTERNAL bool bw_secret_is_placeholder(const char *s, size_t n);
 /* Run validator v on the secret s[ss..se) found in a match p[ms..me) of the buffer p[0..n). */

@@ -48,7 +48,7 @@ static const char rules_yaml[] = "replace-defaults: true\n"
                                  "    validator: luhn\n"
                                  "  - id: pem\n"
                                  "    description: Private key\n"
-                                 "    regex: '-----BEGIN ([A-Z]+ )?PRIVATE KEY-----[\\s\\S]{20,8000}?-----END ([A-Z]+ "
+                                 "    regex: '-----BEGIN ([A-Z]+ )?PRIVATE KEY-----[\\s\\S]{20,}?-----END ([A-Z]+ "
                                  ")?PRIVATE KEY-----'\n"
                                  "    multiline: true\n"
                                  "    max-length: 9000\n"
@@ -190,11 +190,13 @@ static void test_gates(const bw_secrets *s)
 /* Tokens across the 16 MiB chunk boundaries of a stream: each once, at the right line. */
 static void test_chunks(const bw_secrets *s)
 {
-    size_t n = (size_t)40 << 20, line = 1, planted = 0;
+    /* the scanner's 16 MiB chunks scaled down to 256 KiB: blocks start at multiples of K and take
+     * matches ending past K * i + 64 KiB; tokens straddle both kinds of boundary */
+    const size_t K = (size_t)256 << 10, B1 = K + 65536, B2 = 2 * K + 65536;
+    size_t n = 5 * K, line = 1, planted = 0;
     char *buf = malloc(n);
     size_t at[8], lines[8];
-    const size_t targets[] = {((size_t)16 << 20) - 65536 - 10, ((size_t)16 << 20) - 65536 + 30,  ((size_t)16 << 20) - 7,
-                              ((size_t)32 << 20) - 131072 - 2, ((size_t)32 << 20) - 131072 + 40, n - 30};
+    const size_t targets[] = {K - 7, B1 - 10, B1 + 30, 2 * K + 40 - 65536, B2 - 2, n - 30};
     char *path;
     bw_report *r = NULL;
     bw_error e;
@@ -220,13 +222,14 @@ static void test_chunks(const bw_secrets *s)
         }
     }
     (void)line;
+    bw_secrets_chunk = K;
     path = tu_join(tmp, "big.log");
     tu_write(tmp, "big.log", buf, n);
     bw_error_clear(&e);
     if (bw_report_new(&r, "test", &e) != BW_OK) {
         exit(2);
     }
-    is_int(bw_secrets_scan_file(s, r, path, &e), BW_OK, "40 MiB file scanned");
+    is_int(bw_secrets_scan_file(s, r, path, &e), BW_OK, "1.25 MiB file scanned in 256 KiB chunks");
     bw_report_sort(r);
     is_int(count(r, "acme-key"), planted, "every token across chunk boundaries found exactly once");
     for (size_t t = 0; t < planted && t < bw_report_count(r); t++) {
@@ -239,6 +242,7 @@ static void test_chunks(const bw_secrets *s)
     r = scan_mem(s, "big.log", buf, n);
     is_int(count(r, "acme-key"), planted, "from memory: every token once");
     bw_report_free(r);
+    bw_secrets_chunk = (size_t)16 << 20;
     free(buf);
     free(path);
 }
@@ -460,6 +464,17 @@ static void test_cache(void)
        "a world-writable cache directory is not trusted");
     bw_secrets_free(a);
     chmod(dir, 0700);
+    {
+        /* missing parents are created ($XDG_CACHE_HOME may not exist yet) */
+        char *deep = tu_join(dir, "not/there/yet");
+        a = make(rules_yaml, deep, 0);
+        b = make(rules_yaml, deep, 0);
+        ok(a != NULL && b != NULL && strcmp(bw_secrets_db_origin(b), "cache") == 0,
+           "a cache directory with missing parents is created and used");
+        bw_secrets_free(a);
+        bw_secrets_free(b);
+        free(deep);
+    }
     free(dbs);
     free(dir);
 }

@@ -206,6 +206,15 @@ int main(void)
     (void)fp;
     bw_secrets_free(s);
     json_decref(doc);
+    for (size_t k = 0; k < nfiles; k++) {
+        bool label_owned = false;
+        for (size_t q = 0; q < nl && !label_owned; q++) {
+            label_owned = files[k] == labels[q].file;
+        }
+        if (!label_owned) {
+            free(files[k]);
+        }
+    }
     free(labels);
     free(files);
     return done_testing();
