@@ -5189,6 +5189,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "email-address",
         .provider = "Email",
         .description = "Email address",
+        .anchor = "@[A-Za-z0-9-]{1,63}\\.[A-Za-z0-9-]",
         .regex = "\\b([A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\\.){1,8}[A-Za-z]{2,24})\\b",
         .kind = BW_SK_PII,
         .severity = BW_SEV_MEDIUM,
@@ -5370,6 +5371,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "ipv4-address",
         .provider = "Network",
         .description = "IPv4 address",
+        .anchor = "[0-9]\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]",
         .regex = "(?:^|[^0-9.])((?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9][0-9])\\."
                  "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])|[0-9]\\."
                  "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9][0-9]))\\."

@@ -322,24 +322,78 @@ static bw_status load_db(bw_sengine *e, const bw_sengine_opts *o, bw_error *err)
 
 /* ---- engine ------------------------------------------------------------------------------------ */
 
+/* Index just past the group that opens at re[i] ('('), or 0 if it does not close. */
+static size_t group_end(const char *re, size_t n, size_t i)
+{
+    int depth = 0;
+    bool cls = false;
+
+    for (; i < n; i++) {
+        if (re[i] == '\\') {
+            i++;
+        } else if (cls) {
+            cls = re[i] != ']';
+        } else if (re[i] == '[') {
+            cls = true;
+            if (i + 1 < n && re[i + 1] == '^') {
+                i++;
+            }
+            if (i + 1 < n && re[i + 1] == ']') {
+                i++; /* a ']' first in a class is a literal */
+            }
+        } else if (re[i] == '(') {
+            depth++;
+        } else if (re[i] == ')' && --depth == 0) {
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
 /*
- * The pattern Hyperscan runs for a rule: its anchor, or its regex without a
- * leading or trailing \b (word boundaries force Hyperscan onto slower
- * engines; PCRE2 checks them when it confirms, so the prefilter only widens).
+ * The pattern Hyperscan runs for a rule: its anchor, or its regex without
+ * the context around the match: a leading \b or "(?:^|[^...])" group and a
+ * trailing \b or "(?:[^...]|$)" group. Such boundaries force Hyperscan off
+ * its literal and DFA engines onto slower ones; PCRE2 checks them when it
+ * confirms, so the prefilter only widens.
  */
 static char *hs_pattern(const bw_srule *r)
 {
     const char *re = r->anchor != NULL ? r->anchor : r->regex;
-    size_t n = strlen(re);
+    size_t n = strlen(re), e;
 
     if (r->anchor == NULL) {
         if (n > 2 && re[0] == '\\' && re[1] == 'b') {
             re += 2;
             n -= 2;
+        } else if (n > 4 && strncmp(re, "(?:^", 4) == 0 && (e = group_end(re, n, 0)) > 0 && e < n) {
+            re += e;
+            n -= e;
         }
         /* a trailing \b, unless the backslash before it is itself escaped */
         if (n > 2 && re[n - 2] == '\\' && re[n - 1] == 'b' && (n < 3 || re[n - 3] != '\\')) {
             n -= 2;
+        } else if (n > 4 && re[n - 1] == ')') {
+            /* the last top-level group: dropped when it is a context alternation ending the line */
+            size_t last = SIZE_MAX;
+            for (size_t i = 0; i < n;) {
+                if (re[i] == '(') {
+                    size_t g = group_end(re, n, i);
+                    if (g == 0) {
+                        break;
+                    }
+                    if (g == n) {
+                        last = i;
+                    }
+                    i = g;
+                } else {
+                    i += re[i] == '\\' ? 2 : 1;
+                }
+            }
+            if (last != SIZE_MAX && last > 0 && strncmp(re + last, "(?:", 3) == 0 &&
+                (memmem(re + last, n - last, "|$", 2) != NULL || strncmp(re + last, "(?:$", 4) == 0)) {
+                n = last;
+            }
         }
     }
     return bw_strndup(re, n);
