@@ -452,7 +452,7 @@ int bw_sniff_tar(const uint8_t *p, size_t n)
 
 int bw_sniff_compressed(const uint8_t *p, size_t n)
 {
-    static const uint8_t xz[6] = {0xfd, '7', 'z', 'X', 'Z', 0x00};
+    static const uint8_t xz[6] = {0xfd, '7', 'z', 'X', 'Z', 0x00}, zstd[4] = {0x28, 0xb5, 0x2f, 0xfd};
 
     if (p == NULL) {
         return 0;
@@ -464,6 +464,9 @@ int bw_sniff_compressed(const uint8_t *p, size_t n)
         return 1;
     }
     if (n >= 6 && memcmp(p, xz, 6) == 0) {
+        return 1;
+    }
+    if (n >= 4 && memcmp(p, zstd, 4) == 0) {
         return 1;
     }
     /*

@@ -23,6 +23,7 @@
 #include "bulwark/bw_file.h"
 #include "bulwark/bw_secrets.h"
 #include "formats/notebook.h"
+#include "scan/mscan.h"
 #include "scan/sengine.h"
 #include "scan/srules_yaml.h"
 #include "scan/validate.h"
@@ -36,60 +37,27 @@ size_t bw_secrets_chunk = (size_t)16 << 20;
 #define MAX_COLS 512
 #define DEFAULT_DEPTH 4
 #define DEFAULT_MEMBER_MAX ((uint64_t)1 << 30)
-#define WHOLE_MAX ((size_t)256 << 20) /* notebooks and nested archives are read whole up to this */
-#define PII_ONE_BY_ONE 20u            /* outside datasets: personal data of one rule reported singly up to this */
+#define PII_ONE_BY_ONE 20u /* outside datasets: personal data of one rule reported singly up to this */
 
 /* Column-name context: personal data that has no shape of its own. */
 enum ctxkind { CK_NONE = 0, CK_DOB, CK_MRN, CK_SSN, CK_PHONE, CK_NAME, CK_POSTCODE, CK_AADHAAR, CK__COUNT };
 
+/* The rules of column-name context (not in the engine: the column pass of datasets raises them). */
+#define DATASET_RULE(id_, what, sev, val)                                                                              \
+    {                                                                                                                  \
+        .id = id_, .provider = "Personal data", .description = what " in a column named for it", .regex = "(?!)",      \
+        .kind = BW_SK_PII, .severity = sev, .validator = val                                                           \
+    }
 static const bw_srule dataset_rules[CK__COUNT - 1] = {
-    {.id = "dataset-date-of-birth",
-     .provider = "Personal data",
-     .description = "Date of birth in a column named for it",
-     .regex = "(?!)",
-     .kind = BW_SK_PII,
-     .severity = BW_SEV_MEDIUM,
-     .validator = BW_SV_DATE},
-    {.id = "dataset-medical-record-number",
-     .provider = "Personal data",
-     .description = "Medical record number in a column named for it",
-     .regex = "(?!)",
-     .kind = BW_SK_PII,
-     .severity = BW_SEV_HIGH},
-    {.id = "dataset-ssn",
-     .provider = "Personal data",
-     .description = "US Social Security number in a column named for it",
-     .regex = "(?!)",
-     .kind = BW_SK_PII,
-     .severity = BW_SEV_HIGH,
-     .validator = BW_SV_SSN},
-    {.id = "dataset-phone",
-     .provider = "Personal data",
-     .description = "Phone number in a column named for it",
-     .regex = "(?!)",
-     .kind = BW_SK_PII,
-     .severity = BW_SEV_MEDIUM,
-     .validator = BW_SV_PHONE},
-    {.id = "dataset-person-name",
-     .provider = "Personal data",
-     .description = "Person's name in a column named for it",
-     .regex = "(?!)",
-     .kind = BW_SK_PII,
-     .severity = BW_SEV_MEDIUM},
-    {.id = "dataset-postcode",
-     .provider = "Personal data",
-     .description = "Postal code in a column named for it",
-     .regex = "(?!)",
-     .kind = BW_SK_PII,
-     .severity = BW_SEV_LOW},
-    {.id = "dataset-aadhaar",
-     .provider = "Personal data",
-     .description = "Aadhaar number in a column named for it",
-     .regex = "(?!)",
-     .kind = BW_SK_PII,
-     .severity = BW_SEV_HIGH,
-     .validator = BW_SV_AADHAAR},
+    DATASET_RULE("dataset-date-of-birth", "Date of birth", BW_SEV_MEDIUM, BW_SV_DATE),
+    DATASET_RULE("dataset-medical-record-number", "Medical record number", BW_SEV_HIGH, BW_SV_NONE),
+    DATASET_RULE("dataset-ssn", "US Social Security number", BW_SEV_HIGH, BW_SV_SSN),
+    DATASET_RULE("dataset-phone", "Phone number", BW_SEV_MEDIUM, BW_SV_PHONE),
+    DATASET_RULE("dataset-person-name", "Person's name", BW_SEV_MEDIUM, BW_SV_NONE),
+    DATASET_RULE("dataset-postcode", "Postal code", BW_SEV_LOW, BW_SV_NONE),
+    DATASET_RULE("dataset-aadhaar", "Aadhaar number", BW_SEV_HIGH, BW_SV_AADHAAR),
 };
+#undef DATASET_RULE
 
 struct bw_secrets {
     bw_secrets_opts o;
@@ -804,14 +772,13 @@ static bool context_value_ok(enum ctxkind k, const char *p, size_t n, size_t s, 
 {
     const char *what;
 
+    if (dataset_rules[k - 1].validator != BW_SV_NONE) {
+        return bw_sval_check(dataset_rules[k - 1].validator, p, n, s, e, s, e, &what);
+    }
     switch (k) {
-    case CK_DOB: return bw_sval_check(BW_SV_DATE, p, n, s, e, s, e, &what);
     case CK_MRN: return mrn_ok(p + s, e - s);
-    case CK_SSN: return bw_sval_check(BW_SV_SSN, p, n, s, e, s, e, &what);
-    case CK_PHONE: return bw_sval_check(BW_SV_PHONE, p, n, s, e, s, e, &what);
     case CK_NAME: return name_ok(p + s, e - s);
     case CK_POSTCODE: return postcode_ok(p + s, e - s);
-    case CK_AADHAAR: return bw_sval_check(BW_SV_AADHAAR, p, n, s, e, s, e, &what);
     default: return false;
     }
 }
@@ -1348,7 +1315,7 @@ static bw_status scan_text(struct sctx *c, const char *name, const char *p, size
         if (buf == NULL) {
             return bw_fail(c->err, BW_ENOMEM, "out of memory");
         }
-        rc = mem_read(&m, buf, cap, &(size_t){0}, NULL);
+        (void)mem_read(&m, buf, cap, &(size_t){0}, NULL);
         rc = scan_stream(c, name, buf, cap, BW_MIN(cap, n), mem_read, &m);
         bw_free(buf);
         return rc;
@@ -1393,40 +1360,13 @@ static bw_status nb_visit(void *ctx, const bw_nb_segment *seg)
 
 /* ---- archives ---------------------------------------------------------------------------------- */
 
+/* The libarchive reading an archive needs, or -1: the model scanner's sniffers decide. */
 static int sniff_archive(const unsigned char *p, size_t n)
 {
-    if (n >= 4 && p[0] == 'P' && p[1] == 'K' && p[2] == 3 && p[3] == 4) {
-        return BW_LA_ANY;
+    if (bw_sniff_zip(p, n) || bw_sniff_compressed(p, n)) {
+        return BW_LA_ANY; /* a compressed stream may hold a tar, or be a single file */
     }
-    if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b) {
-        return BW_LA_ANY; /* gzip: a tar.gz or a single gzip'd file (raw) */
-    }
-    if (n >= 3 && memcmp(p, "BZh", 3) == 0) {
-        return BW_LA_ANY;
-    }
-    if (n >= 6 && memcmp(p,
-                         "\xfd"
-                         "7zXZ\0",
-                         6) == 0) {
-        return BW_LA_ANY;
-    }
-    if (n >= 4 && memcmp(p, "\x28\xb5\x2f\xfd", 4) == 0) {
-        return BW_LA_ANY;
-    }
-    if (n >= 262 && memcmp(p + 257, "ustar", 5) == 0) {
-        return BW_LA_TAR;
-    }
-    return -1;
-}
-
-static bool is_compressed_stream(const unsigned char *p, size_t n)
-{
-    return (n >= 2 && p[0] == 0x1f && p[1] == 0x8b) || (n >= 3 && memcmp(p, "BZh", 3) == 0) ||
-           (n >= 6 && memcmp(p,
-                             "\xfd"
-                             "7zXZ\0",
-                             6) == 0) ||
-           (n >= 4 && memcmp(p, "\x28\xb5\x2f\xfd", 4) == 0);
+    return bw_sniff_tar(p, n) ? BW_LA_TAR : -1;
 }
 
 struct arcsrc {
@@ -1487,7 +1427,7 @@ static bw_status scan_archive(struct sctx *c, const char *p, size_t n, int kind)
     if (a == NULL) {
         return bw_fail(c->err, BW_ENOMEM, "out of memory");
     }
-    if (p_archive_read_next_header(a, &ent) < ARCHIVE_WARN && is_compressed_stream((const unsigned char *)p, n)) {
+    if (p_archive_read_next_header(a, &ent) < ARCHIVE_WARN && bw_sniff_compressed((const unsigned char *)p, n)) {
         /* a compressed stream that is not a tar: one member */
         p_archive_read_free(a);
         a = bw_la_open(p, n, BW_LA_RAW);
