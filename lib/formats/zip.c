@@ -122,11 +122,17 @@ static int find_eocd(const uint8_t *p, size_t n, size_t *at)
         return -1;
     }
     lo = n - EOCD_LEN > MAX_COMMENT ? n - EOCD_LEN - MAX_COMMENT : 0;
-    for (size_t i = n - EOCD_LEN + 1; i-- > lo;) {
-        if (p[i] == 'P' && le32(p + i) == SIG_EOCD) {
-            *at = i;
+    /* backwards from the last place a record fits, hopping from 'P' to 'P' */
+    for (size_t end = n - EOCD_LEN + 1; end > lo;) {
+        const uint8_t *q = memrchr(p + lo, 'P', end - lo);
+        if (q == NULL) {
+            break;
+        }
+        if (le32(q) == SIG_EOCD) {
+            *at = (size_t)(q - p);
             return 0;
         }
+        end = (size_t)(q - p);
     }
     return -1;
 }

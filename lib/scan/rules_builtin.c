@@ -47,6 +47,7 @@
 
 #include "bulwark/bw_report.h"
 #include "scan/srules.h"
+#include "scan/sshape.h"
 
 const bw_srule bw_builtin_rules[] = {
     /* ---- Cloud platforms and infrastructure ------------------------------------------------------------------ */
@@ -1871,6 +1872,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "discord-bot-token",
         .provider = "Discord",
         .description = "Discord bot token",
+        .anchor = "[A-Za-z0-9_-]\\.[A-Za-z0-9_-]{6}\\.[A-Za-z0-9_-]{8}",
         .regex = "\\b([MNO][A-Za-z0-9_-]{23,27}\\.[A-Za-z0-9_-]{6}\\.[A-Za-z0-9_-]{27,38})"
                  "(?:[^\\nA-Za-z0-9_.-]|$)",
         .kind = BW_SK_SECRET,
@@ -2000,6 +2002,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "webex-access-token",
         .provider = "Cisco Webex",
         .description = "Webex bot or personal access token",
+        .anchor = "[0-9a-zA-Z]_[A-Z0-9]{4}_[0-9a-f]{8}-[0-9a-f]{4}-",
         .regex = "\\b([A-Za-z0-9]{64}_[A-Z0-9]{4}_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
                  "[0-9a-f]{12})\\b",
         .kind = BW_SK_SECRET,
@@ -3792,6 +3795,7 @@ const bw_srule bw_builtin_rules[] = {
         .id = "asana-pat",
         .provider = "Asana",
         .description = "Asana personal access token",
+        .anchor = "[0-9]/[0-9]{12}",
         .regex = "\\b([0-9]/[0-9]{12,20}(?:/[0-9]{12,20})?:[a-f0-9]{32})\\b",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
@@ -5083,6 +5087,10 @@ const bw_srule bw_builtin_rules[] = {
         .id = "generic-secret-quoted",
         .provider = "Generic",
         .description = "Secret-like key assigned a quoted value (code, JSON, YAML, TOML, HCL, escaped JSON)",
+        .anchor =
+            "(?:pass(?:word|wd|phrase)|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key|auth[_.-]?token|client[_.-]"
+            "?secret|private[_.-]?key|app[_.-]?(?:key|secret)|credentials?)(?:[_.-]?(?:key|secret|token|value|str))?(?:"
+            "\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|==?|:)[ \\t]{0,8}(?:[rbuf]|@)?\\\\?[\"'`][^\"'`\\\\\\s]{6}",
         .regex = "(?:pass(?:word|wd|phrase)|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key|auth"
                  "[_.-]?token|client[_.-]?secret|private[_.-]?key|app[_.-]?(?:key|secret)|credentials?)"
                  "(?:[_.-]?(?:key|secret|token|value|str))?(?:\\\\?[\"'`])?[ \\t]{0,16}"
@@ -5104,6 +5112,10 @@ const bw_srule bw_builtin_rules[] = {
         .id = "generic-secret-unquoted",
         .provider = "Generic",
         .description = "Secret-like key assigned a bare value (.env, YAML, properties, INI)",
+        .anchor =
+            "(?:pass(?:word|wd|phrase)|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key|auth[_.-]?token|client[_.-]"
+            "?secret|private[_.-]?key|app[_.-]?(?:key|secret)|credentials?)(?:[_.-]?(?:key|secret|token|value|str))?[ "
+            "\\t]{0,16}[=:][ \\t]{0,8}[^\\s\"'`\\\\,;(){}\\[\\]<>:=&][^\\s\"'`\\\\,;(){}\\[\\]<>&]{7}",
         .regex = "(?:pass(?:word|wd|phrase)|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key|auth"
                  "[_.-]?token|client[_.-]?secret|private[_.-]?key|app[_.-]?(?:key|secret)|credentials?)"
                  "(?:[_.-]?(?:key|secret|token|value|str))?[ \\t]{0,16}[=:][ \\t]{0,8}([^\\s\"'`\\\\,;"
@@ -5126,6 +5138,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "generic-cli-flag",
         .provider = "Generic",
         .description = "Secret given as a command-line flag (--password=..., --api-key ...)",
+        .anchor = "--?(?:password|passwd|pass|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?token|client[_-]?"
+                  "secret)(?:=|\\s{1,3})[\"']?[^\\s\"'`]{6}",
         .regex = "(?:^|\\s)--?(?:password|passwd|pass|secret|token|api[_-]?key|apikey|access[_-]?key|auth"
                  "[_-]?token|client[_-]?secret)(?:=|\\s{1,3})[\"']?([^\\s\"'`]{6,200})",
         .kind = BW_SK_SECRET,
@@ -5227,6 +5241,7 @@ const bw_srule bw_builtin_rules[] = {
         .validator = BW_SV_PHONE,
         .group = 1,
         .max_len = 32,
+        .shape = BW_SHAPE_NANP,
         .sample = "Call me at (415) 867-2043 after 5",
         .near_miss = "build 2024-11-07-1234",
     },
@@ -5257,6 +5272,7 @@ const bw_srule bw_builtin_rules[] = {
         .validator = BW_SV_CARD,
         .group = 1,
         .max_len = 40,
+        .shape = BW_SHAPE_CARD,
         .sample = "card_number: 4716 9929 8785 8995",
         .near_miss = "card_number: 4716 9929 8785 8996",
     },
@@ -5271,6 +5287,7 @@ const bw_srule bw_builtin_rules[] = {
         .validator = BW_SV_IBAN,
         .group = 1,
         .max_len = 48,
+        .shape = BW_SHAPE_IBAN,
         .sample = "iban: GB93 NWBK 5512 7065 5282 13",
         .near_miss = "iban: GB93NWBK55127065528214",
     },
@@ -5285,6 +5302,7 @@ const bw_srule bw_builtin_rules[] = {
         .validator = BW_SV_SSN,
         .group = 1,
         .max_len = 16,
+        .shape = BW_SHAPE_SSN,
         .sample = "ssn,536-22-1480",
         .near_miss = "ssn,123-45-6789",
     },
@@ -5314,6 +5332,7 @@ const bw_srule bw_builtin_rules[] = {
         .validator = BW_SV_NINO,
         .group = 1,
         .max_len = 16,
+        .shape = BW_SHAPE_NINO,
         .sample = "NI number: JH 41 82 77 C",
         .near_miss = "NI number: GB 41 82 77 C",
     },
@@ -5331,6 +5350,7 @@ const bw_srule bw_builtin_rules[] = {
         .validator = BW_SV_AADHAAR,
         .group = 1,
         .max_len = 24,
+        .shape = BW_SHAPE_AADHAAR,
         .sample = "id proof: 4913 0042 4763 (verified)",
         .near_miss = "id proof: 4913 0042 4764 (verified)",
     },
@@ -5360,6 +5380,7 @@ const bw_srule bw_builtin_rules[] = {
         .validator = BW_SV_PAN,
         .group = 1,
         .max_len = 16,
+        .shape = BW_SHAPE_PAN,
         .sample = "pan: BQKPM4821L",
         .near_miss = "pan: BQKXM4821L",
     },
@@ -5385,6 +5406,7 @@ const bw_srule bw_builtin_rules[] = {
         .validator = BW_SV_IPV4,
         .group = 1,
         .max_len = 24,
+        .shape = BW_SHAPE_IPV4,
         .sample = "client_ip=51.158.42.117 status=200",
         .near_miss = "see section 8.4.3.5 of the spec",
     },

@@ -121,6 +121,9 @@ struct sctx {
     const char *mk_buf;
     size_t mk_ls;
     bool mk_ignored;
+    size_t jc_pos, jc_ks, jc_ke; /* jsonl_col_at() carried along a line */
+    bool jc_have;
+    bw_shits extra; /* dataset_rows(): the column pass's hits of a block */
     size_t cc_pos;
     uint32_t cc_col;
     bool cc_q;
@@ -420,13 +423,21 @@ static uint32_t jsonl_col_at(struct sctx *c, const char *b, size_t ls, size_t at
     size_t i = ls, ks = 0, ke = 0;
     bool have = false;
 
+    /* hits come in order along a line: carry on from the previous one */
+    if (c->mk_buf == b && c->mk_ls == ls && c->jc_pos >= ls && c->jc_pos <= at) {
+        i = c->jc_pos;
+        ks = c->jc_ks;
+        ke = c->jc_ke;
+        have = c->jc_have;
+    }
     while (i < at) {
         if (b[i] == '"') {
-            size_t s = ++i;
+            size_t q = i, s = ++i;
             while (i < at && b[i] != '"') {
                 i += b[i] == '\\' ? 2 : 1;
             }
             if (i >= at) {
+                i = q; /* the string holds `at`: read it again next time */
                 break;
             }
             size_t e = i++;
@@ -443,6 +454,10 @@ static uint32_t jsonl_col_at(struct sctx *c, const char *b, size_t ls, size_t at
             i++;
         }
     }
+    c->jc_pos = i;
+    c->jc_ks = ks;
+    c->jc_ke = ke;
+    c->jc_have = have;
     return have ? col_of_name(c, b + ks, ke - ks) : UINT32_MAX;
 }
 
@@ -465,7 +480,7 @@ static void evidence_of(const bw_secrets *s, const bw_srule *r, const char *v, s
 }
 
 static bw_status agg_add(struct sctx *c, uint32_t rule, uint32_t col, uint64_t line, uint32_t column, uint64_t off,
-                         const char *evidence)
+                         const char *v, size_t vn)
 {
     struct agg *a;
 
@@ -478,11 +493,11 @@ static bw_status agg_add(struct sctx *c, uint32_t rule, uint32_t col, uint64_t l
     }
     if (c->naggs == c->capaggs) {
         size_t cap = c->capaggs ? c->capaggs * 2 : 16;
-        struct agg *v = bw_reallocarray(c->aggs, cap, sizeof(*v));
-        if (v == NULL) {
+        struct agg *grown = bw_reallocarray(c->aggs, cap, sizeof(*grown));
+        if (grown == NULL) {
             return BW_ENOMEM;
         }
-        c->aggs = v;
+        c->aggs = grown;
         c->capaggs = cap;
     }
     a = &c->aggs[c->naggs++];
@@ -493,7 +508,7 @@ static bw_status agg_add(struct sctx *c, uint32_t rule, uint32_t col, uint64_t l
     a->first_line = a->last_line = line;
     a->first_col = column;
     a->first_off = off;
-    snprintf(a->evidence, sizeof(a->evidence), "%s", evidence);
+    evidence_of(c->s, &c->s->rules[rule], v, vn, a->evidence, sizeof(a->evidence));
     return BW_OK;
 }
 
@@ -615,12 +630,16 @@ static bw_status emit(struct sctx *c, const char *b, size_t n, const bw_shit *h,
 
     /* the inline markers of a line are looked up once for all its hits */
     if (c->mk_buf != b || c->mk_ls != ls) {
-        const char *nl = memchr(b + ls, '\n', n - ls);
-        le = nl != NULL ? (size_t)(nl - b) : n;
         c->mk_buf = b;
         c->mk_ls = ls;
-        c->mk_ignored = line_has_marker(b + ls, le - ls, false);
-        if (!c->mk_ignored && ls > 0) {
+        c->mk_ignored = false;
+        if ((bw_sscratch_flags(c->scr) &
+             BW_SFLAG_MARKER)) { /* the engine saw a marker literal somewhere in the block */
+            const char *nl = memchr(b + ls, '\n', n - ls);
+            le = nl != NULL ? (size_t)(nl - b) : n;
+            c->mk_ignored = line_has_marker(b + ls, le - ls, false);
+        }
+        if (!c->mk_ignored && ls > 0 && (bw_sscratch_flags(c->scr) & BW_SFLAG_MARKER)) {
             const char *pn = ls > 1 ? memrchr(b, '\n', ls - 1) : NULL;
             size_t ps = pn != NULL ? (size_t)(pn - b) + 1 : 0;
             c->mk_ignored = line_has_marker(b + ps, ls - 1 - ps, true);
@@ -628,6 +647,8 @@ static bw_status emit(struct sctx *c, const char *b, size_t n, const bw_shit *h,
         c->cc_pos = ls;
         c->cc_col = 0;
         c->cc_q = false;
+        c->jc_pos = ls;
+        c->jc_have = false;
     }
     if (c->mk_ignored) {
         return BW_OK;
@@ -650,9 +671,9 @@ static bw_status emit(struct sctx *c, const char *b, size_t n, const bw_shit *h,
             colname = c->cols[col];
         }
     }
-    evidence_of(c->s, r, b + h->sstart, h->send - h->sstart, ev, sizeof(ev));
     if ((c->ds == 1 || c->ds == 2) && r->kind == BW_SK_PII && !c->s->o.per_row) {
-        return agg_add(c, h->rule, col, line, (uint32_t)(h->sstart - ls + 1), base + h->sstart, ev);
+        return agg_add(c, h->rule, col, line, (uint32_t)(h->sstart - ls + 1), base + h->sstart, b + h->sstart,
+                       h->send - h->sstart);
     }
     if (r->kind == BW_SK_PII && !c->s->o.per_row) {
         /* logs and text: the first PII_ONE_BY_ONE of a rule one by one, the rest summarised */
@@ -660,10 +681,12 @@ static bw_status emit(struct sctx *c, const char *b, size_t n, const bw_shit *h,
             return BW_ENOMEM;
         }
         if (c->per_rule[h->rule] >= PII_ONE_BY_ONE) {
-            return agg_add(c, h->rule, UINT32_MAX, line, (uint32_t)(h->sstart - ls + 1), base + h->sstart, ev);
+            return agg_add(c, h->rule, UINT32_MAX, line, (uint32_t)(h->sstart - ls + 1), base + h->sstart,
+                           b + h->sstart, h->send - h->sstart);
         }
         c->per_rule[h->rule]++;
     }
+    evidence_of(c->s, r, b + h->sstart, h->send - h->sstart, ev, sizeof(ev));
     message_of(c, r, h->validated, colname, msg, sizeof(msg));
     if (uses_location_fingerprint(r)) {
         snprintf(seed, sizeof(seed), "line %llu col %zu cell %d %s", (unsigned long long)line, h->sstart - ls + 1,
@@ -963,8 +986,8 @@ static void jsonl_pairs(struct sctx *c, struct rowpass *rp, size_t ls, size_t le
  */
 static bw_status dataset_rows(struct sctx *c, const char *b, size_t n, size_t lo, size_t hi, bw_shits *hits)
 {
-    bw_shits extra = {NULL, 0, 0};
-    struct rowpass rp = {b, n, &extra, hits->v, hits->n, 0, BW_OK};
+    bw_shits *extra = &c->extra;
+    struct rowpass rp = {b, n, extra, hits->v, hits->n, 0, BW_OK};
     size_t ls = 0;
     bool any = false;
 
@@ -1007,8 +1030,8 @@ static bw_status dataset_rows(struct sctx *c, const char *b, size_t n, size_t lo
         }
         ls = le + 1;
     }
-    if (rp.rc == BW_OK && extra.n > 0) {
-        for (size_t i = 0; i < extra.n && rp.rc == BW_OK; i++) {
+    if (rp.rc == BW_OK && extra->n > 0) {
+        for (size_t i = 0; i < extra->n && rp.rc == BW_OK; i++) {
             if (hits->n == hits->cap) {
                 size_t cap = hits->cap ? hits->cap * 2 : 64;
                 bw_shit *v = bw_reallocarray(hits->v, cap, sizeof(*v));
@@ -1019,10 +1042,10 @@ static bw_status dataset_rows(struct sctx *c, const char *b, size_t n, size_t lo
                 hits->v = v;
                 hits->cap = cap;
             }
-            hits->v[hits->n++] = extra.v[i];
+            hits->v[hits->n++] = extra->v[i];
         }
     }
-    bw_shits_release(&extra);
+    extra->n = 0;
     return rp.rc;
 }
 
@@ -1093,7 +1116,8 @@ static bw_status scan_block(struct sctx *c, const char *b, size_t n, size_t lo, 
         }
         rc = emit(c, b, n, h, line, ls, eline, els, base);
     }
-    if (rc == BW_OK && !c->binary && c->decoded == NULL && c->depth < 16 && memmem(b, n, "kind: Secret", 12) != NULL) {
+    if (rc == BW_OK && !c->binary && c->decoded == NULL && c->depth < 16 &&
+        (bw_sscratch_flags(c->scr) & BW_SFLAG_KUBE) && memmem(b, n, BW_SENGINE_KUBE, strlen(BW_SENGINE_KUBE)) != NULL) {
         rc = scan_kube(c, b, n, lo, hi, line0);
     }
     return rc;
@@ -1145,6 +1169,8 @@ static bw_status scan_kube(struct sctx *c, const char *b, size_t n, size_t lo, s
                     struct sctx sub = *c;
                     sub.hits.v = NULL;
                     sub.hits.n = sub.hits.cap = 0;
+                    sub.extra.v = NULL;
+                    sub.extra.n = sub.extra.cap = 0;
                     sub.fixed_line = line;
                     sub.decoded = "base64-decoded Kubernetes Secret value";
                     sub.ds = 0;
@@ -1162,6 +1188,7 @@ static bw_status scan_kube(struct sctx *c, const char *b, size_t n, size_t lo, s
                     bw_free(sub.aggs);
                     bw_free(sub.per_rule);
                     bw_shits_release(&sub.hits);
+                    bw_shits_release(&sub.extra);
                     bw_wipe(dec.ptr, dec.cap);
                     bw_wipe(text.ptr, text.cap);
                 }
@@ -1655,13 +1682,20 @@ static bw_status ctx_init(const bw_secrets *s, bw_report *rep, const char *path,
     c->path = path;
     c->cell = -1;
     c->in = in;
-    return take_scratch(s, &c->scr, err);
+    BW_TRY(take_scratch(s, &c->scr, err));
+    /* the hit arrays stay with the scratch from file to file */
+    c->hits = *bw_sscratch_hits(c->scr, 0);
+    c->hits.n = 0;
+    c->extra = *bw_sscratch_hits(c->scr, 1);
+    c->extra.n = 0;
+    return BW_OK;
 }
 
 static void ctx_done(struct sctx *c)
 {
+    *bw_sscratch_hits(c->scr, 0) = c->hits;
+    *bw_sscratch_hits(c->scr, 1) = c->extra;
     give_scratch(c->s, c->scr);
-    bw_shits_release(&c->hits);
     free_cols(c);
     bw_free(c->aggs);
     bw_free(c->per_rule);
@@ -1763,7 +1797,7 @@ out:
 bw_status bw_secrets_new(bw_secrets **out, const bw_secrets_opts *opts, bw_error *err)
 {
     bw_secrets_opts o = BW_SECRETS_OPTS_INIT;
-    bw_sengine_opts eo = {NULL, false, 0};
+    bw_sengine_opts eo = {NULL, false, 0, false};
     bw_secrets *s;
     bw_status rc;
     size_t n_custom = 0;

@@ -16,10 +16,12 @@
 #include "bulwark/bw_digest.h"
 #include "bulwark/bw_file.h"
 #include "scan/sengine.h"
+#include "scan/sshape.h"
 #include "scan/validate.h"
 
 #define DEFAULT_MAX_LEN 512u
-#define CACHE_MAGIC "bulwark-hsdb-2\n"
+#define SHAPE_RULES 4 /* rules per shape taken by the prefilter; more go to Hyperscan */
+#define CACHE_MAGIC "bulwark-hsdb-3\n"
 
 /* A rule's PCRE2 programs, compiled on first use. */
 struct rcode {
@@ -36,6 +38,10 @@ struct bw_sengine {
     hs_database_t *db;  /* allocated by the runtime (deserialised) */
     struct rcode *code; /* [n] */
     const char *origin;
+    /* rules found by the digit-run prefilter instead of Hyperscan, by shape */
+    uint32_t shape_rule[BW_SHAPE__COUNT][SHAPE_RULES];
+    uint8_t n_shape_rule[BW_SHAPE__COUNT];
+    unsigned shape_mask;
 };
 
 struct bw_sscratch {
@@ -43,6 +49,8 @@ struct bw_sscratch {
     pcre2_match_data *md;
     size_t *done;     /* [n]: the text up to here has been confirmed for the rule */
     size_t *last_end; /* [n]: end of the last match taken, to skip repeats */
+    unsigned flags;   /* BW_SFLAG_*: the literals the last scan met */
+    bw_shits keep[2]; /* hit arrays lent to the scanner (bw_sscratch_hits) */
 };
 
 /* ---- the compiler, dlopen()ed on a cache miss ---------------------------------------------------- */
@@ -103,9 +111,9 @@ static unsigned hs_flags_of(const bw_srule *r)
  */
 static bw_status hs_build(const bw_sengine *e, char **out, size_t *len, bw_error *err)
 {
-    const char **exprs = bw_calloc(e->n_active + 1, sizeof(*exprs));
-    unsigned *flags = bw_calloc(e->n_active + 1, sizeof(*flags));
-    unsigned *ids = bw_calloc(e->n_active + 1, sizeof(*ids));
+    const char **exprs = bw_calloc(e->n_active + 3, sizeof(*exprs));
+    unsigned *flags = bw_calloc(e->n_active + 3, sizeof(*flags));
+    unsigned *ids = bw_calloc(e->n_active + 3, sizeof(*ids));
     hs_database_t *db = NULL;
     hs_compile_error_t *ce = NULL;
     bw_status rc = BW_OK;
@@ -135,8 +143,16 @@ static bw_status hs_build(const bw_sengine *e, char **out, size_t *len, bw_error
         }
         free(info); /* the misc allocator is malloc */
     }
+    /* the last expressions: the literals of BW_SFLAG_*, each reported once per scan */
+    exprs[e->n_active] = BW_SENGINE_MARKERS;
+    exprs[e->n_active + 1] = BW_SENGINE_KUBE;
+    for (size_t k = 0; k < 2; k++) {
+        flags[e->n_active + k] = HS_FLAG_SINGLEMATCH;
+        ids[e->n_active + k] = (unsigned)(e->n_active + k);
+    }
     for (;;) {
-        if (hsc.compile_multi(exprs, flags, ids, (unsigned)e->n_active, HS_MODE_BLOCK, NULL, &db, &ce) == HS_SUCCESS) {
+        if (hsc.compile_multi(exprs, flags, ids, (unsigned)e->n_active + 2, HS_MODE_BLOCK, NULL, &db, &ce) ==
+            HS_SUCCESS) {
             break;
         }
         if (ce != NULL && ce->expression >= 0 && (size_t)ce->expression < e->n_active &&
@@ -181,6 +197,10 @@ static bw_status cache_key(const bw_sengine *e, char hex[BW_DIGEST_HEX_MAX], bw_
     }
     if (rc == BW_OK) {
         rc = bw_hasher_update(h, cpu, strlen(cpu) + 1);
+    }
+    if (rc == BW_OK) {
+        rc = bw_hasher_update(h, BW_SENGINE_MARKERS "\n" BW_SENGINE_KUBE,
+                              sizeof(BW_SENGINE_MARKERS "\n" BW_SENGINE_KUBE));
     }
     for (size_t i = 0; i < e->n_active && rc == BW_OK; i++) {
         const bw_srule *r = &e->rules[e->hs_ids[i]];
@@ -401,7 +421,7 @@ static char *hs_pattern(const bw_srule *r)
 
 bw_status bw_sengine_new(bw_sengine **out, const bw_srule *rules, size_t n, const bw_sengine_opts *opts, bw_error *err)
 {
-    bw_sengine_opts o = {NULL, false, 0};
+    bw_sengine_opts o = {NULL, false, 0, false};
     bw_sengine *e;
     bw_status rc;
 
@@ -433,9 +453,16 @@ bw_status bw_sengine_new(bw_sengine **out, const bw_srule *rules, size_t n, cons
             bw_sengine_free(e);
             return rc;
         }
-        if (rules[i].kind & o.kinds) {
-            e->hs_ids[e->n_active++] = (unsigned)i;
+        if (!(rules[i].kind & o.kinds)) {
+            continue;
         }
+        if (!o.no_shapes && rules[i].shape > BW_SHAPE_NONE && rules[i].shape < BW_SHAPE__COUNT &&
+            e->n_shape_rule[rules[i].shape] < SHAPE_RULES) {
+            e->shape_rule[rules[i].shape][e->n_shape_rule[rules[i].shape]++] = (uint32_t)i;
+            e->shape_mask |= 1u << rules[i].shape;
+            continue;
+        }
+        e->hs_ids[e->n_active++] = (unsigned)i;
     }
     e->hs_pat = bw_calloc(e->n_active + 1, sizeof(char *));
     if (e->hs_pat == NULL) {
@@ -448,11 +475,6 @@ bw_status bw_sengine_new(bw_sengine **out, const bw_srule *rules, size_t n, cons
             bw_sengine_free(e);
             return bw_fail(err, BW_ENOMEM, "out of memory");
         }
-    }
-    if (e->n_active == 0) {
-        e->origin = "empty";
-        *out = e;
-        return BW_OK;
     }
     rc = load_db(e, &o, err);
     if (rc != BW_OK) {
@@ -550,6 +572,16 @@ bw_status bw_sscratch_new(const bw_sengine *e, bw_sscratch **out, bw_error *err)
     return BW_OK;
 }
 
+bw_shits *bw_sscratch_hits(bw_sscratch *s, unsigned i)
+{
+    return &s->keep[i & 1];
+}
+
+unsigned bw_sscratch_flags(const bw_sscratch *s)
+{
+    return s->flags;
+}
+
 void bw_sscratch_free(bw_sscratch *s)
 {
     if (s == NULL) {
@@ -559,6 +591,8 @@ void bw_sscratch_free(bw_sscratch *s)
         hs_free_scratch(s->hs);
     }
     pcre2_match_data_free(s->md);
+    bw_shits_release(&s->keep[0]);
+    bw_shits_release(&s->keep[1]);
     bw_free(s->done);
     bw_free(s->last_end);
     bw_free(s);
@@ -727,14 +761,35 @@ static int confirm(struct scan *c, size_t ri, size_t to)
 static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void *ctx)
 {
     struct scan *c = ctx;
-    size_t ri = c->e->hs_ids[id];
+    size_t ri;
 
     (void)from;
     (void)flags;
+    if (id >= c->e->n_active) {
+        c->s->flags |= id == c->e->n_active ? BW_SFLAG_MARKER : BW_SFLAG_KUBE;
+        return 0;
+    }
+    ri = c->e->hs_ids[id];
     if (to <= c->s->done[ri] || to + (size_t)BW_SENGINE_OVERLAP <= c->lo) {
         return 0;
     }
     return confirm(c, ri, (size_t)to);
+}
+
+static int on_shape(void *ctx, bw_shape shape, size_t to)
+{
+    struct scan *c = ctx;
+
+    for (size_t k = 0; k < c->e->n_shape_rule[shape]; k++) {
+        size_t ri = c->e->shape_rule[shape][k];
+        if (to <= c->s->done[ri] || to + (size_t)BW_SENGINE_OVERLAP <= c->lo) {
+            continue;
+        }
+        if (confirm(c, ri, to) != 0) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 static int cmp_hit(const void *a, const void *b)
@@ -817,7 +872,8 @@ bw_status bw_sengine_scan(const bw_sengine *e, bw_sscratch *s, const char *p, si
     struct scan c = {e, s, p, n, lo, hi, out, out->n, BW_OK, err};
     size_t off = 0;
 
-    if (e->db == NULL || n == 0) {
+    s->flags = e->db == NULL ? BW_SFLAG_MARKER | BW_SFLAG_KUBE : 0; /* without a database: cannot tell */
+    if ((e->db == NULL && e->shape_mask == 0) || n == 0) {
         return BW_OK;
     }
     /* Hyperscan's block mode takes an unsigned int length: feed 1 GiB blocks that overlap */
@@ -843,7 +899,10 @@ bw_status bw_sengine_scan(const bw_sengine *e, bw_sscratch *s, const char *p, si
         memset(s->last_end, 0, e->n * sizeof(size_t));
         {
             size_t before = out->n;
-            hr = hs_scan(e->db, sub.p, (unsigned)len, 0, s->hs, on_match, &sub);
+            hr = e->db != NULL ? hs_scan(e->db, sub.p, (unsigned)len, 0, s->hs, on_match, &sub) : HS_SUCCESS;
+            if (sub.rc == BW_OK && (hr == HS_SUCCESS || hr == HS_SCAN_TERMINATED)) {
+                (void)bw_shape_scan(sub.p, len, sub.hi, e->shape_mask, on_shape, &sub);
+            }
             for (size_t i = before; i < out->n; i++) {
                 out->v[i].start += off;
                 out->v[i].end += off;

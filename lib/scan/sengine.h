@@ -30,6 +30,7 @@ typedef struct bw_sengine_opts {
     const char *cache_dir; /* NULL: $BULWARK_CACHE_DIR, else $XDG_CACHE_HOME/bulwark, else ~/.cache/bulwark */
     bool no_cache;         /* compile every time, never read or write the cache */
     unsigned kinds;        /* BW_SK_SECRET | BW_SK_PII: which rules take part; 0 = both */
+    bool no_shapes;        /* run every rule through Hyperscan, none through the digit-run prefilter (tests) */
 } bw_sengine_opts;
 
 /*
@@ -62,6 +63,12 @@ typedef struct bw_shits {
 } bw_shits;
 
 BW_INTERNAL void bw_shits_release(bw_shits *h);
+/*
+ * Two hit arrays kept with the scratch (i = 0 or 1), so a scanner that takes
+ * the scratch for file after file reuses their memory; it may grow them, and
+ * leaves them here (or releases them) when it gives the scratch back.
+ */
+BW_INTERNAL bw_shits *bw_sscratch_hits(bw_sscratch *s, unsigned i);
 
 /*
  * Scan p[0..n) and append the hits whose match ends in (lo, hi] to `out`,
@@ -72,6 +79,17 @@ BW_INTERNAL void bw_shits_release(bw_shits *h);
 #define BW_SENGINE_OVERLAP ((size_t)65536)
 BW_INTERNAL bw_status bw_sengine_scan(const bw_sengine *e, bw_sscratch *s, const char *p, size_t n, size_t lo,
                                       size_t hi, bw_shits *out, bw_error *err);
+
+/*
+ * Literals the scan notes in passing, so the scanner looks for what they
+ * start only in a block that holds one: the inline markers (every marker the
+ * scanner honours holds one of these) and a Kubernetes Secret.
+ */
+#define BW_SENGINE_MARKERS "bulwark:ignore|gitleaks:allow|pragma: allowlist|secretlint-disable|nosecret"
+#define BW_SENGINE_KUBE "kind: Secret"
+enum { BW_SFLAG_MARKER = 1u, BW_SFLAG_KUBE = 2u };
+/* BW_SFLAG_* of the literals the last bw_sengine_scan() with this scratch met (all of them when it cannot tell) */
+BW_INTERNAL unsigned bw_sscratch_flags(const bw_sscratch *s);
 
 /* The read chunk of the secrets scanner (16 MiB; > 2 * BW_SENGINE_OVERLAP); tests make it small. */
 extern BW_INTERNAL size_t bw_secrets_chunk;

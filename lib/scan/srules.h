@@ -62,6 +62,7 @@ typedef struct bw_srule {
     uint8_t group;           /* capture group holding the secret; 0 = the whole match */
     uint16_t flags;          /* BW_SF_* */
     uint16_t max_len;        /* longest match in bytes (the confirm window); 0 = 512 */
+    uint8_t shape;           /* bw_shape: found by the digit-run prefilter (sshape.h) instead of Hyperscan */
     float min_entropy;       /* bits per byte of the secret; 0 = no gate */
     const char *allow;       /* NULL, or a PCRE2 regex: a secret matching it is a decoy, never reported */
     const char *sample;      /* a line the rule must find (fake but well-formed) */

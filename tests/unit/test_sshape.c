@@ -1,0 +1,283 @@
+/*
+ * test_sshape.c - the digit-run prefilter of the personal-data rules
+ * (lib/scan/sshape.c): the shapes it reports, its bounds, and a differential
+ * check that the engine finds exactly the same personal data with the
+ * prefilter as with every rule in Hyperscan (sengine opts.no_shapes).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scan/sengine.h"
+#include "scan/sshape.h"
+#include "tap.h"
+#include "testutil.h"
+#include "util/internal.h"
+
+struct got {
+    size_t n;
+    bw_shape shape[64];
+    size_t to[64];
+};
+
+static int collect(void *ctx, bw_shape shape, size_t to)
+{
+    struct got *g = ctx;
+
+    if (g->n < 64) {
+        g->shape[g->n] = shape;
+        g->to[g->n] = to;
+        g->n++;
+    }
+    return 0;
+}
+
+/* The candidate `to` of shape in s, or 0 if none. The input is copied to a buffer of exactly its size (ASan). */
+static size_t cand(const char *s, bw_shape shape)
+{
+    size_t n = strlen(s), to = 0;
+    char *p = malloc(n + 1);
+    struct got g = {0};
+
+    memcpy(p, s, n);
+    bw_shape_scan(p, n, n, ~0u, collect, &g);
+    for (size_t i = 0; i < g.n; i++) {
+        if (g.shape[i] == shape && to == 0) {
+            to = g.to[i];
+        }
+    }
+    free(p);
+    return to;
+}
+
+static void test_shapes(void)
+{
+    /* each shape where its rule could match, and the end the engine confirms from */
+    is_int((long long)cand("card 4716 9929 8785 8995 ok", BW_SHAPE_CARD), 24,
+           "card with spaces: ends after its digits");
+    is_int((long long)cand("4716992987858995", BW_SHAPE_CARD), 16, "card digits only, at the end of the buffer");
+    is_int((long long)cand("x4716992987858995", BW_SHAPE_CARD), 0, "no card right after a letter");
+    is_int((long long)cand("7716992987858995", BW_SHAPE_CARD), 0, "no card starting with 7");
+    is_int((long long)cand("4716 9929 88", BW_SHAPE_CARD), 0, "ten digits are no card");
+    is_int((long long)cand("4716-9929-8785-8995-1234-5678", BW_SHAPE_CARD), 23,
+           "a long chain: the candidate ends at the 19th digit");
+    is_int((long long)cand("call (415) 867-2043 now", BW_SHAPE_NANP), 19, "NANP with parentheses");
+    is_int((long long)cand("415-867-2043", BW_SHAPE_NANP), 12, "NANP with dashes");
+    is_int((long long)cand("115-867-2043", BW_SHAPE_NANP), 0, "NANP area codes start 2-9");
+    is_int((long long)cand("ssn 536-22-1480", BW_SHAPE_SSN), 15, "SSN");
+    is_int((long long)cand("536-22-148", BW_SHAPE_SSN), 0, "SSN cut short at the end of the buffer");
+    is_int((long long)cand("id 4913 0042 4763", BW_SHAPE_AADHAAR), 17, "Aadhaar in 4-4-4");
+    is_int((long long)cand("GB93 NWBK 5512", BW_SHAPE_IBAN), 4, "IBAN: after the check digits");
+    is_int((long long)cand("JH 41 82 77 C", BW_SHAPE_NINO), 5, "NINO with a space after the letters");
+    is_int((long long)cand("BQKPM4821L", BW_SHAPE_PAN), 10, "PAN");
+    is_int((long long)cand("BQKPM4821", BW_SHAPE_PAN), 0, "PAN without its last letter");
+    is_int((long long)cand("ip=51.158.42.117 ok", BW_SHAPE_IPV4), 16, "IPv4");
+    is_int((long long)cand("x.51.158.42.117", BW_SHAPE_IPV4), 0, "no IPv4 right after a dot");
+    is_int((long long)cand("1.2.3", BW_SHAPE_IPV4), 0, "three octets are no IPv4");
+    is_int((long long)cand("1.2.3.4444", BW_SHAPE_IPV4), 0, "an octet of four digits");
+    {
+        /* runs across the 64-byte blocks, and a buffer that is all digits */
+        char big[300];
+        struct got g = {0};
+        memset(big, 'x', sizeof(big));
+        big[59] = ' ';
+        memcpy(big + 60, "4716 9929 8785 8995", 19);
+        memset(big + 200, '7', 100);
+        bw_shape_scan(big, sizeof(big), sizeof(big), 1u << BW_SHAPE_CARD, collect, &g);
+        ok(g.n == 1 && g.to[0] == 79, "a card across a block boundary is found once (%zu)", g.n);
+        g.n = 0;
+        bw_shape_scan(big, sizeof(big), 61, 1u << BW_SHAPE_CARD, collect, &g);
+        ok(g.n == 1, "runs starting before `stop` are looked at");
+        g.n = 0;
+        bw_shape_scan(big, sizeof(big), 60, 1u << BW_SHAPE_CARD, collect, &g);
+        ok(g.n == 0, "runs starting at `stop` are not");
+    }
+}
+
+/* A deterministic generator of digit-heavy text: near-misses of every shape. */
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+static unsigned next(unsigned m)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (unsigned)(rng % m);
+}
+
+/*
+ * Text made of the shapes' templates (d a digit, A a capital), filled at
+ * random, one in four with a byte changed, dropped or doubled, joined by
+ * assorted separators: hits, near misses and everything in between.
+ */
+static char *noise(size_t n)
+{
+    static const char *const tmpl[] = {"dddd dddd dddd dddd",
+                                       "dddd-dddd-dddd-dddd",
+                                       "dddddddddddddddd",
+                                       "ddd-dd-dddd",
+                                       "(ddd) ddd-dddd",
+                                       "ddd.ddd.dddd",
+                                       "ddd-ddd-dddd",
+                                       "dddd dddd dddd",
+                                       "AAdd AAAA dddd dddd dd",
+                                       "AAddddddddddddddddd",
+                                       "AA dd dd dd A",
+                                       "AAddddddA",
+                                       "AAAAAddddA",
+                                       "d.d.d.d",
+                                       "ddd.dd.d.ddd",
+                                       "dd.ddd.ddd.dd.d",
+                                       "+dd ddd ddd dddd",
+                                       "ddddd",
+                                       "dd:dd:dd.ddd",
+                                       "dddd-dd-dd"};
+    static const char joiners[] = " ,\n;:=x.-(|\t_";
+    static const char any[] = "0123456789 -.()AZx";
+    char *p = malloc(n);
+    size_t i = 0;
+
+    while (i < n) {
+        const char *t = tmpl[next(BW_ARRAY_LEN(tmpl))];
+        unsigned mutate = next(4) == 0 ? next((unsigned)strlen(t)) + 1 : 0;
+        for (size_t k = 0; t[k] != '\0' && i < n; k++) {
+            char c = t[k] == 'd' ? (char)('0' + next(10)) : t[k] == 'A' ? (char)('A' + next(26)) : t[k];
+            if (mutate == k + 1) {
+                unsigned how = next(3);
+                if (how == 0) {
+                    c = any[next(sizeof(any) - 1)];
+                } else if (how == 1) {
+                    continue; /* dropped */
+                } else if (i + 1 < n) {
+                    p[i++] = c; /* doubled */
+                }
+            }
+            p[i++] = c;
+        }
+        if (i < n) {
+            p[i++] = joiners[next(sizeof(joiners) - 1)];
+        }
+    }
+    return p;
+}
+
+static bool same_hits(const bw_shits *a, const bw_shits *b)
+{
+    if (a->n != b->n) {
+        return false;
+    }
+    for (size_t i = 0; i < a->n; i++) {
+        if (a->v[i].rule != b->v[i].rule || a->v[i].start != b->v[i].start || a->v[i].end != b->v[i].end ||
+            a->v[i].sstart != b->v[i].sstart || a->v[i].send != b->v[i].send) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void test_differential(const char *cache)
+{
+    bw_sengine_opts o1 = {cache, false, BW_SK_PII, false}, o2 = {cache, false, BW_SK_PII, true};
+    bw_sengine *e1 = NULL, *e2 = NULL;
+    bw_sscratch *s1 = NULL, *s2 = NULL;
+    bw_shits h1 = {0}, h2 = {0};
+    bw_error err;
+    size_t total = 0, bad = 0, noise_hits = 0;
+    const char *root = getenv("BW_SOURCE_ROOT");
+
+    bw_error_clear(&err);
+    if (bw_sengine_new(&e1, bw_builtin_rules, bw_builtin_rule_count, &o1, &err) != BW_OK ||
+        bw_sengine_new(&e2, bw_builtin_rules, bw_builtin_rule_count, &o2, &err) != BW_OK ||
+        bw_sscratch_new(e1, &s1, &err) != BW_OK || bw_sscratch_new(e2, &s2, &err) != BW_OK) {
+        ok(false, "engines: %s", err.msg);
+        goto out;
+    }
+    /* every personal-data rule's sample and near miss */
+    for (size_t i = 0; i < bw_builtin_rule_count; i++) {
+        const bw_srule *r = &bw_builtin_rules[i];
+        const char *lines[2] = {r->sample, r->near_miss};
+        if (r->kind != BW_SK_PII) {
+            continue;
+        }
+        for (int k = 0; k < 2; k++) {
+            size_t n = lines[k] ? strlen(lines[k]) : 0;
+            if (n == 0) {
+                continue;
+            }
+            h1.n = h2.n = 0;
+            bw_sengine_scan(e1, s1, lines[k], n, 0, n, &h1, &err);
+            bw_sengine_scan(e2, s2, lines[k], n, 0, n, &h2, &err);
+            total++;
+            if (!same_hits(&h1, &h2)) {
+                bad++;
+                tap_diag("differs on %s's %s: %zu vs %zu hits", r->id, k ? "near miss" : "sample", h1.n, h2.n);
+            }
+        }
+    }
+    /* generated digit-heavy noise, with shapes at the very end of the buffer */
+    for (int round = 0; round < 40; round++) {
+        size_t n = 2000 + next(30000);
+        char *p = noise(n);
+        h1.n = h2.n = 0;
+        bw_sengine_scan(e1, s1, p, n, 0, n, &h1, &err);
+        bw_sengine_scan(e2, s2, p, n, 0, n, &h2, &err);
+        total++;
+        noise_hits += h2.n;
+        if (!same_hits(&h1, &h2)) {
+            bad++;
+            tap_diag("differs on noise round %d: %zu vs %zu hits", round, h1.n, h2.n);
+        }
+        free(p);
+    }
+    /* every file of the labeled corpus, when the source tree is at hand */
+    if (root != NULL) {
+        char cmd[4200], rel[4096];
+        FILE *ls;
+        snprintf(cmd, sizeof(cmd), "cd '%s/tests/data/secrets/corpus' 2>/dev/null && find . -type f | sort", root);
+        ls = popen(cmd, "r");
+        while (ls != NULL && fgets(rel, sizeof(rel), ls) != NULL) {
+            char path[8300];
+            size_t n = 0;
+            char *p;
+            rel[strcspn(rel, "\n")] = '\0';
+            snprintf(path, sizeof(path), "%s/tests/data/secrets/corpus/%s", root, rel);
+            p = tu_read(path, &n);
+            if (p == NULL) {
+                continue;
+            }
+            h1.n = h2.n = 0;
+            bw_sengine_scan(e1, s1, p, n, 0, n, &h1, &err);
+            bw_sengine_scan(e2, s2, p, n, 0, n, &h2, &err);
+            total++;
+            if (!same_hits(&h1, &h2)) {
+                bad++;
+                tap_diag("differs on %s: %zu vs %zu hits", rel, h1.n, h2.n);
+            }
+            free(p);
+        }
+        if (ls != NULL) {
+            pclose(ls);
+        }
+    }
+    ok(noise_hits > 100, "the generated noise holds personal data to find (%zu hits)", noise_hits);
+    ok(total > 40 && bad == 0, "prefilter and Hyperscan find the same personal data (%zu inputs, %zu differ)", total,
+       bad);
+out:
+    bw_shits_release(&h1);
+    bw_shits_release(&h2);
+    bw_sscratch_free(s1);
+    bw_sscratch_free(s2);
+    bw_sengine_free(e1);
+    bw_sengine_free(e2);
+}
+
+int main(void)
+{
+    char *tmp = tu_tmpdir();
+
+    test_shapes();
+    test_differential(tmp);
+    tu_rm_rf(tmp);
+    free(tmp);
+    return done_testing();
+}
