@@ -5,7 +5,6 @@
  * digest x` and `bulwark digest --format json x` work).
  */
 #include <getopt.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,12 +41,6 @@ int main(int argc, char **argv)
 
     /* a closed pipe is a write error we report, not a signal that kills us silently */
     signal(SIGPIPE, SIG_IGN);
-#if defined(__GLIBC__)
-    /* scanners reuse their 16 MiB read buffers from file to file: keep them in the heap instead of
-     * mapping and faulting in fresh pages for every file (memory stays bounded by the largest buffers) */
-    (void)mallopt(M_MMAP_THRESHOLD, 64 << 20);
-    (void)mallopt(M_TRIM_THRESHOLD, 128 << 20);
-#endif
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+" CLI_GLOBAL_SHORTOPTS "V", longopts, NULL)) != -1) {
         int g;
