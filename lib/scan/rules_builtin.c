@@ -49,6 +49,19 @@
 #include "scan/srules.h"
 #include "scan/sshape.h"
 
+/*
+ * The generic keyword rules: the key names, and what leads up to the value; each rule's
+ * regex and its Hyperscan anchor (the same lead and the value's first bytes) share them.
+ */
+#define GENERIC_KEY                                                                                                    \
+    "(?:pass(?:word|wd|phrase)|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key|auth[_.-]?token|client[_.-]?"      \
+    "secret|private[_.-]?key|app[_.-]?(?:key|secret)|credentials?)(?:[_.-]?(?:key|secret|token|value|str))?"
+#define GENERIC_QUOTED_LEAD GENERIC_KEY "(?:\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|==?|:)[ \\t]{0,8}(?:[rbuf]|@)?\\\\?[\"'`]"
+#define GENERIC_UNQUOTED_LEAD GENERIC_KEY "[ \\t]{0,16}[=:][ \\t]{0,8}[^\\s\"'`\\\\,;(){}\\[\\]<>:=&]"
+#define GENERIC_FLAG_LEAD                                                                                              \
+    "--?(?:password|passwd|pass|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?token|client[_-]?secret)"      \
+    "(?:=|\\s{1,3})[\"']?"
+
 const bw_srule bw_builtin_rules[] = {
     /* ---- Cloud platforms and infrastructure ------------------------------------------------------------------ */
 
@@ -5087,14 +5100,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "generic-secret-quoted",
         .provider = "Generic",
         .description = "Secret-like key assigned a quoted value (code, JSON, YAML, TOML, HCL, escaped JSON)",
-        .anchor =
-            "(?:pass(?:word|wd|phrase)|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key|auth[_.-]?token|client[_.-]"
-            "?secret|private[_.-]?key|app[_.-]?(?:key|secret)|credentials?)(?:[_.-]?(?:key|secret|token|value|str))?(?:"
-            "\\\\?[\"'`])?[ \\t]{0,16}(?:=>|:=|==?|:)[ \\t]{0,8}(?:[rbuf]|@)?\\\\?[\"'`][^\"'`\\\\\\s]{6}",
-        .regex = "(?:pass(?:word|wd|phrase)|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key|auth"
-                 "[_.-]?token|client[_.-]?secret|private[_.-]?key|app[_.-]?(?:key|secret)|credentials?)"
-                 "(?:[_.-]?(?:key|secret|token|value|str))?(?:\\\\?[\"'`])?[ \\t]{0,16}"
-                 "(?:=>|:=|==?|:)[ \\t]{0,8}(?:[rbuf]|@)?\\\\?[\"'`]([^\"'`\\\\\\s]{6,200})\\\\?[\"'`]",
+        .anchor = GENERIC_QUOTED_LEAD "[^\"'`\\\\\\s]{6}",
+        .regex = GENERIC_QUOTED_LEAD "([^\"'`\\\\\\s]{6,200})\\\\?[\"'`]",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .validator = BW_SV_GENERIC,
@@ -5112,14 +5119,10 @@ const bw_srule bw_builtin_rules[] = {
         .id = "generic-secret-unquoted",
         .provider = "Generic",
         .description = "Secret-like key assigned a bare value (.env, YAML, properties, INI)",
-        .anchor =
-            "(?:pass(?:word|wd|phrase)|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key|auth[_.-]?token|client[_.-]"
-            "?secret|private[_.-]?key|app[_.-]?(?:key|secret)|credentials?)(?:[_.-]?(?:key|secret|token|value|str))?[ "
-            "\\t]{0,16}[=:][ \\t]{0,8}[^\\s\"'`\\\\,;(){}\\[\\]<>:=&][^\\s\"'`\\\\,;(){}\\[\\]<>&]{7}",
-        .regex = "(?:pass(?:word|wd|phrase)|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key|auth"
-                 "[_.-]?token|client[_.-]?secret|private[_.-]?key|app[_.-]?(?:key|secret)|credentials?)"
-                 "(?:[_.-]?(?:key|secret|token|value|str))?[ \\t]{0,16}[=:][ \\t]{0,8}([^\\s\"'`\\\\,;"
-                 "(){}\\[\\]<>:=&][^\\s\"'`\\\\,;(){}\\[\\]<>&]{7,199})[ \\t\\r]{0,8}(?:[#;,&|\\\\]|$)",
+        .anchor = GENERIC_UNQUOTED_LEAD "[^\\s\"'`\\\\,;(){}\\[\\]<>&]{7}",
+        .regex = GENERIC_KEY
+        "[ \\t]{0,16}[=:][ \\t]{0,8}([^\\s\"'`\\\\,;(){}\\[\\]<>:=&][^\\s\"'`\\\\,;(){}\\[\\]<>&]{7,199})[ "
+        "\\t\\r]{0,8}(?:[#;,&|\\\\]|$)",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .validator = BW_SV_GENERIC,
@@ -5138,10 +5141,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "generic-cli-flag",
         .provider = "Generic",
         .description = "Secret given as a command-line flag (--password=..., --api-key ...)",
-        .anchor = "--?(?:password|passwd|pass|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?token|client[_-]?"
-                  "secret)(?:=|\\s{1,3})[\"']?[^\\s\"'`]{6}",
-        .regex = "(?:^|\\s)--?(?:password|passwd|pass|secret|token|api[_-]?key|apikey|access[_-]?key|auth"
-                 "[_-]?token|client[_-]?secret)(?:=|\\s{1,3})[\"']?([^\\s\"'`]{6,200})",
+        .anchor = GENERIC_FLAG_LEAD "[^\\s\"'`]{6}",
+        .regex = "(?:^|\\s)" GENERIC_FLAG_LEAD "([^\\s\"'`]{6,200})",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .validator = BW_SV_GENERIC,
@@ -5156,13 +5157,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "generic-xml-element",
         .provider = "Generic",
         .description = "Secret-like XML element or property (Maven settings.xml, Hibernate, Spring, app configs)",
-        .regex = "<(?:[A-Za-z0-9_.:-]{0,40}(?:pass(?:word|wd|phrase)|pwd|secret|token|api"
-                 "[_.-]?key|apikey|access[_.-]?key|auth[_.-]?token|client[_.-]?secret|private[_.-]?key|app"
-                 "[_.-]?(?:key|secret)|credentials?)(?:[_.-]?(?:key|secret|token|value|str))?|"
-                 "[A-Za-z0-9_.:-]{1,40}\\s[^<>]{0,80}?(?:name|key)\\s{0,2}=\\s{0,2}[\"'][A-Za-z0-9_.:-]{0,60}"
-                 "(?:pass(?:word|wd|phrase)|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key|auth"
-                 "[_.-]?token|client[_.-]?secret|private[_.-]?key|app[_.-]?(?:key|secret)|credentials?)"
-                 "(?:[_.-]?(?:key|secret|token|value|str))?[\"'][^<>]{0,40}?)>([^<>\\s]{6,200})</",
+        .regex = "<(?:[A-Za-z0-9_.:-]{0,40}" GENERIC_KEY "|[A-Za-z0-9_.:-]{1,40}\\s[^<>]{0,80}?(?:name|key)\\s{0,2}="
+                 "\\s{0,2}[\"'][A-Za-z0-9_.:-]{0,60}" GENERIC_KEY "[\"'][^<>]{0,40}?)>([^<>\\s]{6,200})</",
         .kind = BW_SK_SECRET,
         .severity = BW_SEV_HIGH,
         .validator = BW_SV_GENERIC,
