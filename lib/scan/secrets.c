@@ -633,16 +633,16 @@ static bw_status emit(struct sctx *c, const char *b, size_t n, const bw_shit *h,
         c->mk_buf = b;
         c->mk_ls = ls;
         c->mk_ignored = false;
-        if ((bw_sscratch_flags(c->scr) &
-             BW_SFLAG_MARKER)) { /* the engine saw a marker literal somewhere in the block */
+        /* markers are looked for only when the engine saw a marker literal somewhere in the block */
+        if (bw_sscratch_flags(c->scr) & BW_SFLAG_MARKER) {
             const char *nl = memchr(b + ls, '\n', n - ls);
             le = nl != NULL ? (size_t)(nl - b) : n;
             c->mk_ignored = line_has_marker(b + ls, le - ls, false);
-        }
-        if (!c->mk_ignored && ls > 0 && (bw_sscratch_flags(c->scr) & BW_SFLAG_MARKER)) {
-            const char *pn = ls > 1 ? memrchr(b, '\n', ls - 1) : NULL;
-            size_t ps = pn != NULL ? (size_t)(pn - b) + 1 : 0;
-            c->mk_ignored = line_has_marker(b + ps, ls - 1 - ps, true);
+            if (!c->mk_ignored && ls > 0) {
+                const char *pn = ls > 1 ? memrchr(b, '\n', ls - 1) : NULL;
+                size_t ps = pn != NULL ? (size_t)(pn - b) + 1 : 0;
+                c->mk_ignored = line_has_marker(b + ps, ls - 1 - ps, true);
+            }
         }
         c->cc_pos = ls;
         c->cc_col = 0;
@@ -840,17 +840,9 @@ static void push_context_hit(struct sctx *c, struct rowpass *rp, size_t col, siz
     h.start = h.sstart = s;
     h.end = h.send = e;
     h.validated = NULL;
-    if (rp->extra->n == rp->extra->cap) {
-        size_t cap = rp->extra->cap ? rp->extra->cap * 2 : 64;
-        bw_shit *v = bw_reallocarray(rp->extra->v, cap, sizeof(*v));
-        if (v == NULL) {
-            rp->rc = BW_ENOMEM;
-            return;
-        }
-        rp->extra->v = v;
-        rp->extra->cap = cap;
+    if (bw_shits_push(rp->extra, &h) != BW_OK) {
+        rp->rc = BW_ENOMEM;
     }
-    rp->extra->v[rp->extra->n++] = h;
 }
 
 static void row_cell(struct sctx *c, size_t idx, const char *b, size_t s, size_t e, void *arg)
@@ -1032,17 +1024,7 @@ static bw_status dataset_rows(struct sctx *c, const char *b, size_t n, size_t lo
     }
     if (rp.rc == BW_OK && extra->n > 0) {
         for (size_t i = 0; i < extra->n && rp.rc == BW_OK; i++) {
-            if (hits->n == hits->cap) {
-                size_t cap = hits->cap ? hits->cap * 2 : 64;
-                bw_shit *v = bw_reallocarray(hits->v, cap, sizeof(*v));
-                if (v == NULL) {
-                    rp.rc = BW_ENOMEM;
-                    break;
-                }
-                hits->v = v;
-                hits->cap = cap;
-            }
-            hits->v[hits->n++] = extra->v[i];
+            rp.rc = bw_shits_push(hits, &extra->v[i]);
         }
     }
     extra->n = 0;

@@ -605,7 +605,7 @@ void bw_shits_release(bw_shits *h)
     h->n = h->cap = 0;
 }
 
-static bw_status shits_push(bw_shits *h, const bw_shit *x)
+bw_status bw_shits_push(bw_shits *h, const bw_shit *x)
 {
     if (h->n == h->cap) {
         size_t cap = h->cap ? h->cap * 2 : 64;
@@ -747,7 +747,7 @@ static int confirm(struct scan *c, size_t ri, size_t to)
         if (r->validator != BW_SV_NONE && !bw_sval_check(r->validator, c->p, c->n, ms, me, ss, se, &h.validated)) {
             continue;
         }
-        if (shits_push(c->out, &h) != BW_OK) {
+        if (bw_shits_push(c->out, &h) != BW_OK) {
             c->rc = bw_fail(c->err, BW_ENOMEM, "out of memory");
             return 1;
         }
@@ -756,6 +756,15 @@ static int confirm(struct scan *c, size_t ri, size_t to)
         s->done[ri] = to;
     }
     return 0;
+}
+
+/* Confirm rule ri's candidate ending at `to`, unless an earlier candidate covered it or it lies before the block. */
+static int candidate(struct scan *c, size_t ri, size_t to)
+{
+    if (to <= c->s->done[ri] || to + (size_t)BW_SENGINE_OVERLAP <= c->lo) {
+        return 0;
+    }
+    return confirm(c, ri, to);
 }
 
 static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void *ctx)
@@ -770,10 +779,7 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
         return 0;
     }
     ri = c->e->hs_ids[id];
-    if (to <= c->s->done[ri] || to + (size_t)BW_SENGINE_OVERLAP <= c->lo) {
-        return 0;
-    }
-    return confirm(c, ri, (size_t)to);
+    return candidate(c, ri, (size_t)to);
 }
 
 static int on_shape(void *ctx, bw_shape shape, size_t to)
@@ -781,11 +787,7 @@ static int on_shape(void *ctx, bw_shape shape, size_t to)
     struct scan *c = ctx;
 
     for (size_t k = 0; k < c->e->n_shape_rule[shape]; k++) {
-        size_t ri = c->e->shape_rule[shape][k];
-        if (to <= c->s->done[ri] || to + (size_t)BW_SENGINE_OVERLAP <= c->lo) {
-            continue;
-        }
-        if (confirm(c, ri, to) != 0) {
+        if (candidate(c, c->e->shape_rule[shape][k], to) != 0) {
             return 1;
         }
     }

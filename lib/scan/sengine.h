@@ -63,6 +63,8 @@ typedef struct bw_shits {
 } bw_shits;
 
 BW_INTERNAL void bw_shits_release(bw_shits *h);
+/* Append x (the array grows by doubling); BW_ENOMEM when it cannot. */
+BW_INTERNAL bw_status bw_shits_push(bw_shits *h, const bw_shit *x);
 /*
  * Two hit arrays kept with the scratch (i = 0 or 1), so a scanner that takes
  * the scratch for file after file reuses their memory; it may grow them, and
