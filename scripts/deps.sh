@@ -11,11 +11,23 @@ pkgs=(
   libssl-dev libsodium-dev libjansson-dev
   zlib1g-dev libarchive-dev             # model containers: zip members, tar, gz/bz2/xz
   libhdf5-dev                          # Keras .h5: headers at build time; libhdf5 dlopen()ed by the isolated reader
-  libvectorscan-dev libpcre2-dev       # secrets/PII: multi-pattern prefilter, PCRE2 confirmation
+  libpcre2-dev                         # secrets/PII: PCRE2 confirms what Hyperscan found
   libyaml-dev                          # custom secret rules in YAML
   git                                  # scan secrets --staged / --git-history
   python3 python3-jsonschema           # example generator; independent SARIF schema validator
 )
+# The multi-pattern prefilter: Intel Hyperscan on amd64. Debian's Vectorscan 5.4.9 loses matches
+# on AVX-512 hosts depending on where a buffer starts in memory (docs/architecture.md), and the two
+# packages conflict, so an installed Vectorscan is swapped out. Elsewhere Vectorscan is the only one.
+drop=()
+if [ "$(dpkg --print-architecture)" = amd64 ]; then
+  pkgs+=(libhyperscan-dev)
+  for p in libvectorscan-dev libvectorscan5; do
+    if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then drop+=("$p-"); fi
+  done
+else
+  pkgs+=(libvectorscan-dev)
+fi
 if [ "${1:-}" = "--bench" ]; then
   pkgs+=(hyperfine coreutils openssl time ripgrep)   # secretlint comes from npm (bench/peers), if node is present
 fi
@@ -37,4 +49,4 @@ export DEBIAN_FRONTEND=noninteractive
 if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages' -mmin -1440 2>/dev/null | head -1)" ]; then
   $sudo apt-get update -qq >&2
 fi
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" ${drop[@]+"${drop[@]}"} >/dev/null

@@ -5216,6 +5216,8 @@ const bw_srule bw_builtin_rules[] = {
         .id = "phone-international",
         .provider = "Phone",
         .description = "International phone number (+country code, E.164 or with separators)",
+        /* the regex in Hyperscan is a prefilter that fires at every digit of a long number */
+        .anchor = "(?:^|[^0-9A-Za-z+_])\\+[1-9]",
         .regex = "(?:^|[^0-9A-Za-z+_])(\\+[1-9](?:[0-9]{9,14}|[0-9]{0,2}(?:[ .-]\\(?|\\()[0-9]{1,6}\\)?"
                  "(?:[ .-]\\(?[0-9]{1,6}\\)?){1,5}))(?:[^\\n0-9A-Za-z_]|$)",
         .kind = BW_SK_PII,

@@ -30,7 +30,7 @@
 #include "util/larchive.h"
 
 /* the chunk size; a variable so tests can cross many chunk boundaries with small inputs */
-size_t bw_secrets_chunk = (size_t)16 << 20;
+size_t bw_secrets_chunk = (size_t)4 << 20;
 #define CHUNK bw_secrets_chunk
 #define OVL BW_SENGINE_OVERLAP
 #define MEMBER_MAX 1024
@@ -1022,22 +1022,14 @@ static bw_status dataset_rows(struct sctx *c, const char *b, size_t n, size_t lo
         }
         ls = le + 1;
     }
-    if (rp.rc == BW_OK && extra->n > 0) {
-        for (size_t i = 0; i < extra->n && rp.rc == BW_OK; i++) {
-            rp.rc = bw_shits_push(hits, &extra->v[i]);
-        }
+    if (rp.rc == BW_OK) {
+        rp.rc = bw_shits_append(hits, extra->v, extra->n);
     }
     extra->n = 0;
     return rp.rc;
 }
 
 /* ---- blocks ------------------------------------------------------------------------------------ */
-
-static int cmp_sstart(const void *a, const void *b)
-{
-    const bw_shit *x = a, *y = b;
-    return x->sstart < y->sstart ? -1 : x->sstart > y->sstart;
-}
 
 static size_t count_nl(const char *p, size_t n)
 {
@@ -1069,8 +1061,8 @@ static bw_status scan_block(struct sctx *c, const char *b, size_t n, size_t lo, 
         rc = dataset_rows(c, b, n, lo, hi, &c->hits);
     }
     /* a finding is located at its secret (a password on the third line of a .netrc entry) */
-    if (c->hits.n > 1) {
-        qsort(c->hits.v, c->hits.n, sizeof(bw_shit), cmp_sstart);
+    if (rc == BW_OK && bw_shits_sort_sstart(c->scr, &c->hits) != BW_OK) {
+        rc = bw_fail(c->err, BW_ENOMEM, "out of memory");
     }
     for (size_t i = 0; i < c->hits.n && rc == BW_OK; i++) {
         const bw_shit *h = &c->hits.v[i];

@@ -42,15 +42,19 @@ struct bw_sengine {
     uint32_t shape_rule[BW_SHAPE__COUNT][SHAPE_RULES];
     uint8_t n_shape_rule[BW_SHAPE__COUNT];
     unsigned shape_mask;
+    bool runtime_flaky; /* the runtime failed check_runtime() */
 };
 
 struct bw_sscratch {
     hs_scratch_t *hs;
     pcre2_match_data *md;
-    size_t *done;     /* [n]: the text up to here has been confirmed for the rule */
-    size_t *last_end; /* [n]: end of the last match taken, to skip repeats */
-    unsigned flags;   /* BW_SFLAG_*: the literals the last scan met */
-    bw_shits keep[2]; /* hit arrays lent to the scanner (bw_sscratch_hits) */
+    size_t *done;        /* [n]: the text up to here has been confirmed for the rule */
+    size_t *last_end;    /* [n]: end of the last match taken, to skip repeats */
+    unsigned flags;      /* BW_SFLAG_*: the literals the last scan met */
+    bw_shits keep[2];    /* hit arrays lent to the scanner (bw_sscratch_hits) */
+    bw_shits tmp;        /* the merge buffer of bw_shits_sort() */
+    unsigned char *drop; /* [dcap]: resolve()'s marks */
+    size_t dcap;
 };
 
 /* ---- the compiler, dlopen()ed on a cache miss ---------------------------------------------------- */
@@ -419,6 +423,82 @@ static char *hs_pattern(const bw_srule *r)
     return bw_strndup(re, n);
 }
 
+/* ---- the runtime's self-check ------------------------------------------------------------------- */
+
+struct canary {
+    size_t n;
+    uint64_t sum;
+};
+
+static int canary_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void *ctx)
+{
+    struct canary *c = ctx;
+
+    (void)from;
+    (void)flags;
+    c->n++;
+    c->sum = c->sum * 1000003u + (uint64_t)id * 65537u + to;
+    return 0;
+}
+
+/*
+ * Scan a canary from every offset of a 64-byte line and compare what the
+ * runtime reports. Debian's Vectorscan 5.4.9 on AVX-512 hosts drops matches
+ * depending on where a buffer starts (tests/unit/test_salign.c); these two
+ * rows are ones it dropped an email in. A runtime that fails is reported
+ * once, loudly: its scans may miss secrets. (Best effort: another rule set
+ * may meet the bug elsewhere and not here.)
+ */
+static void check_runtime(bw_sengine *e)
+{
+    static const char text[] =
+        "4154640,Mateo,Byrne,mbyrne@example.com,724.787.7348,1941-12-14,\"8955 Madison Way, Apt 271\",Portland,"
+        "83807,US,2022-03-09T22:47:05.531Z,97,365.5,false\n"
+        "1468407,Chloe,Nielsen,chloe_nielsen23@acme-corp.com,+31 6 67983572,1978-11-02,\"9222 Chestnut Court\","
+        "Amsterdam,5023 VP,NL,2024-10-10T10:55:41.385Z,199,8895.24,true\n";
+    static atomic_bool warned;
+    const size_t n = sizeof(text) - 1;
+    hs_scratch_t *hs = NULL;
+    struct canary ref = {0, 0};
+    char *buf;
+
+    if (e->db == NULL || hs_alloc_scratch(e->db, &hs) != HS_SUCCESS) {
+        return;
+    }
+    buf = bw_malloc(n + 128);
+    if (buf == NULL) {
+        hs_free_scratch(hs);
+        return;
+    }
+    char *base = buf + (64 - ((uintptr_t)buf & 63)); /* a 64-byte boundary */
+    for (size_t off = 0; off < 64 && !e->runtime_flaky; off++) {
+        struct canary c = {0, 0};
+        memcpy(base + off, text, n);
+        if (hs_scan(e->db, base + off, (unsigned)n, 0, hs, canary_match, &c) != HS_SUCCESS) {
+            break;
+        }
+        if (off == 0) {
+            ref = c;
+        } else if (c.n != ref.n || c.sum != ref.sum) {
+            e->runtime_flaky = true;
+        }
+    }
+    bw_free(buf);
+    hs_free_scratch(hs);
+    if (e->runtime_flaky && !atomic_exchange(&warned, true)) {
+        BW_WARN("secrets",
+                "the Hyperscan runtime (%s) reports different matches depending on where a buffer starts in memory "
+                "on this CPU: scans may miss secrets. Install Intel Hyperscan (Debian: libhyperscan5) instead of "
+                "this Vectorscan",
+                hs_version());
+    }
+}
+
+bool bw_sengine_runtime_flaky(const bw_sengine *e)
+{
+    return e->runtime_flaky;
+}
+
 bw_status bw_sengine_new(bw_sengine **out, const bw_srule *rules, size_t n, const bw_sengine_opts *opts, bw_error *err)
 {
     bw_sengine_opts o = {NULL, false, 0, false};
@@ -481,6 +561,7 @@ bw_status bw_sengine_new(bw_sengine **out, const bw_srule *rules, size_t n, cons
         bw_sengine_free(e);
         return rc;
     }
+    check_runtime(e);
     *out = e;
     return BW_OK;
 }
@@ -593,6 +674,8 @@ void bw_sscratch_free(bw_sscratch *s)
     pcre2_match_data_free(s->md);
     bw_shits_release(&s->keep[0]);
     bw_shits_release(&s->keep[1]);
+    bw_shits_release(&s->tmp);
+    bw_free(s->drop);
     bw_free(s->done);
     bw_free(s->last_end);
     bw_free(s);
@@ -605,19 +688,137 @@ void bw_shits_release(bw_shits *h)
     h->n = h->cap = 0;
 }
 
+static bw_status shits_reserve(bw_shits *h, size_t more)
+{
+    size_t cap = h->cap ? h->cap : 64;
+    bw_shit *v;
+
+    if (more <= h->cap - h->n) {
+        return BW_OK;
+    }
+    if (more > SIZE_MAX / sizeof(bw_shit) - h->n) {
+        return BW_ENOMEM;
+    }
+    while (cap - h->n < more) {
+        cap = cap > SIZE_MAX / (2 * sizeof(bw_shit)) ? h->n + more : cap * 2;
+    }
+    v = bw_reallocarray(h->v, cap, sizeof(*v));
+    if (v == NULL) {
+        return BW_ENOMEM;
+    }
+    h->v = v;
+    h->cap = cap;
+    return BW_OK;
+}
+
 bw_status bw_shits_push(bw_shits *h, const bw_shit *x)
 {
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? h->cap * 2 : 64;
-        bw_shit *v = bw_reallocarray(h->v, cap, sizeof(*v));
-        if (v == NULL) {
-            return BW_ENOMEM;
-        }
-        h->v = v;
-        h->cap = cap;
+    if (h->n == h->cap && shits_reserve(h, 1) != BW_OK) {
+        return BW_ENOMEM;
     }
     h->v[h->n++] = *x;
     return BW_OK;
+}
+
+bw_status bw_shits_append(bw_shits *h, const bw_shit *v, size_t n)
+{
+    if (n == 0) {
+        return BW_OK;
+    }
+    if (shits_reserve(h, n) != BW_OK) {
+        return BW_ENOMEM;
+    }
+    memcpy(h->v + h->n, v, n * sizeof(*v));
+    h->n += n;
+    return BW_OK;
+}
+
+/* by start, the longer match first, then by rule: the order resolve() walks */
+static inline bool less_start(const bw_shit *x, const bw_shit *y)
+{
+    if (x->start != y->start) {
+        return x->start < y->start;
+    }
+    if (x->end != y->end) {
+        return x->end > y->end;
+    }
+    return x->rule < y->rule;
+}
+
+static inline bool less_sstart(const bw_shit *x, const bw_shit *y)
+{
+    return x->sstart < y->sstart;
+}
+
+/*
+ * A stable natural merge sort of v[0..n) with the buffer tmp: hits come as
+ * a few sorted runs (the Hyperscan pass, the digit-run pass, a dataset's
+ * column pass), which one or two linear merges put in order, where qsort()
+ * paid for n log n comparisons through a pointer and a fresh buffer a call.
+ */
+static inline bw_status sort_runs(bw_shit *v, size_t n, bw_shits *tmp, bool by_sstart)
+{
+#define LESS(a, b) (by_sstart ? less_sstart((a), (b)) : less_start((a), (b)))
+    bw_shit *src = v, *dst;
+    size_t i = 1;
+
+    while (i < n && !LESS(&v[i], &v[i - 1])) {
+        i++;
+    }
+    if (i >= n) {
+        return BW_OK; /* sorted already (or fewer than two) */
+    }
+    if (tmp->cap < n) {
+        bw_shit *t = bw_reallocarray(tmp->v, n, sizeof(*t));
+        if (t == NULL) {
+            return BW_ENOMEM;
+        }
+        tmp->v = t;
+        tmp->cap = n;
+    }
+    dst = tmp->v;
+    for (;;) {
+        size_t runs = 0, a = 0;
+        bw_shit *swap;
+        while (a < n) {
+            size_t m = a + 1, e, l, r, k;
+            while (m < n && !LESS(&src[m], &src[m - 1])) {
+                m++;
+            }
+            runs++;
+            if (m >= n) {
+                memcpy(dst + a, src + a, (n - a) * sizeof(*src));
+                break;
+            }
+            e = m + 1;
+            while (e < n && !LESS(&src[e], &src[e - 1])) {
+                e++;
+            }
+            for (l = a, r = m, k = a; l < m && r < e;) {
+                dst[k++] = LESS(&src[r], &src[l]) ? src[r++] : src[l++];
+            }
+            memcpy(dst + k, src + l, (m - l) * sizeof(*src));
+            k += m - l;
+            memcpy(dst + k, src + r, (e - r) * sizeof(*src));
+            a = e;
+        }
+        swap = src;
+        src = dst;
+        dst = swap;
+        if (runs == 1) {
+            break;
+        }
+    }
+    if (src != v) {
+        memcpy(v, src, n * sizeof(*v));
+    }
+    return BW_OK;
+#undef LESS
+}
+
+bw_status bw_shits_sort_sstart(bw_sscratch *s, bw_shits *h)
+{
+    return sort_runs(h->v, h->n, &s->tmp, true);
 }
 
 /* ---- scanning ---------------------------------------------------------------------------------- */
@@ -677,6 +878,7 @@ static int confirm(struct scan *c, size_t ri, size_t to)
         to--;
     }
     ws = to > lim ? to - lim : 0;
+    bool line_end = false; /* the window ends where the line does */
     if (r->flags & BW_SF_MULTILINE) {
         we = BW_MIN(c->n, to + 256);
     } else {
@@ -689,15 +891,22 @@ static int confirm(struct scan *c, size_t ri, size_t to)
         if (nl != NULL) {
             we = (size_t)(nl - c->p);
         }
+        line_end = nl != NULL || we == c->n;
     }
     off = ws;
-    while (off <= we) {
+    /* every match taken starts before `to`: once past it, the next one would belong to a later candidate */
+    while (off <= we && off < to) {
         int m = pcre2_match(re, (PCRE2_SPTR)c->p, we, off, 0, s->md, NULL);
         PCRE2_SIZE *ov;
         size_t ms, me, ss, se;
         bw_shit h;
 
         if (m < 0) {
+            /* No match starts in [off, we). A later candidate on this line has this line end and a
+             * window start at or after ws, so it could find only what this search found: skip it. */
+            if (m == PCRE2_ERROR_NOMATCH && line_end && we > s->done[ri]) {
+                s->done[ri] = we;
+            }
             break; /* no match, or a match limit: either way nothing to report */
         }
         ov = pcre2_get_ovector_pointer(s->md);
@@ -794,19 +1003,6 @@ static int on_shape(void *ctx, bw_shape shape, size_t to)
     return 0;
 }
 
-static int cmp_hit(const void *a, const void *b)
-{
-    const bw_shit *x = a, *y = b;
-
-    if (x->start != y->start) {
-        return x->start < y->start ? -1 : 1;
-    }
-    if (x->end != y->end) {
-        return x->end > y->end ? -1 : 1; /* longer first */
-    }
-    return x->rule < y->rule ? -1 : x->rule > y->rule;
-}
-
 static bool overlaps(size_t a0, size_t a1, size_t b0, size_t b1)
 {
     return a0 < b1 && b0 < a1;
@@ -819,14 +1015,20 @@ static bool overlaps(size_t a0, size_t a1, size_t b0, size_t b1)
  * longer (then the more severe) hit; two rules on the same secret keep the
  * first rule. Returns the new count.
  */
-static size_t resolve(const bw_sengine *e, bw_shit *v, size_t n)
+static size_t resolve(const bw_sengine *e, bw_sscratch *s, bw_shit *v, size_t n)
 {
-    unsigned char *drop = bw_calloc(n + 1, 1);
+    unsigned char *drop = s->drop;
     size_t k = 0;
 
-    if (drop == NULL) {
-        return n; /* keep everything rather than lose a finding */
+    if (s->dcap < n + 1) {
+        drop = bw_realloc(s->drop, n + 1);
+        if (drop == NULL) {
+            return n; /* keep everything rather than lose a finding */
+        }
+        s->drop = drop;
+        s->dcap = n + 1;
     }
+    memset(drop, 0, n + 1);
     for (size_t i = 0; i < n; i++) {
         const bw_srule *a = &e->rules[v[i].rule];
         for (size_t j = i + 1; j < n && v[j].start < v[i].end; j++) {
@@ -864,7 +1066,6 @@ static size_t resolve(const bw_sengine *e, bw_shit *v, size_t n)
             v[k++] = v[i];
         }
     }
-    bw_free(drop);
     return k;
 }
 
@@ -924,8 +1125,10 @@ bw_status bw_sengine_scan(const bw_sengine *e, bw_sscratch *s, const char *p, si
         off += len - 2 * BW_SENGINE_OVERLAP;
     }
     if (out->n > c.first) {
-        qsort(out->v + c.first, out->n - c.first, sizeof(bw_shit), cmp_hit);
-        out->n = c.first + resolve(e, out->v + c.first, out->n - c.first);
+        if (sort_runs(out->v + c.first, out->n - c.first, &s->tmp, false) != BW_OK) {
+            return bw_fail(err, BW_ENOMEM, "out of memory");
+        }
+        out->n = c.first + resolve(e, s, out->v + c.first, out->n - c.first);
     }
     return BW_OK;
 }

@@ -43,6 +43,11 @@ BW_INTERNAL bw_status bw_sengine_new(bw_sengine **out, const bw_srule *rules, si
 BW_INTERNAL void bw_sengine_free(bw_sengine *e);
 BW_INTERNAL size_t bw_sengine_rule_count(const bw_sengine *e);
 BW_INTERNAL const bw_srule *bw_sengine_rule(const bw_sengine *e, size_t i);
+/*
+ * Did the Hyperscan runtime report different matches on a canary depending
+ * on where it starts in memory (a Vectorscan AVX-512 bug)? Warned about once.
+ */
+BW_INTERNAL bool bw_sengine_runtime_flaky(const bw_sengine *e);
 /* Where the database came from: "cache", "compiled", "compiled (cache not writable)". */
 BW_INTERNAL const char *bw_sengine_db_origin(const bw_sengine *e);
 
@@ -65,6 +70,10 @@ typedef struct bw_shits {
 BW_INTERNAL void bw_shits_release(bw_shits *h);
 /* Append x (the array grows by doubling); BW_ENOMEM when it cannot. */
 BW_INTERNAL bw_status bw_shits_push(bw_shits *h, const bw_shit *x);
+/* Append v[0..n) at once. */
+BW_INTERNAL bw_status bw_shits_append(bw_shits *h, const bw_shit *v, size_t n);
+/* Sort h by secret start (stable), with the scratch's merge buffer. */
+BW_INTERNAL bw_status bw_shits_sort_sstart(bw_sscratch *s, bw_shits *h);
 /*
  * Two hit arrays kept with the scratch (i = 0 or 1), so a scanner that takes
  * the scratch for file after file reuses their memory; it may grow them, and
