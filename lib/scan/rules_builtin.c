@@ -46,6 +46,7 @@
  */
 
 #include "bulwark/bw_report.h"
+#include "scan/snative.h"
 #include "scan/srules.h"
 #include "scan/sshape.h"
 
@@ -5200,7 +5201,7 @@ const bw_srule bw_builtin_rules[] = {
         .provider = "Email",
         .description = "Email address",
         .anchor = "@[A-Za-z0-9-]{1,63}\\.[A-Za-z0-9-]",
-        .regex = "\\b([A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\\.){1,8}[A-Za-z]{2,24})\\b",
+        .regex = BW_RE_EMAIL,
         .kind = BW_SK_PII,
         .severity = BW_SEV_MEDIUM,
         .validator = BW_SV_EMAIL,
@@ -5391,14 +5392,7 @@ const bw_srule bw_builtin_rules[] = {
         .provider = "Network",
         .description = "IPv4 address",
         .anchor = "[0-9]\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]",
-        .regex = "(?:^|[^0-9.])((?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9][0-9])\\."
-                 "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])|[0-9]\\."
-                 "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9][0-9]))\\."
-                 "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\."
-                 "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])|[0-9]\\.[0-9]\\.(?:"
-                 "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9][0-9])\\."
-                 "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])|[0-9]\\."
-                 "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9][0-9])))(?:[^\\n0-9.]|\\.(?:[^\\n0-9]|$)|$)",
+        .regex = BW_RE_IPV4,
         .kind = BW_SK_PII,
         .severity = BW_SEV_LOW,
         .validator = BW_SV_IPV4,

@@ -1771,7 +1771,7 @@ out:
 bw_status bw_secrets_new(bw_secrets **out, const bw_secrets_opts *opts, bw_error *err)
 {
     bw_secrets_opts o = BW_SECRETS_OPTS_INIT;
-    bw_sengine_opts eo = {NULL, false, 0, false};
+    bw_sengine_opts eo = {NULL, false, 0, false, false};
     bw_secrets *s;
     bw_status rc;
     size_t n_custom = 0;

@@ -16,6 +16,7 @@
 #include "bulwark/bw_digest.h"
 #include "bulwark/bw_file.h"
 #include "scan/sengine.h"
+#include "scan/snative.h"
 #include "scan/sshape.h"
 #include "scan/validate.h"
 
@@ -27,6 +28,7 @@
 struct rcode {
     _Atomic(pcre2_code *) re;
     _Atomic(pcre2_code *) allow;
+    bw_native native; /* a C matcher that answers as PCRE2 would for this regex (snative.h) */
 };
 
 struct bw_sengine {
@@ -501,7 +503,7 @@ bool bw_sengine_runtime_flaky(const bw_sengine *e)
 
 bw_status bw_sengine_new(bw_sengine **out, const bw_srule *rules, size_t n, const bw_sengine_opts *opts, bw_error *err)
 {
-    bw_sengine_opts o = {NULL, false, 0, false};
+    bw_sengine_opts o = {NULL, false, 0, false, false};
     bw_sengine *e;
     bw_status rc;
 
@@ -535,6 +537,9 @@ bw_status bw_sengine_new(bw_sengine **out, const bw_srule *rules, size_t n, cons
         }
         if (!(rules[i].kind & o.kinds)) {
             continue;
+        }
+        if (!o.no_native && !(rules[i].flags & BW_SF_MULTILINE)) {
+            e->code[i].native = bw_native_for(rules[i].regex, (rules[i].flags & BW_SF_CASELESS) != 0);
         }
         if (!o.no_shapes && rules[i].shape > BW_SHAPE_NONE && rules[i].shape < BW_SHAPE__COUNT &&
             e->n_shape_rule[rules[i].shape] < SHAPE_RULES) {
@@ -867,9 +872,10 @@ static int confirm(struct scan *c, size_t ri, size_t to)
     const bw_srule *r = &c->e->rules[ri];
     bw_sscratch *s = c->s;
     size_t lim = r->max_len ? r->max_len : DEFAULT_MAX_LEN, ws, we, off;
-    pcre2_code *re = rule_code(c->e, ri, false);
+    bw_native native = c->e->code[ri].native;
+    pcre2_code *re = native != BW_NATIVE_NONE ? NULL : rule_code(c->e, ri, false);
 
-    if (re == NULL) {
+    if (re == NULL && native == BW_NATIVE_NONE) {
         c->rc = bw_fail(c->err, BW_EINVAL, "rule '%s': its regex does not compile with PCRE2", r->id);
         return 1;
     }
@@ -896,8 +902,9 @@ static int confirm(struct scan *c, size_t ri, size_t to)
     off = ws;
     /* every match taken starts before `to`: once past it, the next one would belong to a later candidate */
     while (off <= we && off < to) {
-        int m = pcre2_match(re, (PCRE2_SPTR)c->p, we, off, 0, s->md, NULL);
-        PCRE2_SIZE *ov;
+        PCRE2_SIZE nov[4], *ov;
+        int m = native != BW_NATIVE_NONE ? bw_native_match(native, c->p, we, off, nov)
+                                         : pcre2_match(re, (PCRE2_SPTR)c->p, we, off, 0, s->md, NULL);
         size_t ms, me, ss, se;
         bw_shit h;
 
@@ -909,7 +916,7 @@ static int confirm(struct scan *c, size_t ri, size_t to)
             }
             break; /* no match, or a match limit: either way nothing to report */
         }
-        ov = pcre2_get_ovector_pointer(s->md);
+        ov = native != BW_NATIVE_NONE ? nov : pcre2_get_ovector_pointer(s->md);
         ms = ov[0];
         me = ov[1];
         if (ms >= to) {

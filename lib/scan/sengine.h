@@ -31,6 +31,7 @@ typedef struct bw_sengine_opts {
     bool no_cache;         /* compile every time, never read or write the cache */
     unsigned kinds;        /* BW_SK_SECRET | BW_SK_PII: which rules take part; 0 = both */
     bool no_shapes;        /* run every rule through Hyperscan, none through the digit-run prefilter (tests) */
+    bool no_native;        /* confirm every rule with PCRE2, none with the C matchers of snative.h (tests) */
 } bw_sengine_opts;
 
 /*

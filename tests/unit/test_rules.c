@@ -570,7 +570,7 @@ static bool engine_reports(const bw_sengine *e, bw_sscratch *scratch, size_t i, 
  */
 static void check_engine(void)
 {
-    bw_sengine_opts opts = {NULL, true, 0, false};
+    bw_sengine_opts opts = {NULL, true, 0, false, false};
     bw_sengine *e = NULL;
     bw_sscratch *scratch = NULL;
     bw_error err;

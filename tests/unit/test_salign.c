@@ -165,7 +165,7 @@ int main(void)
     static const unsigned few[] = {1, 6, 13, 21, 32, 37, 50, 63};
     unsigned all[63];
     char *tmp = tu_tmpdir();
-    bw_sengine_opts o = {tmp, false, 0, false};
+    bw_sengine_opts o = {tmp, false, 0, false, false};
     struct run r = {0};
     bw_error err;
     const char *root = getenv("BW_SOURCE_ROOT");

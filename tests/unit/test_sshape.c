@@ -177,7 +177,7 @@ static bool same_hits(const bw_shits *a, const bw_shits *b)
 
 static void test_differential(const char *cache)
 {
-    bw_sengine_opts o1 = {cache, false, BW_SK_PII, false}, o2 = {cache, false, BW_SK_PII, true};
+    bw_sengine_opts o1 = {cache, false, BW_SK_PII, false, false}, o2 = {cache, false, BW_SK_PII, true, false};
     bw_sengine *e1 = NULL, *e2 = NULL;
     bw_sscratch *s1 = NULL, *s2 = NULL;
     bw_shits h1 = {0}, h2 = {0};
