@@ -122,14 +122,15 @@ static int find_eocd(const uint8_t *p, size_t n, size_t *at)
         return -1;
     }
     lo = n - EOCD_LEN > MAX_COMMENT ? n - EOCD_LEN - MAX_COMMENT : 0;
-    /* backwards from the last place a record fits, hopping from 'P' to 'P' */
-    for (size_t end = n - EOCD_LEN + 1; end > lo;) {
-        const uint8_t *q = memrchr(p + lo, 'P', end - lo);
+    /* backwards from the last place a record fits, hopping between 0x06 bytes (the signature's last,
+     * rare in text, where 'P' is not) */
+    for (size_t end = n - EOCD_LEN + 4; end > lo + 3;) {
+        const uint8_t *q = memrchr(p + lo + 3, 0x06, end - (lo + 3));
         if (q == NULL) {
             break;
         }
-        if (le32(q) == SIG_EOCD) {
-            *at = (size_t)(q - p);
+        if (le32(q - 3) == SIG_EOCD) {
+            *at = (size_t)(q - 3 - p);
             return 0;
         }
         end = (size_t)(q - p);

@@ -14,10 +14,14 @@ static bool ieq(const char *s, size_t n, const char *lit)
     return strlen(lit) == n && strncasecmp(s, lit, n) == 0;
 }
 
-static bool icontains(const char *s, size_t n, const char *lit)
+/* Does s[0..n) hold the lower-case literal lit, in any case? low: s in ASCII lower case, or NULL. */
+static bool icontains(const char *s, const char *low, size_t n, const char *lit)
 {
     size_t m = strlen(lit);
 
+    if (low != NULL) {
+        return memmem(low, n, lit, m) != NULL;
+    }
     for (size_t i = 0; i + m <= n; i++) {
         if (strncasecmp(s + i, lit, m) == 0) {
             return true;
@@ -57,8 +61,18 @@ bool bw_secret_is_placeholder(const char *s, size_t n)
         "xxx",      "pass",   "test123", "secret123", "password123", "s3cr3t", "abc123", "123456", "qwerty",
     };
 
+    char buf[256];
+    const char *low = NULL; /* a lower-case copy, so the word lookups are memmem() calls */
+
     if (n == 0) {
         return true;
+    }
+    if (n <= sizeof(buf)) {
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)s[i];
+            buf[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        }
+        low = buf;
     }
     for (size_t i = 0; i < BW_ARRAY_LEN(exact); i++) {
         if (ieq(s, n, exact[i])) {
@@ -66,7 +80,7 @@ bool bw_secret_is_placeholder(const char *s, size_t n)
         }
     }
     for (size_t i = 0; i < BW_ARRAY_LEN(words); i++) {
-        if (icontains(s, n, words[i])) {
+        if (icontains(s, low, n, words[i])) {
             return true;
         }
     }
@@ -75,8 +89,8 @@ bool bw_secret_is_placeholder(const char *s, size_t n)
     }
     /* a variable: $VAR, $(cmd), %VAR%, ENV[...], os.environ / process.env / getenv */
     if ((s[0] == '$' && n > 1 && (isalpha((unsigned char)s[1]) || s[1] == '_' || s[1] == '(')) ||
-        (s[0] == '%' && s[n - 1] == '%') || icontains(s, n, "environ") || icontains(s, n, "process.env") ||
-        icontains(s, n, "getenv") || contains(s, n, "ENV[")) {
+        (s[0] == '%' && s[n - 1] == '%') || icontains(s, low, n, "environ") || icontains(s, low, n, "process.env") ||
+        icontains(s, low, n, "getenv") || contains(s, n, "ENV[")) {
         return true;
     }
     if (run_of(s, n, 'x') >= 4 || run_of(s, n, 'X') >= 4 || run_of(s, n, '*') >= 3 || run_of(s, n, '.') >= 3 ||

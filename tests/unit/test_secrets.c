@@ -505,6 +505,16 @@ static void test_gate_functions(void)
     ok(bw_secret_is_placeholder("your-key-here", 13), "placeholder: your-key-here");
     ok(bw_secret_is_placeholder("AKIAIOSFODNN7EXAMPLE", 20), "placeholder: AWS documentation key");
     ok(!bw_secret_is_placeholder("Zq8vT2mK9pLw", 12), "a random value is no placeholder");
+    ok(bw_secret_is_placeholder("Zq8vT2PlaceHolder9pLw", 21), "placeholder: a word in any case");
+    {
+        char long_v[400];
+        for (size_t i = 0; i < sizeof(long_v); i++) {
+            long_v[i] = "Zq8vT2mK9pLwR4s"[i % 15];
+        }
+        ok(!bw_secret_is_placeholder(long_v, sizeof(long_v)), "a long random value is no placeholder");
+        memcpy(long_v + 300, "GetEnv", 6);
+        ok(bw_secret_is_placeholder(long_v, sizeof(long_v)), "a long value naming getenv (past the lower-case copy)");
+    }
     ok(bw_sval_check(BW_SV_IPV4, ip, sizeof(ip) - 1, 5, 12, 5, 12, &what), "8.8.4.4 is public");
     ok(!bw_sval_check(BW_SV_IPV4, ip, sizeof(ip) - 1, 17, 25, 17, 25, &what), "10.1.2.3 is private");
     ok(!bw_sval_check(BW_SV_IPV4, ip, sizeof(ip) - 1, 34, 41, 34, 41, &what), "after 'version' it is a version");
