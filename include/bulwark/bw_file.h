@@ -78,6 +78,14 @@ BW_API bw_status bw_file_pread(bw_file *f, void *buf, size_t cap, uint64_t off, 
 BW_API bw_status bw_file_check_unchanged(bw_file *f, bw_error *err) BW_NODISCARD;
 
 /**
+ * Read the rest of an open file into `out` (appended; `out` must be
+ * initialised): at most `max` bytes, BW_ELIMIT past it. For a regular file
+ * the buffer grows once, to its size. Does not check that it was unchanged
+ * (bw_file_check_unchanged).
+ */
+BW_API bw_status bw_file_read_all(bw_file *f, size_t max, bw_buf *out, bw_error *err) BW_NODISCARD;
+
+/**
  * Read a whole file (or "-" for standard input when BW_FILE_STDIN is set)
  * into `out`, which must be initialised; at most `max` bytes (BW_ELIMIT past it).
  */

@@ -321,21 +321,7 @@ bw_status bw_scanner_file(const bw_scanner *sc, bw_report *report, const char *p
     info = bw_file_info(f);
     if (info->is_regular && info->size > 0 && info->size <= SMALL_FILE) {
         /* read small files: a map costs a page fault per touched page and a TLB shootdown to unmap */
-        rc = bw_buf_grow(&small, (size_t)info->size);
-        if (rc != BW_OK) {
-            rc = bw_fail(err, rc, "cannot read '%s': out of memory", path);
-        }
-        while (rc == BW_OK && small.len < info->size) {
-            size_t got = 0;
-            rc = bw_file_read(f, small.ptr + small.len, (size_t)info->size - small.len, &got, err);
-            if (got == 0) {
-                break; /* shorter than it was: bw_file_check_unchanged() says so below */
-            }
-            small.len += got;
-        }
-        if (small.ptr != NULL) {
-            small.ptr[small.len] = '\0';
-        }
+        rc = bw_file_read_all(f, small.max, &small, err); /* a file grown since: read, then reported changed */
         v.ptr = (const uint8_t *)small.ptr;
         v.len = small.len;
     } else {

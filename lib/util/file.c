@@ -236,46 +236,48 @@ bw_status bw_file_check_unchanged(bw_file *f, bw_error *err)
     return BW_OK;
 }
 
-bw_status bw_file_slurp(const char *path, unsigned flags, size_t max, bw_buf *out, bw_error *err)
+bw_status bw_file_read_all(bw_file *f, size_t max, bw_buf *out, bw_error *err)
 {
-    bw_file *f = NULL;
-    bw_status rc;
+    bw_status rc = BW_OK;
     char esc[200];
 
-    rc = bw_file_open(&f, path, flags, err);
-    if (rc != BW_OK) {
-        return rc;
-    }
-    bw_escape_for_log(path, strlen(path), esc, sizeof(esc));
+    bw_escape_for_log(f->path, strlen(f->path), esc, sizeof(esc));
     if (f->st.is_regular && f->st.size > max) {
-        rc = bw_fail(err, BW_ELIMIT, "'%s' is %llu bytes, over the limit of %zu", esc, (unsigned long long)f->st.size,
-                     max);
-        goto out;
+        return bw_fail(err, BW_ELIMIT, "'%s' is %llu bytes, over the limit of %zu", esc, (unsigned long long)f->st.size,
+                       max);
+    }
+    if (f->st.is_regular && f->st.size > 0 && f->st.size < out->max - out->len) {
+        /* grow once for the size it has now; the loop below still reads to the end */
+        rc = bw_buf_grow(out, (size_t)f->st.size);
+        if (rc != BW_OK) {
+            return bw_fail(err, rc, "cannot read '%s': %s", esc, bw_strerror(rc));
+        }
     }
     for (;;) {
         size_t got, room = out->max > out->len ? out->max - out->len : 0;
-        if (room == 0) {
-            char probe; /* full: fine only if the file ends exactly here */
+        if (room == 0 || out->cap - out->len <= 1) {
+            char probe; /* full (or read to the size it had): is that the end? */
             rc = bw_file_read(f, &probe, 1, &got, err);
             if (rc != BW_OK) {
-                goto out;
+                return rc;
             }
             if (got == 0) {
                 break;
             }
-        }
-        if (room == 0 || out->len > max) {
-            rc = bw_fail(err, BW_ELIMIT, "'%s' is over the limit of %zu bytes", esc, BW_MIN(max, out->max));
-            goto out;
-        }
-        rc = bw_buf_grow(out, BW_MIN(room, (size_t)65536));
-        if (rc != BW_OK) {
-            rc = bw_fail(err, rc, "cannot read '%s': %s", esc, bw_strerror(rc));
-            goto out;
+            if (room == 0 || out->len >= max) {
+                return bw_fail(err, BW_ELIMIT, "'%s' is over the limit of %zu bytes", esc, BW_MIN(max, out->max));
+            }
+            rc = bw_buf_grow(out, BW_MIN(room, (size_t)65536));
+            if (rc != BW_OK) {
+                return bw_fail(err, rc, "cannot read '%s': %s", esc, bw_strerror(rc));
+            }
+            out->ptr[out->len++] = probe;
+            out->ptr[out->len] = '\0';
+            continue;
         }
         rc = bw_file_read(f, out->ptr + out->len, out->cap - out->len - 1, &got, err);
         if (rc != BW_OK) {
-            goto out;
+            return rc;
         }
         if (got == 0) {
             break;
@@ -284,11 +286,24 @@ bw_status bw_file_slurp(const char *path, unsigned flags, size_t max, bw_buf *ou
         out->ptr[out->len] = '\0';
     }
     if (out->len > max) {
-        rc = bw_fail(err, BW_ELIMIT, "'%s' is over the limit of %zu bytes", esc, max);
-        goto out;
+        return bw_fail(err, BW_ELIMIT, "'%s' is over the limit of %zu bytes", esc, max);
     }
-    rc = bw_file_check_unchanged(f, err);
-out:
+    return BW_OK;
+}
+
+bw_status bw_file_slurp(const char *path, unsigned flags, size_t max, bw_buf *out, bw_error *err)
+{
+    bw_file *f = NULL;
+    bw_status rc;
+
+    rc = bw_file_open(&f, path, flags, err);
+    if (rc != BW_OK) {
+        return rc;
+    }
+    rc = bw_file_read_all(f, max, out, err);
+    if (rc == BW_OK) {
+        rc = bw_file_check_unchanged(f, err);
+    }
     bw_file_close(f);
     return rc;
 }

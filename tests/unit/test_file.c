@@ -135,6 +135,32 @@ static void slurp(const char *dir)
         bw_buf_release(&b);
     }
     ok(failures > 0, "out-of-memory paths were taken");
+    {
+        /* bw_file_read_all: the rest of an open file, appended */
+        size_t big = 200000, got = 0;
+        char *data = malloc(big), head[3];
+        bw_file *h = NULL;
+        bw_buf all = BW_BUF_INIT((size_t)1 << 20);
+        for (size_t i = 0; i < big; i++) {
+            data[i] = (char)('a' + i % 26);
+        }
+        tu_write(dir, "big", data, big);
+        free(f);
+        f = tu_join(dir, "big");
+        ok(bw_file_open(&h, f, 0, NULL) == BW_OK && bw_file_read(h, head, 3, &got, NULL) == BW_OK && got == 3,
+           "read_all: the first bytes read by hand");
+        ok(bw_buf_add(&all, "<<", 2) == BW_OK && bw_file_read_all(h, big, &all, NULL) == BW_OK &&
+               all.len == 2 + big - 3 && memcmp(all.ptr + 2, data + 3, big - 3) == 0 && all.ptr[all.len] == '\0',
+           "read_all: the rest is appended, NUL-terminated");
+        bw_file_close(h);
+        bw_buf_release(&all);
+        bw_error_clear(&err);
+        ok(bw_file_open(&h, f, 0, NULL) == BW_OK && bw_file_read_all(h, big - 1, &all, &err) == BW_ELIMIT,
+           "read_all: a file over the limit is BW_ELIMIT");
+        bw_file_close(h);
+        bw_buf_release(&all);
+        free(data);
+    }
     free(f);
 }
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "scan/sengine.h"
+#include "stestutil.h"
 #include "tap.h"
 #include "testutil.h"
 #include "util/internal.h"
@@ -55,24 +56,11 @@ static char *table(size_t rows, size_t *len)
     return p;
 }
 
-static bool same_hits(const bw_shits *a, const bw_shits *b)
-{
-    if (a->n != b->n) {
-        return false;
-    }
-    for (size_t i = 0; i < a->n; i++) {
-        if (a->v[i].rule != b->v[i].rule || a->v[i].start != b->v[i].start || a->v[i].end != b->v[i].end ||
-            a->v[i].sstart != b->v[i].sstart || a->v[i].send != b->v[i].send) {
-            return false;
-        }
-    }
-    return true;
-}
-
 struct run {
     bw_sengine *e;
     bw_sscratch *s;
-    char *buf; /* 64-byte aligned, room for the largest input plus 64 */
+    char *buf; /* 64-byte aligned, room for cap bytes of input plus 64 */
+    size_t cap;
     bw_shits ref, got;
     size_t inputs, bad, hits;
 };
@@ -95,7 +83,7 @@ static void check(struct run *r, const char *name, const char *p, size_t n, cons
         memcpy(r->buf + offs[k], p, n);
         r->got.n = 0;
         if (bw_sengine_scan(r->e, r->s, r->buf + offs[k], n, 0, n, &r->got, &err) != BW_OK ||
-            !same_hits(&r->ref, &r->got)) {
+            !tu_same_hits(&r->ref, &r->got)) {
             if (differ++ == 0) {
                 tap_diag("%s: %zu hits at offset 0, %zu at offset %u", name, r->ref.n, r->got.n, offs[k]);
             }
@@ -154,6 +142,17 @@ static void test_sort(bw_sscratch *s)
     bw_shits_release(&ref);
 }
 
+/* tu_file_fn: a corpus file from eight offsets */
+static void check_file(void *ctx, const char *rel, const char *p, size_t n)
+{
+    static const unsigned few[] = {1, 6, 13, 21, 32, 37, 50, 63};
+    struct run *r = ctx;
+
+    if (n <= r->cap) {
+        check(r, rel, p, n, few, BW_ARRAY_LEN(few));
+    }
+}
+
 int main(void)
 {
     /* two rows of the 1 GB benchmark corpus on which Vectorscan 5.4.9 lost the second row's email */
@@ -162,13 +161,11 @@ int main(void)
         "83807,US,2022-03-09T22:47:05.531Z,97,365.5,false\n"
         "1468407,Chloe,Nielsen,chloe_nielsen23@acme-corp.com,+31 6 67983572,1978-11-02,\"9222 Chestnut Court\","
         "Amsterdam,5023 VP,NL,2024-10-10T10:55:41.385Z,199,8895.24,true\n";
-    static const unsigned few[] = {1, 6, 13, 21, 32, 37, 50, 63};
     unsigned all[63];
     char *tmp = tu_tmpdir();
     bw_sengine_opts o = {tmp, false, 0, false, false};
     struct run r = {0};
     bw_error err;
-    const char *root = getenv("BW_SOURCE_ROOT");
     size_t cap = (size_t)4 << 20, n = 0, emails = 0;
     char *p;
 
@@ -176,6 +173,7 @@ int main(void)
         all[i] = i + 1;
     }
     bw_error_clear(&err);
+    r.cap = cap;
     r.buf = aligned_alloc(64, cap + 64);
     if (r.buf == NULL || bw_sengine_new(&r.e, bw_builtin_rules, bw_builtin_rule_count, &o, &err) != BW_OK ||
         bw_sscratch_new(r.e, &r.s, &err) != BW_OK) {
@@ -210,27 +208,7 @@ int main(void)
         free(p);
     }
     /* every file of the labeled corpus, when the source tree is at hand, from eight offsets */
-    if (root != NULL) {
-        char cmd[4200], rel[4096];
-        FILE *ls;
-        snprintf(cmd, sizeof(cmd), "cd '%s/tests/data/secrets/corpus' 2>/dev/null && find . -type f | sort", root);
-        ls = popen(cmd, "r");
-        while (ls != NULL && fgets(rel, sizeof(rel), ls) != NULL) {
-            char path[8300];
-            rel[strcspn(rel, "\n")] = '\0';
-            snprintf(path, sizeof(path), "%s/tests/data/secrets/corpus/%s", root, rel);
-            p = tu_read(path, &n);
-            if (p != NULL && n <= cap) {
-                check(&r, rel, p, n, few, BW_ARRAY_LEN(few));
-            }
-            free(p);
-        }
-        if (ls != NULL) {
-            pclose(ls);
-        }
-    } else {
-        tap_diag("BW_SOURCE_ROOT not set: the labeled corpus is not scanned");
-    }
+    (void)tu_each_corpus_file(check_file, &r);
     ok(r.hits > 1000, "the inputs hold secrets and personal data to find (%zu inputs, %zu hits)", r.inputs, r.hits);
     ok(r.bad == 0, "every input gives the same hits from every offset (%zu inputs, %zu differ)", r.inputs, r.bad);
     bw_shits_release(&r.ref);

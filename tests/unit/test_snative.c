@@ -13,6 +13,7 @@
 
 #include "scan/sengine.h"
 #include "scan/snative.h"
+#include "stestutil.h"
 #include "tap.h"
 #include "testutil.h"
 #include "util/internal.h"
@@ -130,13 +131,26 @@ static size_t ipv4_line(char *p, size_t cap)
     return n;
 }
 
+/* tu_file_fn: compare on each line of a file (up to 4 KiB long) */
+static void compare_lines(void *ctx, const char *rel, const char *p, size_t n)
+{
+    (void)rel;
+    for (size_t ls = 0; ls < n;) {
+        const char *nl = memchr(p + ls, '\n', n - ls);
+        size_t le = nl != NULL ? (size_t)(nl - p) : n;
+        if (le - ls <= 4096) {
+            compare(ctx, p + ls, le - ls);
+        }
+        ls = le + 1;
+    }
+}
+
 static void run(bw_native k, const char *regex, const char *what, size_t (*gen)(char *, size_t))
 {
     struct cmp c = {0};
     int ecode;
     PCRE2_SIZE eoff;
     char line[2048];
-    const char *root = getenv("BW_SOURCE_ROOT");
 
     c.k = k;
     c.re = pcre2_compile((PCRE2_SPTR)regex, PCRE2_ZERO_TERMINATED, PCRE2_MULTILINE, &ecode, &eoff, NULL);
@@ -155,123 +169,37 @@ static void run(bw_native k, const char *regex, const char *what, size_t (*gen)(
         }
     }
     /* every line of the labeled corpus, when the source tree is at hand */
-    if (root != NULL) {
-        char cmd[4200], rel[4096];
-        FILE *ls;
-        snprintf(cmd, sizeof(cmd), "cd '%s/tests/data/secrets/corpus' 2>/dev/null && find . -type f | sort", root);
-        ls = popen(cmd, "r");
-        while (ls != NULL && fgets(rel, sizeof(rel), ls) != NULL) {
-            char path[8300];
-            size_t n = 0;
-            char *p;
-            rel[strcspn(rel, "\n")] = '\0';
-            snprintf(path, sizeof(path), "%s/tests/data/secrets/corpus/%s", root, rel);
-            p = tu_read(path, &n);
-            for (size_t ls0 = 0; p != NULL && ls0 < n;) {
-                const char *nl = memchr(p + ls0, '\n', n - ls0);
-                size_t le = nl != NULL ? (size_t)(nl - p) : n;
-                if (le - ls0 <= 4096) {
-                    compare(&c, p + ls0, le - ls0);
-                }
-                ls0 = le + 1;
-            }
-            free(p);
-        }
-        if (ls != NULL) {
-            pclose(ls);
-        }
-    }
+    (void)tu_each_corpus_file(compare_lines, &c);
     ok(c.matches > 1000, "%s: the inputs hold matches (%zu of %zu checks)", what, c.matches, c.checks);
     ok(c.bad == 0, "%s: C and PCRE2 agree at every offset (%zu checks, %zu differ)", what, c.checks, c.bad);
     pcre2_match_data_free(c.md);
     pcre2_code_free(c.re);
 }
 
-static bool same_hits(const bw_shits *a, const bw_shits *b)
-{
-    if (a->n != b->n) {
-        return false;
-    }
-    for (size_t i = 0; i < a->n; i++) {
-        if (a->v[i].rule != b->v[i].rule || a->v[i].start != b->v[i].start || a->v[i].end != b->v[i].end ||
-            a->v[i].sstart != b->v[i].sstart || a->v[i].send != b->v[i].send) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static void engines(void)
 {
     char *tmp = tu_tmpdir();
     bw_sengine_opts o1 = {tmp, false, 0, false, false}, o2 = {tmp, false, 0, false, true};
-    bw_sengine *e1 = NULL, *e2 = NULL;
-    bw_sscratch *s1 = NULL, *s2 = NULL;
-    bw_shits h1 = {0}, h2 = {0};
-    bw_error err;
-    size_t inputs = 0, bad = 0, hits = 0, cap = (size_t)1 << 20;
-    char *buf = malloc(cap);
-    const char *root = getenv("BW_SOURCE_ROOT");
+    struct tu_pair t;
+    size_t hits = 0, cap = (size_t)1 << 20;
+    char *buf = malloc(cap), name[32];
 
-    bw_error_clear(&err);
-    if (bw_sengine_new(&e1, bw_builtin_rules, bw_builtin_rule_count, &o1, &err) != BW_OK ||
-        bw_sengine_new(&e2, bw_builtin_rules, bw_builtin_rule_count, &o2, &err) != BW_OK ||
-        bw_sscratch_new(e1, &s1, &err) != BW_OK || bw_sscratch_new(e2, &s2, &err) != BW_OK) {
-        ok(false, "engines: %s", err.msg);
-        goto out;
-    }
-    for (int round = 0; round < 40; round++) {
-        size_t n = 0;
-        while (n + 4096 < cap && n < 200000) {
-            n += (round & 1 ? ipv4_line : email_line)(buf + n, 2048);
-            buf[n++] = '\n';
-        }
-        h1.n = h2.n = 0;
-        bw_sengine_scan(e1, s1, buf, n, 0, n, &h1, &err);
-        bw_sengine_scan(e2, s2, buf, n, 0, n, &h2, &err);
-        inputs++;
-        hits += h1.n;
-        bad += !same_hits(&h1, &h2);
-    }
-    if (root != NULL) {
-        char cmd[4200], rel[4096];
-        FILE *ls;
-        snprintf(cmd, sizeof(cmd), "cd '%s/tests/data/secrets/corpus' 2>/dev/null && find . -type f | sort", root);
-        ls = popen(cmd, "r");
-        while (ls != NULL && fgets(rel, sizeof(rel), ls) != NULL) {
-            char path[8300];
+    if (tu_pair_open(&t, &o1, &o2)) {
+        for (int round = 0; round < 40; round++) {
             size_t n = 0;
-            char *p;
-            rel[strcspn(rel, "\n")] = '\0';
-            snprintf(path, sizeof(path), "%s/tests/data/secrets/corpus/%s", root, rel);
-            p = tu_read(path, &n);
-            if (p == NULL) {
-                continue;
+            while (n + 4096 < cap && n < 200000) {
+                n += (round & 1 ? ipv4_line : email_line)(buf + n, 2048);
+                buf[n++] = '\n';
             }
-            h1.n = h2.n = 0;
-            bw_sengine_scan(e1, s1, p, n, 0, n, &h1, &err);
-            bw_sengine_scan(e2, s2, p, n, 0, n, &h2, &err);
-            inputs++;
-            hits += h1.n;
-            if (!same_hits(&h1, &h2)) {
-                bad++;
-                tap_diag("differs on %s: %zu vs %zu hits", rel, h1.n, h2.n);
-            }
-            free(p);
+            snprintf(name, sizeof(name), "generated text %d", round);
+            (void)tu_pair_check(&t, name, buf, n);
+            hits += t.h[0].n;
         }
-        if (ls != NULL) {
-            pclose(ls);
-        }
+        (void)tu_each_corpus_file(tu_pair_file, &t);
+        ok(hits > 5000, "the engine inputs hold hits (%zu inputs, %zu hits)", t.inputs, hits);
+        ok(t.bad == 0, "the engine finds the same hits with the C matchers as with PCRE2 alone (%zu differ)", t.bad);
     }
-    ok(hits > 5000, "the engine inputs hold hits (%zu inputs, %zu hits)", inputs, hits);
-    ok(bad == 0, "the engine finds the same hits with the C matchers as with PCRE2 alone (%zu differ)", bad);
-out:
-    bw_shits_release(&h1);
-    bw_shits_release(&h2);
-    bw_sscratch_free(s1);
-    bw_sscratch_free(s2);
-    bw_sengine_free(e1);
-    bw_sengine_free(e2);
+    tu_pair_close(&t);
     free(buf);
     tu_rm_rf(tmp);
     free(tmp);

@@ -10,6 +10,7 @@
 
 #include "scan/sengine.h"
 #include "scan/sshape.h"
+#include "stestutil.h"
 #include "tap.h"
 #include "testutil.h"
 #include "util/internal.h"
@@ -161,36 +162,16 @@ static char *noise(size_t n)
     return p;
 }
 
-static bool same_hits(const bw_shits *a, const bw_shits *b)
-{
-    if (a->n != b->n) {
-        return false;
-    }
-    for (size_t i = 0; i < a->n; i++) {
-        if (a->v[i].rule != b->v[i].rule || a->v[i].start != b->v[i].start || a->v[i].end != b->v[i].end ||
-            a->v[i].sstart != b->v[i].sstart || a->v[i].send != b->v[i].send) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static void test_differential(const char *cache)
 {
     bw_sengine_opts o1 = {cache, false, BW_SK_PII, false, false}, o2 = {cache, false, BW_SK_PII, true, false};
-    bw_sengine *e1 = NULL, *e2 = NULL;
-    bw_sscratch *s1 = NULL, *s2 = NULL;
-    bw_shits h1 = {0}, h2 = {0};
-    bw_error err;
-    size_t total = 0, bad = 0, noise_hits = 0;
-    const char *root = getenv("BW_SOURCE_ROOT");
+    struct tu_pair t;
+    size_t noise_hits = 0;
+    char name[96];
 
-    bw_error_clear(&err);
-    if (bw_sengine_new(&e1, bw_builtin_rules, bw_builtin_rule_count, &o1, &err) != BW_OK ||
-        bw_sengine_new(&e2, bw_builtin_rules, bw_builtin_rule_count, &o2, &err) != BW_OK ||
-        bw_sscratch_new(e1, &s1, &err) != BW_OK || bw_sscratch_new(e2, &s2, &err) != BW_OK) {
-        ok(false, "engines: %s", err.msg);
-        goto out;
+    if (!tu_pair_open(&t, &o1, &o2)) {
+        tu_pair_close(&t);
+        return;
     }
     /* every personal-data rule's sample and near miss */
     for (size_t i = 0; i < bw_builtin_rule_count; i++) {
@@ -200,75 +181,28 @@ static void test_differential(const char *cache)
             continue;
         }
         for (int k = 0; k < 2; k++) {
-            size_t n = lines[k] ? strlen(lines[k]) : 0;
-            if (n == 0) {
+            if (lines[k] == NULL || lines[k][0] == '\0') {
                 continue;
             }
-            h1.n = h2.n = 0;
-            bw_sengine_scan(e1, s1, lines[k], n, 0, n, &h1, &err);
-            bw_sengine_scan(e2, s2, lines[k], n, 0, n, &h2, &err);
-            total++;
-            if (!same_hits(&h1, &h2)) {
-                bad++;
-                tap_diag("differs on %s's %s: %zu vs %zu hits", r->id, k ? "near miss" : "sample", h1.n, h2.n);
-            }
+            snprintf(name, sizeof(name), "%s's %s", r->id, k ? "near miss" : "sample");
+            (void)tu_pair_check(&t, name, lines[k], strlen(lines[k]));
         }
     }
     /* generated digit-heavy noise, with shapes at the very end of the buffer */
     for (int round = 0; round < 40; round++) {
         size_t n = 2000 + next(30000);
         char *p = noise(n);
-        h1.n = h2.n = 0;
-        bw_sengine_scan(e1, s1, p, n, 0, n, &h1, &err);
-        bw_sengine_scan(e2, s2, p, n, 0, n, &h2, &err);
-        total++;
-        noise_hits += h2.n;
-        if (!same_hits(&h1, &h2)) {
-            bad++;
-            tap_diag("differs on noise round %d: %zu vs %zu hits", round, h1.n, h2.n);
-        }
+        snprintf(name, sizeof(name), "noise round %d", round);
+        (void)tu_pair_check(&t, name, p, n);
+        noise_hits += t.h[1].n;
         free(p);
     }
     /* every file of the labeled corpus, when the source tree is at hand */
-    if (root != NULL) {
-        char cmd[4200], rel[4096];
-        FILE *ls;
-        snprintf(cmd, sizeof(cmd), "cd '%s/tests/data/secrets/corpus' 2>/dev/null && find . -type f | sort", root);
-        ls = popen(cmd, "r");
-        while (ls != NULL && fgets(rel, sizeof(rel), ls) != NULL) {
-            char path[8300];
-            size_t n = 0;
-            char *p;
-            rel[strcspn(rel, "\n")] = '\0';
-            snprintf(path, sizeof(path), "%s/tests/data/secrets/corpus/%s", root, rel);
-            p = tu_read(path, &n);
-            if (p == NULL) {
-                continue;
-            }
-            h1.n = h2.n = 0;
-            bw_sengine_scan(e1, s1, p, n, 0, n, &h1, &err);
-            bw_sengine_scan(e2, s2, p, n, 0, n, &h2, &err);
-            total++;
-            if (!same_hits(&h1, &h2)) {
-                bad++;
-                tap_diag("differs on %s: %zu vs %zu hits", rel, h1.n, h2.n);
-            }
-            free(p);
-        }
-        if (ls != NULL) {
-            pclose(ls);
-        }
-    }
+    (void)tu_each_corpus_file(tu_pair_file, &t);
     ok(noise_hits > 100, "the generated noise holds personal data to find (%zu hits)", noise_hits);
-    ok(total > 40 && bad == 0, "prefilter and Hyperscan find the same personal data (%zu inputs, %zu differ)", total,
-       bad);
-out:
-    bw_shits_release(&h1);
-    bw_shits_release(&h2);
-    bw_sscratch_free(s1);
-    bw_sscratch_free(s2);
-    bw_sengine_free(e1);
-    bw_sengine_free(e2);
+    ok(t.inputs > 40 && t.bad == 0, "prefilter and Hyperscan find the same personal data (%zu inputs, %zu differ)",
+       t.inputs, t.bad);
+    tu_pair_close(&t);
 }
 
 int main(void)
