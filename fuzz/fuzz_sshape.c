@@ -1,8 +1,9 @@
 /*
- * fuzz_sshape.c - the digit-run prefilter of the personal-data rules on
+ * fuzz_sshape.c - the digit-run and punctuation prefilters (sshape.c) on
  * arbitrary bytes: no read past the input, every candidate ends inside it
- * and just past a digit (or, for PAN, a capital), and the offsets of each
- * shape never go backwards.
+ * just past what its shape needs (a digit; for PAN a capital; for the
+ * punctuation shapes their bytes at fixed distances), and the offsets of
+ * each shape never go backwards.
  */
 #include <string.h>
 
@@ -23,10 +24,19 @@ static int check(void *ctx, bw_shape shape, size_t to)
     FUZZ_CHECK(to > 0 && to <= s->n);
     FUZZ_CHECK(to >= s->last[shape]);
     s->last[shape] = to;
-    if (shape == BW_SHAPE_PAN) {
-        FUZZ_CHECK(s->p[to - 1] >= 'A' && s->p[to - 1] <= 'Z');
-    } else {
-        FUZZ_CHECK(s->p[to - 1] >= '0' && s->p[to - 1] <= '9');
+    switch (shape) {
+    case BW_SHAPE_PAN: FUZZ_CHECK(s->p[to - 1] >= 'A' && s->p[to - 1] <= 'Z'); break;
+    case BW_SHAPE_EMAIL:
+        FUZZ_CHECK(to >= 4 && s->p[to - 2] == '.' && memchr(s->p + (to > 67 ? to - 67 : 0), '@', to > 67 ? 64 : to));
+        break;
+    case BW_SHAPE_DOTS: FUZZ_CHECK(to >= 16 && s->p[to - 9] == '.' && s->p[to - 16] == '.'); break;
+    case BW_SHAPE_UNDERS:
+        FUZZ_CHECK(to >= 21 && s->p[to - 1] == '-' && s->p[to - 15] == '_' && s->p[to - 20] == '_');
+        break;
+    case BW_SHAPE_SLASH:
+        FUZZ_CHECK(to >= 14 && s->p[to - 13] == '/' && s->p[to - 1] >= '0' && s->p[to - 1] <= '9');
+        break;
+    default: FUZZ_CHECK(s->p[to - 1] >= '0' && s->p[to - 1] <= '9'); break;
     }
     return 0;
 }

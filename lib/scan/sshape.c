@@ -155,6 +155,46 @@ static size_t ipv4_to(const unsigned char *p, size_t n, size_t rs, size_t re)
     return j;
 }
 
+/* Byte classes for the quick test of a run's neighbours (might_fit). */
+enum { K_CAP = 1, K_DOT = 2, K_DASH = 4, K_RPAREN = 8, K_SPACE = 16, K_WORDISH = 32 };
+
+static inline unsigned klass(unsigned char c)
+{
+    if (cap(c)) {
+        return K_CAP | K_WORDISH;
+    }
+    if ((unsigned)(c - 'a') < 26u || c == '_') {
+        return K_WORDISH;
+    }
+    switch (c) {
+    case '.': return K_DOT | K_WORDISH;
+    case '-': return K_DASH | K_WORDISH;
+    case ')': return K_RPAREN;
+    case ' ': return K_SPACE;
+    default: return 0;
+    }
+}
+
+/*
+ * Could any shape fit the run p[rs..re)? A necessary condition of on_run's
+ * tests, from the bytes just before and after the run: most runs (the parts
+ * of timestamps, counters, versions) fail it without a call.
+ */
+static inline bool might_fit(const unsigned char *p, size_t n, size_t rs, size_t re)
+{
+    unsigned before = rs > 0 ? klass(p[rs - 1]) : 0, after = re < n ? klass(p[re]) : 0;
+
+    if (before & (K_CAP | K_SPACE)) {
+        return true; /* IBAN, NINO, PAN: capitals before the run (NINO: perhaps a space between) */
+    }
+    if (re - rs <= 3) {
+        /* IPv4 (a dot after), SSN and NANP (a dash, dot or ')' after three digits) */
+        return (after & K_DOT) || (re - rs == 3 && (after & (K_DASH | K_RPAREN)));
+    }
+    /* Aadhaar (a space after four digits), card (starts with 2-6, not inside a word) */
+    return (re - rs == 4 && (after & K_SPACE)) || (p[rs] >= '2' && p[rs] <= '6' && !(before & K_WORDISH));
+}
+
 /* The shapes around one run p[rs..re). */
 static int on_run(const unsigned char *p, size_t n, size_t rs, size_t re, unsigned mask, bw_shape_fn fn, void *ctx)
 {
@@ -218,13 +258,201 @@ static uint64_t digit_bits(const unsigned char *p, size_t w)
     return m;
 }
 
+/* ---- the punctuation shapes ---------------------------------------------------------------------- */
+
+#define DIGIT_SHAPES                                                                                                   \
+    ((1u << BW_SHAPE_CARD) | (1u << BW_SHAPE_NANP) | (1u << BW_SHAPE_SSN) | (1u << BW_SHAPE_AADHAAR) |                 \
+     (1u << BW_SHAPE_IBAN) | (1u << BW_SHAPE_NINO) | (1u << BW_SHAPE_PAN) | (1u << BW_SHAPE_IPV4))
+#define PUNCT_SHAPES ((1u << BW_SHAPE_EMAIL) | (1u << BW_SHAPE_DOTS) | (1u << BW_SHAPE_UNDERS) | (1u << BW_SHAPE_SLASH))
+
+static inline bool alnum(unsigned char c)
+{
+    return dig(c) || cap(c) || (unsigned)(c - 'a') < 26u;
+}
+
+static inline bool label(unsigned char c) /* [A-Za-z0-9-] */
+{
+    return alnum(c) || c == '-';
+}
+
+static inline bool tok(unsigned char c) /* [A-Za-z0-9_-] */
+{
+    return label(c) || c == '_';
+}
+
+static inline bool hexl(unsigned char c) /* [0-9a-f] */
+{
+    return dig(c) || (unsigned)(c - 'a') < 6u;
+}
+
+/* Do the k bytes at p[i..] (inside the buffer) all satisfy ok? */
+static bool all_at(const unsigned char *p, size_t n, size_t i, size_t k, bool (*ok)(unsigned char))
+{
+    if (i > n || k > n - i) {
+        return false;
+    }
+    for (size_t j = 0; j < k; j++) {
+        if (!ok(p[i + j])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool ucdig(unsigned char c) /* [A-Z0-9] */
+{
+    return dig(c) || cap(c);
+}
+
+static bool digit_fn(unsigned char c)
+{
+    return dig(c);
+}
+
+/* '@' at k: a label of 1..63 bytes, a dot and one more label byte. The label
+ * cannot hold a dot, so the dot after its longest run is the only one. */
+static size_t email_to(const unsigned char *p, size_t n, size_t k)
+{
+    size_t j = k + 1;
+
+    while (j < n && j - k <= 64 && label(p[j])) {
+        j++;
+    }
+    if (j - k - 1 < 1 || j - k - 1 > 63 || j + 1 >= n || p[j] != '.' || !label(p[j + 1])) {
+        return 0;
+    }
+    return j + 2;
+}
+
+/* '.' at k and at k + 7, six token bytes between, one before and eight after. */
+static size_t dots_to(const unsigned char *p, size_t n, size_t k)
+{
+    if (k == 0 || !tok(p[k - 1]) || k + 16 > n || p[k + 7] != '.') {
+        return 0;
+    }
+    for (size_t j = 1; j <= 15; j++) {
+        if (j != 7 && !tok(p[k + j])) {
+            return 0;
+        }
+    }
+    return k + 16;
+}
+
+/* '_' at k and at k + 5: an alphanumeric before, then [A-Z0-9]{4}, '_', hex{8}, '-', hex{4}, '-'. */
+static size_t unders_to(const unsigned char *p, size_t n, size_t k)
+{
+    if (k == 0 || !alnum(p[k - 1]) || k + 20 > n || p[k + 5] != '_' || p[k + 14] != '-' || p[k + 19] != '-') {
+        return 0;
+    }
+    for (size_t j = 1; j <= 4; j++) {
+        if (!ucdig(p[k + j])) {
+            return 0;
+        }
+    }
+    for (size_t j = 6; j <= 18; j++) {
+        if (j != 14 && !hexl(p[k + j])) {
+            return 0;
+        }
+    }
+    return k + 20;
+}
+
+/* '/' at k between a digit and twelve digits. */
+static size_t slash_to(const unsigned char *p, size_t n, size_t k)
+{
+    return k > 0 && dig(p[k - 1]) && all_at(p, n, k + 1, 12, digit_fn) ? k + 13 : 0;
+}
+
+/* Bit i set when p[i] == c, for the w <= 64 bytes at p. */
+static uint64_t byte_bits(const unsigned char *p, size_t w, unsigned char c)
+{
+    uint64_t m = 0;
+
+#if defined(__SSE2__)
+    if (w == 64) {
+        const __m128i v = _mm_set1_epi8((char)c);
+        for (int k = 0; k < 4; k++) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+            m |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, v)) << (16 * k);
+        }
+        return m;
+    }
+#endif
+    for (size_t i = 0; i < w; i++) {
+        m |= (uint64_t)(p[i] == c) << i;
+    }
+    return m;
+}
+
+struct pmask {
+    uint64_t at, dot, us, sl;
+};
+
+static void punct_bits(const unsigned char *p, size_t n, size_t i, unsigned mask, struct pmask *m)
+{
+    size_t w;
+
+    if (i >= n) {
+        *m = (struct pmask){0, 0, 0, 0};
+        return;
+    }
+    w = BW_MIN((size_t)64, n - i);
+    m->at = (mask & (1u << BW_SHAPE_EMAIL)) ? byte_bits(p + i, w, '@') : 0;
+    m->dot = (mask & (1u << BW_SHAPE_DOTS)) ? byte_bits(p + i, w, '.') : 0;
+    m->us = (mask & (1u << BW_SHAPE_UNDERS)) ? byte_bits(p + i, w, '_') : 0;
+    m->sl = (mask & (1u << BW_SHAPE_SLASH)) ? byte_bits(p + i, w, '/') : 0;
+}
+
+/* Report each set bit of m (positions base + bit) that `to` accepts, as shape s. */
+#define EACH_BIT(m, s, to_fn)                                                                                          \
+    do {                                                                                                               \
+        for (uint64_t b_ = (m); b_ != 0; b_ &= b_ - 1) {                                                               \
+            size_t k_ = i + (size_t)__builtin_ctzll(b_), to_;                                                          \
+            int rc_;                                                                                                   \
+            if (k_ >= lim) {                                                                                           \
+                break;                                                                                                 \
+            }                                                                                                          \
+            if ((to_ = to_fn(p, n, k_)) != 0 && (rc_ = fn(ctx, (s), to_)) != 0) {                                      \
+                return rc_;                                                                                            \
+            }                                                                                                          \
+        }                                                                                                              \
+    } while (0)
+
+/*
+ * The punctuation shapes, 64 bytes a step: a pair of dots 7 apart (or of
+ * underscores 5 apart) is found with the next step's bits shifted in, so
+ * only real pairs reach the byte checks.
+ */
+static int punct_scan(const unsigned char *p, size_t n, size_t lim, unsigned mask, bw_shape_fn fn, void *ctx)
+{
+    struct pmask cur, nxt;
+
+    punct_bits(p, n, 0, mask, &cur);
+    for (size_t i = 0; i < lim; i += 64) {
+        punct_bits(p, n, i + 64, mask, &nxt);
+        EACH_BIT(cur.at, BW_SHAPE_EMAIL, email_to);
+        EACH_BIT(cur.dot & ((cur.dot >> 7) | (nxt.dot << 57)), BW_SHAPE_DOTS, dots_to);
+        EACH_BIT(cur.us & ((cur.us >> 5) | (nxt.us << 59)), BW_SHAPE_UNDERS, unders_to);
+        EACH_BIT(cur.sl, BW_SHAPE_SLASH, slash_to);
+        cur = nxt;
+    }
+    return 0;
+}
+#undef EACH_BIT
+
 int bw_shape_scan(const char *buf, size_t n, size_t stop, unsigned mask, bw_shape_fn fn, void *ctx)
 {
     const unsigned char *p = (const unsigned char *)buf;
     size_t lim = BW_MIN(n, stop), i = 0;
     uint64_t carry = 0; /* 1 when the byte before this block is a digit */
 
-    if (mask == 0) {
+    if (mask & PUNCT_SHAPES) {
+        int rc = punct_scan(p, n, lim, mask, fn, ctx);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    if ((mask & DIGIT_SHAPES) == 0) {
         return 0;
     }
     while (i < lim) {
@@ -249,6 +477,9 @@ int bw_shape_scan(const char *buf, size_t n, size_t stop, unsigned mask, bw_shap
                 while (re < n && dig(p[re])) {
                     re++;
                 }
+            }
+            if (!might_fit(p, n, rs, re)) {
+                continue;
             }
             rc = on_run(p, n, rs, re, mask, fn, ctx);
             if (rc != 0) {

@@ -11,6 +11,12 @@
  * regexes (the same candidates Hyperscan would report, or more), so PCRE2
  * confirms each exactly as it confirms a Hyperscan candidate; a test compares
  * the two engines hit for hit.
+ *
+ * A second pass does the same for the few rules whose only literal is one
+ * common byte ('@', '.', '_', '/'): in Hyperscan, four such anchors doubled
+ * the time of the whole 340-rule database (1.6 s per GB against 0.76 without
+ * them). Here each costs a byte comparison per 16 bytes and a few checks per
+ * occurrence, and reports exactly the ends its anchor would.
  */
 #ifndef BW_SSHAPE_H
 #define BW_SSHAPE_H
@@ -27,6 +33,11 @@ typedef enum bw_shape {
     BW_SHAPE_NINO,    /* two capitals, an optional space, then two or more digits */
     BW_SHAPE_PAN,     /* five capitals, four digits, a capital */
     BW_SHAPE_IPV4,    /* d.d.d.d with one to three digits each, not after a dot */
+    /* shapes around a punctuation byte, each exactly the ends its rule's Hyperscan anchor has */
+    BW_SHAPE_EMAIL,  /* @[A-Za-z0-9-]{1,63}\.[A-Za-z0-9-] */
+    BW_SHAPE_DOTS,   /* [A-Za-z0-9_-]\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{8} (Discord bot tokens) */
+    BW_SHAPE_UNDERS, /* [0-9a-zA-Z]_[A-Z0-9]{4}_[0-9a-f]{8}-[0-9a-f]{4}- (Webex tokens) */
+    BW_SHAPE_SLASH,  /* [0-9]/[0-9]{12} (Asana tokens) */
     BW_SHAPE__COUNT
 } bw_shape;
 
@@ -39,7 +50,7 @@ typedef int (*bw_shape_fn)(void *ctx, bw_shape shape, size_t to);
 
 /*
  * Scan p[0..n) for the shapes whose bit (1u << shape) is set in `mask`;
- * runs starting at or after `stop` are not looked at. Returns the callback's
+ * runs (and punctuation bytes) at or after `stop` are not looked at. Returns the callback's
  * non-zero value, or 0. Bytes outside [0, n) are never read.
  */
 BW_INTERNAL int bw_shape_scan(const char *p, size_t n, size_t stop, unsigned mask, bw_shape_fn fn, void *ctx);
