@@ -111,6 +111,7 @@ struct sctx {
     char delim;
     bool header_seen;
     char **cols;
+    size_t *collen; /* strlen of each of cols */
     unsigned char *colctx;
     size_t ncols;
     size_t colend[64]; /* printed tables (ds 3): the right edge of each column in the header */
@@ -311,6 +312,7 @@ static void free_cols(struct sctx *c)
         bw_free(c->cols[i]);
     }
     BW_FREE(c->cols);
+    BW_FREE(c->collen);
     BW_FREE(c->colctx);
     c->ncols = 0;
 }
@@ -319,11 +321,12 @@ static void free_cols(struct sctx *c)
 static uint32_t col_of_name(struct sctx *c, const char *name, size_t n)
 {
     char **cols;
+    size_t *lens;
     unsigned char *ctx;
     char tmp[64];
 
     for (size_t i = 0; i < c->ncols; i++) {
-        if (strlen(c->cols[i]) == n && memcmp(c->cols[i], name, n) == 0) {
+        if (c->collen[i] == n && memcmp(c->cols[i], name, n) == 0) {
             return (uint32_t)i;
         }
     }
@@ -335,6 +338,12 @@ static uint32_t col_of_name(struct sctx *c, const char *name, size_t n)
         return UINT32_MAX;
     }
     c->cols = cols;
+    lens = bw_reallocarray(c->collen, c->ncols + 1, sizeof(*lens));
+    if (lens == NULL) {
+        return UINT32_MAX;
+    }
+    c->collen = lens;
+    lens[c->ncols] = n;
     ctx = bw_realloc(c->colctx, c->ncols + 1);
     if (ctx == NULL) {
         return UINT32_MAX;
@@ -988,6 +997,9 @@ static bw_status dataset_rows(struct sctx *c, const char *b, size_t n, size_t lo
         c->header_seen = true;
         csv_cells(c, b, 0, nl != NULL ? (size_t)(nl - b) : n, header_cell, NULL);
     }
+    if (!(c->s->o.kinds & BW_SECRETS_PII)) {
+        return BW_OK; /* past the header (it names the columns of findings), the pass only finds personal data */
+    }
     for (size_t i = 0; i < c->ncols; i++) {
         any = any || c->colctx[i] != CK_NONE;
     }
@@ -1153,6 +1165,7 @@ static bw_status scan_kube(struct sctx *c, const char *b, size_t n, size_t lo, s
                     sub.naggs = sub.capaggs = 0;
                     sub.per_rule = NULL;
                     sub.cols = NULL;
+                    sub.collen = NULL;
                     sub.colctx = NULL;
                     sub.ncols = 0;
                     rc = scan_block(&sub, (const char *)text.ptr, text.len, 0, text.len, 1, 0);

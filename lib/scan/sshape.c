@@ -158,22 +158,18 @@ static size_t ipv4_to(const unsigned char *p, size_t n, size_t rs, size_t re)
 /* Byte classes for the quick test of a run's neighbours (might_fit). */
 enum { K_CAP = 1, K_DOT = 2, K_DASH = 4, K_RPAREN = 8, K_SPACE = 16, K_WORDISH = 32 };
 
-static inline unsigned klass(unsigned char c)
-{
-    if (cap(c)) {
-        return K_CAP | K_WORDISH;
-    }
-    if ((unsigned)(c - 'a') < 26u || c == '_') {
-        return K_WORDISH;
-    }
-    switch (c) {
-    case '.': return K_DOT | K_WORDISH;
-    case '-': return K_DASH | K_WORDISH;
-    case ')': return K_RPAREN;
-    case ' ': return K_SPACE;
-    default: return 0;
-    }
-}
+/* klass_of[c]: the K_* classes of byte c (capitals, lower case and '_' are K_WORDISH, so are '.' and '-') */
+static const unsigned char klass_of[256] = {
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+    0,  0,  0,  16, 0,  0,  0,  0,  0,  0,  0,  0,  8,  0,  0,  0,  36, 34, 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+    0,  0,  0,  0,  0,  0,  0,  33, 33, 33, 33, 33, 33, 33, 33, 33, 33, 33, 33, 33, 33, 33, 33, 33, 33, 33, 33, 33, 33,
+    33, 33, 33, 33, 0,  0,  0,  0,  32, 0,  32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32,
+    32, 32, 32, 32, 32, 32, 32, 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+};
 
 /*
  * Could any shape fit the run p[rs..re)? A necessary condition of on_run's
@@ -182,17 +178,16 @@ static inline unsigned klass(unsigned char c)
  */
 static inline bool might_fit(const unsigned char *p, size_t n, size_t rs, size_t re)
 {
-    unsigned before = rs > 0 ? klass(p[rs - 1]) : 0, after = re < n ? klass(p[re]) : 0;
+    unsigned before = rs > 0 ? klass_of[p[rs - 1]] : 0, after = re < n ? klass_of[p[re]] : 0;
+    size_t len = re - rs;
+    /* without branches: which way a run goes is close to random */
+    unsigned fit = (before & (K_CAP | K_SPACE)) |                                          /* IBAN, NINO, PAN */
+                   ((len <= 3) & !!(after & K_DOT)) |                                      /* IPv4 */
+                   ((len == 3) & !!(after & (K_DASH | K_RPAREN))) |                        /* SSN, NANP */
+                   ((len == 4) & !!(after & K_SPACE)) |                                    /* Aadhaar */
+                   ((len >= 4) & ((unsigned)(p[rs] - '2') <= 4u) & !(before & K_WORDISH)); /* card */
 
-    if (before & (K_CAP | K_SPACE)) {
-        return true; /* IBAN, NINO, PAN: capitals before the run (NINO: perhaps a space between) */
-    }
-    if (re - rs <= 3) {
-        /* IPv4 (a dot after), SSN and NANP (a dash, dot or ')' after three digits) */
-        return (after & K_DOT) || (re - rs == 3 && (after & (K_DASH | K_RPAREN)));
-    }
-    /* Aadhaar (a space after four digits), card (starts with 2-6, not inside a word) */
-    return (re - rs == 4 && (after & K_SPACE)) || (p[rs] >= '2' && p[rs] <= '6' && !(before & K_WORDISH));
+    return fit != 0;
 }
 
 /* The shapes around one run p[rs..re). */
