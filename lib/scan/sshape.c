@@ -322,34 +322,19 @@ static size_t email_to(const unsigned char *p, size_t n, size_t k)
 /* '.' at k and at k + 7, six token bytes between, one before and eight after. */
 static size_t dots_to(const unsigned char *p, size_t n, size_t k)
 {
-    if (k == 0 || !tok(p[k - 1]) || k + 16 > n || p[k + 7] != '.') {
-        return 0;
-    }
-    for (size_t j = 1; j <= 15; j++) {
-        if (j != 7 && !tok(p[k + j])) {
-            return 0;
-        }
-    }
-    return k + 16;
+    return k > 0 && tok(p[k - 1]) && all_at(p, n, k + 1, 6, tok) && k + 8 < n && p[k + 7] == '.' &&
+                   all_at(p, n, k + 8, 8, tok)
+               ? k + 16
+               : 0;
 }
 
 /* '_' at k and at k + 5: an alphanumeric before, then [A-Z0-9]{4}, '_', hex{8}, '-', hex{4}, '-'. */
 static size_t unders_to(const unsigned char *p, size_t n, size_t k)
 {
-    if (k == 0 || !alnum(p[k - 1]) || k + 20 > n || p[k + 5] != '_' || p[k + 14] != '-' || p[k + 19] != '-') {
-        return 0;
-    }
-    for (size_t j = 1; j <= 4; j++) {
-        if (!ucdig(p[k + j])) {
-            return 0;
-        }
-    }
-    for (size_t j = 6; j <= 18; j++) {
-        if (j != 14 && !hexl(p[k + j])) {
-            return 0;
-        }
-    }
-    return k + 20;
+    return k > 0 && alnum(p[k - 1]) && k + 20 <= n && all_at(p, n, k + 1, 4, ucdig) && p[k + 5] == '_' &&
+                   all_at(p, n, k + 6, 8, hexl) && p[k + 14] == '-' && all_at(p, n, k + 15, 4, hexl) && p[k + 19] == '-'
+               ? k + 20
+               : 0;
 }
 
 /* '/' at k between a digit and twelve digits. */
