@@ -20,18 +20,24 @@ static inline bool cap(unsigned char c)
     return (unsigned)(c - 'A') < 26u;
 }
 
-/* Are p[i..i+k) all digits (and inside the buffer)? */
-static bool digits_at(const unsigned char *p, size_t n, size_t i, size_t k)
+/* Do the k bytes at p[i..] (inside the buffer) all satisfy ok? */
+static inline bool all_at(const unsigned char *p, size_t n, size_t i, size_t k, bool (*ok)(unsigned char))
 {
     if (i > n || k > n - i) {
         return false;
     }
     for (size_t j = 0; j < k; j++) {
-        if (!dig(p[i + j])) {
+        if (!ok(p[i + j])) {
             return false;
         }
     }
     return true;
+}
+
+/* Are p[i..i+k) all digits (and inside the buffer)? */
+static inline bool digits_at(const unsigned char *p, size_t n, size_t i, size_t k)
+{
+    return all_at(p, n, i, k, dig);
 }
 
 /* Is p[i] one of the (up to three) bytes of set? */
@@ -280,28 +286,9 @@ static inline bool hexl(unsigned char c) /* [0-9a-f] */
     return dig(c) || (unsigned)(c - 'a') < 6u;
 }
 
-/* Do the k bytes at p[i..] (inside the buffer) all satisfy ok? */
-static bool all_at(const unsigned char *p, size_t n, size_t i, size_t k, bool (*ok)(unsigned char))
-{
-    if (i > n || k > n - i) {
-        return false;
-    }
-    for (size_t j = 0; j < k; j++) {
-        if (!ok(p[i + j])) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static bool ucdig(unsigned char c) /* [A-Z0-9] */
 {
     return dig(c) || cap(c);
-}
-
-static bool digit_fn(unsigned char c)
-{
-    return dig(c);
 }
 
 /* '@' at k: a label of 1..63 bytes, a dot and one more label byte. The label
@@ -340,7 +327,7 @@ static size_t unders_to(const unsigned char *p, size_t n, size_t k)
 /* '/' at k between a digit and twelve digits. */
 static size_t slash_to(const unsigned char *p, size_t n, size_t k)
 {
-    return k > 0 && dig(p[k - 1]) && all_at(p, n, k + 1, 12, digit_fn) ? k + 13 : 0;
+    return k > 0 && dig(p[k - 1]) && digits_at(p, n, k + 1, 12) ? k + 13 : 0;
 }
 
 /* Bit i set when p[i] == c, for the w <= 64 bytes at p. */

@@ -6,6 +6,7 @@
 #ifndef BW_STESTUTIL_H
 #define BW_STESTUTIL_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,15 @@
 #include "scan/sengine.h"
 #include "tap.h"
 #include "testutil.h"
+
+/* xorshift64: a number below m from the generator state *s (each test keeps its own seed). */
+static inline unsigned tu_next(uint64_t *s, unsigned m)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return (unsigned)(*s % m);
+}
 
 static inline bool tu_same_hits(const bw_shits *a, const bw_shits *b)
 {

@@ -26,10 +26,7 @@ static uint64_t rng = 0x2545f4914f6cdd1dULL;
 
 static unsigned next(unsigned m)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (unsigned)(rng % m);
+    return tu_next(&rng, m);
 }
 
 /* rows like a customer table: names, emails, phones in several national forms, dates, addresses */

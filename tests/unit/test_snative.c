@@ -22,10 +22,7 @@ static uint64_t rng = 0x853c49e6748fea9bULL;
 
 static unsigned next(unsigned m)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (unsigned)(rng % m);
+    return tu_next(&rng, m);
 }
 
 struct cmp {

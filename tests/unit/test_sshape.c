@@ -138,10 +138,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
 static unsigned next(unsigned m)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (unsigned)(rng % m);
+    return tu_next(&rng, m);
 }
 
 /*
