@@ -7,6 +7,12 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define BW_SSHAPE_X86 1
+#include <immintrin.h>
+#else
+#define BW_SSHAPE_X86 0
+#endif
 
 #include "scan/sshape.h"
 
@@ -237,28 +243,6 @@ static int on_run(const unsigned char *p, size_t n, size_t rs, size_t re, unsign
     return rc;
 }
 
-/* Bit i set when p[i] is an ASCII digit, for the w <= 64 bytes at p. */
-static uint64_t digit_bits(const unsigned char *p, size_t w)
-{
-    uint64_t m = 0;
-
-#if defined(__SSE2__)
-    if (w == 64) {
-        const __m128i zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
-        for (int k = 0; k < 4; k++) {
-            __m128i v = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k)), zero);
-            __m128i d = _mm_cmpeq_epi8(_mm_min_epu8(v, nine), v); /* (c - '0') <= 9, unsigned */
-            m |= (uint64_t)(uint16_t)_mm_movemask_epi8(d) << (16 * k);
-        }
-        return m;
-    }
-#endif
-    for (size_t i = 0; i < w; i++) {
-        m |= (uint64_t)dig(p[i]) << i;
-    }
-    return m;
-}
-
 /* ---- the punctuation shapes ---------------------------------------------------------------------- */
 
 #define DIGIT_SHAPES                                                                                                   \
@@ -330,50 +314,284 @@ static size_t slash_to(const unsigned char *p, size_t n, size_t k)
     return k > 0 && dig(p[k - 1]) && digits_at(p, n, k + 1, 12) ? k + 13 : 0;
 }
 
-/* Bit i set when p[i] == c, for the w <= 64 bytes at p. */
-static uint64_t byte_bits(const unsigned char *p, size_t w, unsigned char c)
-{
-    uint64_t m = 0;
+/* ---- one pass, 64 bytes a step ------------------------------------------------------------------ */
 
-#if defined(__SSE2__)
-    if (w == 64) {
-        const __m128i v = _mm_set1_epi8((char)c);
-        for (int k = 0; k < 4; k++) {
-            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
-            m |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, v)) << (16 * k);
-        }
-        return m;
-    }
-#endif
-    for (size_t i = 0; i < w; i++) {
-        m |= (uint64_t)(p[i] == c) << i;
-    }
-    return m;
-}
-
-struct pmask {
-    uint64_t at, dot, us, sl;
+/*
+ * The byte classes of one 64-byte block, bit i for byte i: every shape is
+ * tested on these masks with shifts, so a run or a punctuation byte costs
+ * nothing unless its neighbours could fit a shape (the parts of dates,
+ * times, counters and versions are most of the 100 million digit runs in a
+ * gigabyte of logs).
+ */
+struct cls {
+    uint64_t d;    /* [0-9] */
+    uint64_t g;    /* [2-6] */
+    uint64_t c;    /* [A-Z] */
+    uint64_t w;    /* [A-Za-z_.-]: before a card's first digit, none of these */
+    uint64_t sp;   /* ' ' */
+    uint64_t dot;  /* '.' */
+    uint64_t dash; /* '-' */
+    uint64_t rp;   /* ')' */
+    uint64_t at;   /* '@' */
+    uint64_t us;   /* '_' */
+    uint64_t sl;   /* '/' */
 };
 
-static void punct_bits(const unsigned char *p, size_t n, size_t i, unsigned mask, struct pmask *m)
+/* Any w <= 64 bytes; the bits past w stay clear. */
+static void cls_scalar(const unsigned char *p, size_t w, struct cls *m)
 {
-    size_t w;
+    *m = (struct cls){0};
+    for (size_t i = 0; i < w; i++) {
+        unsigned char ch = p[i];
+        uint64_t b = (uint64_t)1 << i;
 
-    if (i >= n) {
-        *m = (struct pmask){0, 0, 0, 0};
-        return;
+        if (dig(ch)) {
+            m->d |= b;
+            m->g |= (unsigned)(ch - '2') <= 4u ? b : 0;
+        } else if (cap(ch)) {
+            m->c |= b;
+            m->w |= b;
+        } else if ((unsigned)(ch - 'a') < 26u) {
+            m->w |= b;
+        } else {
+            m->sp |= ch == ' ' ? b : 0;
+            m->dot |= ch == '.' ? b : 0;
+            m->dash |= ch == '-' ? b : 0;
+            m->rp |= ch == ')' ? b : 0;
+            m->w |= ch == '.' || ch == '-' || ch == '_' ? b : 0;
+            m->at |= ch == '@' ? b : 0;
+            m->us |= ch == '_' ? b : 0;
+            m->sl |= ch == '/' ? b : 0;
+        }
     }
-    w = BW_MIN((size_t)64, n - i);
-    m->at = (mask & (1u << BW_SHAPE_EMAIL)) ? byte_bits(p + i, w, '@') : 0;
-    m->dot = (mask & (1u << BW_SHAPE_DOTS)) ? byte_bits(p + i, w, '.') : 0;
-    m->us = (mask & (1u << BW_SHAPE_UNDERS)) ? byte_bits(p + i, w, '_') : 0;
-    m->sl = (mask & (1u << BW_SHAPE_SLASH)) ? byte_bits(p + i, w, '/') : 0;
 }
 
-/* Report each set bit of m (positions base + bit) that `to` accepts, as shape s. */
-#define EACH_BIT(m, s, to_fn)                                                                                          \
+#if defined(__SSE2__)
+/* (x - lo) <= span, unsigned, per byte */
+static inline __m128i in_range16(__m128i x, char lo, char span)
+{
+    __m128i v = _mm_sub_epi8(x, _mm_set1_epi8(lo));
+    return _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(span)), v);
+}
+
+static inline uint64_t bits16(__m128i v, int k)
+{
+    return (uint64_t)(uint16_t)_mm_movemask_epi8(v) << (16 * k);
+}
+
+static void cls_sse2(const unsigned char *p, struct cls *m)
+{
+    *m = (struct cls){0};
+    for (int k = 0; k < 4; k++) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+        __m128i dot = _mm_cmpeq_epi8(x, _mm_set1_epi8('.')), dash = _mm_cmpeq_epi8(x, _mm_set1_epi8('-'));
+        __m128i us = _mm_cmpeq_epi8(x, _mm_set1_epi8('_'));
+        __m128i alpha = in_range16(_mm_or_si128(x, _mm_set1_epi8(0x20)), 'a', 25);
+
+        m->d |= bits16(in_range16(x, '0', 9), k);
+        m->g |= bits16(in_range16(x, '2', 4), k);
+        m->c |= bits16(in_range16(x, 'A', 25), k);
+        m->w |= bits16(_mm_or_si128(_mm_or_si128(alpha, dot), _mm_or_si128(dash, us)), k);
+        m->sp |= bits16(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')), k);
+        m->dot |= bits16(dot, k);
+        m->dash |= bits16(dash, k);
+        m->rp |= bits16(_mm_cmpeq_epi8(x, _mm_set1_epi8(')')), k);
+        m->at |= bits16(_mm_cmpeq_epi8(x, _mm_set1_epi8('@')), k);
+        m->us |= bits16(us, k);
+        m->sl |= bits16(_mm_cmpeq_epi8(x, _mm_set1_epi8('/')), k);
+    }
+}
+#endif
+
+#if BW_SSHAPE_X86
+__attribute__((target("avx2"))) static void cls_avx2(const unsigned char *p, struct cls *m)
+{
+    *m = (struct cls){0};
+    for (int k = 0; k < 2; k++) {
+        __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32 * k));
+#define IN_RANGE(v_, lo_, span_)                                                                                       \
+    _mm256_cmpeq_epi8(_mm256_min_epu8(_mm256_sub_epi8((v_), _mm256_set1_epi8(lo_)), _mm256_set1_epi8(span_)),          \
+                      _mm256_sub_epi8((v_), _mm256_set1_epi8(lo_)))
+#define EQ(ch_) _mm256_cmpeq_epi8(x, _mm256_set1_epi8(ch_))
+#define BITS(v_) ((uint64_t)(uint32_t)_mm256_movemask_epi8(v_) << (32 * k))
+        __m256i dot = EQ('.'), dash = EQ('-'), us = EQ('_');
+        __m256i alpha = IN_RANGE(_mm256_or_si256(x, _mm256_set1_epi8(0x20)), 'a', 25);
+
+        m->d |= BITS(IN_RANGE(x, '0', 9));
+        m->g |= BITS(IN_RANGE(x, '2', 4));
+        m->c |= BITS(IN_RANGE(x, 'A', 25));
+        m->w |= BITS(_mm256_or_si256(_mm256_or_si256(alpha, dot), _mm256_or_si256(dash, us)));
+        m->sp |= BITS(EQ(' '));
+        m->dot |= BITS(dot);
+        m->dash |= BITS(dash);
+        m->rp |= BITS(EQ(')'));
+        m->at |= BITS(EQ('@'));
+        m->us |= BITS(us);
+        m->sl |= BITS(EQ('/'));
+#undef IN_RANGE
+#undef EQ
+#undef BITS
+    }
+}
+
+__attribute__((target("avx512bw"))) static void cls_avx512(const unsigned char *p, struct cls *m)
+{
+    __m512i x = _mm512_loadu_si512((const void *)p);
+#define IN_RANGE(v_, lo_, span_)                                                                                       \
+    _mm512_cmple_epu8_mask(_mm512_sub_epi8((v_), _mm512_set1_epi8(lo_)), _mm512_set1_epi8(span_))
+#define EQ(ch_) _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(ch_))
+    uint64_t dot = EQ('.'), dash = EQ('-'), us = EQ('_');
+
+    m->d = IN_RANGE(x, '0', 9);
+    m->g = IN_RANGE(x, '2', 4);
+    m->c = IN_RANGE(x, 'A', 25);
+    m->w = IN_RANGE(_mm512_or_si512(x, _mm512_set1_epi8(0x20)), 'a', 25) | dot | dash | us;
+    m->sp = EQ(' ');
+    m->dot = dot;
+    m->dash = dash;
+    m->rp = EQ(')');
+    m->at = EQ('@');
+    m->us = us;
+    m->sl = EQ('/');
+#undef IN_RANGE
+#undef EQ
+}
+#endif
+
+/* The classifier in use: 0 portable, 1 SSE2, 2 AVX2, 3 AVX-512BW; -1 until the first scan picks the best. */
+static int simd_level = -1;
+
+static int best_level(void)
+{
+#if BW_SSHAPE_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512bw")) {
+        return 3;
+    }
+    if (__builtin_cpu_supports("avx2")) {
+        return 2;
+    }
+#endif
+#if defined(__SSE2__)
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+int bw_shape_simd(int level)
+{
+    int best = best_level();
+
+    if (level >= 0) {
+        __atomic_store_n(&simd_level, BW_MIN(level, best), __ATOMIC_RELAXED);
+    }
+    level = __atomic_load_n(&simd_level, __ATOMIC_RELAXED);
+    return level >= 0 ? level : best;
+}
+
+static void classify(int level, const unsigned char *p, size_t w, struct cls *m)
+{
+    if (w < 64) {
+        cls_scalar(p, w, m);
+        return;
+    }
+    switch (level) {
+#if BW_SSHAPE_X86
+    case 3: cls_avx512(p, m); return;
+    case 2: cls_avx2(p, m); return;
+#endif
+#if defined(__SSE2__)
+    case 1: cls_sse2(p, m); return;
+#endif
+    default: cls_scalar(p, w, m); return;
+    }
+}
+
+/* Bit i: bit i - k of the stream (prv's block, then cur's), 1 <= k <= 63. */
+#define BACK(cur, prv, k) (((cur) << (k)) | ((prv) >> (64 - (k))))
+/* Bit i: bit i + k of the stream (cur's block, then nxt's), 1 <= k <= 63. */
+#define FWD(cur, nxt, k) (((cur) >> (k)) | ((nxt) << (64 - (k))))
+
+/* The 64 bits of the stream from bit b of cur on (cur's block, then nxt's), 0 <= b <= 63. */
+static inline uint64_t win(uint64_t cur, uint64_t nxt, unsigned b)
+{
+    return b == 0 ? cur : (cur >> b) | (nxt << (64 - b));
+}
+
+static inline bool bit_at(uint64_t m, unsigned k)
+{
+    return ((m >> k) & 1u) != 0;
+}
+
+/* Bits k..k+len-1 of m all set (len < 64)? */
+static inline bool ones_at(uint64_t m, unsigned k, unsigned len)
+{
+    uint64_t want = ((uint64_t)1 << len) - 1;
+    return ((m >> k) & want) == want;
+}
+
+/* The class masks from a run start on, bit 0 at its first digit. */
+struct win {
+    uint64_t d, dot, dash, sp, rp, ok;
+};
+
+/* ipv4_to(): four runs of one to three digits joined by three dots (the caller checked the byte before). */
+static bool ipv4_fits(const struct win *w)
+{
+    unsigned pos = 0;
+
+    for (int k = 0; k < 4; k++) {
+        uint64_t rest = ~(w->d >> pos); /* pos <= 15 */
+        unsigned len = (unsigned)__builtin_ctzll(rest | ((uint64_t)1 << 63));
+
+        if (len < 1 || len > 3) {
+            return false;
+        }
+        pos += len;
+        if (k < 3) {
+            if (!bit_at(w->dot, pos)) {
+                return false;
+            }
+            pos++;
+        }
+    }
+    return true;
+}
+
+/* Three digits then ssn_to()'s ddd-dd-dddd or nanp_to()'s ddd[.-]ddd[.-]dddd or (ddd). */
+static bool ddd_fits(const struct win *w)
+{
+    uint64_t sep = w->dot | w->dash;
+
+    return bit_at(w->rp, 3) ||
+           (bit_at(w->dash, 3) && ones_at(w->d, 4, 2) && bit_at(w->dash, 6) && ones_at(w->d, 7, 4)) ||
+           (bit_at(sep, 3) && ones_at(w->d, 4, 3) && bit_at(sep, 7) && ones_at(w->d, 8, 4));
+}
+
+/* aadhaar_to(): dddd dddd dddd. */
+static bool aadhaar_fits(const struct win *w)
+{
+    return bit_at(w->sp, 4) && ones_at(w->d, 5, 4) && bit_at(w->sp, 9) && ones_at(w->d, 10, 4);
+}
+
+/*
+ * card_to(): thirteen digits within 25 bytes, every byte up to the
+ * thirteenth a digit or a single space or dash after a digit (`ok`).
+ */
+static bool card_fits(const struct win *w)
+{
+    uint64_t bad = ~w->ok;
+    unsigned span = bad == 0 ? 64 : (unsigned)__builtin_ctzll(bad);
+
+    span = BW_MIN(span, 25u);
+    return __builtin_popcountll(w->d & (((uint64_t)1 << span) - 1)) >= 13;
+}
+
+/* Report the punctuation shape s at each bit of `marks`, the byte it starts at. */
+#define EACH_MARK(marks, s, to_fn)                                                                                     \
     do {                                                                                                               \
-        for (uint64_t b_ = (m); b_ != 0; b_ &= b_ - 1) {                                                               \
+        for (uint64_t b_ = (marks); b_ != 0; b_ &= b_ - 1) {                                                           \
             size_t k_ = i + (size_t)__builtin_ctzll(b_), to_;                                                          \
             int rc_;                                                                                                   \
             if (k_ >= lim) {                                                                                           \
@@ -385,76 +603,104 @@ static void punct_bits(const unsigned char *p, size_t n, size_t i, unsigned mask
         }                                                                                                              \
     } while (0)
 
-/*
- * The punctuation shapes, 64 bytes a step: a pair of dots 7 apart (or of
- * underscores 5 apart) is found with the next step's bits shifted in, so
- * only real pairs reach the byte checks.
- */
-static int punct_scan(const unsigned char *p, size_t n, size_t lim, unsigned mask, bw_shape_fn fn, void *ctx)
+int bw_shape_scan(const char *buf, size_t n, size_t stop, unsigned mask, bw_shape_fn fn, void *ctx)
 {
-    struct pmask cur, nxt;
+    const unsigned char *p = (const unsigned char *)buf;
+    size_t lim = BW_MIN(n, stop);
+    int level = bw_shape_simd(-1);
+    struct cls prv = {0}, cur, nxt;
+    const unsigned digits = mask & DIGIT_SHAPES;
 
-    punct_bits(p, n, 0, mask, &cur);
+    if ((mask & (DIGIT_SHAPES | PUNCT_SHAPES)) == 0 || lim == 0) {
+        return 0;
+    }
+    classify(level, p, BW_MIN((size_t)64, n), &cur);
+    /* every mark is at the byte a shape starts at: blocks past lim have none to report */
     for (size_t i = 0; i < lim; i += 64) {
-        punct_bits(p, n, i + 64, mask, &nxt);
-        EACH_BIT(cur.at, BW_SHAPE_EMAIL, email_to);
-        EACH_BIT(cur.dot & ((cur.dot >> 7) | (nxt.dot << 57)), BW_SHAPE_DOTS, dots_to);
-        EACH_BIT(cur.us & ((cur.us >> 5) | (nxt.us << 59)), BW_SHAPE_UNDERS, unders_to);
-        EACH_BIT(cur.sl, BW_SHAPE_SLASH, slash_to);
+        uint64_t d1, f1, f2, f3, rs, caps, card, ip, ddd, aad, marks;
+
+        if (n - i > 64) {
+            classify(level, p + i + 64, BW_MIN((size_t)64, n - i - 64), &nxt);
+        } else {
+            nxt = (struct cls){0};
+        }
+        /* '@'; dots 7 apart; underscores 5 apart; '/' between a digit and a digit */
+        if (mask & (1u << BW_SHAPE_EMAIL)) {
+            EACH_MARK(cur.at, BW_SHAPE_EMAIL, email_to);
+        }
+        if (mask & (1u << BW_SHAPE_DOTS)) {
+            EACH_MARK(cur.dot & FWD(cur.dot, nxt.dot, 7), BW_SHAPE_DOTS, dots_to);
+        }
+        if (mask & (1u << BW_SHAPE_UNDERS)) {
+            EACH_MARK(cur.us & FWD(cur.us, nxt.us, 5), BW_SHAPE_UNDERS, unders_to);
+        }
+        d1 = BACK(cur.d, prv.d, 1);
+        f1 = FWD(cur.d, nxt.d, 1);
+        if (mask & (1u << BW_SHAPE_SLASH)) {
+            EACH_MARK(cur.sl & d1 & f1, BW_SHAPE_SLASH, slash_to);
+        }
+        /*
+         * Runs of digits, marked at their first digit when their neighbours
+         * could fit a shape: two capitals (or two capitals and a space)
+         * before; [2-6] and three more digits after no word byte (card); one
+         * to three digits then '.', not after a dot (IPv4); three then '.',
+         * '-' or ')' (phone, SSN); four then ' ' (Aadhaar). The marks but
+         * the first are then tested further on the masks (the *_fits above).
+         */
+        f2 = FWD(cur.d, nxt.d, 2);
+        f3 = FWD(cur.d, nxt.d, 3);
+        rs = cur.d & ~d1;
+        caps = rs & BACK(cur.c, prv.c, 2) & (BACK(cur.c, prv.c, 1) | (BACK(cur.sp, prv.sp, 1) & BACK(cur.c, prv.c, 3)));
+        card = rs & cur.g & ~BACK(cur.w, prv.w, 1) & f1 & f2 & f3;
+        ip = rs & ~BACK(cur.dot, prv.dot, 1) &
+             ((~f1 & FWD(cur.dot, nxt.dot, 1)) | (f1 & ~f2 & FWD(cur.dot, nxt.dot, 2)) |
+              (f1 & f2 & ~f3 & FWD(cur.dot, nxt.dot, 3)));
+        ddd = rs & f1 & f2 & ~f3 & FWD(cur.dot | cur.dash | cur.rp, nxt.dot | nxt.dash | nxt.rp, 3);
+        aad = rs & f1 & f2 & f3 & FWD(cur.sp, nxt.sp, 4) & ~FWD(cur.d, nxt.d, 4);
+        marks = digits != 0 ? caps | card | ip | ddd | aad : 0;
+        for (; marks != 0; marks &= marks - 1) {
+            unsigned b = (unsigned)__builtin_ctzll(marks);
+            uint64_t bit = (uint64_t)1 << b;
+            size_t s = i + b, e;
+            struct win w;
+            int rc;
+
+            if (s >= lim) {
+                break;
+            }
+            w.d = win(cur.d, nxt.d, b);
+            if (!(bit & caps)) {
+                w.dot = win(cur.dot, nxt.dot, b);
+                w.dash = win(cur.dash, nxt.dash, b);
+                w.sp = win(cur.sp, nxt.sp, b);
+                w.rp = win(cur.rp, nxt.rp, b);
+                w.ok = 0;
+                if (bit & card) {
+                    uint64_t ok_cur = cur.d | ((cur.sp | cur.dash) & d1),
+                             ok_nxt = nxt.d | ((nxt.sp | nxt.dash) & BACK(nxt.d, cur.d, 1));
+                    w.ok = win(ok_cur, ok_nxt, b);
+                }
+                if (!((bit & ip) && ipv4_fits(&w)) && !((bit & ddd) && ddd_fits(&w)) &&
+                    !((bit & aad) && aadhaar_fits(&w)) && !((bit & card) && card_fits(&w))) {
+                    continue;
+                }
+            }
+            if (~w.d != 0) {
+                e = s + (size_t)__builtin_ctzll(~w.d);
+            } else {
+                for (e = s + 64; e < n && dig(p[e]);) {
+                    e++;
+                }
+            }
+            if (might_fit(p, n, s, e) && (rc = on_run(p, n, s, e, digits, fn, ctx)) != 0) {
+                return rc;
+            }
+        }
+        prv = cur;
         cur = nxt;
     }
     return 0;
 }
-#undef EACH_BIT
-
-int bw_shape_scan(const char *buf, size_t n, size_t stop, unsigned mask, bw_shape_fn fn, void *ctx)
-{
-    const unsigned char *p = (const unsigned char *)buf;
-    size_t lim = BW_MIN(n, stop), i = 0;
-    uint64_t carry = 0; /* 1 when the byte before this block is a digit */
-
-    if (mask & PUNCT_SHAPES) {
-        int rc = punct_scan(p, n, lim, mask, fn, ctx);
-        if (rc != 0) {
-            return rc;
-        }
-    }
-    if ((mask & DIGIT_SHAPES) == 0) {
-        return 0;
-    }
-    while (i < lim) {
-        size_t w = BW_MIN((size_t)64, n - i);
-        uint64_t m = digit_bits(p + i, w);
-        uint64_t starts = m & ~((m << 1) | carry);
-
-        while (starts != 0) {
-            size_t b = (size_t)__builtin_ctzll(starts), rs = i + b, re;
-            uint64_t after = ~m & (b == 63 ? 0 : ~0ULL << (b + 1));
-            int rc;
-
-            starts &= starts - 1;
-            if (rs >= lim) {
-                return 0;
-            }
-            if (after != 0) {
-                re = i + (size_t)__builtin_ctzll(after);
-                re = BW_MIN(re, n);
-            } else {
-                re = i + w;
-                while (re < n && dig(p[re])) {
-                    re++;
-                }
-            }
-            if (!might_fit(p, n, rs, re)) {
-                continue;
-            }
-            rc = on_run(p, n, rs, re, mask, fn, ctx);
-            if (rc != 0) {
-                return rc;
-            }
-        }
-        carry = w == 64 ? m >> 63 : 0;
-        i += w;
-    }
-    return 0;
-}
+#undef EACH_MARK
+#undef FWD
+#undef BACK

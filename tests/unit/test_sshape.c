@@ -170,6 +170,12 @@ static char *noise(size_t n)
         "ddddd",
         "dd:dd:dd.ddd",
         "dddd-dd-dd",
+        "dddd-dd-dd dd:dd:dd",
+        "dddd-dd-ddTdd:dd:dd.dddZ",
+        "ddd-dd-ddd",
+        "dddd ddd dddd",
+        "d.d.d.d.d",
+        "dddd.ddd.dddd",
         "ttt@ttt.tt",
         "tt.t@t-t.tt.ttt",
         "Mttttttttttttttttttttttttt.tttttt.ttttttttttttttttttttttttttt",
@@ -260,12 +266,82 @@ static void test_differential(const char *cache)
     tu_pair_close(&t);
 }
 
+/* Every candidate of a scan, in order. */
+struct all {
+    size_t n, cap;
+    size_t *v; /* shape * 2^32 + to, clear of collisions for inputs under 4 GB */
+};
+
+static int collect_all(void *ctx, bw_shape shape, size_t to)
+{
+    struct all *a = ctx;
+
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? 2 * a->cap : 256;
+        size_t *v = realloc(a->v, cap * sizeof(*v));
+        if (v == NULL) {
+            return 1;
+        }
+        a->v = v;
+        a->cap = cap;
+    }
+    a->v[a->n++] = ((size_t)shape << 32) | to;
+    return 0;
+}
+
+/*
+ * The byte classifiers (portable C, SSE2, AVX2, AVX-512BW: those this CPU
+ * has) report the same candidates, on noise cut at every length near a
+ * 64-byte block and with `stop` anywhere.
+ */
+static void test_levels(void)
+{
+    int best = bw_shape_simd(-1), bad = 0, runs = 0;
+
+    tap_diag("byte classifier levels here: 0..%d", best);
+    for (int round = 0; round < 60; round++) {
+        size_t n = round < 20 ? 50 + (size_t)round * 4 : 1 + next(20000);
+        size_t stop = round % 3 == 0 ? n : next((unsigned)n + 1);
+        char *p = noise(n);
+        struct all ref = {0, 0, NULL};
+
+        bw_shape_simd(0);
+        bw_shape_scan(p, n, stop, ~0u, collect_all, &ref);
+        for (int level = 1; level <= best; level++) {
+            struct all got = {0, 0, NULL};
+            bw_shape_simd(level);
+            bw_shape_scan(p, n, stop, ~0u, collect_all, &got);
+            runs++;
+            if (got.n != ref.n || (ref.n > 0 && memcmp(got.v, ref.v, ref.n * sizeof(*ref.v)) != 0)) {
+                bad++;
+                tap_diag("level %d differs from portable C on round %d (%zu against %zu candidates)", level, round,
+                         got.n, ref.n);
+            }
+            free(got.v);
+        }
+        free(ref.v);
+        free(p);
+    }
+    bw_shape_simd(best);
+    ok(bad == 0, "every classifier level reports what portable C does (%d comparisons)", runs);
+    is_int(bw_shape_simd(99), best, "a level the CPU lacks falls back to the best it has");
+}
+
 int main(void)
 {
     char *tmp = tu_tmpdir();
+    int best = bw_shape_simd(-1);
 
     test_shapes();
+    test_levels();
     test_differential(tmp);
+    if (best > 0) {
+        /* the engine again with the portable classifier */
+        bw_shape_simd(0);
+        test_shapes();
+        test_differential(tmp);
+        bw_shape_simd(best);
+    }
     tu_rm_rf(tmp);
     free(tmp);
     return done_testing();
