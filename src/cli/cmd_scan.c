@@ -88,6 +88,72 @@ struct job {
     atomic_int errors;
 };
 
+static void file_failed(struct job *j, size_t i, const bw_error *e, bw_status rc)
+{
+    j->failed[i] = 1;
+    if (bw_report_add_error(j->report, j->files.entries[i].path, e) != BW_OK) {
+        cli_report_error(e, rc);
+    }
+    atomic_fetch_add(&j->errors, 1);
+}
+
+/* Files up to this size are read once for both scanners (and whole: under the secrets scanner's 4 MiB chunk). */
+#define SHARED_READ_MAX ((uint64_t)1 << 20)
+
+/*
+ * Every scanner on one small regular file, read once: the secrets scanner
+ * and the model scanner would each read it. BW_EUNSUPPORTED when the file
+ * is not one (a symlink, a stream, empty or large): the caller scans it the
+ * usual way, nothing reported yet.
+ */
+static bw_status scan_shared(struct job *j, size_t i)
+{
+    const char *path = j->files.entries[i].path;
+    bw_file *f = NULL;
+    bw_buf b = BW_BUF_INIT(SHARED_READ_MAX);
+    const bw_file_stat *info;
+    bw_error e;
+    bw_status rc;
+
+    bw_error_clear(&e);
+    if (strcmp(path, "-") == 0 || bw_file_open(&f, path, 0, &e) != BW_OK) {
+        return BW_EUNSUPPORTED; /* the usual way reports why it cannot be opened */
+    }
+    info = bw_file_info(f);
+    if (!info->is_regular || info->size == 0 || info->size > SHARED_READ_MAX) {
+        bw_file_close(f);
+        return BW_EUNSUPPORTED;
+    }
+    rc = bw_file_read_all(f, SHARED_READ_MAX, &b, &e);
+    if (rc == BW_ELIMIT) {
+        bw_file_close(f);
+        bw_buf_release(&b);
+        return BW_EUNSUPPORTED; /* grown since: the usual way streams it */
+    }
+    if (rc == BW_OK) {
+        bw_secrets_input in = {path, b.ptr, b.len, NULL, 0, NULL};
+        rc = bw_secrets_scan_input(j->secrets, j->report, &in, &e);
+        if (rc == BW_OK) {
+            bw_report_count_input(j->report, b.len);
+            rc = bw_scanner_buffer(j->scanner, j->report, path, b.ptr, b.len, &j->verdicts[i], &e);
+        }
+    }
+    if (rc == BW_OK) {
+        rc = bw_file_check_unchanged(f, &e);
+    }
+    if (rc == BW_OK) {
+        rc = bw_report_add_artifact(j->report, path, "verdict", bw_verdict_name(j->verdicts[i]));
+        if (rc != BW_OK) {
+            atomic_fetch_add(&j->errors, 1);
+        }
+    } else {
+        file_failed(j, i, &e, rc);
+    }
+    bw_file_close(f);
+    bw_buf_release(&b);
+    return BW_OK;
+}
+
 static int scan_one(void *ctx, size_t i, unsigned worker)
 {
     struct job *j = ctx;
@@ -96,6 +162,9 @@ static int scan_one(void *ctx, size_t i, unsigned worker)
 
     (void)worker;
     bw_error_clear(&e);
+    if ((j->mode & MODE_MODELS) && (j->mode & (MODE_SECRETS | MODE_PII)) && scan_shared(j, i) == BW_OK) {
+        return 0;
+    }
     if (j->mode & (MODE_SECRETS | MODE_PII)) {
         rc = bw_secrets_scan_file(j->secrets, j->report, j->files.entries[i].path, &e);
         if (rc != BW_OK) {
