@@ -117,13 +117,16 @@ bool bw_secret_is_placeholder(const char *s, size_t n)
 
 /* ---- validators -------------------------------------------------------------------------------- */
 
+/* Does the domain d[0..n) end with (or, exactly, equal) the literal? */
+#define DOM_ENDS(d, n, lit) ((n) >= sizeof(lit) - 1 && memcmp((d) + (n) - (sizeof(lit) - 1), lit, sizeof(lit) - 1) == 0)
+#define DOM_IS(d, n, lit) ((n) == sizeof(lit) - 1 && memcmp((d), lit, sizeof(lit) - 1) == 0)
+
 static bool email_ok(const char *s, size_t n)
 {
-    static const char *const reserved[] = {".example", ".test", ".invalid", ".localhost", ".local", ".internal"};
-    static const char *const file_ext[] = {"png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "js",   "css",
-                                           "ts",  "map", "json", "txt", "tif", "tiff", "pdf", "min", "html", "md"};
-    const char *at = memchr(s, '@', n), *dot;
-    size_t dn, tn;
+    static const char file_ext[][5] = {"png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "js",   "css",
+                                       "ts",  "map", "json", "txt", "tif", "tiff", "pdf", "min", "html", "md"};
+    const char *at = memchr(s, '@', n);
+    size_t dn, tn, dot;
     char dom[256];
 
     if (at == NULL || at == s) {
@@ -136,42 +139,38 @@ static bool email_ok(const char *s, size_t n)
     for (size_t i = 0; i < dn; i++) {
         dom[i] = (char)tolower((unsigned char)at[1 + i]);
     }
-    dom[dn] = '\0';
-    if (strcmp(dom, "localhost") == 0 || strcmp(dom, "example.com") == 0 || strcmp(dom, "example.net") == 0 ||
-        strcmp(dom, "example.org") == 0 || strcmp(dom, "example") == 0) {
+    if (DOM_IS(dom, dn, "localhost") || DOM_IS(dom, dn, "example.com") || DOM_IS(dom, dn, "example.net") ||
+        DOM_IS(dom, dn, "example.org") || DOM_IS(dom, dn, "example")) {
         return false;
     }
-    for (size_t i = 0; i < BW_ARRAY_LEN(reserved); i++) {
-        size_t m = strlen(reserved[i]);
-        if (dn >= m && strcmp(dom + dn - m, reserved[i]) == 0) {
-            return false;
-        }
+    if (DOM_ENDS(dom, dn, ".example") || DOM_ENDS(dom, dn, ".test") || DOM_ENDS(dom, dn, ".invalid") ||
+        DOM_ENDS(dom, dn, ".localhost") || DOM_ENDS(dom, dn, ".local") || DOM_ENDS(dom, dn, ".internal")) {
+        return false; /* reserved names */
     }
     /* subdomains of the example domains: x@mail.example.com */
-    if (dn > 12 && (strcmp(dom + dn - 12, ".example.com") == 0 || strcmp(dom + dn - 12, ".example.org") == 0 ||
-                    strcmp(dom + dn - 12, ".example.net") == 0)) {
+    if (DOM_ENDS(dom, dn, ".example.com") || DOM_ENDS(dom, dn, ".example.org") || DOM_ENDS(dom, dn, ".example.net")) {
         return false;
     }
     /* service identities, not people */
-    if ((dn > 20 && strcmp(dom + dn - 20, ".gserviceaccount.com") == 0) ||
-        (dn >= 24 && strcmp(dom + dn - 24, "users.noreply.github.com") == 0)) {
+    if ((dn > 20 && DOM_ENDS(dom, dn, ".gserviceaccount.com")) || DOM_ENDS(dom, dn, "users.noreply.github.com")) {
         return false;
     }
-    dot = strrchr(dom, '.');
-    if (dot == NULL) {
+    for (dot = dn; dot > 0 && dom[dot - 1] != '.'; dot--) {
+    }
+    if (dot == 0) {
         return false;
     }
-    tn = strlen(dot + 1);
+    tn = dn - dot;
     if (tn < 2) {
         return false;
     }
-    for (size_t i = 0; i < tn; i++) {
-        if (!isalpha((unsigned char)dot[1 + i])) {
+    for (size_t i = dot; i < dn; i++) {
+        if (!isalpha((unsigned char)dom[i])) {
             return false;
         }
     }
-    for (size_t i = 0; i < BW_ARRAY_LEN(file_ext); i++) {
-        if (strcmp(dot + 1, file_ext[i]) == 0) {
+    for (size_t i = 0; tn <= 4 && i < BW_ARRAY_LEN(file_ext); i++) {
+        if (strlen(file_ext[i]) == tn && memcmp(dom + dot, file_ext[i], tn) == 0) {
             return false; /* icon@2x.png, module@1.2.3.js */
         }
     }
@@ -244,12 +243,27 @@ static bool ipv4_ok(const char *p, size_t ss, size_t se)
         /* one lower-case copy of the 24 bytes before it, then plain searches */
         char low[32];
         size_t k = ss - back;
-        static const char *const words[] = {"version", "ver ", "release", "oid", "build", "firmware"};
         for (size_t i = 0; i < k; i++) {
             low[i] = (char)tolower((unsigned char)p[back + i]);
         }
-        for (size_t i = 0; i < BW_ARRAY_LEN(words); i++) {
-            if (has(low, k, words[i], strlen(words[i]))) {
+        /* "version", "ver " (a word: not "server "), "release", "oid", "build", "firmware": one pass */
+        for (size_t i = 0; i < k; i++) {
+            const char *w;
+            switch (low[i]) {
+            case 'v':
+                if ((i + 7 <= k && memcmp(low + i, "version", 7) == 0) ||
+                    (i + 4 <= k && memcmp(low + i, "ver ", 4) == 0 &&
+                     (i == 0 || !isalpha((unsigned char)low[i - 1])))) {
+                    return false;
+                }
+                continue;
+            case 'r': w = "release"; break;
+            case 'o': w = "oid"; break;
+            case 'b': w = "build"; break;
+            case 'f': w = "firmware"; break;
+            default: continue;
+            }
+            if (i + strlen(w) <= k && memcmp(low + i, w, strlen(w)) == 0) {
                 return false;
             }
         }

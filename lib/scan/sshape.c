@@ -584,8 +584,15 @@ static bool card_fits(const struct win *w)
     uint64_t bad = ~w->ok;
     unsigned span = bad == 0 ? 64 : (unsigned)__builtin_ctzll(bad);
 
+    uint64_t x;
+
     span = BW_MIN(span, 25u);
-    return __builtin_popcountll(w->d & (((uint64_t)1 << span) - 1)) >= 13;
+    /* bits set in the first `span` of d (not __builtin_popcountll: without -mpopcnt, a libgcc call) */
+    x = w->d & (((uint64_t)1 << span) - 1);
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+    return (x * 0x0101010101010101ULL) >> 56 >= 13;
 }
 
 /* Report the punctuation shape s at each bit of `marks`, the byte it starts at. */

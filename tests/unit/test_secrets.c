@@ -527,6 +527,57 @@ static void test_gate_functions(void)
     ok(!bw_sval_check(BW_SV_EMAIL, "a@b.example", 11, 0, 11, 0, 11, &what), "reserved .example");
     ok(!bw_sval_check(BW_SV_EMAIL, "icon@2x.png", 11, 0, 11, 0, 11, &what), "an image name is no email");
     ok(bw_sval_check(BW_SV_EMAIL, "dr.who@nhs.uk", 13, 0, 13, 0, 13, &what), "a real-looking email");
+    {
+        /* every rule of the email gate, each way */
+        static const struct {
+            const char *v;
+            bool ok;
+        } em[] = {{"a@localhost", false},
+                  {"a@Example.COM", false},
+                  {"a@example", false},
+                  {"a@mail.example.org", false},
+                  {"a@host.internal", false},
+                  {"a@printer.local", false},
+                  {"a@x.test", false},
+                  {"a@x.invalid", false},
+                  {"svc@proj.iam.gserviceaccount.com", false},
+                  {"1234+me@users.noreply.github.com", false},
+                  {"module@1.2.3.js", false},
+                  {"logo@2x.jpeg", false},
+                  {"a@host", false},
+                  {"a@host.c", false},
+                  {"a@host.c0m", false},
+                  {"@host.com", false},
+                  {"jo@example.com.au", true},
+                  {"jo@notexample.com", true},
+                  {"jo@mail.testing.io", true},
+                  {"jo@site.html5", false},
+                  {"jo@site.htmlx", true},
+                  {"jo@ts.co", true},
+                  {"jo@web.ts", false}};
+        for (size_t i = 0; i < sizeof(em) / sizeof(em[0]); i++) {
+            size_t n = strlen(em[i].v);
+            ok(bw_sval_check(BW_SV_EMAIL, em[i].v, n, 0, n, 0, n, &what) == em[i].ok, "email %s: %s", em[i].v,
+               em[i].ok ? "kept" : "dropped");
+        }
+    }
+    {
+        /* an IPv4 after a word of versions is a version; elsewhere a public address is kept */
+        static const struct {
+            const char *before;
+            bool ok;
+        } ip4[] = {{"host ", true},      {"Version: ", false}, {"ver ", false},    {"VER ", false},
+                   {"server ", true},    {"release ", false},  {"oid=", false},    {"build ", false},
+                   {"firmware ", false}, {"verbose ", true},   {"rebuilt ", true}, {"oi ", true},
+                   {"x/", false},        {"see v", false}};
+        for (size_t i = 0; i < sizeof(ip4) / sizeof(ip4[0]); i++) {
+            char line[64];
+            size_t b = strlen(ip4[i].before);
+            snprintf(line, sizeof(line), "%s81.2.3.4 end", ip4[i].before);
+            ok(bw_sval_check(BW_SV_IPV4, line, strlen(line), b, b + 8, b, b + 8, &what) == ip4[i].ok,
+               "IPv4 after '%s': %s", ip4[i].before, ip4[i].ok ? "kept" : "dropped");
+        }
+    }
     ok(!bw_sval_check(BW_SV_PASSWORD, "password", 8, 0, 8, 0, 8, &what), "default password");
     ok(bw_sval_check(BW_SV_PASSWORD, "h7Gv!2qp", 8, 0, 8, 0, 8, &what), "a real password");
     ok(bw_sval_check(BW_SV_BASIC_B64, "dXNlcjpTM2NyZXQhMjAyNA==", 24, 0, 24, 0, 24, &what), "base64 user:S3cret!2024");
