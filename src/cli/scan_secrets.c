@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -173,23 +174,29 @@ int cli_write_baseline(const char *path, const bw_report *r)
 
 /* ---- git ---------------------------------------------------------------------------------------- */
 
-/* Run git with argv (NULL-terminated, argv[0] = "git"); stdout into out. Returns git's exit status or -1. */
-static int run_git(const char *const argv[], bw_buf *out)
+/*
+ * Start git with argv (NULL-terminated, argv[0] = "git"), its standard
+ * input from fd `in` (-1: /dev/null), its output into a pipe whose read end
+ * goes to *out. Returns 0, or -1 when it cannot be started.
+ */
+static int spawn_git(const char *const argv[], int in, pid_t *pid, int *out)
 {
-    int pipefd[2], status = -1;
-    pid_t pid;
+    int pipefd[2];
     posix_spawn_file_actions_t fa;
 
-    if (pipe(pipefd) != 0) {
+    if (pipe2(pipefd, O_CLOEXEC) != 0) {
         return -1;
     }
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&fa, pipefd[0]);
-    posix_spawn_file_actions_addclose(&fa, pipefd[1]);
+    if (in >= 0) {
+        posix_spawn_file_actions_adddup2(&fa, in, STDIN_FILENO);
+    } else {
+        posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    }
     /* git's own complaints (not a repository, a bad range) become our one-line error */
     posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-    if (posix_spawnp(&pid, "git", &fa, NULL, (char *const *)(uintptr_t)argv, environ) != 0) {
+    if (posix_spawnp(pid, "git", &fa, NULL, (char *const *)(uintptr_t)argv, environ) != 0) {
         posix_spawn_file_actions_destroy(&fa);
         close(pipefd[0]);
         close(pipefd[1]);
@@ -197,42 +204,59 @@ static int run_git(const char *const argv[], bw_buf *out)
     }
     posix_spawn_file_actions_destroy(&fa);
     close(pipefd[1]);
-    for (;;) {
-        ssize_t got;
-        if (bw_buf_grow(out, 1 << 16) != BW_OK) {
-            break;
-        }
-        got = read(pipefd[0], out->ptr + out->len, out->cap - out->len);
-        if (got < 0 && errno == EINTR) {
-            continue;
-        }
-        if (got <= 0) {
-            break;
-        }
-        out->len += (size_t)got;
-    }
-    close(pipefd[0]);
+    *out = pipefd[0];
+    return 0;
+}
+
+/* Wait for git: its exit status, or -1. */
+static int wait_git(pid_t pid)
+{
+    int status = -1;
+
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* Added line ranges of `path` in the staged diff: pairs [first, last]. */
-static int staged_ranges(const char *path, uint32_t **ranges, size_t *n)
+/* Read fd to its end into out (within out's limit). 0, or -1 when the limit or memory ran out. */
+static int read_fd(int fd, bw_buf *out)
 {
-    const char *argv[] = {"git", "diff", "--cached", "-U0", "--no-color", "--no-ext-diff", "--", path, NULL};
-    bw_buf out = BW_BUF_INIT((size_t)1 << 30);
-    const char *p, *end;
+    for (;;) {
+        ssize_t got;
+        if (bw_buf_grow(out, 1 << 16) != BW_OK) {
+            return -1;
+        }
+        got = read(fd, out->ptr + out->len, out->cap - out->len);
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got <= 0) {
+            return 0;
+        }
+        out->len += (size_t)got;
+    }
+}
 
-    *ranges = NULL;
-    *n = 0;
-    if (run_git(argv, &out) != 0) {
-        bw_buf_release(&out);
+/* Run git with argv (NULL-terminated, argv[0] = "git"); stdout into out. Returns git's exit status or -1. */
+static int run_git(const char *const argv[], bw_buf *out)
+{
+    pid_t pid;
+    int fd, rc;
+
+    if (spawn_git(argv, -1, &pid, &fd) != 0) {
         return -1;
     }
-    p = (const char *)out.ptr;
-    end = p ? p + out.len : p;
-    while (p != NULL && p < end) {
+    rc = read_fd(fd, out);
+    close(fd);
+    return wait_git(pid) == 0 && rc == 0 ? 0 : -1;
+}
+
+/* Added line ranges of the hunks ("@@ -a,b +c,d @@") in diff text p[0..n): pairs [first, last], appended. */
+static int hunk_ranges(const char *p, size_t n, uint32_t **ranges, size_t *nr)
+{
+    const char *end = p + n;
+
+    while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
         if (len > 4 && memcmp(p, "@@ -", 4) == 0) {
@@ -243,80 +267,277 @@ static int staged_ranges(const char *path, uint32_t **ranges, size_t *n)
                 while (q < p + len && *q >= '0' && *q <= '9') {
                     q++;
                 }
-                if (*q == ',') {
+                if (q < p + len && *q == ',') {
                     count = strtoul(q + 1, NULL, 10);
                 }
                 if (count > 0) {
-                    uint32_t *v = realloc(*ranges, (*n + 1) * 2 * sizeof(uint32_t));
+                    uint32_t *v = realloc(*ranges, (*nr + 1) * 2 * sizeof(uint32_t));
                     if (v == NULL) {
-                        bw_buf_release(&out);
                         return -1;
                     }
                     *ranges = v;
-                    v[2 * *n] = (uint32_t)start;
-                    v[2 * *n + 1] = (uint32_t)(start + count - 1);
-                    (*n)++;
+                    v[2 * *nr] = (uint32_t)start;
+                    v[2 * *nr + 1] = (uint32_t)(start + count - 1);
+                    (*nr)++;
                 }
             }
         }
         p = nl ? nl + 1 : end;
     }
-    bw_buf_release(&out);
     return 0;
 }
 
+/* Scan one staged file's bytes, its added lines only. 0, or CLI_EXIT_ERROR. */
+static int scan_staged_blob(const bw_secrets *s, bw_report *report, const char *name, const bw_buf *blob,
+                            const uint32_t *ranges, size_t nr)
+{
+    bw_secrets_input in = {0};
+    bw_error e;
+
+    in.name = name;
+    in.data = blob->ptr;
+    in.len = blob->len;
+    in.line_ranges = ranges;
+    in.n_line_ranges = nr;
+    bw_error_clear(&e);
+    if (bw_secrets_scan_input(s, report, &in, &e) != BW_OK) {
+        if (bw_report_add_error(report, name, &e) != BW_OK) {
+            cli_error("out of memory");
+        }
+        cli_report_error(&e, e.code);
+        return CLI_EXIT_ERROR;
+    }
+    bw_report_count_input(report, blob->len);
+    return 0;
+}
+
+/* A buffered reader of `git cat-file --batch` output. */
+struct batch {
+    int fd;
+    size_t pos, len;
+    char buf[1 << 16];
+};
+
+static int batch_fill(struct batch *r)
+{
+    ssize_t got;
+
+    do {
+        got = read(r->fd, r->buf, sizeof(r->buf));
+    } while (got < 0 && errno == EINTR);
+    if (got <= 0) {
+        return -1;
+    }
+    r->pos = 0;
+    r->len = (size_t)got;
+    return 0;
+}
+
+/* The next line (without its newline) into line[0..cap): 0, or -1 at the end or for a line too long. */
+static int batch_line(struct batch *r, char *line, size_t cap)
+{
+    size_t k = 0;
+
+    for (;;) {
+        if (r->pos == r->len && batch_fill(r) != 0) {
+            return -1;
+        }
+        char c = r->buf[r->pos++];
+        if (c == '\n') {
+            line[k] = '\0';
+            return 0;
+        }
+        if (k + 1 >= cap) {
+            return -1;
+        }
+        line[k++] = c;
+    }
+}
+
+/* The next n bytes into out (appended; skipped when out is NULL): 0, or -1. */
+static int batch_bytes(struct batch *r, uint64_t n, bw_buf *out)
+{
+    while (n > 0) {
+        size_t k;
+        if (r->pos == r->len && batch_fill(r) != 0) {
+            return -1;
+        }
+        k = r->len - r->pos < n ? r->len - r->pos : (size_t)n;
+        if (out != NULL && bw_buf_add(out, r->buf + r->pos, k) != BW_OK) {
+            return -1;
+        }
+        r->pos += k;
+        n -= k;
+    }
+    return 0;
+}
+
+/* One staged file: its blob's id, and the added lines of its section of the diff. */
+struct staged {
+    char sha[41];
+    const char *path; /* in the diff's output */
+    uint32_t *ranges;
+    size_t nr;
+    bool blob; /* a file or a symlink (not a submodule's commit) */
+};
+
+/*
+ * Parse `git diff --cached --patch-with-raw -z --no-abbrev` output: the raw
+ * records (":mode mode sha sha status\0path\0", paths unquoted) come first,
+ * then the patch, one "diff --git" section a file in the same order.
+ * Returns the number of files, or -1 for output not of that form.
+ */
+static long parse_staged(char *p, size_t n, struct staged **out)
+{
+    char *end = p + n, *sec;
+    struct staged *v = NULL;
+    size_t k = 0;
+
+    *out = NULL;
+    while (p < end && *p == ':') {
+        char *nul = memchr(p, '\0', (size_t)(end - p)), *path, *pend;
+        unsigned m1, m2;
+        char sha[41];
+        struct staged *nv;
+        if (nul == NULL || sscanf(p, ":%o %o %*40s %40s", &m1, &m2, sha) != 3 || strlen(sha) != 40) {
+            goto bad;
+        }
+        path = nul + 1;
+        pend = path < end ? memchr(path, '\0', (size_t)(end - path)) : NULL;
+        if (pend == NULL || (nv = realloc(v, (k + 1) * sizeof(*v))) == NULL) {
+            goto bad;
+        }
+        v = nv;
+        memset(&v[k], 0, sizeof(v[k]));
+        memcpy(v[k].sha, sha, sizeof(sha));
+        v[k].path = path;
+        v[k].blob = (m2 & 0170000) == 0100000 || (m2 & 0170000) == 0120000;
+        k++;
+        p = pend + 1;
+    }
+    if (p < end && *p == '\0') {
+        p++; /* the raw part ends with an empty record */
+    }
+    sec = p;
+    for (size_t i = 0; i < k; i++) {
+        char *next;
+        if (sec >= end || (size_t)(end - sec) < 11 || memcmp(sec, "diff --git ", 11) != 0) {
+            goto bad;
+        }
+        next = memmem(sec + 1, (size_t)(end - sec - 1), "\ndiff --git ", 12);
+        next = next != NULL ? next + 1 : end;
+        if (hunk_ranges(sec, (size_t)(next - sec), &v[i].ranges, &v[i].nr) != 0) {
+            goto bad;
+        }
+        sec = next;
+    }
+    if (sec != end) {
+        goto bad;
+    }
+    *out = v;
+    return (long)k;
+bad:
+    for (size_t i = 0; i < k; i++) {
+        free(v[i].ranges);
+    }
+    free(v);
+    return -1;
+}
+
+/*
+ * Every staged file with two git processes whatever their number: the whole
+ * staged diff with its raw records (names, blob ids, added lines), then
+ * `git cat-file --batch` fed the ids of the files with added lines from a
+ * memory file, read one blob at a time.
+ */
 int cli_scan_git_staged(const bw_secrets *s, bw_report *report)
 {
-    const char *names_argv[] = {"git",          "diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR",
-                                "--no-renames", NULL};
-    bw_buf names = BW_BUF_INIT((size_t)1 << 30);
-    int rc = 0;
+    const char *diff_argv[] = {"git",
+                               "diff",
+                               "--cached",
+                               "-U0",
+                               "--no-color",
+                               "--no-ext-diff",
+                               "--diff-filter=ACMR",
+                               "--no-renames",
+                               "--patch-with-raw",
+                               "-z",
+                               "--no-abbrev",
+                               "--src-prefix=a/",
+                               "--dst-prefix=b/",
+                               NULL};
+    const char *cat_argv[] = {"git", "cat-file", "--batch", NULL};
+    bw_buf diff = BW_BUF_INIT((size_t)1 << 30);
+    struct staged *v = NULL;
+    struct batch *rd = NULL;
+    pid_t cat_pid = -1;
+    int mfd = -1, rc = 0;
+    long k;
+    size_t want = 0;
 
-    if (run_git(names_argv, &names) != 0) {
-        bw_buf_release(&names);
+    if (run_git(diff_argv, &diff) != 0) {
+        bw_buf_release(&diff);
         cli_error("--staged: 'git diff --cached' failed (not inside a git repository?)");
         return CLI_EXIT_ERROR;
     }
-    for (size_t i = 0; i < names.len && rc == 0;) {
-        const char *name = (const char *)names.ptr + i;
-        size_t len = strnlen(name, names.len - i);
-        char spec[4200];
-        const char *show_argv[] = {"git", "cat-file", "blob", spec, NULL};
-        bw_buf blob = BW_BUF_INIT((size_t)4 << 30);
-        uint32_t *ranges = NULL;
-        size_t nr = 0;
-        bw_secrets_input in = {0};
-        bw_error e;
-
-        i += len + 1;
-        if (len == 0 || len >= 4096) {
-            continue;
-        }
-        snprintf(spec, sizeof(spec), ":%.*s", (int)len, name);
-        if (run_git(show_argv, &blob) != 0 || staged_ranges(spec + 1, &ranges, &nr) != 0) {
-            cli_error("--staged: cannot read '%s' from the index", spec + 1);
-            rc = CLI_EXIT_ERROR;
-        } else if (nr > 0) {
-            in.name = spec + 1;
-            in.data = blob.ptr;
-            in.len = blob.len;
-            in.line_ranges = ranges;
-            in.n_line_ranges = nr;
-            bw_error_clear(&e);
-            if (bw_secrets_scan_input(s, report, &in, &e) != BW_OK) {
-                if (bw_report_add_error(report, spec + 1, &e) != BW_OK) {
-                    rc = CLI_EXIT_ERROR;
-                }
-                cli_report_error(&e, e.code);
-                rc = CLI_EXIT_ERROR;
-            } else {
-                bw_report_count_input(report, blob.len);
+    k = parse_staged((char *)diff.ptr, diff.len, &v);
+    if (k < 0) {
+        bw_buf_release(&diff);
+        cli_error("--staged: 'git diff --cached' printed what it was not asked for");
+        return CLI_EXIT_ERROR;
+    }
+    for (long i = 0; i < k; i++) {
+        want += v[i].blob && v[i].nr > 0;
+    }
+    if (want > 0) {
+        /* the blob ids for cat-file, one a line */
+        mfd = memfd_create("bulwark-staged", MFD_CLOEXEC);
+        rd = malloc(sizeof(*rd));
+        for (long i = 0; mfd >= 0 && i < k; i++) {
+            if (v[i].blob && v[i].nr > 0 && (write(mfd, v[i].sha, 40) != 40 || write(mfd, "\n", 1) != 1)) {
+                close(mfd);
+                mfd = -1;
             }
         }
-        free(ranges);
+        if (mfd < 0 || rd == NULL || lseek(mfd, 0, SEEK_SET) != 0 || spawn_git(cat_argv, mfd, &cat_pid, &rd->fd) != 0) {
+            cli_error("--staged: cannot start 'git cat-file'");
+            rc = CLI_EXIT_ERROR;
+            free(rd);
+            rd = NULL;
+        } else {
+            rd->pos = rd->len = 0;
+        }
+        if (mfd >= 0) {
+            close(mfd);
+        }
+    }
+    for (long i = 0; i < k && rc == 0 && rd != NULL; i++) {
+        char head[128], type[32];
+        unsigned long long size = 0;
+        bw_buf blob = BW_BUF_INIT((size_t)4 << 30);
+
+        if (!v[i].blob || v[i].nr == 0) {
+            continue; /* nothing added (a mode change, a binary), or a submodule */
+        }
+        if (batch_line(rd, head, sizeof(head)) != 0 || sscanf(head, "%*40s %31s %llu", type, &size) != 2 ||
+            strcmp(type, "blob") != 0 || batch_bytes(rd, size, &blob) != 0 || batch_bytes(rd, 1, NULL) != 0) {
+            cli_error("--staged: cannot read '%s' from the index", v[i].path);
+            rc = CLI_EXIT_ERROR;
+        } else {
+            rc = scan_staged_blob(s, report, v[i].path, &blob, v[i].ranges, v[i].nr);
+        }
         bw_buf_release(&blob);
     }
-    bw_buf_release(&names);
+    if (rd != NULL) {
+        close(rd->fd);
+        (void)wait_git(cat_pid);
+        free(rd);
+    }
+    for (long i = 0; i < k; i++) {
+        free(v[i].ranges);
+    }
+    free(v);
+    bw_buf_release(&diff);
     return rc;
 }
 
