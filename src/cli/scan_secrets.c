@@ -670,15 +670,59 @@ int cli_scan_git_history(const bw_secrets *s, bw_report *report, const char *ran
         order[q].b->dup = q > 0 && strcmp(order[q - 1].b->sha, order[q].b->sha) == 0;
     }
     free(order);
-    for (size_t b = 0; b < nb && rc == 0; b++) {
-        if (!blobs[b].dup && blobs[b].path != NULL) {
-            const char *cat[] = {"git", "cat-file", "blob", blobs[b].sha, NULL};
+    /* every blob through one `git cat-file --batch`, fed their ids from a memory file */
+    {
+        int mfd = memfd_create("bulwark-history", MFD_CLOEXEC);
+        struct batch *rd = malloc(sizeof(*rd));
+        pid_t cat_pid = -1;
+        const char *cat_argv[] = {"git", "cat-file", "--batch", NULL};
+        size_t want = 0;
+
+        for (size_t b = 0; mfd >= 0 && b < nb; b++) {
+            if (!blobs[b].dup && blobs[b].path != NULL) {
+                want++;
+                if (write(mfd, blobs[b].sha, 40) != 40 || write(mfd, "\n", 1) != 1) {
+                    close(mfd);
+                    mfd = -1;
+                }
+            }
+        }
+        if (want > 0 && rc == 0 &&
+            (mfd < 0 || rd == NULL || lseek(mfd, 0, SEEK_SET) != 0 ||
+             spawn_git(cat_argv, mfd, &cat_pid, &rd->fd) != 0)) {
+            cli_error("--git-history: cannot start 'git cat-file'");
+            rc = CLI_EXIT_ERROR;
+            want = 0;
+        }
+        if (mfd >= 0) {
+            close(mfd);
+        }
+        if (want > 0) {
+            rd->pos = rd->len = 0;
+        }
+        for (size_t b = 0; b < nb && rc == 0 && want > 0; b++) {
+            char head[128], type[32];
+            unsigned long long size = 0;
             bw_buf data = BW_BUF_INIT((size_t)4 << 30);
             char note[400];
             bw_secrets_input in = {0};
             bw_error e;
+            bool missing;
 
-            if (run_git(cat, &data) == 0) {
+            if (blobs[b].dup || blobs[b].path == NULL) {
+                continue;
+            }
+            if (batch_line(rd, head, sizeof(head)) != 0) {
+                cli_error("--git-history: 'git cat-file' stopped before '%s'", blobs[b].path);
+                rc = CLI_EXIT_ERROR;
+                break;
+            }
+            missing = sscanf(head, "%*40s %31s %llu", type, &size) != 2;
+            if (!missing && (batch_bytes(rd, size, strcmp(type, "blob") == 0 ? &data : NULL) != 0 ||
+                             batch_bytes(rd, 1, NULL) != 0)) {
+                cli_error("--git-history: cannot read '%s' from 'git cat-file'", blobs[b].path);
+                rc = CLI_EXIT_ERROR;
+            } else if (!missing && strcmp(type, "blob") == 0) { /* a missing object (a shallow clone): skipped */
                 snprintf(note, sizeof(note), "introduced in commit %.12s by %s", blobs[b].commit,
                          blobs[b].who ? blobs[b].who : "?");
                 in.name = blobs[b].path;
@@ -697,6 +741,11 @@ int cli_scan_git_history(const bw_secrets *s, bw_report *report, const char *ran
             }
             bw_buf_release(&data);
         }
+        if (cat_pid > 0) {
+            close(rd->fd);
+            (void)wait_git(cat_pid);
+        }
+        free(rd);
     }
     for (size_t b = 0; b < nb; b++) {
         free(blobs[b].path);
