@@ -246,7 +246,7 @@ static bool ipv4_ok(const char *p, size_t ss, size_t se)
         for (size_t i = 0; i < k; i++) {
             low[i] = (char)tolower((unsigned char)p[back + i]);
         }
-        /* "version", "ver " (a word: not "server "), "release", "oid", "build", "firmware": one pass */
+        /* "version", "ver " (a word: not "server "), "driver", "release", "oid", "build", "firmware": one pass */
         for (size_t i = 0; i < k; i++) {
             const char *w;
             switch (low[i]) {
@@ -257,6 +257,7 @@ static bool ipv4_ok(const char *p, size_t ss, size_t se)
                     return false;
                 }
                 continue;
+            case 'd': w = "driver"; break;
             case 'r': w = "release"; break;
             case 'o': w = "oid"; break;
             case 'b': w = "build"; break;

@@ -566,10 +566,10 @@ static void test_gate_functions(void)
         static const struct {
             const char *before;
             bool ok;
-        } ip4[] = {{"host ", true},      {"Version: ", false}, {"ver ", false},    {"VER ", false},
-                   {"server ", true},    {"release ", false},  {"oid=", false},    {"build ", false},
-                   {"firmware ", false}, {"verbose ", true},   {"rebuilt ", true}, {"oi ", true},
-                   {"x/", false},        {"see v", false}};
+        } ip4[] = {{"host ", true},      {"Version: ", false}, {"ver ", false},          {"VER ", false},
+                   {"server ", true},    {"release ", false},  {"oid=", false},          {"build ", false},
+                   {"firmware ", false}, {"verbose ", true},   {"rebuilt ", true},       {"oi ", true},
+                   {"x/", false},        {"see v", false},     {"Driver bundle ", false}};
         for (size_t i = 0; i < sizeof(ip4) / sizeof(ip4[0]); i++) {
             char line[64];
             size_t b = strlen(ip4[i].before);
