@@ -39,12 +39,15 @@ typedef struct bw_secrets_opts {
     const char *const *ignore_fingerprints; /**< findings to leave out (baseline, .bulwarkignore) */
     size_t n_ignore_fingerprints;
     int dedupe; /**< report each fingerprint once across all inputs of this scanner (git history) */
+    /** Version 2. Datasets (CSV/TSV/JSONL) of many more rows: scan the header and about this many
+     *  rows, in windows of consecutive rows spread evenly through the file (0: every row). */
+    uint64_t sample_rows;
 } bw_secrets_opts;
 
-#define BW_SECRETS_OPTS_VERSION 1
+#define BW_SECRETS_OPTS_VERSION 2
 #define BW_SECRETS_OPTS_INIT                                                                                           \
     {                                                                                                                  \
-        BW_SECRETS_OPTS_VERSION, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, NULL, 0, 0                                           \
+        BW_SECRETS_OPTS_VERSION, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, NULL, 0, 0, 0                                        \
     }
 
 /**

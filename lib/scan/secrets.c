@@ -19,6 +19,7 @@
  */
 #include <ctype.h>
 #include <pthread.h>
+#include <stddef.h>
 
 #include "bulwark/bw_file.h"
 #include "bulwark/bw_secrets.h"
@@ -125,6 +126,15 @@ struct sctx {
     size_t jc_pos, jc_ks, jc_ke; /* jsonl_col_at() carried along a line */
     bool jc_have;
     bw_shits extra; /* dataset_rows(): the column pass's hits of a block */
+    /* --sample: a large dataset's windows of rows, spread evenly through it */
+    uint64_t size_hint; /* the whole input's size when known before reading it (a file), else 0 */
+    struct {
+        bool on;
+        uint64_t next, stride; /* the next window's offset in the input, and the step between windows */
+        size_t win;            /* bytes a window holds (then up to the end of its last row) */
+        uint64_t left;         /* windows still to scan */
+        uint64_t rows, est;    /* rows scanned, and about how many the dataset holds */
+    } smp;
     size_t cc_pos;
     uint32_t cc_col;
     bool cc_q;
@@ -731,8 +741,12 @@ static bw_status flush_aggs(struct sctx *c)
             k = snprintf(msg, sizeof(msg), "%s: %llu", r->description, (unsigned long long)a->count);
         }
         if (k > 0 && (size_t)k < sizeof(msg)) {
-            (void)snprintf(msg + k, sizeof(msg) - (size_t)k, " (lines %llu-%llu)", (unsigned long long)a->first_line,
-                           (unsigned long long)a->last_line);
+            int k2 = snprintf(msg + k, sizeof(msg) - (size_t)k, " (lines %llu-%llu)", (unsigned long long)a->first_line,
+                              (unsigned long long)a->last_line);
+            if (c->smp.on && k2 > 0 && (size_t)(k + k2) < sizeof(msg)) {
+                (void)snprintf(msg + k + k2, sizeof(msg) - (size_t)(k + k2), " in a sample of %llu of about %llu rows",
+                               (unsigned long long)c->smp.rows, (unsigned long long)c->smp.est);
+            }
         }
         snprintf(seed, sizeof(seed), "column %s", colname ? colname : a->col == UINT32_MAX ? "(more)" : "?");
         bw_fingerprint(r->id, c->path, c->member, seed, strlen(seed), fp);
@@ -1236,6 +1250,92 @@ static bool looks_binary(const char *p, size_t n)
 static bw_status dispatch_whole(struct sctx *c, const char *name, const char *p, size_t n);
 
 /*
+ * --sample ROWS: a dataset of `total` bytes whose first n bytes are p is
+ * scanned in windows of about 256 consecutive rows (4-32 KiB) spread evenly
+ * through it, the first holding the header, to about ROWS rows in all. The
+ * row length comes from the first bytes; a dataset of not many more rows
+ * than asked for is scanned whole.
+ */
+static void plan_sample(struct sctx *c, const char *p, size_t n, uint64_t total)
+{
+    uint64_t want = c->s->o.sample_rows, rows, avg, per, m;
+    size_t nl;
+
+    memset(&c->smp, 0, sizeof(c->smp));
+    if (want == 0 || (c->ds != 1 && c->ds != 2) || total == 0 || n == 0) {
+        return;
+    }
+    nl = count_nl(p, n);
+    if (nl == 0) {
+        return;
+    }
+    avg = BW_MAX((uint64_t)n / nl, 1u);
+    rows = total / avg;
+    if (rows <= want + want / 4) {
+        return;
+    }
+    c->smp.win = (size_t)BW_MIN(BW_MAX(avg * 256, (uint64_t)4096), (uint64_t)32768);
+    per = BW_MAX(c->smp.win / avg, 1u);
+    m = (want + per - 1) / per;
+    c->smp.on = true;
+    c->smp.stride = BW_MAX(total / m, (uint64_t)c->smp.win);
+    c->smp.left = m;
+    c->smp.est = rows;
+}
+
+/*
+ * Scan block b[0..n) (matches ending in (lo, hi], byte 0 on line line0 at
+ * offset base): the whole of it, or under --sample the windows that start
+ * in it, each from a row's start to a row's end. `last`: no block follows.
+ */
+static bw_status scan_part(struct sctx *c, const char *b, size_t n, size_t lo, size_t hi, uint64_t line0, uint64_t base,
+                           bool last)
+{
+    bw_status rc = BW_OK;
+
+    if (!c->smp.on) {
+        return scan_block(c, b, n, lo, hi, line0, base);
+    }
+    while (c->smp.left > 0 && rc == BW_OK) {
+        uint64_t s = c->smp.next;
+        size_t ws, we, rows;
+        const char *nl;
+
+        if (s >= base + n || (s >= base + hi && !last)) {
+            break; /* a later block's */
+        }
+        c->smp.next += c->smp.stride;
+        c->smp.left--;
+        if (s < base + lo) {
+            continue; /* cannot happen: each block starts where the last one's windows stopped */
+        }
+        ws = (size_t)(s - base);
+        if (s > 0 && b[ws - 1] != '\n') {
+            nl = memchr(b + ws, '\n', n - ws);
+            if (nl == NULL) {
+                continue;
+            }
+            ws = (size_t)(nl - b) + 1; /* the next row's start */
+        }
+        if (ws >= n) {
+            continue;
+        }
+        we = BW_MIN(ws + c->smp.win, n);
+        nl = we < n ? memchr(b + we, '\n', n - we) : NULL;
+        we = nl != NULL ? (size_t)(nl - b) + 1 : n;
+        rows = count_nl(b + ws, we - ws);
+        c->smp.rows += s == 0 && c->ds == 1 && rows > 0 ? rows - 1 : rows; /* the header is no row */
+        if (s == 0) {
+            rc = scan_block(c, b, we, 0, we, line0, base); /* with the header */
+        } else {
+            /* from the newline before the row: lo = 1 tells the column pass it is no header */
+            rc = scan_block(c, b + ws - 1, we - ws + 1, 1, we - ws + 1, line0 + count_nl(b, ws) - 1, base + ws - 1);
+        }
+    }
+    return rc;
+}
+
+/*
  * Scan what `rd` yields as one text or binary stream: chunks of CHUNK,
  * overlapping so that every match is taken once. `first` holds the first
  * `have` bytes already read (into buf, of capacity cap >= CHUNK + 2*OVL).
@@ -1251,7 +1351,9 @@ static bw_status scan_stream(struct sctx *c, const char *name, char *buf, size_t
     c->binary = looks_binary(buf, len);
     if (!c->binary) {
         dataset_kind(c, name, buf, len);
+        plan_sample(c, buf, len, c->size_hint);
     }
+    c->size_hint = 0; /* the input's own: not an archive member's */
     for (;;) {
         size_t hi, keep, drop;
         while (!eof && len < cap) {
@@ -1266,7 +1368,7 @@ static bw_status scan_stream(struct sctx *c, const char *name, char *buf, size_t
             len += got;
         }
         hi = eof ? len : len - OVL;
-        rc = scan_block(c, buf, len, lo, hi, line0, base);
+        rc = scan_part(c, buf, len, lo, hi, line0, base, eof);
         if (rc != BW_OK || eof) {
             break;
         }
@@ -1284,6 +1386,7 @@ static bw_status scan_stream(struct sctx *c, const char *name, char *buf, size_t
     free_cols(c);
     c->header_seen = false;
     c->ds = 0;
+    c->smp.on = false;
     return rc;
 }
 
@@ -1313,14 +1416,17 @@ static bw_status scan_text(struct sctx *c, const char *name, const char *p, size
         c->binary = looks_binary(p, n);
         if (!c->binary) {
             dataset_kind(c, name, p, n);
+            plan_sample(c, p, n, n);
         }
-        rc = scan_block(c, p, n, 0, n, 1, 0);
+        c->size_hint = 0;
+        rc = scan_part(c, p, n, 0, n, 1, 0, true);
         if (rc == BW_OK) {
             rc = flush_aggs(c);
         }
         free_cols(c);
         c->header_seen = false;
         c->ds = 0;
+        c->smp.on = false;
         return rc;
     } else {
         struct memsrc m = {p, n, 0};
@@ -1759,6 +1865,7 @@ bw_status bw_secrets_scan_file(const bw_secrets *s, bw_report *report, const cha
             /* a large archive or notebook: read by structure from a mapping */
             rc = dispatch_whole(&c, path, (const char *)map.ptr, map.len);
         } else {
+            c.size_hint = bw_file_info(src.f)->size;
             rc = scan_stream(&c, path, buf, cap, have, file_read, &src);
         }
     }
@@ -1793,10 +1900,16 @@ bw_status bw_secrets_new(bw_secrets **out, const bw_secrets_opts *opts, bw_error
 
     *out = NULL;
     if (opts != NULL) {
-        if (opts->version != BW_SECRETS_OPTS_VERSION) {
+        if (opts->version == 1) {
+            /* a caller built before sample_rows: its struct ends there */
+            memcpy(&o, opts, offsetof(bw_secrets_opts, sample_rows));
+            o.version = BW_SECRETS_OPTS_VERSION;
+            o.sample_rows = 0;
+        } else if (opts->version != BW_SECRETS_OPTS_VERSION) {
             return bw_fail(err, BW_EINVAL, "bw_secrets_opts: unknown version %u", opts->version);
+        } else {
+            o = *opts;
         }
-        o = *opts;
     }
     if (o.kinds == 0) {
         o.kinds = BW_SECRETS_SECRET | BW_SECRETS_PII;

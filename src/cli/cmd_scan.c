@@ -53,6 +53,9 @@ const char cmd_scan_usage[] =
     "      --write-baseline FILE  write the findings' fingerprints to FILE and exit 0\n"
     "      --rules FILE       custom rules in YAML (repeatable); see 'bulwark rules --help'\n"
     "      --per-row          datasets: a finding per cell instead of one per column and rule\n"
+    "      --sample ROWS      datasets (CSV/TSV/JSONL) of many more rows: scan the header and about\n"
+    "                         ROWS rows, in runs of consecutive rows spread evenly through the file\n"
+    "                         (secrets in the rows left out are not seen; default: every row)\n"
     "      --show-secrets     print raw values in evidence (only when stdout is a terminal)\n"
     "      --no-cache         compile the rules instead of loading the cached database\n"
     "Common:\n"
@@ -72,7 +75,8 @@ const char cmd_scan_usage[] =
     "  bulwark scan models --strict --format sarif -o scan.sarif checkpoint.pt\n"
     "  bulwark scan secrets --format sarif -o secrets.sarif .\n"
     "  bulwark scan secrets --staged\n"
-    "  bulwark scan pii --per-row data/patients.csv\n";
+    "  bulwark scan pii --per-row data/patients.csv\n"
+    "  bulwark scan pii --sample 10000 data/\n";
 
 enum { MODE_MODELS = 1, MODE_SECRETS = 2, MODE_PII = 4 };
 
@@ -277,6 +281,7 @@ int cmd_scan(int argc, char **argv)
         {"per-row", no_argument, NULL, 0x300a},
         {"show-secrets", no_argument, NULL, 0x300b},
         {"no-cache", no_argument, NULL, 0x300c},
+        {"sample", required_argument, NULL, 0x300d},
         {NULL, 0, NULL, 0},
     };
     struct job j;
@@ -351,6 +356,17 @@ int cmd_scan(int argc, char **argv)
         case 0x300a: so.lib.per_row = 1; break;
         case 0x300b: so.lib.show_secrets = 1; break;
         case 0x300c: so.lib.no_cache = 1; break;
+        case 0x300d: {
+            char *end = NULL;
+            errno = 0;
+            unsigned long long rows = strtoull(optarg, &end, 10);
+            if (optarg[0] < '0' || optarg[0] > '9' || errno != 0 || end == optarg || *end != '\0' || rows == 0) {
+                rc = cli_usage_error("scan", "--sample expects a number of rows such as 10000, not '%s'", optarg);
+                goto out;
+            }
+            so.lib.sample_rows = rows;
+            break;
+        }
         case ':': rc = cli_usage_error("scan", "option '%s' needs a value", argv[optind - 1]); goto out;
         default: rc = cli_usage_error("scan", "unknown option '%s'", argv[optind - 1]); goto out;
         }

@@ -436,6 +436,154 @@ static void test_dataset(void)
     bw_secrets_free(rows);
 }
 
+static bw_secrets *make_sampled(uint64_t rows, int per_row)
+{
+    bw_secrets_opts o = BW_SECRETS_OPTS_INIT;
+    const char *files[1];
+    bw_secrets *s = NULL;
+    bw_error e;
+    char *path = tu_join(tmp, "rules.yaml");
+
+    files[0] = path;
+    o.rule_files = files;
+    o.n_rule_files = 1;
+    o.cache_dir = tmp;
+    o.per_row = per_row;
+    o.show_secrets = 1; /* evidence holds the value: each finding's line is checked against it */
+    o.sample_rows = rows;
+    bw_error_clear(&e);
+    if (bw_secrets_new(&s, &o, &e) != BW_OK) {
+        tap_diag("bw_secrets_new: %s", e.msg);
+    }
+    free(path);
+    return s;
+}
+
+/* A CSV (or JSONL) of `rows` patients, the email of row i (line i + 2 in CSV) being p<i>@clinic<i % 50>.org. */
+static char *patients(size_t rows, bool jsonl, size_t *n)
+{
+    size_t cap = rows * 80 + 64, k = 0;
+    char *p = malloc(cap);
+
+    if (!jsonl) {
+        k += (size_t)snprintf(p, cap, "id,name,email,notes\n");
+    }
+    for (size_t i = 0; i < rows; i++) {
+        k += (size_t)snprintf(p + k, cap - k,
+                              jsonl ? "{\"id\": %zu, \"email\": \"p%zu@clinic%zu.org\", \"notes\": \"ok\"}\n"
+                                    : "%zu,Patient Number,p%zu@clinic%zu.org,ok\n",
+                              i, i, i % 50);
+    }
+    *n = k;
+    return p;
+}
+
+/* Every email finding of r is on the line its value belongs to; how many, and the last line. */
+static bool lines_match(const bw_report *r, bool jsonl, size_t *found, size_t *last)
+{
+    bool good = true;
+
+    *found = 0;
+    *last = 0;
+    for (size_t i = 0; i < bw_report_count(r); i++) {
+        const bw_finding *f = bw_report_get(r, i);
+        char want[64];
+        if (strcmp(f->rule_id, "email") != 0) {
+            continue;
+        }
+        snprintf(want, sizeof(want), "p%u@", f->loc.line - (jsonl ? 1 : 2));
+        if (f->evidence == NULL || strncmp(f->evidence, want, strlen(want)) != 0) {
+            if (good) {
+                tap_diag("line %u has evidence %s", f->loc.line, f->evidence ? f->evidence : "(none)");
+            }
+            good = false;
+        }
+        (*found)++;
+        *last = BW_MAX(*last, (size_t)f->loc.line);
+    }
+    return good;
+}
+
+static void test_sample(void)
+{
+    bw_secrets *sum = make_sampled(1000, 0), *rows = make_sampled(1000, 1);
+    size_t n, found, last;
+    unsigned long long sampled = 0, about = 0;
+    char *csv = patients(40000, false, &n), *path;
+    bw_report *r = scan_mem(sum, "patients.csv", csv, n);
+    const bw_finding *f = first(r, "email");
+    const char *at = f ? strstr(f->message, "in a sample of ") : NULL;
+    bw_error e;
+
+    ok(at != NULL && sscanf(at, "in a sample of %llu of about %llu rows", &sampled, &about) == 2 && sampled >= 900 &&
+           sampled <= 1300 && about > 30000 && about < 50000,
+       "summary of 40,000 rows: about 1,000 sampled (%s)", f ? f->message : "none");
+    bw_report_free(r);
+    r = scan_mem(rows, "patients.csv", csv, n);
+    ok(lines_match(r, false, &found, &last), "per row: every sampled finding on its own line");
+    ok(found >= 900 && found <= 1300 && last > 30000, "per row: %zu findings, the last on line %zu", found, last);
+    bw_report_free(r);
+    /* the same file streamed in 256 KiB chunks: windows meet chunk edges, lines stay right */
+    bw_secrets_chunk = (size_t)256 << 10;
+    path = tu_join(tmp, "patients.csv");
+    tu_write(tmp, "patients.csv", csv, n);
+    bw_error_clear(&e);
+    if (bw_report_new(&r, "test", &e) != BW_OK) {
+        exit(2);
+    }
+    is_int(bw_secrets_scan_file(rows, r, path, &e), BW_OK, "a streamed dataset, sampled");
+    bw_report_sort(r);
+    ok(lines_match(r, false, &found, &last), "streamed: every sampled finding on its own line");
+    ok(found >= 900 && found <= 1300 && last > 30000, "streamed: %zu findings, the last on line %zu", found, last);
+    bw_report_free(r);
+    bw_secrets_chunk = (size_t)16 << 20;
+    free(path);
+    free(csv);
+    /* JSONL the same way */
+    csv = patients(40000, true, &n);
+    r = scan_mem(rows, "events.jsonl", csv, n);
+    ok(lines_match(r, true, &found, &last) && found >= 900 && found <= 1300 && last > 30000,
+       "JSONL: %zu sampled findings on their lines, the last on %zu", found, last);
+    bw_report_free(r);
+    free(csv);
+    /* not many more rows than asked: every row, no sample */
+    csv = patients(1100, false, &n);
+    r = scan_mem(sum, "small.csv", csv, n);
+    f = first(r, "email");
+    ok(f != NULL && strstr(f->message, "1100 in column 'email'") != NULL && strstr(f->message, "sample") == NULL,
+       "1,100 rows with --sample 1000: all scanned (%s)", f ? f->message : "none");
+    bw_report_free(r);
+    /* a caller built against version 1 of the options has no sample_rows: whatever follows is not read */
+    {
+        bw_secrets_opts o1 = BW_SECRETS_OPTS_INIT;
+        bw_secrets *v1 = NULL;
+        bw_report *r1;
+        char *rp = tu_join(tmp, "rules.yaml");
+        const char *files[1] = {rp};
+        o1.version = 1;
+        o1.rule_files = files;
+        o1.n_rule_files = 1;
+        o1.cache_dir = tmp;
+        o1.sample_rows = 5;
+        bw_error_clear(&e);
+        is_int(bw_secrets_new(&v1, &o1, &e), BW_OK, "options of version 1 are accepted");
+        r1 = v1 != NULL ? scan_mem(v1, "small.csv", csv, n) : NULL;
+        f = r1 != NULL ? first(r1, "email") : NULL;
+        ok(f != NULL && strstr(f->message, "1100 in column 'email'") != NULL,
+           "version 1: no sampling, whatever lies past the struct (%s)", f ? f->message : "none");
+        bw_report_free(r1);
+        bw_secrets_free(v1);
+        free(rp);
+    }
+    /* text is never sampled */
+    r = scan_mem(rows, "patients.txt", csv, n);
+    is_int(count(r, "email"), 1100, "a .txt file with the same bytes: every line");
+    bw_report_free(r);
+    free(csv);
+    bw_secrets_free(sum);
+    bw_secrets_free(rows);
+}
+
 static void test_cache(void)
 {
     char *dir = tu_join(tmp, "cache");
@@ -607,6 +755,7 @@ int main(void)
     }
     bw_secrets_free(s);
     test_dataset();
+    test_sample();
     test_cache();
     test_gate_functions();
     tu_rm_rf(tmp);
