@@ -3,17 +3,20 @@
  * diagnostics, colour, the progress bar and the library's log callback.
  *
  * Results go to stdout (or to --output FILE, replaced atomically only when
- * the command finishes: a failed run never leaves a half-written report).
+ * the command finishes: a failed run never leaves a half-written report;
+ * an --output that is a device or FIFO is written to like stdout).
  * Everything else goes to stderr. Output is buffered and every write is
  * checked; a full disk or a closed pipe makes the command exit 2, never 0.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -224,9 +227,27 @@ static void out_flush(void)
 
 int cli_out_open(void)
 {
+    struct stat st;
     bw_error e;
 
     if (cli.output == NULL || strcmp(cli.output, "-") == 0) {
+        return 0;
+    }
+    if (stat(cli.output, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+        /*
+         * A device, FIFO or socket (/dev/null, /dev/stdout, a pipe): written
+         * to as standard output would be. Replacing it atomically would rename
+         * a regular file over it (as root, /dev/null itself).
+         */
+        int fd = open(cli.output, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0) {
+            cli_error("cannot write '%s': %s", cli.output, strerror(errno));
+            if (fd >= 0) {
+                close(fd);
+            }
+            return CLI_EXIT_ERROR;
+        }
+        close(fd);
         return 0;
     }
     bw_error_clear(&e);
