@@ -49,6 +49,14 @@ static void newline_indent(bw_json *j, int depth)
     if (!j->pretty) {
         return;
     }
+    /* one append for the newline and the indentation of the usual depths */
+    static const char nl[] = "\n                                                                "; /* 64 spaces */
+    size_t want = 1 + 2 * (size_t)(depth > 0 ? depth : 0);
+
+    if (want <= sizeof(nl) - 1) {
+        bw_buf_add(j->out, nl, want);
+        return;
+    }
     bw_buf_addc(j->out, '\n');
     for (int i = 0; i < depth; i++) {
         bw_buf_add(j->out, "  ", 2);

@@ -94,6 +94,30 @@ static void test_pretty(void)
            "pretty: exact output, two-space indent");
     bw_buf_release(&b);
 
+    /* 40 levels: past the 32 that one append of the newline and spaces covers */
+    bw_buf_init(&b, 1 << 16);
+    bw_json_init(&j, &b, 1);
+    for (int d = 0; d < 40; d++) {
+        bw_json_arr_begin(&j);
+    }
+    bw_json_int(&j, 7);
+    for (int d = 0; d < 40; d++) {
+        bw_json_arr_end(&j);
+    }
+    is_int(bw_json_finish(&j), BW_OK, "pretty: 40 levels deep");
+    {
+        const char *seven = b.ptr != NULL ? strchr(b.ptr, '7') : NULL;
+        size_t spaces = 0;
+        while (seven != NULL && seven - spaces > b.ptr && seven[-1 - (ptrdiff_t)spaces] == ' ') {
+            spaces++;
+        }
+        ok(seven != NULL && spaces == 80 && seven[-1 - (ptrdiff_t)spaces] == '\n',
+           "pretty: the innermost value is indented 80 spaces (%zu)", spaces);
+        ok(b.len > 0 && b.ptr[b.len - 1] == ']' && strstr(b.ptr, "\n]") != NULL,
+           "pretty: the outermost bracket closes at column 0");
+    }
+    bw_buf_release(&b);
+
     bw_buf_init(&b, 64);
     bw_json_init(&j, &b, 1);
     bw_json_str(&j, "top");
