@@ -4971,6 +4971,22 @@ const bw_srule bw_builtin_rules[] = {
     /* ---- Private keys and signed tokens ---------------------------------------------------------------------- */
 
     /*
+     * PKCS #12 (RFC 7292) key stores, by path as gitleaks does: a private key and its certificate chain in one binary
+     * file, whose password is commonly weak, empty or kept next to it
+     */
+    {
+        .id = "pkcs12-file",
+        .provider = "Private key",
+        .description = "PKCS #12 key store (.p12, .pfx): a private key and its certificates in one file",
+        .regex = "(?i)(?:^|/)[^/]+\\.(?:p12|pfx)$",
+        .kind = BW_SK_SECRET,
+        .severity = BW_SEV_HIGH,
+        .flags = BW_SF_PATH,
+        .sample = "deploy/certs/model-signing.p12",
+        .near_miss = "docs/p12-format.md",
+    },
+
+    /*
      * PEM: RFC 7468 (textual encodings; PKCS #8 'PRIVATE KEY', 'ENCRYPTED PRIVATE KEY'), PKCS #1 'RSA PRIVATE KEY', SEC
      * 1 'EC PRIVATE KEY', OpenSSH PROTOCOL.key 'OPENSSH PRIVATE KEY'; OpenPGP RFC 4880 section 6.2 (armor); PuTTY's PPK
      * format (the PuTTY manual, appendix C)

@@ -1248,6 +1248,7 @@ static bool looks_binary(const char *p, size_t n)
 }
 
 static bw_status dispatch_whole(struct sctx *c, const char *name, const char *p, size_t n);
+static bw_status path_findings(struct sctx *c, const char *name);
 
 /*
  * --sample ROWS: a dataset of `total` bytes whose first n bytes are p is
@@ -1621,7 +1622,10 @@ static bw_status scan_archive(struct sctx *c, const char *p, size_t n, int kind)
                 if (have < cap) {
                     rc = dispatch_whole(c, name, buf, have);
                 } else {
-                    rc = scan_stream(c, name, buf, cap, have, arc_read, &src);
+                    rc = path_findings(c, name);
+                    if (rc == BW_OK) {
+                        rc = scan_stream(c, name, buf, cap, have, arc_read, &src);
+                    }
                 }
             }
             c->depth--;
@@ -1658,9 +1662,39 @@ static bw_status scan_archive(struct sctx *c, const char *p, size_t n, int kind)
 }
 
 /* Dispatch a whole input (a file that fits in a chunk, or an archive member) by content. */
+static int on_path_rule(void *ctx, size_t ri)
+{
+    struct sctx *c = ctx;
+    const bw_srule *r = &c->s->rules[ri];
+    char fp[65];
+
+    if (c->in != NULL && c->in->n_line_ranges > 0) {
+        return 0; /* only added lines count (--staged): a file is no line */
+    }
+    bw_fingerprint(r->id, c->path, c->member, "path", 4, fp);
+    return add_finding(c, r, 0, 0, 0, 0, 0, r->description, NULL, fp) != BW_OK;
+}
+
+/* The rules matched against the name of an input or member (a PKCS #12 key store by its extension). */
+static bw_status path_findings(struct sctx *c, const char *name)
+{
+    int rc;
+
+    if (name == NULL) {
+        return BW_OK;
+    }
+    rc = bw_sengine_match_path(c->s->eng, name, strlen(name), on_path_rule, c);
+    if (rc < 0) {
+        return bw_fail(c->err, BW_ENOMEM, "a path rule could not run");
+    }
+    return rc != 0 ? bw_fail(c->err, BW_ENOMEM, "out of memory") : BW_OK;
+}
+
 static bw_status dispatch_whole(struct sctx *c, const char *name, const char *p, size_t n)
 {
     int kind = sniff_archive((const unsigned char *)p, n);
+
+    BW_TRY(path_findings(c, name));
 
     if (kind >= 0) {
         bw_error e2;
@@ -1866,7 +1900,10 @@ bw_status bw_secrets_scan_file(const bw_secrets *s, bw_report *report, const cha
             rc = dispatch_whole(&c, path, (const char *)map.ptr, map.len);
         } else {
             c.size_hint = bw_file_info(src.f)->size;
-            rc = scan_stream(&c, path, buf, cap, have, file_read, &src);
+            rc = path_findings(&c, path);
+            if (rc == BW_OK) {
+                rc = scan_stream(&c, path, buf, cap, have, file_read, &src);
+            }
         }
     }
     if (rc == BW_OK) {

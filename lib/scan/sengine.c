@@ -47,6 +47,9 @@ struct bw_sengine {
     uint32_t shape_rule[BW_SHAPE__COUNT][SHAPE_RULES];
     uint8_t n_shape_rule[BW_SHAPE__COUNT];
     unsigned shape_mask;
+    /* rules matched against an input's path, not its bytes (BW_SF_PATH) */
+    uint32_t path_rule[SHAPE_RULES];
+    uint8_t n_path_rule;
     bool runtime_flaky; /* the runtime failed check_runtime() */
 };
 
@@ -575,6 +578,12 @@ bw_status bw_sengine_new(bw_sengine **out, const bw_srule *rules, size_t n, cons
         if (!o.no_native && !(rules[i].flags & BW_SF_MULTILINE)) {
             e->code[i].native = bw_native_for(rules[i].regex, (rules[i].flags & BW_SF_CASELESS) != 0);
         }
+        if (rules[i].flags & BW_SF_PATH) {
+            if (e->n_path_rule < SHAPE_RULES) {
+                e->path_rule[e->n_path_rule++] = (uint32_t)i;
+            }
+            continue;
+        }
         if (!o.no_shapes && rules[i].shape > BW_SHAPE_NONE && rules[i].shape < BW_SHAPE__COUNT &&
             e->n_shape_rule[rules[i].shape] < SHAPE_RULES) {
             e->shape_rule[rules[i].shape][e->n_shape_rule[rules[i].shape]++] = (uint32_t)i;
@@ -1011,6 +1020,26 @@ static int confirm(struct scan *c, size_t ri, size_t to)
 }
 
 /* Confirm rule ri's candidate ending at `to`, unless an earlier candidate covered it or it lies before the block. */
+int bw_sengine_match_path(const bw_sengine *e, const char *path, size_t n, int (*fn)(void *ctx, size_t rule), void *ctx)
+{
+    for (size_t k = 0; k < e->n_path_rule; k++) {
+        size_t ri = e->path_rule[k];
+        pcre2_code *re = rule_code(e, ri, false);
+        pcre2_match_data *md = re != NULL ? pcre2_match_data_create_from_pattern(re, NULL) : NULL;
+        int m, rc;
+
+        if (md == NULL) {
+            return -1;
+        }
+        m = pcre2_match(re, (PCRE2_SPTR)path, n, 0, 0, md, NULL);
+        pcre2_match_data_free(md);
+        if (m >= 0 && (rc = fn(ctx, ri)) != 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
 static int candidate(struct scan *c, size_t ri, size_t to)
 {
     if (to <= c->s->done[ri] || to + (size_t)BW_SENGINE_OVERLAP <= c->lo) {

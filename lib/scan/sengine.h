@@ -52,6 +52,11 @@ BW_INTERNAL bool bw_sengine_runtime_flaky(const bw_sengine *e);
 /* Where the database came from: "cache", "compiled", "compiled (cache not writable)". */
 BW_INTERNAL const char *bw_sengine_db_origin(const bw_sengine *e);
 
+/* The path rules (BW_SF_PATH) whose regex matches path[0..n): fn(ctx, rule index) for each, in rule order;
+ * fn's non-zero return stops and is returned. -1 when a regex cannot run (compile or memory). */
+BW_INTERNAL int bw_sengine_match_path(const bw_sengine *e, const char *path, size_t n,
+                                      int (*fn)(void *ctx, size_t rule), void *ctx);
+
 /* Scratch space for one thread. */
 BW_INTERNAL bw_status bw_sscratch_new(const bw_sengine *e, bw_sscratch **out, bw_error *err);
 BW_INTERNAL void bw_sscratch_free(bw_sscratch *s);

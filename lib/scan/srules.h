@@ -49,6 +49,7 @@ enum {
     BW_SF_CASELESS = 1u << 1,  /* compile the regex caseless */
     BW_SF_GENERIC = 1u << 2,   /* a keyword rule: yields to any specific rule on the same span */
     BW_SF_CONTEXT = 1u << 3,   /* personal data that needs context (a keyword or a column name) */
+    BW_SF_PATH = 1u << 4,      /* the regex is matched against the input's path (or member name), not its bytes */
 };
 
 typedef struct bw_srule {

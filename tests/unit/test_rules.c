@@ -285,12 +285,13 @@ static bool take_reported(const bw_srule *r, const struct compiled *c, const cha
 
 static bool check_fields(const bw_srule *r)
 {
-    bool good = id_ok(r->id) && r->provider != NULL && r->provider[0] != '\0' && r->description != NULL &&
-                r->description[0] != '\0' && r->regex != NULL && r->regex[0] != '\0' && r->sample != NULL &&
-                (r->kind == BW_SK_SECRET || r->kind == BW_SK_PII) && r->severity >= BW_SEV_LOW &&
-                r->severity <= BW_SEV_CRITICAL && r->validator < BW_SV__COUNT && r->group <= 9 &&
-                (r->flags & ~(unsigned)(BW_SF_MULTILINE | BW_SF_CASELESS | BW_SF_GENERIC | BW_SF_CONTEXT)) == 0 &&
-                r->min_entropy >= 0.0f && r->min_entropy <= 8.0f && (r->keywords == NULL || r->keywords[0] != '\0');
+    bool good =
+        id_ok(r->id) && r->provider != NULL && r->provider[0] != '\0' && r->description != NULL &&
+        r->description[0] != '\0' && r->regex != NULL && r->regex[0] != '\0' && r->sample != NULL &&
+        (r->kind == BW_SK_SECRET || r->kind == BW_SK_PII) && r->severity >= BW_SEV_LOW &&
+        r->severity <= BW_SEV_CRITICAL && r->validator < BW_SV__COUNT && r->group <= 9 &&
+        (r->flags & ~(unsigned)(BW_SF_MULTILINE | BW_SF_CASELESS | BW_SF_GENERIC | BW_SF_CONTEXT | BW_SF_PATH)) == 0 &&
+        r->min_entropy >= 0.0f && r->min_entropy <= 8.0f && (r->keywords == NULL || r->keywords[0] != '\0');
     return ok(good, "%s: well formed", r->id != NULL ? r->id : "(null)");
 }
 
@@ -568,6 +569,12 @@ static bool engine_reports(const bw_sengine *e, bw_sscratch *scratch, size_t i, 
  * come out as a finding of its own rule (not lost to another rule on the
  * same bytes), and no near miss may.
  */
+static int path_hit(void *ctx, size_t rule)
+{
+    *(size_t *)ctx = rule;
+    return 1;
+}
+
 static void check_engine(void)
 {
     bw_sengine_opts opts = {NULL, true, 0, false, false};
@@ -584,6 +591,18 @@ static void check_engine(void)
     }
     for (size_t i = 0; i < bw_builtin_rule_count; i++) {
         const bw_srule *r = &bw_builtin_rules[i];
+        if (r->flags & BW_SF_PATH) {
+            /* a path rule's sample and near miss are paths */
+            size_t hit = SIZE_MAX;
+            ok(bw_sengine_match_path(e, r->sample, strlen(r->sample), path_hit, &hit) == 1 && hit == i,
+               "%s: the engine matches its sample path", r->id);
+            hit = SIZE_MAX;
+            ok(r->near_miss == NULL ||
+                   (bw_sengine_match_path(e, r->near_miss, strlen(r->near_miss), path_hit, &hit) == 0 &&
+                    hit == SIZE_MAX),
+               "%s: the engine does not match its near miss path", r->id);
+            continue;
+        }
         if (r->sample != NULL) {
             ok(engine_reports(e, scratch, i, r->sample), "%s: the engine reports its sample", r->id);
         }

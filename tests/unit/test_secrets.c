@@ -378,6 +378,64 @@ static void test_archives(const bw_secrets *s)
     bw_report_free(r);
 }
 
+/* Rules on names (BW_SF_PATH): a PKCS #12 key store is reported by its extension, as a file or a member. */
+static void test_path_rules(void)
+{
+    static const unsigned char der[] = {0x30, 0x82, 0x0a, 0x1b, 0x02, 0x01, 0x03, 0x30, 0x82, 0x09, 0xe1, 0x06, 0x09};
+    bw_secrets_opts o = BW_SECRETS_OPTS_INIT;
+    bw_secrets *def = NULL;
+    bw_report *r;
+    const bw_finding *f;
+    unsigned char tar[8192];
+    size_t tl = 0;
+    bw_error e;
+    bw_secrets_input in = {0};
+    const uint32_t added[2] = {1, 5};
+
+    o.cache_dir = tmp;
+    bw_error_clear(&e);
+    if (!ok(bw_secrets_new(&def, &o, &e) == BW_OK, "the built-in rules")) {
+        return;
+    }
+    r = scan_mem(def, "deploy/certs/Signing.P12", der, sizeof(der));
+    f = first(r, "pkcs12-file");
+    ok(f != NULL && f->loc.line == 0 && f->loc.member == NULL && f->severity == BW_SEV_HIGH,
+       "a .P12 file is reported, as a file (line %u)", f ? f->loc.line : 0);
+    is_int(count(r, "pkcs12-file"), 1, "once");
+    bw_report_free(r);
+    r = scan_mem(def, "docs/p12-format.md", "PKCS #12 (.p12) files hold keys\n", 33);
+    is_int(count(r, "pkcs12-file"), 0, "a document about .p12 files is no key store");
+    bw_report_free(r);
+    r = scan_mem(def, "backup.p12.md", "x\n", 2);
+    is_int(count(r, "pkcs12-file"), 0, "only the last extension counts");
+    bw_report_free(r);
+    memset(tar, 0, sizeof(tar));
+    tar_member(tar, &tl, "bundle/README", "keys inside\n");
+    tar_member(tar, &tl, "bundle/keystore.pfx",
+               "0\x82"
+               "binary");
+    tl += 1024;
+    r = scan_mem(def, "release.tar", tar, tl);
+    f = first(r, "pkcs12-file");
+    ok(f != NULL && f->loc.member != NULL && strcmp(f->loc.member, "bundle/keystore.pfx") == 0,
+       "a .pfx member of a tar archive is reported with its member name");
+    bw_report_free(r);
+    /* --staged counts added lines only: a file's name is none of them */
+    bw_error_clear(&e);
+    if (bw_report_new(&r, "test", &e) != BW_OK) {
+        exit(2);
+    }
+    in.name = "certs/new.p12";
+    in.data = der;
+    in.len = sizeof(der);
+    in.line_ranges = added;
+    in.n_line_ranges = 1;
+    is_int(bw_secrets_scan_input(def, r, &in, &e), BW_OK, "with line ranges");
+    is_int(count(r, "pkcs12-file"), 0, "with line ranges: no path finding");
+    bw_report_free(r);
+    bw_secrets_free(def);
+}
+
 static void test_kube(const bw_secrets *s)
 {
     /* "acme_y1u2i3o4p5a6s7d8" and a ConfigMap-like value that is not a secret */
@@ -756,6 +814,7 @@ int main(void)
     bw_secrets_free(s);
     test_dataset();
     test_sample();
+    test_path_rules();
     test_cache();
     test_gate_functions();
     tu_rm_rf(tmp);
