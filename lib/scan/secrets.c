@@ -1666,13 +1666,15 @@ static int on_path_rule(void *ctx, size_t ri)
 {
     struct sctx *c = ctx;
     const bw_srule *r = &c->s->rules[ri];
-    char fp[65];
+    char fp[65], msg[640];
 
     if (c->in != NULL && c->in->n_line_ranges > 0) {
         return 0; /* only added lines count (--staged): a file is no line */
     }
+    snprintf(msg, sizeof(msg), "%s%s%s", r->description, c->in != NULL && c->in->note != NULL ? ", " : "",
+             c->in != NULL && c->in->note != NULL ? c->in->note : "");
     bw_fingerprint(r->id, c->path, c->member, "path", 4, fp);
-    return add_finding(c, r, 0, 0, 0, 0, 0, r->description, NULL, fp) != BW_OK;
+    return add_finding(c, r, 0, 0, 0, 0, 0, msg, NULL, fp) != BW_OK;
 }
 
 /* The rules matched against the name of an input or member (a PKCS #12 key store by its extension). */

@@ -533,6 +533,21 @@ int cli_scan_git_staged(const bw_secrets *s, bw_report *report)
         (void)wait_git(cat_pid);
         free(rd);
     }
+    /* the rules on names (a PKCS #12 key store): every staged file, binary ones too, by name alone */
+    for (long i = 0; i < k && rc == 0; i++) {
+        bw_secrets_input in = {0};
+        bw_error e;
+        if (!v[i].blob) {
+            continue;
+        }
+        in.name = v[i].path;
+        in.data = "";
+        bw_error_clear(&e);
+        if (bw_secrets_scan_input(s, report, &in, &e) != BW_OK) {
+            cli_report_error(&e, e.code);
+            rc = CLI_EXIT_ERROR;
+        }
+    }
     for (long i = 0; i < k; i++) {
         free(v[i].ranges);
     }
