@@ -176,7 +176,7 @@ static bw_status parse_rule(struct ctx *c, yaml_node_t *m)
     bw_srule r;
     bw_buf allow = BW_BUF_INIT(1u << 20), kw = BW_BUF_INIT(1u << 16);
     const yaml_node_t *regex_node = m;
-    bool multiline = false, caseless = false;
+    bool multiline = false, caseless = false, path_rule = false;
     uint32_t groups = 0;
     bw_status rc = BW_OK;
     char *dup;
@@ -232,7 +232,13 @@ static bw_status parse_rule(struct ctx *c, yaml_node_t *m)
             r.description = v;
         } else if (strcmp(k, "provider") == 0) {
             r.provider = v;
-        } else if (strcmp(k, "regex") == 0) {
+        } else if (strcmp(k, "regex") == 0 || strcmp(k, "path") == 0) {
+            bool on_path = k[0] == 'p';
+            if (r.regex != NULL && on_path != path_rule) {
+                rc = fail_at(c, vn, "a rule has a 'regex' (on the bytes) or a 'path' (on the file name), not both%s%s",
+                             NULL, NULL);
+            }
+            path_rule = on_path;
             r.regex = v;
             regex_node = vn;
         } else if (strcmp(k, "sample") == 0) {
@@ -288,11 +294,11 @@ static bw_status parse_rule(struct ctx *c, yaml_node_t *m)
         }
     }
     if (rc == BW_OK && (r.id == NULL || r.regex == NULL || r.regex[0] == '\0')) {
-        rc = fail_at(c, m, "a rule needs an 'id' and a 'regex'%s%s", NULL, NULL);
+        rc = fail_at(c, m, "a rule needs an 'id' and a 'regex' (or a 'path')%s%s", NULL, NULL);
     }
     if (rc == BW_OK) {
         r.flags = (uint16_t)((multiline ? BW_SF_MULTILINE : 0) | (caseless ? BW_SF_CASELESS : 0) |
-                             (r.validator == BW_SV_GENERIC ? BW_SF_GENERIC : 0));
+                             (r.validator == BW_SV_GENERIC ? BW_SF_GENERIC : 0) | (path_rule ? BW_SF_PATH : 0));
         rc = check_regex(c, regex_node, r.id, r.regex, caseless, &groups);
     }
     if (rc == BW_OK && r.group > groups) {

@@ -134,6 +134,9 @@ static void test_yaml_errors(void)
         {"- a\n", "top level must be a mapping"},
         {"replace-defaults: maybe\nrules: []\n", "replace-defaults must be true or false"},
         {"other: 1\n", "unknown key 'other'"},
+        {"rules:\n  - id: x\n    regex: a\n    path: b\n",
+         "rules.yaml:4:11: a rule has a 'regex' (on the bytes) or a 'path'"},
+        {"rules:\n  - id: x\n    path: '(x'\n", "rule 'x': regex does not compile"},
     };
     for (size_t i = 0; i < BW_ARRAY_LEN(bad); i++) {
         bw_srules_yaml *y = NULL;
@@ -434,6 +437,27 @@ static void test_path_rules(void)
     is_int(count(r, "pkcs12-file"), 0, "with line ranges: no path finding");
     bw_report_free(r);
     bw_secrets_free(def);
+    /* a custom rule on names */
+    {
+        static const char yaml[] = "rules:\n"
+                                   "  - id: keytab-file\n"
+                                   "    description: Kerberos keytab\n"
+                                   "    path: '(?i)\\.keytab$'\n"
+                                   "    severity: critical\n"
+                                   "    sample: etc/krb5.keytab\n";
+        bw_secrets *cu = make(yaml, tmp, 0);
+        if (ok(cu != NULL, "a custom rule with 'path'")) {
+            r = scan_mem(cu, "deploy/svc.KEYTAB", "\x05\x02", 2);
+            f = first(r, "keytab-file");
+            ok(f != NULL && f->severity == BW_SEV_CRITICAL && f->loc.line == 0,
+               "the custom path rule reports the file");
+            bw_report_free(r);
+            r = scan_mem(cu, "docs/keytab.md", "x.keytab\n", 9);
+            is_int(count(r, "keytab-file"), 0, "and not a file whose bytes name one");
+            bw_report_free(r);
+        }
+        bw_secrets_free(cu);
+    }
 }
 
 static void test_kube(const bw_secrets *s)
