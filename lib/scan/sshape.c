@@ -167,41 +167,6 @@ static size_t ipv4_to(const unsigned char *p, size_t n, size_t rs, size_t re)
     return j;
 }
 
-/* Byte classes for the quick test of a run's neighbours (might_fit). */
-enum { K_CAP = 1, K_DOT = 2, K_DASH = 4, K_RPAREN = 8, K_SPACE = 16, K_WORDISH = 32 };
-
-/* klass_of[c]: the K_* classes of byte c (capitals, lower case and '_' are K_WORDISH, so are '.' and '-') */
-static const unsigned char klass_of[256] = {
-    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
-    0,  0,  0,  16, 0,  0,  0,  0,  0,  0,  0,  0,  8,  0,  0,  0,  36, 34, 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
-    0,  0,  0,  0,  0,  0,  0,  33, 33, 33, 33, 33, 33, 33, 33, 33, 33, 33, 33, 33, 33, 33, 33, 33, 33, 33, 33, 33, 33,
-    33, 33, 33, 33, 0,  0,  0,  0,  32, 0,  32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32,
-    32, 32, 32, 32, 32, 32, 32, 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
-    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
-    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
-    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
-    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
-};
-
-/*
- * Could any shape fit the run p[rs..re)? A necessary condition of on_run's
- * tests, from the bytes just before and after the run: most runs (the parts
- * of timestamps, counters, versions) fail it without a call.
- */
-static inline bool might_fit(const unsigned char *p, size_t n, size_t rs, size_t re)
-{
-    unsigned before = rs > 0 ? klass_of[p[rs - 1]] : 0, after = re < n ? klass_of[p[re]] : 0;
-    size_t len = re - rs;
-    /* without branches: which way a run goes is close to random */
-    unsigned fit = (before & (K_CAP | K_SPACE)) |                                          /* IBAN, NINO, PAN */
-                   ((len <= 3) & !!(after & K_DOT)) |                                      /* IPv4 */
-                   ((len == 3) & !!(after & (K_DASH | K_RPAREN))) |                        /* SSN, NANP */
-                   ((len == 4) & !!(after & K_SPACE)) |                                    /* Aadhaar */
-                   ((len >= 4) & ((unsigned)(p[rs] - '2') <= 4u) & !(before & K_WORDISH)); /* card */
-
-    return fit != 0;
-}
-
 /* The shapes around one run p[rs..re). */
 static int on_run(const unsigned char *p, size_t n, size_t rs, size_t re, unsigned mask, bw_shape_fn fn, void *ctx)
 {
@@ -699,7 +664,7 @@ int bw_shape_scan(const char *buf, size_t n, size_t stop, unsigned mask, bw_shap
                     e++;
                 }
             }
-            if (might_fit(p, n, s, e) && (rc = on_run(p, n, s, e, digits, fn, ctx)) != 0) {
+            if ((rc = on_run(p, n, s, e, digits, fn, ctx)) != 0) {
                 return rc;
             }
         }
