@@ -372,6 +372,59 @@ static int batch_bytes(struct batch *r, uint64_t n, bw_buf *out)
     return 0;
 }
 
+/*
+ * Start `git cat-file --batch` on the object ids in `ids` (one a line),
+ * fed from a memory file so that neither side waits on the other's pipe.
+ * NULL when it cannot be started.
+ */
+static struct batch *batch_open(const bw_buf *ids, pid_t *pid)
+{
+    static const char *const argv[] = {"git", "cat-file", "--batch", NULL};
+    struct batch *r = malloc(sizeof(*r));
+    int mfd = memfd_create("bulwark-cat-file", MFD_CLOEXEC);
+    bool ok = r != NULL && mfd >= 0 && write(mfd, ids->ptr, ids->len) == (ssize_t)ids->len &&
+              lseek(mfd, 0, SEEK_SET) == 0 && spawn_git(argv, mfd, pid, &r->fd) == 0;
+
+    if (mfd >= 0) {
+        close(mfd);
+    }
+    if (!ok) {
+        free(r);
+        return NULL;
+    }
+    r->pos = r->len = 0;
+    return r;
+}
+
+/* The next object: 1 a blob (its bytes appended to out), 0 missing or not a blob (skipped), -1 unreadable. */
+static int batch_blob(struct batch *r, bw_buf *out)
+{
+    char head[128], type[32];
+    unsigned long long size = 0;
+    bool blob;
+
+    if (batch_line(r, head, sizeof(head)) != 0) {
+        return -1;
+    }
+    if (sscanf(head, "%*40s %31s %llu", type, &size) != 2) {
+        return 0; /* "<id> missing" */
+    }
+    blob = strcmp(type, "blob") == 0;
+    if (batch_bytes(r, size, blob ? out : NULL) != 0 || batch_bytes(r, 1, NULL) != 0) {
+        return -1; /* the contents, then a newline */
+    }
+    return blob ? 1 : 0;
+}
+
+static void batch_close(struct batch *r, pid_t pid)
+{
+    if (r != NULL) {
+        close(r->fd);
+        (void)wait_git(pid);
+        free(r);
+    }
+}
+
 /* One staged file: its blob's id, and the added lines of its section of the diff. */
 struct staged {
     char sha[41];
@@ -466,14 +519,13 @@ int cli_scan_git_staged(const bw_secrets *s, bw_report *report)
                                "--src-prefix=a/",
                                "--dst-prefix=b/",
                                NULL};
-    const char *cat_argv[] = {"git", "cat-file", "--batch", NULL};
     bw_buf diff = BW_BUF_INIT((size_t)1 << 30);
     struct staged *v = NULL;
+    bw_buf ids = BW_BUF_INIT((size_t)1 << 30);
     struct batch *rd = NULL;
     pid_t cat_pid = -1;
-    int mfd = -1, rc = 0;
+    int rc = 0;
     long k;
-    size_t want = 0;
 
     if (run_git(diff_argv, &diff) != 0) {
         bw_buf_release(&diff);
@@ -486,41 +538,23 @@ int cli_scan_git_staged(const bw_secrets *s, bw_report *report)
         cli_error("--staged: 'git diff --cached' printed what it was not asked for");
         return CLI_EXIT_ERROR;
     }
-    for (long i = 0; i < k; i++) {
-        want += v[i].blob && v[i].nr > 0;
-    }
-    if (want > 0) {
-        /* the blob ids for cat-file, one a line */
-        mfd = memfd_create("bulwark-staged", MFD_CLOEXEC);
-        rd = malloc(sizeof(*rd));
-        for (long i = 0; mfd >= 0 && i < k; i++) {
-            if (v[i].blob && v[i].nr > 0 && (write(mfd, v[i].sha, 40) != 40 || write(mfd, "\n", 1) != 1)) {
-                close(mfd);
-                mfd = -1;
-            }
-        }
-        if (mfd < 0 || rd == NULL || lseek(mfd, 0, SEEK_SET) != 0 || spawn_git(cat_argv, mfd, &cat_pid, &rd->fd) != 0) {
-            cli_error("--staged: cannot start 'git cat-file'");
+    /* the blobs of the files with added lines, one id a line for cat-file */
+    for (long i = 0; i < k && rc == 0; i++) {
+        if (v[i].blob && v[i].nr > 0 && (bw_buf_add(&ids, v[i].sha, 40) != BW_OK || bw_buf_addc(&ids, '\n') != BW_OK)) {
             rc = CLI_EXIT_ERROR;
-            free(rd);
-            rd = NULL;
-        } else {
-            rd->pos = rd->len = 0;
         }
-        if (mfd >= 0) {
-            close(mfd);
-        }
+    }
+    if (rc == 0 && ids.len > 0 && (rd = batch_open(&ids, &cat_pid)) == NULL) {
+        cli_error("--staged: cannot start 'git cat-file'");
+        rc = CLI_EXIT_ERROR;
     }
     for (long i = 0; i < k && rc == 0 && rd != NULL; i++) {
-        char head[128], type[32];
-        unsigned long long size = 0;
         bw_buf blob = BW_BUF_INIT((size_t)4 << 30);
 
         if (!v[i].blob || v[i].nr == 0) {
             continue; /* nothing added (a mode change, a binary), or a submodule */
         }
-        if (batch_line(rd, head, sizeof(head)) != 0 || sscanf(head, "%*40s %31s %llu", type, &size) != 2 ||
-            strcmp(type, "blob") != 0 || batch_bytes(rd, size, &blob) != 0 || batch_bytes(rd, 1, NULL) != 0) {
+        if (batch_blob(rd, &blob) != 1) {
             cli_error("--staged: cannot read '%s' from the index", v[i].path);
             rc = CLI_EXIT_ERROR;
         } else {
@@ -528,11 +562,8 @@ int cli_scan_git_staged(const bw_secrets *s, bw_report *report)
         }
         bw_buf_release(&blob);
     }
-    if (rd != NULL) {
-        close(rd->fd);
-        (void)wait_git(cat_pid);
-        free(rd);
-    }
+    batch_close(rd, cat_pid);
+    bw_buf_release(&ids);
     /* the rules on names (a PKCS #12 key store): every staged file, binary ones too, by name alone */
     for (long i = 0; i < k && rc == 0; i++) {
         bw_secrets_input in = {0};
@@ -685,59 +716,37 @@ int cli_scan_git_history(const bw_secrets *s, bw_report *report, const char *ran
         order[q].b->dup = q > 0 && strcmp(order[q - 1].b->sha, order[q].b->sha) == 0;
     }
     free(order);
-    /* every blob through one `git cat-file --batch`, fed their ids from a memory file */
+    /* every blob through one `git cat-file --batch` */
     {
-        int mfd = memfd_create("bulwark-history", MFD_CLOEXEC);
-        struct batch *rd = malloc(sizeof(*rd));
+        bw_buf ids = BW_BUF_INIT((size_t)1 << 30);
+        struct batch *rd = NULL;
         pid_t cat_pid = -1;
-        const char *cat_argv[] = {"git", "cat-file", "--batch", NULL};
-        size_t want = 0;
 
-        for (size_t b = 0; mfd >= 0 && b < nb; b++) {
-            if (!blobs[b].dup && blobs[b].path != NULL) {
-                want++;
-                if (write(mfd, blobs[b].sha, 40) != 40 || write(mfd, "\n", 1) != 1) {
-                    close(mfd);
-                    mfd = -1;
-                }
+        for (size_t b = 0; b < nb && rc == 0; b++) {
+            if (!blobs[b].dup && blobs[b].path != NULL &&
+                (bw_buf_add(&ids, blobs[b].sha, 40) != BW_OK || bw_buf_addc(&ids, '\n') != BW_OK)) {
+                rc = CLI_EXIT_ERROR;
             }
         }
-        if (want > 0 && rc == 0 &&
-            (mfd < 0 || rd == NULL || lseek(mfd, 0, SEEK_SET) != 0 ||
-             spawn_git(cat_argv, mfd, &cat_pid, &rd->fd) != 0)) {
+        if (rc == 0 && ids.len > 0 && (rd = batch_open(&ids, &cat_pid)) == NULL) {
             cli_error("--git-history: cannot start 'git cat-file'");
             rc = CLI_EXIT_ERROR;
-            want = 0;
         }
-        if (mfd >= 0) {
-            close(mfd);
-        }
-        if (want > 0) {
-            rd->pos = rd->len = 0;
-        }
-        for (size_t b = 0; b < nb && rc == 0 && want > 0; b++) {
-            char head[128], type[32];
-            unsigned long long size = 0;
+        for (size_t b = 0; b < nb && rc == 0 && rd != NULL; b++) {
             bw_buf data = BW_BUF_INIT((size_t)4 << 30);
             char note[400];
             bw_secrets_input in = {0};
             bw_error e;
-            bool missing;
+            int got;
 
             if (blobs[b].dup || blobs[b].path == NULL) {
                 continue;
             }
-            if (batch_line(rd, head, sizeof(head)) != 0) {
-                cli_error("--git-history: 'git cat-file' stopped before '%s'", blobs[b].path);
-                rc = CLI_EXIT_ERROR;
-                break;
-            }
-            missing = sscanf(head, "%*40s %31s %llu", type, &size) != 2;
-            if (!missing && (batch_bytes(rd, size, strcmp(type, "blob") == 0 ? &data : NULL) != 0 ||
-                             batch_bytes(rd, 1, NULL) != 0)) {
+            got = batch_blob(rd, &data);
+            if (got < 0) {
                 cli_error("--git-history: cannot read '%s' from 'git cat-file'", blobs[b].path);
                 rc = CLI_EXIT_ERROR;
-            } else if (!missing && strcmp(type, "blob") == 0) { /* a missing object (a shallow clone): skipped */
+            } else if (got == 1) { /* 0: a missing object (a shallow clone), skipped */
                 snprintf(note, sizeof(note), "introduced in commit %.12s by %s", blobs[b].commit,
                          blobs[b].who ? blobs[b].who : "?");
                 in.name = blobs[b].path;
@@ -756,11 +765,8 @@ int cli_scan_git_history(const bw_secrets *s, bw_report *report, const char *ran
             }
             bw_buf_release(&data);
         }
-        if (cat_pid > 0) {
-            close(rd->fd);
-            (void)wait_git(cat_pid);
-        }
-        free(rd);
+        batch_close(rd, cat_pid);
+        bw_buf_release(&ids);
     }
     for (size_t b = 0; b < nb; b++) {
         free(blobs[b].path);
