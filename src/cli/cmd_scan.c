@@ -101,6 +101,14 @@ static void file_failed(struct job *j, size_t i, const bw_error *e, bw_status rc
     atomic_fetch_add(&j->errors, 1);
 }
 
+static void add_verdict(struct job *j, size_t i)
+{
+    if (bw_report_add_artifact(j->report, j->files.entries[i].path, "verdict", bw_verdict_name(j->verdicts[i])) !=
+        BW_OK) {
+        atomic_fetch_add(&j->errors, 1);
+    }
+}
+
 /* Files up to this size are read once for both scanners (and whole: under the secrets scanner's 4 MiB chunk). */
 #define SHARED_READ_MAX ((uint64_t)1 << 20)
 
@@ -146,10 +154,7 @@ static bw_status scan_shared(struct job *j, size_t i)
         rc = bw_file_check_unchanged(f, &e);
     }
     if (rc == BW_OK) {
-        rc = bw_report_add_artifact(j->report, path, "verdict", bw_verdict_name(j->verdicts[i]));
-        if (rc != BW_OK) {
-            atomic_fetch_add(&j->errors, 1);
-        }
+        add_verdict(j, i);
     } else {
         file_failed(j, i, &e, rc);
     }
@@ -172,11 +177,7 @@ static int scan_one(void *ctx, size_t i, unsigned worker)
     if (j->mode & (MODE_SECRETS | MODE_PII)) {
         rc = bw_secrets_scan_file(j->secrets, j->report, j->files.entries[i].path, &e);
         if (rc != BW_OK) {
-            j->failed[i] = 1;
-            if (bw_report_add_error(j->report, j->files.entries[i].path, &e) != BW_OK) {
-                cli_report_error(&e, rc);
-            }
-            atomic_fetch_add(&j->errors, 1);
+            file_failed(j, i, &e, rc);
             return 0;
         }
         if (!(j->mode & MODE_MODELS)) {
@@ -185,20 +186,13 @@ static int scan_one(void *ctx, size_t i, unsigned worker)
     }
     rc = bw_scanner_file(j->scanner, j->report, j->files.entries[i].path, &j->verdicts[i], &e);
     if (rc != BW_OK) {
-        j->failed[i] = 1;
-        if (bw_report_add_error(j->report, j->files.entries[i].path, &e) != BW_OK) {
-            cli_report_error(&e, rc);
-        }
-        atomic_fetch_add(&j->errors, 1);
-    } else {
-        if (!(j->mode & (MODE_SECRETS | MODE_PII))) {
-            bw_report_count_input(j->report, j->files.entries[i].size);
-        }
-        if (bw_report_add_artifact(j->report, j->files.entries[i].path, "verdict", bw_verdict_name(j->verdicts[i])) !=
-            BW_OK) {
-            atomic_fetch_add(&j->errors, 1);
-        }
+        file_failed(j, i, &e, rc);
+        return 0;
     }
+    if (!(j->mode & (MODE_SECRETS | MODE_PII))) {
+        bw_report_count_input(j->report, j->files.entries[i].size);
+    }
+    add_verdict(j, i);
     return 0;
 }
 
