@@ -1293,6 +1293,8 @@ static bw_status scan_part(struct sctx *c, const char *b, size_t n, size_t lo, s
                            bool last)
 {
     bw_status rc = BW_OK;
+    size_t at = 0; /* windows come in order: lines are counted from the last one, not from b */
+    uint64_t line_at = line0;
 
     if (!c->smp.on) {
         return scan_block(c, b, n, lo, hi, line0, base);
@@ -1330,7 +1332,9 @@ static bw_status scan_part(struct sctx *c, const char *b, size_t n, size_t lo, s
             rc = scan_block(c, b, we, 0, we, line0, base); /* with the header */
         } else {
             /* from the newline before the row: lo = 1 tells the column pass it is no header */
-            rc = scan_block(c, b + ws - 1, we - ws + 1, 1, we - ws + 1, line0 + count_nl(b, ws) - 1, base + ws - 1);
+            line_at += count_nl(b + at, ws - at);
+            at = ws;
+            rc = scan_block(c, b + ws - 1, we - ws + 1, 1, we - ws + 1, line_at - 1, base + ws - 1);
         }
     }
     return rc;
