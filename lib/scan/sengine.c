@@ -48,8 +48,8 @@ struct bw_sengine {
     uint8_t n_shape_rule[BW_SHAPE__COUNT];
     unsigned shape_mask;
     /* rules matched against an input's path, not its bytes (BW_SF_PATH) */
-    uint32_t path_rule[SHAPE_RULES];
-    uint8_t n_path_rule;
+    uint32_t *path_rule; /* [n] */
+    size_t n_path_rule;
     bool runtime_flaky; /* the runtime failed check_runtime() */
 };
 
@@ -562,7 +562,8 @@ bw_status bw_sengine_new(bw_sengine **out, const bw_srule *rules, size_t n, cons
     e->n = n;
     e->hs_ids = bw_calloc(n + 1, sizeof(*e->hs_ids));
     e->code = bw_calloc(n + 1, sizeof(*e->code));
-    if (e->hs_ids == NULL || e->code == NULL) {
+    e->path_rule = bw_calloc(n + 1, sizeof(*e->path_rule));
+    if (e->hs_ids == NULL || e->code == NULL || e->path_rule == NULL) {
         bw_sengine_free(e);
         return bw_fail(err, BW_ENOMEM, "out of memory");
     }
@@ -579,9 +580,7 @@ bw_status bw_sengine_new(bw_sengine **out, const bw_srule *rules, size_t n, cons
             e->code[i].native = bw_native_for(rules[i].regex, (rules[i].flags & BW_SF_CASELESS) != 0);
         }
         if (rules[i].flags & BW_SF_PATH) {
-            if (e->n_path_rule < SHAPE_RULES) {
-                e->path_rule[e->n_path_rule++] = (uint32_t)i;
-            }
+            e->path_rule[e->n_path_rule++] = (uint32_t)i;
             continue;
         }
         if (!o.no_shapes && rules[i].shape > BW_SHAPE_NONE && rules[i].shape < BW_SHAPE__COUNT &&
@@ -629,6 +628,7 @@ void bw_sengine_free(bw_sengine *e)
         pcre2_code_free(atomic_load(&e->code[i].allow));
     }
     bw_free(e->code);
+    bw_free(e->path_rule);
     for (size_t i = 0; e->hs_pat != NULL && i < e->n_active; i++) {
         bw_free(e->hs_pat[i]);
     }

@@ -444,7 +444,12 @@ static void test_path_rules(void)
                                    "    description: Kerberos keytab\n"
                                    "    path: '(?i)\\.keytab$'\n"
                                    "    severity: critical\n"
-                                   "    sample: etc/krb5.keytab\n";
+                                   "    sample: etc/krb5.keytab\n"
+                                   "  - id: jks-file\n    path: '\\.jks$'\n"
+                                   "  - id: pem-bundle\n    path: '\\.pem$'\n"
+                                   "  - id: kdbx-file\n    path: '\\.kdbx$'\n"
+                                   "  - id: ovpn-file\n    path: '\\.ovpn$'\n"
+                                   "  - id: ppk-file\n    path: '\\.ppk$'\n";
         bw_secrets *cu = make(yaml, tmp, 0);
         if (ok(cu != NULL, "a custom rule with 'path'")) {
             r = scan_mem(cu, "deploy/svc.KEYTAB", "\x05\x02", 2);
@@ -454,6 +459,9 @@ static void test_path_rules(void)
             bw_report_free(r);
             r = scan_mem(cu, "docs/keytab.md", "x.keytab\n", 9);
             is_int(count(r, "keytab-file"), 0, "and not a file whose bytes name one");
+            bw_report_free(r);
+            r = scan_mem(cu, "vpn/client.ppk", "", 0);
+            is_int(count(r, "ppk-file"), 1, "the sixth path rule of a file runs too");
             bw_report_free(r);
         }
         bw_secrets_free(cu);
