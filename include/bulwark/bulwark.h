@@ -4,12 +4,16 @@
 #ifndef BULWARK_H
 #define BULWARK_H
 
+#include "bw_batch.h"
 #include "bw_buf.h"
+#include "bw_csv.h"
+#include "bw_dataset.h"
 #include "bw_common.h"
 #include "bw_digest.h"
 #include "bw_file.h"
 #include "bw_gguf.h"
 #include "bw_json.h"
+#include "bw_jsonl.h"
 #include "bw_log.h"
 #include "bw_npy.h"
 #include "bw_onnx.h"

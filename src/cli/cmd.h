@@ -26,6 +26,8 @@ int cmd_digest(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
+int cmd_cat(int argc, char **argv);
+extern const char cmd_cat_usage[];
 extern const char cmd_rules_usage[];
 
 /* src/cli/scan_secrets.c: the secrets and personal-data half of `bulwark scan` */

@@ -16,6 +16,7 @@ const struct cmd cli_commands[] = {
     {"digest", cmd_digest, "content digests and manifests of files and directories; tamper checks", cmd_digest_usage},
     {"scan", cmd_scan, "scan for model payloads, leaked secrets and personal data (models, secrets, pii)",
      cmd_scan_usage},
+    {"cat", cmd_cat, "print the rows of a CSV, TSV or JSON Lines file as CSV or JSON Lines", cmd_cat_usage},
     {"rules", cmd_rules, "list and try the rules of the secrets and personal-data scanner", cmd_rules_usage},
     {"help", cmd_help, "show help for bulwark or one of its commands", cmd_help_usage},
     {"version", cmd_version, "print the version", cmd_version_usage},

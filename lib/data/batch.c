@@ -1,0 +1,494 @@
+/*
+ * batch.c - typed column batches (see bw_batch.h).
+ *
+ * A column keeps one value array for its type plus the validity bitmap;
+ * growing doubles the row capacity. Strings live in one byte array with
+ * cap + 1 offsets, so a batch of short strings is two allocations.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "bulwark/bw_batch.h"
+#include "bulwark/bw_buf.h"
+#include "util/internal.h"
+
+/* a string column's bytes may not pass the offsets' range */
+#define STR_MAX ((size_t)UINT32_MAX)
+
+const char *bw_dtype_name(bw_dtype t)
+{
+    switch (t) {
+    case BW_DT_NULL: return "null";
+    case BW_DT_BOOL: return "bool";
+    case BW_DT_INT64: return "int64";
+    case BW_DT_FLOAT64: return "float64";
+    case BW_DT_STRING: return "string";
+    case BW_DT_DATE: return "date";
+    case BW_DT_TIMESTAMP: return "timestamp";
+    }
+    return "unknown";
+}
+
+bw_status bw_dtype_parse(const char *s, bw_dtype *out)
+{
+    static const struct {
+        const char *name;
+        bw_dtype t;
+    } names[] = {
+        {"bool", BW_DT_BOOL},      {"boolean", BW_DT_BOOL},        {"int64", BW_DT_INT64},
+        {"int", BW_DT_INT64},      {"integer", BW_DT_INT64},       {"long", BW_DT_INT64},
+        {"bigint", BW_DT_INT64},   {"float64", BW_DT_FLOAT64},     {"float", BW_DT_FLOAT64},
+        {"double", BW_DT_FLOAT64}, {"number", BW_DT_FLOAT64},      {"string", BW_DT_STRING},
+        {"str", BW_DT_STRING},     {"text", BW_DT_STRING},         {"varchar", BW_DT_STRING},
+        {"date", BW_DT_DATE},      {"timestamp", BW_DT_TIMESTAMP}, {"datetime", BW_DT_TIMESTAMP},
+    };
+
+    for (size_t i = 0; s != NULL && i < BW_ARRAY_LEN(names); i++) {
+        if (strcasecmp(s, names[i].name) == 0) {
+            *out = names[i].t;
+            return BW_OK;
+        }
+    }
+    return BW_EINVAL;
+}
+
+/* ---- columns ----------------------------------------------------------------------------------- */
+
+static size_t elem_size(bw_dtype t)
+{
+    switch (t) {
+    case BW_DT_BOOL: return 1;
+    case BW_DT_INT64:
+    case BW_DT_TIMESTAMP: return 8;
+    case BW_DT_FLOAT64: return 8;
+    case BW_DT_DATE: return 4;
+    case BW_DT_STRING: return 4;
+    case BW_DT_NULL: return 0;
+    }
+    return 0;
+}
+
+static void **values_of(bw_column *c, bw_dtype t)
+{
+    switch (t) {
+    case BW_DT_BOOL: return (void **)&c->b;
+    case BW_DT_INT64:
+    case BW_DT_TIMESTAMP: return (void **)&c->i64;
+    case BW_DT_FLOAT64: return (void **)&c->f64;
+    case BW_DT_DATE: return (void **)&c->days;
+    case BW_DT_STRING: return (void **)&c->off;
+    case BW_DT_NULL: return NULL;
+    }
+    return NULL;
+}
+
+static void col_free(bw_column *c)
+{
+    bw_free(c->valid);
+    bw_free(c->b);
+    bw_free(c->i64);
+    bw_free(c->f64);
+    bw_free(c->days);
+    bw_free(c->off);
+    bw_free(c->str);
+    memset(c, 0, sizeof(*c));
+}
+
+void bw_col_release(bw_column *c)
+{
+    col_free(c);
+}
+
+bw_status bw_col_reserve(bw_column *c, size_t rows)
+{
+    size_t cap = c->cap ? c->cap : 64;
+    void **vals = values_of(c, c->type);
+    size_t es = elem_size(c->type);
+
+    if (rows <= c->cap && (vals == NULL || *vals != NULL)) {
+        return BW_OK;
+    }
+    while (cap < rows) {
+        if (cap > SIZE_MAX / 16) {
+            return BW_ENOMEM;
+        }
+        cap *= 2;
+    }
+    uint8_t *valid = bw_realloc(c->valid, (cap + 7) / 8);
+    if (valid == NULL) {
+        return BW_ENOMEM;
+    }
+    memset(valid + (c->cap + 7) / 8, 0, (cap + 7) / 8 - (c->cap + 7) / 8);
+    c->valid = valid;
+    if (vals != NULL) {
+        /* strings keep one offset more than rows */
+        void *grown = bw_reallocarray(*vals, cap + (c->type == BW_DT_STRING), es);
+        if (grown == NULL) {
+            return BW_ENOMEM;
+        }
+        if (*vals == NULL && c->type == BW_DT_STRING) {
+            ((uint32_t *)grown)[0] = 0;
+        }
+        *vals = grown;
+    }
+    c->cap = cap;
+    return BW_OK;
+}
+
+void bw_col_retype(bw_column *c, bw_dtype t)
+{
+    c->type = t;
+    c->n = 0;
+    c->str_len = 0;
+    c->nbad = 0;
+    if (t == BW_DT_STRING && c->off != NULL) {
+        c->off[0] = 0;
+    }
+    if (c->valid != NULL) {
+        memset(c->valid, 0, (c->cap + 7) / 8);
+    }
+}
+
+/* Make room for one more row of c's type; the row's validity bit is clear. */
+static bw_status room(bw_column *c)
+{
+    void **vals = values_of(c, c->type);
+
+    if (c->n < c->cap && (vals == NULL || *vals != NULL)) {
+        return BW_OK;
+    }
+    return bw_col_reserve(c, c->n + 1);
+}
+
+static inline void set_valid(bw_column *c, size_t i)
+{
+    c->valid[i >> 3] |= (uint8_t)(1u << (i & 7));
+}
+
+bw_status bw_col_push_null(bw_column *c)
+{
+    bw_status rc = room(c);
+
+    if (rc != BW_OK) {
+        return rc;
+    }
+    c->valid[c->n >> 3] &= (uint8_t) ~(1u << (c->n & 7));
+    switch (c->type) {
+    case BW_DT_BOOL: c->b[c->n] = 0; break;
+    case BW_DT_INT64:
+    case BW_DT_TIMESTAMP: c->i64[c->n] = 0; break;
+    case BW_DT_FLOAT64: c->f64[c->n] = 0; break;
+    case BW_DT_DATE: c->days[c->n] = 0; break;
+    case BW_DT_STRING: c->off[c->n + 1] = (uint32_t)c->str_len; break;
+    case BW_DT_NULL: break;
+    }
+    c->n++;
+    return BW_OK;
+}
+
+#define PUSH(fn, T, field, dt)                                                                                         \
+    bw_status fn(bw_column *c, T v)                                                                                    \
+    {                                                                                                                  \
+        bw_status rc;                                                                                                  \
+        if (c->type != (dt)) {                                                                                         \
+            return BW_EINVAL;                                                                                          \
+        }                                                                                                              \
+        rc = room(c);                                                                                                  \
+        if (rc != BW_OK) {                                                                                             \
+            return rc;                                                                                                 \
+        }                                                                                                              \
+        c->field[c->n] = v;                                                                                            \
+        set_valid(c, c->n++);                                                                                          \
+        return BW_OK;                                                                                                  \
+    }
+
+PUSH(bw_col_push_i64, int64_t, i64, BW_DT_INT64)
+PUSH(bw_col_push_f64, double, f64, BW_DT_FLOAT64)
+PUSH(bw_col_push_date, int32_t, days, BW_DT_DATE)
+PUSH(bw_col_push_ts, int64_t, i64, BW_DT_TIMESTAMP)
+
+bw_status bw_col_push_bool(bw_column *c, bool v)
+{
+    bw_status rc;
+
+    if (c->type != BW_DT_BOOL) {
+        return BW_EINVAL;
+    }
+    rc = room(c);
+    if (rc != BW_OK) {
+        return rc;
+    }
+    c->b[c->n] = v ? 1 : 0;
+    set_valid(c, c->n++);
+    return BW_OK;
+}
+
+bw_status bw_col_push_str(bw_column *c, const char *p, size_t n)
+{
+    bw_status rc;
+
+    if (c->type != BW_DT_STRING) {
+        return BW_EINVAL;
+    }
+    rc = room(c);
+    if (rc != BW_OK) {
+        return rc;
+    }
+    if (n > STR_MAX - c->str_len) {
+        return BW_ELIMIT;
+    }
+    if (c->str_len + n > c->str_cap) {
+        size_t cap = c->str_cap ? c->str_cap : 256;
+        while (cap < c->str_len + n) {
+            cap = cap > STR_MAX / 2 ? STR_MAX : cap * 2;
+        }
+        char *grown = bw_realloc(c->str, cap);
+        if (grown == NULL) {
+            return BW_ENOMEM;
+        }
+        c->str = grown;
+        c->str_cap = cap;
+    }
+    if (n > 0) {
+        memcpy(c->str + c->str_len, p, n);
+    }
+    c->str_len += n;
+    c->off[c->n + 1] = (uint32_t)c->str_len;
+    set_valid(c, c->n++);
+    return BW_OK;
+}
+
+bw_status bw_col_widen(bw_column *c, bw_dtype t)
+{
+    bw_status rc = BW_OK;
+
+    if (c->type == t) {
+        return BW_OK;
+    }
+    if (c->type == BW_DT_NULL) {
+        size_t n = c->n;
+        c->type = t;
+        c->n = 0;
+        for (size_t i = 0; i < n && rc == BW_OK; i++) {
+            rc = bw_col_push_null(c);
+        }
+        return rc;
+    }
+    if (c->type == BW_DT_INT64 && t == BW_DT_FLOAT64) {
+        double *f = bw_reallocarray(c->f64, c->cap ? c->cap : 1, sizeof(double));
+        if (f == NULL) {
+            return BW_ENOMEM;
+        }
+        for (size_t i = 0; i < c->n; i++) {
+            f[i] = (double)c->i64[i];
+        }
+        c->f64 = f;
+        bw_free(c->i64);
+        c->i64 = NULL;
+        c->type = t;
+        return BW_OK;
+    }
+    if (c->type == BW_DT_DATE && t == BW_DT_TIMESTAMP) {
+        int64_t *v = bw_reallocarray(c->i64, c->cap ? c->cap : 1, sizeof(int64_t));
+        if (v == NULL) {
+            return BW_ENOMEM;
+        }
+        for (size_t i = 0; i < c->n; i++) {
+            v[i] = (int64_t)c->days[i] * 86400000000LL;
+        }
+        c->i64 = v;
+        bw_free(c->days);
+        c->days = NULL;
+        c->type = t;
+        return BW_OK;
+    }
+    if (t == BW_DT_STRING) {
+        bw_column s = {0};
+        bw_buf text = BW_BUF_INIT(1u << 20);
+        s.type = BW_DT_STRING;
+        for (size_t i = 0; i < c->n && rc == BW_OK; i++) {
+            if (!bw_col_valid(c, i)) {
+                rc = bw_col_push_null(&s);
+                continue;
+            }
+            bw_buf_reset(&text);
+            rc = bw_col_format(c, i, &text);
+            if (rc == BW_OK) {
+                rc = bw_col_push_str(&s, text.ptr != NULL ? text.ptr : "", text.len);
+            }
+        }
+        bw_buf_release(&text);
+        if (rc != BW_OK) {
+            col_free(&s);
+            return rc;
+        }
+        s.nbad = c->nbad;
+        col_free(c);
+        *c = s;
+        return BW_OK;
+    }
+    return BW_EINVAL;
+}
+
+/* ---- formatting -------------------------------------------------------------------------------- */
+
+void bw_civil_from_days(int32_t days, int *y, unsigned *m, unsigned *d)
+{
+    /* the era arithmetic of proleptic Gregorian calendars: 400-year cycles of 146097 days */
+    int64_t z = (int64_t)days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t yy = (int64_t)yoe + era * 400;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int)(yy + (*m <= 2));
+}
+
+int32_t bw_days_from_civil(int y, unsigned m, unsigned d)
+{
+    int64_t yy = (int64_t)y - (m <= 2);
+    int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+    unsigned yoe = (unsigned)(yy - era * 400);
+    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+    return (int32_t)(era * 146097 + (int64_t)doe - 719468);
+}
+
+static bw_status put_ts(bw_buf *out, int64_t us)
+{
+    int64_t days = us >= 0 ? us / 86400000000LL : -((-us + 86400000000LL - 1) / 86400000000LL);
+    int64_t rest = us - days * 86400000000LL;
+    int64_t secs = rest / 1000000, frac = rest % 1000000;
+    int y;
+    unsigned m, d;
+
+    if (days < INT32_MIN || days > INT32_MAX) {
+        return bw_buf_printf(out, "%lld", (long long)us);
+    }
+    bw_civil_from_days((int32_t)days, &y, &m, &d);
+    bw_buf_printf(out, "%04d-%02u-%02uT%02d:%02d:%02d", y, m, d, (int)(secs / 3600), (int)(secs / 60 % 60),
+                  (int)(secs % 60));
+    if (frac != 0) {
+        char f[8];
+        int k = 6;
+        snprintf(f, sizeof(f), "%06lld", (long long)frac);
+        while (k > 1 && f[k - 1] == '0') {
+            k--;
+        }
+        bw_buf_printf(out, ".%.*s", k, f);
+    }
+    return out->err;
+}
+
+static bw_status put_double(bw_buf *out, double v)
+{
+    char tmp[40];
+
+    if (isnan(v)) {
+        return bw_buf_addstr(out, "nan");
+    }
+    if (isinf(v)) {
+        return bw_buf_addstr(out, v < 0 ? "-inf" : "inf");
+    }
+    snprintf(tmp, sizeof(tmp), "%.15g", v);
+    if (strtod(tmp, NULL) != v) {
+        snprintf(tmp, sizeof(tmp), "%.17g", v);
+    }
+    return bw_buf_addstr(out, tmp);
+}
+
+bw_status bw_col_format(const bw_column *c, size_t i, bw_buf *out)
+{
+    int y;
+    unsigned m, d;
+
+    if (i >= c->n || !bw_col_valid(c, i)) {
+        return out->err;
+    }
+    switch (c->type) {
+    case BW_DT_BOOL: return bw_buf_addstr(out, c->b[i] ? "true" : "false");
+    case BW_DT_INT64: return bw_buf_printf(out, "%lld", (long long)c->i64[i]);
+    case BW_DT_FLOAT64: return put_double(out, c->f64[i]);
+    case BW_DT_STRING: {
+        size_t n;
+        const char *s = bw_col_str(c, i, &n);
+        return bw_buf_add(out, s, n);
+    }
+    case BW_DT_DATE: bw_civil_from_days(c->days[i], &y, &m, &d); return bw_buf_printf(out, "%04d-%02u-%02u", y, m, d);
+    case BW_DT_TIMESTAMP: return put_ts(out, c->i64[i]);
+    case BW_DT_NULL: break;
+    }
+    return out->err;
+}
+
+/* ---- batches ----------------------------------------------------------------------------------- */
+
+void bw_batch_init(bw_batch *b)
+{
+    memset(b, 0, sizeof(*b));
+}
+
+void bw_batch_release(bw_batch *b)
+{
+    for (size_t i = 0; i < b->ncols; i++) {
+        col_free(&b->cols[i]);
+        bw_free(b->names[i]);
+    }
+    bw_free(b->cols);
+    bw_free(b->names);
+    bw_batch_init(b);
+}
+
+void bw_batch_clear(bw_batch *b)
+{
+    for (size_t i = 0; i < b->ncols; i++) {
+        bw_col_retype(&b->cols[i], b->cols[i].type);
+    }
+    b->nrows = 0;
+}
+
+bw_status bw_batch_add_column(bw_batch *b, const char *name, size_t n, bw_dtype t)
+{
+    bw_column *cols;
+    char **names;
+    char *nm;
+    bw_status rc = BW_OK;
+
+    if (b->ncols >= (size_t)1 << 20) {
+        return BW_ELIMIT;
+    }
+    cols = bw_reallocarray(b->cols, b->ncols + 1, sizeof(*cols));
+    if (cols == NULL) {
+        return BW_ENOMEM;
+    }
+    b->cols = cols;
+    names = bw_reallocarray(b->names, b->ncols + 1, sizeof(*names));
+    if (names == NULL) {
+        return BW_ENOMEM;
+    }
+    b->names = names;
+    nm = bw_strndup(name, n);
+    if (nm == NULL) {
+        return BW_ENOMEM;
+    }
+    memset(&cols[b->ncols], 0, sizeof(*cols));
+    cols[b->ncols].type = t;
+    for (size_t i = 0; i < b->nrows && rc == BW_OK; i++) {
+        rc = bw_col_push_null(&cols[b->ncols]);
+    }
+    if (rc != BW_OK) {
+        col_free(&cols[b->ncols]);
+        bw_free(nm);
+        return rc;
+    }
+    names[b->ncols] = nm;
+    b->ncols++;
+    return BW_OK;
+}

@@ -1,0 +1,244 @@
+/*
+ * test_data.c - the columnar model (bw_batch.h): cell parsers at their
+ * edges, the calendar arithmetic against a day-by-day walk, type inference,
+ * columns growing, widening and formatting, and batches gaining columns.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "bulwark/bw_batch.h"
+#include "bulwark/bw_buf.h"
+#include "tap.h"
+
+static void test_int(void)
+{
+    int64_t v = 0;
+
+    ok(bw_parse_int64("0", 1, &v) && v == 0, "0");
+    ok(bw_parse_int64("-42", 3, &v) && v == -42, "-42");
+    ok(bw_parse_int64("+7", 2, &v) && v == 7, "+7");
+    ok(bw_parse_int64("9223372036854775807", 19, &v) && v == INT64_MAX, "INT64_MAX");
+    ok(bw_parse_int64("-9223372036854775808", 20, &v) && v == INT64_MIN, "INT64_MIN");
+    ok(!bw_parse_int64("9223372036854775808", 19, &v), "INT64_MAX + 1 refused");
+    ok(!bw_parse_int64("-9223372036854775809", 20, &v), "INT64_MIN - 1 refused");
+    ok(!bw_parse_int64("99999999999999999999", 20, &v), "20 digits refused");
+    ok(!bw_parse_int64("", 0, &v) && !bw_parse_int64("-", 1, &v) && !bw_parse_int64("+", 1, &v), "empty, signs");
+    ok(!bw_parse_int64("12 ", 3, &v) && !bw_parse_int64("1.0", 3, &v) && !bw_parse_int64("0x10", 4, &v),
+       "trailing space, fraction, hex refused");
+    ok(bw_parse_int64("123456", 3, &v) && v == 123, "reads only its length");
+}
+
+static void test_float(void)
+{
+    double v = 0;
+
+    ok(bw_parse_float64("1.5", 3, &v) && v == 1.5, "1.5");
+    ok(bw_parse_float64("-2e3", 4, &v) && v == -2000, "-2e3");
+    ok(bw_parse_float64(".5", 2, &v) && v == 0.5, ".5");
+    ok(bw_parse_float64("5.", 2, &v) && v == 5, "5.");
+    ok(bw_parse_float64("1E-2", 4, &v) && v == 0.01, "1E-2");
+    ok(bw_parse_float64("NaN", 3, &v) && isnan(v), "NaN");
+    ok(bw_parse_float64("-inf", 4, &v) && isinf(v) && v < 0, "-inf");
+    ok(bw_parse_float64("Infinity", 8, &v) && isinf(v) && v > 0, "Infinity");
+    ok(!bw_parse_float64("0x1p3", 5, &v), "hex float refused");
+    ok(!bw_parse_float64("1e", 2, &v) && !bw_parse_float64(".", 1, &v) && !bw_parse_float64("e5", 2, &v),
+       "1e, ., e5 refused");
+    ok(!bw_parse_float64("1,5", 3, &v) && !bw_parse_float64(" 1", 2, &v), "comma and space refused");
+    ok(bw_parse_float64("1.25xyz", 4, &v) && v == 1.25, "reads only its length");
+}
+
+static void test_bool_date(void)
+{
+    bool b = false;
+    int32_t d = 0;
+    int64_t t = 0;
+
+    ok(bw_parse_bool("true", 4, &b) && b, "true");
+    ok(bw_parse_bool("FALSE", 5, &b) && !b, "FALSE");
+    ok(!bw_parse_bool("tRUE", 4, &b) && !bw_parse_bool("1", 1, &b) && !bw_parse_bool("yes", 3, &b),
+       "tRUE, 1, yes refused");
+    ok(bw_parse_date("1970-01-01", 10, &d) && d == 0, "epoch");
+    ok(bw_parse_date("2000-03-01", 10, &d) && d == 11017, "2000-03-01 is day 11017");
+    ok(bw_parse_date("1969-12-31", 10, &d) && d == -1, "the day before the epoch");
+    ok(bw_parse_date("2024-02-29", 10, &d), "a leap day");
+    ok(!bw_parse_date("2023-02-29", 10, &d), "2023-02-29 refused");
+    ok(!bw_parse_date("1900-02-29", 10, &d), "1900 is no leap year");
+    ok(bw_parse_date("2000-02-29", 10, &d), "2000 is");
+    ok(!bw_parse_date("2024-13-01", 10, &d) && !bw_parse_date("2024-04-31", 10, &d) &&
+           !bw_parse_date("2024-1-01", 9, &d) && !bw_parse_date("0000-01-01", 10, &d),
+       "month 13, April 31, short month, year 0 refused");
+    ok(bw_parse_timestamp("1970-01-01T00:00:01Z", 20, &t) && t == 1000000, "one second");
+    ok(bw_parse_timestamp("1970-01-01 00:00:00.5", 21, &t) && t == 500000, "half a second, space");
+    ok(bw_parse_timestamp("1970-01-01T01:00:00+01:00", 25, &t) && t == 0, "+01:00 is UTC midnight");
+    ok(bw_parse_timestamp("1970-01-01T00:00:00-0130", 24, &t) && t == 5400000000LL, "-0130");
+    ok(bw_parse_timestamp("1970-01-01T00:00", 16, &t) && t == 0, "no seconds");
+    ok(bw_parse_timestamp("1970-01-01T00:00:00.123456789", 29, &t) && t == 123456, "nanoseconds truncated");
+    ok(bw_parse_timestamp("2024-05-06", 10, &t) && t == (int64_t)19849 * 86400000000LL, "a date is its midnight");
+    ok(!bw_parse_timestamp("1970-01-01T24:00:00", 19, &t) && !bw_parse_timestamp("1970-01-01T00:60", 16, &t) &&
+           !bw_parse_timestamp("1970-01-01T00:00:00.", 20, &t) &&
+           !bw_parse_timestamp("1970-01-01T00:00:00+25", 22, &t) && !bw_parse_timestamp("1970-01-01X00:00:00", 19, &t),
+       "hour 24, minute 60, empty fraction, +25, bad separator refused");
+}
+
+/* The calendar against a walk day by day over four centuries. */
+static void test_calendar(void)
+{
+    static const unsigned char mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y = 1800;
+    unsigned m = 1, d = 1, bad = 0;
+    int32_t day = bw_days_from_civil(1800, 1, 1);
+
+    for (int i = 0; i < 146097 + 366; i++, day++) {
+        int yy;
+        unsigned mm, dd;
+        bw_civil_from_days(day, &yy, &mm, &dd);
+        if (yy != y || mm != m || dd != d || bw_days_from_civil(y, m, d) != day) {
+            bad++;
+        }
+        unsigned len = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+        if (++d > len) {
+            d = 1;
+            if (++m > 12) {
+                m = 1;
+                y++;
+            }
+        }
+    }
+    is_int(bad, 0, "civil <-> days agree with a day-by-day walk from 1800 over 401 years");
+}
+
+static bw_dtype infer(const char *const *v, size_t n)
+{
+    bw_infer f;
+
+    bw_infer_init(&f);
+    for (size_t i = 0; i < n; i++) {
+        bw_infer_feed(&f, v[i], strlen(v[i]));
+    }
+    return bw_infer_result(&f);
+}
+
+static void test_infer(void)
+{
+    static const char *ints[] = {"1", "-2", "300"};
+    static const char *floats[] = {"1", "2.5", "3"};
+    static const char *bools[] = {"true", "False"};
+    static const char *dates[] = {"2024-01-01", "2023-12-31"};
+    static const char *ts[] = {"2024-01-01", "2024-01-01T10:00:00"};
+    static const char *mixed[] = {"1", "x"};
+    bw_infer f;
+
+    is_str(bw_dtype_name(infer(ints, 3)), "int64", "ints");
+    is_str(bw_dtype_name(infer(floats, 3)), "float64", "ints and a fraction");
+    is_str(bw_dtype_name(infer(bools, 2)), "bool", "bools");
+    is_str(bw_dtype_name(infer(dates, 2)), "date", "dates");
+    is_str(bw_dtype_name(infer(ts, 2)), "timestamp", "a date and a timestamp");
+    is_str(bw_dtype_name(infer(mixed, 2)), "string", "a number and text");
+    is_str(bw_dtype_name(infer(NULL, 0)), "string", "nothing seen");
+    bw_infer_init(&f);
+    bw_infer_feed_string(&f, "12", 2);
+    is_str(bw_dtype_name(bw_infer_result(&f)), "string", "a JSON string of digits stays a string");
+    bw_infer_init(&f);
+    bw_infer_feed_string(&f, "2024-02-02", 10);
+    is_str(bw_dtype_name(bw_infer_result(&f)), "date", "a JSON string holding a date is a date");
+}
+
+static void test_dtype_names(void)
+{
+    bw_dtype t = BW_DT_NULL;
+
+    ok(bw_dtype_parse("Integer", &t) == BW_OK && t == BW_DT_INT64, "Integer");
+    ok(bw_dtype_parse("double", &t) == BW_OK && t == BW_DT_FLOAT64, "double");
+    ok(bw_dtype_parse("datetime", &t) == BW_OK && t == BW_DT_TIMESTAMP, "datetime");
+    ok(bw_dtype_parse("blob", &t) == BW_EINVAL, "blob refused");
+    for (int k = BW_DT_BOOL; k <= BW_DT_TIMESTAMP; k++) {
+        ok(bw_dtype_parse(bw_dtype_name((bw_dtype)k), &t) == BW_OK && t == (bw_dtype)k, "%s round trip",
+           bw_dtype_name((bw_dtype)k));
+    }
+}
+
+static void test_columns(void)
+{
+    bw_column c = {0};
+    bw_buf out = BW_BUF_INIT(1 << 20);
+    const char *why = NULL;
+    size_t n;
+
+    unsigned fails = 0;
+    c.type = BW_DT_INT64;
+    for (int i = 0; i < 1000; i++) {
+        fails += (i % 7 == 0 ? bw_col_push_null(&c) : bw_col_push_i64(&c, i)) != BW_OK;
+    }
+    is_int(fails, 0, "every push succeeded");
+    is_int(c.n, 1000, "1000 rows pushed");
+    ok(!bw_col_valid(&c, 0) && bw_col_valid(&c, 1) && !bw_col_valid(&c, 994) && bw_col_valid(&c, 999),
+       "validity bits follow the nulls");
+    is_int(c.i64[999], 999, "values kept across growth");
+    ok(bw_col_push_f64(&c, 1.0) == BW_EINVAL, "a float refused by an int64 column");
+    ok(bw_col_push_text(&c, " 12 ", 4, false, &why) == BW_OK && why == NULL && c.i64[1000] == 12,
+       "text with spaces into int64");
+    ok(bw_col_push_text(&c, "2.5", 3, false, &why) == BW_OK && why == NULL && c.type == BW_DT_FLOAT64,
+       "a fraction widens to float64");
+    ok(c.f64[999] == 999.0 && c.f64[1001] == 2.5 && !bw_col_valid(&c, 994), "values and nulls survive widening");
+    ok(bw_col_push_text(&c, "abc", 3, false, &why) == BW_OK && why != NULL && c.nbad == 1 && !bw_col_valid(&c, 1002),
+       "text that is no number: null, counted, explained");
+    bw_col_format(&c, 1001, &out);
+    is_str(out.ptr, "2.5", "float formatted");
+    ok(bw_col_widen(&c, BW_DT_STRING) == BW_OK && c.type == BW_DT_STRING, "widened to string");
+    const char *s = bw_col_str(&c, 1001, &n);
+    ok(n == 3 && memcmp(s, "2.5", 3) == 0 && !bw_col_valid(&c, 1002) && c.nbad == 1, "strings of the values");
+    ok(bw_col_widen(&c, BW_DT_INT64) == BW_EINVAL, "no narrowing");
+    ok(bw_col_push_text(&c, "\xff", 1, false, &why) == BW_OK && why != NULL, "invalid UTF-8 refused");
+
+    /* dates widen to timestamps; a fixed column does not widen */
+    bw_col_retype(&c, BW_DT_DATE);
+    ok(bw_col_push_text(&c, "2024-01-02", 10, false, &why) == BW_OK && why == NULL, "a date");
+    ok(bw_col_push_text(&c, "2024-01-02T03:04:05.25", 22, false, &why) == BW_OK && c.type == BW_DT_TIMESTAMP,
+       "a timestamp widens the column");
+    bw_buf_reset(&out);
+    bw_col_format(&c, 0, &out);
+    bw_buf_addc(&out, '|');
+    bw_col_format(&c, 1, &out);
+    is_str(out.ptr, "2024-01-02T00:00:00|2024-01-02T03:04:05.25", "timestamps formatted");
+    bw_col_retype(&c, BW_DT_INT64);
+    ok(bw_col_push_text(&c, "2.5", 3, true, &why) == BW_OK && why != NULL && c.type == BW_DT_INT64,
+       "a fixed int64 column does not widen");
+    bw_col_retype(&c, BW_DT_TIMESTAMP);
+    ok(bw_col_push_ts(&c, -1) == BW_OK, "a microsecond before the epoch");
+    bw_buf_reset(&out);
+    bw_col_format(&c, 0, &out);
+    is_str(out.ptr, "1969-12-31T23:59:59.999999", "formatted across the epoch");
+    bw_col_retype(&c, BW_DT_FLOAT64);
+    ok(bw_col_push_f64(&c, 0.1) == BW_OK && bw_col_push_f64(&c, 1.0 / 3) == BW_OK, "floats");
+    bw_buf_reset(&out);
+    bw_col_format(&c, 0, &out);
+    bw_buf_addc(&out, '|');
+    bw_col_format(&c, 1, &out);
+    is_str(out.ptr, "0.1|0.33333333333333331", "shortest text that reads back");
+    bw_buf_release(&out);
+
+    bw_batch b;
+    bw_batch_init(&b);
+    ok(bw_batch_add_column(&b, "a", 1, BW_DT_INT64) == BW_OK && bw_col_push_i64(&b.cols[0], 5) == BW_OK, "col a");
+    b.nrows = 1;
+    ok(bw_batch_add_column(&b, "b", 1, BW_DT_STRING) == BW_OK && b.cols[1].n == 1 && !bw_col_valid(&b.cols[1], 0),
+       "a column added later is null in the rows before");
+    bw_batch_clear(&b);
+    ok(b.nrows == 0 && b.cols[0].n == 0 && b.cols[1].type == BW_DT_STRING && strcmp(b.names[1], "b") == 0,
+       "clear keeps names and types");
+    bw_batch_release(&b);
+    bw_col_release(&c);
+    ok(c.valid == NULL && c.n == 0, "released");
+}
+
+int main(void)
+{
+    test_int();
+    test_float();
+    test_bool_date();
+    test_calendar();
+    test_infer();
+    test_dtype_names();
+    test_columns();
+    return done_testing();
+}
