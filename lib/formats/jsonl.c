@@ -554,7 +554,7 @@ static bw_status next_line(bw_jsonl *r, const char **line, size_t *len, bool *go
             r->done = true;
             return BW_OK;
         }
-        nl = memchr(r->w.buf + r->w.pos, '\n', r->w.end - r->w.pos);
+        nl = r->w.end > r->w.pos ? memchr(r->w.buf + r->w.pos, '\n', r->w.end - r->w.pos) : NULL;
         if (nl == NULL && !r->w.eof) {
             size_t before = r->w.end - r->w.pos;
             BW_TRY(bw_window_more(&r->w, r->line, err));
