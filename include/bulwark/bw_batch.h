@@ -148,8 +148,8 @@ BW_API int32_t bw_days_from_civil(int y, unsigned m, unsigned d);
 BW_API void bw_civil_from_days(int32_t days, int *y, unsigned *m, unsigned *d);
 
 /**
- * Type inference: feed the non-null texts of a column, then read the
- * narrowest type every one of them parses as (bool < int64 < float64;
+ * Type inference: feed the non-null texts of a column (spaces and tabs
+ * around them ignored), then read the narrowest type every one of them parses as (bool < int64 < float64;
  * date < timestamp; else string; nothing fed: string).
  */
 typedef struct bw_infer {

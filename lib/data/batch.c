@@ -12,6 +12,7 @@
 
 #include "bulwark/bw_batch.h"
 #include "bulwark/bw_buf.h"
+#include "data/data_internal.h"
 #include "util/internal.h"
 
 /* a string column's bytes may not pass the offsets' range */
@@ -490,5 +491,22 @@ bw_status bw_batch_add_column(bw_batch *b, const char *name, size_t n, bw_dtype 
     }
     names[b->ncols] = nm;
     b->ncols++;
+    return BW_OK;
+}
+
+/* ---- options ----------------------------------------------------------------------------------- */
+
+bw_status bw_data_opts_resolve(const bw_data_opts *in, bw_data_opts *out, bw_error *err)
+{
+    if (in != NULL && in->version != BW_DATA_OPTS_VERSION) {
+        return bw_fail(err, BW_EINVAL, "bw_data_opts version %d is not %d", in->version, BW_DATA_OPTS_VERSION);
+    }
+    *out = in != NULL ? *in : (bw_data_opts)BW_DATA_OPTS_INIT;
+    if (out->delim == '"' || out->delim == '\n' || out->delim == '\r') {
+        return bw_fail(err, BW_EINVAL, "the delimiter cannot be a quote or a line break");
+    }
+    out->batch_rows = out->batch_rows ? out->batch_rows : 65536;
+    out->infer_rows = out->infer_rows ? out->infer_rows : 10000;
+    out->max_record = out->max_record ? out->max_record : (size_t)16 << 20;
     return BW_OK;
 }

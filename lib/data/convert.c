@@ -246,9 +246,13 @@ void bw_infer_init(bw_infer *f)
     f->seen = 0;
 }
 
+static void trim(const char **s, size_t *n);
+
 void bw_infer_feed(bw_infer *f, const char *s, size_t n)
 {
     unsigned could = f->could;
+
+    trim(&s, &n); /* as bw_col_push_text reads a non-string value */
 
     f->seen++;
     if (could == 0) {

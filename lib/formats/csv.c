@@ -19,14 +19,9 @@
 #include "bulwark/bw_buf.h"
 #include "bulwark/bw_csv.h"
 #include "bulwark/bw_file.h"
+#include "data/data_internal.h"
 #include "formats/window.h"
 #include "util/internal.h"
-
-#define DEFAULT_BATCH 65536
-#define DEFAULT_INFER 10000
-#define DEFAULT_MAX_RECORD ((size_t)16 << 20)
-#define MAX_COLUMNS 100000
-#define SAMPLE_BYTES_MAX ((size_t)64 << 20)
 
 struct span {
     size_t s, e;  /* raw bytes in the window (with the quotes of a quoted field) */
@@ -75,9 +70,9 @@ static const char *const default_nulls[] = {"", "NULL", "null", "NA", "N/A"};
 
 static bw_status add_field(bw_csv *r, size_t s, size_t e, bool quoted, bool escaped, bw_error *err)
 {
-    if (r->nf >= MAX_COLUMNS) {
+    if (r->nf >= BW_DATA_MAX_COLUMNS) {
         return bw_fail_at(err, BW_ELIMIT, r->w.base + r->w.pos, "%s: line %llu: more than %d fields", r->name,
-                          (unsigned long long)r->line, MAX_COLUMNS);
+                          (unsigned long long)r->line, BW_DATA_MAX_COLUMNS);
     }
     if (r->nf == r->capf) {
         size_t cap = r->capf ? r->capf * 2 : 32;
@@ -463,15 +458,35 @@ static bw_status put_value(bw_csv *r, size_t k, const char *s, size_t n, bool nu
     return rc;
 }
 
-/* Add the current record as a row of the batch (or report it malformed). */
+/*
+ * The next well-formed record into r->f; *got false at the end. A record
+ * with an unterminated quote or another field count than the header's is
+ * reported (or stops the read) and passed over.
+ */
+static bw_status next_row(bw_csv *r, bool *got, bw_error *err)
+{
+    for (;;) {
+        bool unterminated;
+        char msg[96];
+
+        BW_TRY(next_record(r, got, &unterminated, err));
+        if (!*got) {
+            return BW_OK;
+        }
+        if (unterminated) {
+            BW_TRY(bad_row(r, "an unterminated quote", err));
+        } else if (r->nf != r->ncols) {
+            snprintf(msg, sizeof(msg), "%zu fields where the header has %zu", r->nf, r->ncols);
+            BW_TRY(bad_row(r, msg, err));
+        } else {
+            return BW_OK;
+        }
+    }
+}
+
+/* Add the current (well-formed) record as a row of the batch. */
 static bw_status put_record(bw_csv *r, bw_error *err)
 {
-    char msg[96];
-
-    if (r->nf != r->ncols) {
-        snprintf(msg, sizeof(msg), "%zu fields where the header has %zu", r->nf, r->ncols);
-        return bad_row(r, msg, err);
-    }
     for (size_t k = 0; k < r->ncols; k++) {
         size_t n;
         const char *s = field_text(r, k, &n);
@@ -583,20 +598,10 @@ static bw_status start(bw_csv *r, bw_error *err)
         BW_TRY(keep_sample(r, err)); /* the first row is data */
     }
     /* the sample: well-formed rows up to infer_rows (or the byte cap) */
-    while (r->nsamp < r->o.infer_rows && r->samp.len < SAMPLE_BYTES_MAX) {
-        BW_TRY(next_record(r, &got, &unterminated, err));
+    while (r->nsamp < r->o.infer_rows && r->samp.len < BW_DATA_SAMPLE_MAX) {
+        BW_TRY(next_row(r, &got, err));
         if (!got) {
             break;
-        }
-        if (unterminated) {
-            BW_TRY(bad_row(r, "an unterminated quote", err));
-            break;
-        }
-        if (r->nf != r->ncols) {
-            char msg[96];
-            snprintf(msg, sizeof(msg), "%zu fields where the header has %zu", r->nf, r->ncols);
-            BW_TRY(bad_row(r, msg, err));
-            continue;
         }
         BW_TRY(keep_sample(r, err));
     }
@@ -614,19 +619,10 @@ static bw_status start(bw_csv *r, bw_error *err)
             bw_infer_init(&inf);
             for (size_t i = 0; i < r->nsamp; i++) {
                 const struct cell *c = &r->cells[i * r->ncols + k];
-                const char *s = r->samp.ptr + c->off;
-                size_t n = c->len;
                 if (c->null) {
                     continue;
                 }
-                while (n > 0 && (*s == ' ' || *s == '\t')) {
-                    s++;
-                    n--;
-                }
-                while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t')) {
-                    n--;
-                }
-                bw_infer_feed(&inf, s, n);
+                bw_infer_feed(&inf, r->samp.ptr + c->off, c->len);
             }
             t = bw_infer_result(&inf);
         }
@@ -646,27 +642,15 @@ static bw_status make(const char *name, const bw_data_opts *o, bw_csv **out, bw_
     if (r == NULL) {
         return bw_fail(err, BW_ENOMEM, "out of memory");
     }
-    if (o != NULL) {
-        if (o->version != BW_DATA_OPTS_VERSION) {
-            bw_free(r);
-            return bw_fail(err, BW_EINVAL, "bw_data_opts version %d is not %d", o->version, BW_DATA_OPTS_VERSION);
-        }
-        r->o = *o;
-    } else {
-        r->o = (bw_data_opts)BW_DATA_OPTS_INIT;
-    }
-    if (r->o.delim == '"' || r->o.delim == '\n' || r->o.delim == '\r') {
+    if (bw_data_opts_resolve(o, &r->o, err) != BW_OK) {
         bw_free(r);
-        return bw_fail(err, BW_EINVAL, "the delimiter cannot be a quote or a line break");
+        return BW_EINVAL;
     }
-    r->o.batch_rows = r->o.batch_rows ? r->o.batch_rows : DEFAULT_BATCH;
-    r->o.infer_rows = r->o.infer_rows ? r->o.infer_rows : DEFAULT_INFER;
-    r->o.max_record = r->o.max_record ? r->o.max_record : DEFAULT_MAX_RECORD;
     r->nulls = r->o.nulls != NULL ? r->o.nulls : default_nulls;
     r->nnulls = r->o.nulls != NULL ? r->o.nnulls : BW_ARRAY_LEN(default_nulls);
     r->line = 1;
     bw_buf_init(&r->scratch, r->o.max_record);
-    bw_buf_init(&r->samp, SAMPLE_BYTES_MAX + r->o.max_record);
+    bw_buf_init(&r->samp, BW_DATA_SAMPLE_MAX + r->o.max_record);
     bw_batch_init(&r->batch);
     r->name = bw_strdup(name != NULL ? name : "<csv>");
     if (r->name == NULL) {
@@ -732,14 +716,10 @@ bw_status bw_csv_next(bw_csv *r, const bw_batch **out, bw_error *err)
         r->ncells = r->capcells = r->nsamp = r->capsamp = r->samp_next = 0;
     }
     while (!r->done && r->batch.nrows < r->o.batch_rows) {
-        bool got, unterminated;
-        BW_TRY(next_record(r, &got, &unterminated, err));
+        bool got;
+        BW_TRY(next_row(r, &got, err));
         if (!got) {
             break;
-        }
-        if (unterminated) {
-            BW_TRY(bad_row(r, "an unterminated quote", err));
-            continue;
         }
         BW_TRY(put_record(r, err));
     }

@@ -12,15 +12,11 @@
 
 #include "bulwark/bw_buf.h"
 #include "bulwark/bw_jsonl.h"
+#include "data/data_internal.h"
 #include "formats/window.h"
 #include "util/internal.h"
 
-#define DEFAULT_BATCH 65536
-#define DEFAULT_INFER 10000
-#define DEFAULT_MAX_RECORD ((size_t)16 << 20)
-#define MAX_COLUMNS 100000
 #define MAX_DEPTH 64
-#define SAMPLE_BYTES_MAX ((size_t)64 << 20)
 
 enum kind { K_NULL, K_BOOL, K_NUM, K_STR, K_NESTED };
 
@@ -370,9 +366,9 @@ static bw_status column_of(bw_jsonl *r, const char *s, size_t n, size_t *col, bw
             return BW_OK;
         }
     }
-    if (r->batch.ncols >= MAX_COLUMNS) {
+    if (r->batch.ncols >= BW_DATA_MAX_COLUMNS) {
         return bw_fail_at(err, BW_ELIMIT, r->rec_off, "%s: line %llu: more than %d keys", r->name,
-                          (unsigned long long)r->rec_line, MAX_COLUMNS);
+                          (unsigned long long)r->rec_line, BW_DATA_MAX_COLUMNS);
     }
     if (r->batch.ncols == r->capcols) {
         size_t cap = r->capcols ? r->capcols * 2 : 32;
@@ -720,7 +716,7 @@ static bw_status start(bw_jsonl *r, bw_error *err)
     bool got;
 
     r->started = true;
-    while (r->nsamp < r->o.infer_rows && r->samp.len < SAMPLE_BYTES_MAX) {
+    while (r->nsamp < r->o.infer_rows && r->samp.len < BW_DATA_SAMPLE_MAX) {
         BW_TRY(next_row(r, &got, err));
         if (!got) {
             break;
@@ -762,17 +758,13 @@ static bw_status make(const char *name, const bw_data_opts *o, bw_jsonl **out, b
     if (r == NULL) {
         return bw_fail(err, BW_ENOMEM, "out of memory");
     }
-    if (o != NULL && o->version != BW_DATA_OPTS_VERSION) {
+    if (bw_data_opts_resolve(o, &r->o, err) != BW_OK) {
         bw_free(r);
-        return bw_fail(err, BW_EINVAL, "bw_data_opts version %d is not %d", o->version, BW_DATA_OPTS_VERSION);
+        return BW_EINVAL;
     }
-    r->o = o != NULL ? *o : (bw_data_opts)BW_DATA_OPTS_INIT;
-    r->o.batch_rows = r->o.batch_rows ? r->o.batch_rows : DEFAULT_BATCH;
-    r->o.infer_rows = r->o.infer_rows ? r->o.infer_rows : DEFAULT_INFER;
-    r->o.max_record = r->o.max_record ? r->o.max_record : DEFAULT_MAX_RECORD;
     r->line = 1;
     bw_buf_init(&r->text, 2 * r->o.max_record);
-    bw_buf_init(&r->samp, SAMPLE_BYTES_MAX + 2 * r->o.max_record);
+    bw_buf_init(&r->samp, BW_DATA_SAMPLE_MAX + 2 * r->o.max_record);
     bw_batch_init(&r->batch);
     r->name = bw_strdup(name != NULL ? name : "<jsonl>");
     if (r->name == NULL) {

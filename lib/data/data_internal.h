@@ -1,0 +1,22 @@
+/*
+ * data_internal.h - what the data readers share beyond bw_batch.h: the
+ * option defaults and the limits every reader applies the same way.
+ */
+#ifndef BW_DATA_INTERNAL_H
+#define BW_DATA_INTERNAL_H
+
+#include "bulwark/bw_batch.h"
+#include "util/internal.h"
+
+#define BW_DATA_MAX_COLUMNS 100000            /* columns of one input */
+#define BW_DATA_SAMPLE_MAX ((size_t)64 << 20) /* bytes of the type-inference sample */
+
+/*
+ * Copy the caller's options (NULL: the defaults) into *out with every 0
+ * replaced by its default: 65536 rows a batch, 10000 rows to infer types
+ * from, 16 MiB a record. BW_EINVAL for another options version or a
+ * delimiter that is a quote or a line break.
+ */
+BW_INTERNAL bw_status bw_data_opts_resolve(const bw_data_opts *in, bw_data_opts *out, bw_error *err);
+
+#endif
