@@ -17,6 +17,7 @@
 #include "bw_log.h"
 #include "bw_npy.h"
 #include "bw_onnx.h"
+#include "bw_parquet.h"
 #include "bw_pickle.h"
 #include "bw_pool.h"
 #include "bw_rd.h"
@@ -24,6 +25,7 @@
 #include "bw_safetensors.h"
 #include "bw_scan.h"
 #include "bw_secrets.h"
+#include "bw_sketch.h"
 #include "bw_walk.h"
 #include "bw_zip.h"
 

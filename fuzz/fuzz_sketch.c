@@ -1,0 +1,287 @@
+/*
+ * fuzz_sketch.c - the three sketch readers (HLL, KLL, top-k) on arbitrary bytes.
+ *
+ * Each reader runs on the whole input; at most one can accept it, since the
+ * kind is in the header. A refusal must come with a code, a message and an
+ * offset inside the input. An accepted sketch must serialise back to
+ * exactly the input (the format has one encoding per sketch), then survive
+ * queries, being merged with itself and with a second copy, and a few
+ * additions; whatever those operations build must in turn be accepted by
+ * the reader and read back to the same bytes. A sketch the code can reach
+ * but its own reader refuses (or the reverse) is a bug: abort().
+ */
+#include <math.h>
+#include <string.h>
+
+#include "bulwark/bw_sketch.h"
+#include "fuzz.h"
+
+#define CHECK(x) FUZZ_CHECK(x)
+
+/* A status from an operation on a valid sketch: success, or the two limits it may meet. */
+#define CHECK_OP(rc) CHECK((rc) == BW_OK || (rc) == BW_ENOMEM || (rc) == BW_ELIMIT)
+
+static void check_refusal(bw_status rc, const bw_error *err, size_t size)
+{
+    CHECK(rc == BW_EFORMAT || rc == BW_ENOMEM);
+    CHECK(err->code == rc && err->msg[0] != '\0');
+    CHECK(err->offset == BW_NO_OFFSET || err->offset <= size);
+}
+
+static void check_same(const bw_buf *b, const uint8_t *data, size_t size)
+{
+    CHECK(b->err == BW_OK);
+    CHECK(b->len == size);
+    CHECK(size == 0 || memcmp(b->ptr, data, size) == 0);
+}
+
+/* ---- hll ---------------------------------------------------------------- */
+
+static void hll_reread(const bw_hll *h)
+{
+    bw_buf a = BW_BUF_INIT(16 << 20), b = BW_BUF_INIT(16 << 20);
+    bw_hll *r = NULL;
+    bw_error err;
+
+    bw_error_clear(&err);
+    if (bw_hll_serialize(h, &a) != BW_OK) {
+        bw_buf_release(&a);
+        return;
+    }
+    CHECK(bw_hll_deserialize(&r, a.ptr, a.len, &err) == BW_OK || err.code == BW_ENOMEM);
+    if (r != NULL) {
+        CHECK(bw_hll_serialize(r, &b) == BW_OK);
+        check_same(&b, (const uint8_t *)a.ptr, a.len);
+        CHECK(bw_hll_estimate(r) == bw_hll_estimate(h));
+    }
+    bw_hll_free(r);
+    bw_buf_release(&a);
+    bw_buf_release(&b);
+}
+
+static void fuzz_hll(const uint8_t *data, size_t size)
+{
+    bw_hll *h = NULL, *h2 = NULL;
+    bw_buf b = BW_BUF_INIT(16 << 20);
+    bw_error err;
+    bw_status rc;
+    double est;
+
+    bw_error_clear(&err);
+    rc = bw_hll_deserialize(&h, data, size, &err);
+    if (rc != BW_OK) {
+        CHECK(h == NULL);
+        check_refusal(rc, &err, size);
+        return;
+    }
+    CHECK(bw_hll_serialize(h, &b) == BW_OK);
+    check_same(&b, data, size);
+    est = bw_hll_estimate(h);
+    CHECK(est >= 0 && !isnan(est));
+    CHECK(!bw_hll_is_exact(h) || est <= (double)(1u << (bw_hll_precision(h) - 3)));
+
+    CHECK_OP(bw_hll_merge(h, h));
+    CHECK(bw_hll_estimate(h) == est);
+    if (bw_hll_deserialize(&h2, data, size, NULL) == BW_OK) {
+        CHECK_OP(bw_hll_merge(h, h2));
+        CHECK(bw_hll_estimate(h) == est); /* a union with itself */
+        /* across precisions: fold to the smallest */
+        {
+            bw_hll *small = NULL;
+            if (bw_hll_new(&small, BW_HLL_MIN_P, NULL) == BW_OK) {
+                if (bw_hll_merge(small, h2) == BW_OK) {
+                    hll_reread(small);
+                }
+                CHECK_OP(bw_hll_merge(h2, small));
+                hll_reread(h2);
+                bw_hll_free(small);
+            }
+        }
+    }
+    for (size_t i = 0; i < size && i < 64; i++) {
+        CHECK_OP(bw_hll_add(h, data + i, size - i));
+    }
+    hll_reread(h);
+    bw_hll_free(h);
+    bw_hll_free(h2);
+    bw_buf_release(&b);
+}
+
+/* ---- kll ---------------------------------------------------------------- */
+
+static void kll_reread(const bw_kll *s)
+{
+    bw_buf a = BW_BUF_INIT(16 << 20), b = BW_BUF_INIT(16 << 20);
+    bw_kll *r = NULL;
+    bw_error err;
+
+    bw_error_clear(&err);
+    if (bw_kll_serialize(s, &a) != BW_OK) {
+        bw_buf_release(&a);
+        return;
+    }
+    CHECK(bw_kll_deserialize(&r, a.ptr, a.len, &err) == BW_OK || err.code == BW_ENOMEM);
+    if (r != NULL) {
+        CHECK(bw_kll_serialize(r, &b) == BW_OK);
+        check_same(&b, (const uint8_t *)a.ptr, a.len);
+        CHECK(bw_kll_count(r) == bw_kll_count(s));
+    }
+    bw_kll_free(r);
+    bw_buf_release(&a);
+    bw_buf_release(&b);
+}
+
+static void kll_queries(const bw_kll *s)
+{
+    static const double qs[] = {0, 0.01, 0.25, 0.5, 0.75, 0.99, 1};
+    double out[7], lo = bw_kll_min(s), hi = bw_kll_max(s);
+    bw_status rc;
+
+    if (bw_kll_count(s) == 0) {
+        CHECK(isnan(lo) && isnan(hi) && isnan(bw_kll_rank(s, 0)));
+        return;
+    }
+    CHECK(lo <= hi);
+    rc = bw_kll_quantiles(s, qs, 7, out);
+    CHECK(rc == BW_OK || rc == BW_ENOMEM);
+    if (rc == BW_OK) {
+        CHECK(out[0] == lo && out[6] == hi);
+        for (int i = 0; i < 7; i++) {
+            CHECK(out[i] >= lo && out[i] <= hi);
+            CHECK(i == 0 || out[i] >= out[i - 1]);
+        }
+    }
+    for (int i = 0; i < 7; i++) {
+        double r = bw_kll_rank(s, rc == BW_OK ? out[i] : lo);
+        CHECK(r >= 0 && r <= 1);
+    }
+}
+
+static void fuzz_kll(const uint8_t *data, size_t size)
+{
+    bw_kll *s = NULL, *s2 = NULL;
+    bw_buf b = BW_BUF_INIT(16 << 20);
+    bw_error err;
+    bw_status rc;
+    uint64_t n;
+
+    bw_error_clear(&err);
+    rc = bw_kll_deserialize(&s, data, size, &err);
+    if (rc != BW_OK) {
+        CHECK(s == NULL);
+        check_refusal(rc, &err, size);
+        return;
+    }
+    CHECK(bw_kll_serialize(s, &b) == BW_OK);
+    check_same(&b, data, size);
+    kll_queries(s);
+    n = bw_kll_count(s);
+
+    rc = bw_kll_merge(s, s);
+    CHECK_OP(rc);
+    CHECK(rc != BW_OK || bw_kll_count(s) == 2 * n);
+    kll_queries(s);
+    kll_reread(s);
+    if (bw_kll_deserialize(&s2, data, size, NULL) == BW_OK) {
+        CHECK_OP(bw_kll_merge(s2, s));
+        kll_queries(s2);
+        kll_reread(s2);
+    }
+    /* values from the input, NaNs and infinities included */
+    for (size_t i = 0; i + 8 <= size && i < 4096; i += 3) {
+        double x;
+        memcpy(&x, data + i, sizeof(x));
+        CHECK_OP(bw_kll_add(s, x));
+    }
+    kll_queries(s);
+    kll_reread(s);
+    bw_kll_free(s);
+    bw_kll_free(s2);
+    bw_buf_release(&b);
+}
+
+/* ---- topk --------------------------------------------------------------- */
+
+static void topk_reread(const bw_topk *t)
+{
+    bw_buf a = BW_BUF_INIT(64 << 20), b = BW_BUF_INIT(64 << 20);
+    bw_topk *r = NULL;
+    bw_error err;
+
+    bw_error_clear(&err);
+    if (bw_topk_serialize(t, &a) != BW_OK) {
+        bw_buf_release(&a);
+        return;
+    }
+    CHECK(bw_topk_deserialize(&r, a.ptr, a.len, &err) == BW_OK || err.code == BW_ENOMEM);
+    if (r != NULL) {
+        CHECK(bw_topk_serialize(r, &b) == BW_OK);
+        check_same(&b, (const uint8_t *)a.ptr, a.len);
+    }
+    bw_topk_free(r);
+    bw_buf_release(&a);
+    bw_buf_release(&b);
+}
+
+static void topk_items(const bw_topk *t)
+{
+    bw_topk_item it[16];
+    size_t n = 0;
+
+    if (bw_topk_items(t, it, 16, &n) != BW_OK) {
+        return;
+    }
+    CHECK(n <= 16 && n <= bw_topk_size(t));
+    for (size_t i = 0; i < n; i++) {
+        CHECK(it[i].count >= 1 && it[i].err < it[i].count && it[i].count <= bw_topk_total(t));
+        CHECK(it[i].len <= BW_TOPK_MAX_KEY);
+        CHECK(i == 0 || it[i].count <= it[i - 1].count);
+    }
+}
+
+static void fuzz_topk(const uint8_t *data, size_t size)
+{
+    bw_topk *t = NULL, *t2 = NULL;
+    bw_buf b = BW_BUF_INIT(64 << 20);
+    bw_error err;
+    bw_status rc;
+
+    bw_error_clear(&err);
+    rc = bw_topk_deserialize(&t, data, size, &err);
+    if (rc != BW_OK) {
+        CHECK(t == NULL);
+        check_refusal(rc, &err, size);
+        return;
+    }
+    CHECK(bw_topk_serialize(t, &b) == BW_OK);
+    check_same(&b, data, size);
+    CHECK(bw_topk_size(t) <= bw_topk_capacity(t));
+    CHECK(bw_topk_floor(t) <= bw_topk_total(t));
+    topk_items(t);
+
+    CHECK_OP(bw_topk_merge(t, t));
+    topk_items(t);
+    topk_reread(t);
+    if (bw_topk_deserialize(&t2, data, size, NULL) == BW_OK) {
+        CHECK_OP(bw_topk_merge(t2, t));
+        topk_items(t2);
+        topk_reread(t2);
+    }
+    for (size_t i = 0; i < size && i < 512; i++) {
+        size_t len = (size_t)data[i] % 5;
+        CHECK_OP(bw_topk_add(t, data + i, len < size - i ? len : size - i));
+    }
+    topk_items(t);
+    topk_reread(t);
+    bw_topk_free(t);
+    bw_topk_free(t2);
+    bw_buf_release(&b);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_hll(data, size);
+    fuzz_kll(data, size);
+    fuzz_topk(data, size);
+    return 0;
+}

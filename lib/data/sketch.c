@@ -1,0 +1,1881 @@
+/*
+ * sketch.c - mergeable column summaries: bw_hash64, HyperLogLog, KLL and
+ * SpaceSaving, with their serialised forms (see bw_sketch.h and
+ * docs/internals/sketch.md).
+ *
+ * Invariants, which every operation keeps and bw_*_read checks, so that a
+ * sketch read from bytes is one the code could have built:
+ *
+ * - hll: exact (reg == NULL) with at most 2^(p-3) distinct hashes, the
+ *   nonzero ones in an open-addressing set at most half full, hash 0 as a
+ *   flag; or dense, 2^p registers each at most 65 - p.
+ * - kll: level h holds items of weight 2^h; the weights add up to `count`
+ *   exactly; levels above 0 are sorted; the retained items number at most
+ *   the total capacity of the levels; the top level is not empty unless it
+ *   is the only one; no item is NaN and all lie within [min, max].
+ * - topk: at most `cap` counters with distinct keys; every count is at least
+ *   1, at most `total` and above its error; `floor` bounds the count of any
+ *   value without a counter and is 0 exactly while the counts are exact
+ *   (then errors are 0 and the counts add up to `total`).
+ *
+ * Operations that can fail (allocation) either finish or leave the sketch
+ * as it was: they allocate first and change the sketch after, or build the
+ * result aside and swap it in.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdatomic.h>
+
+#include "bulwark/bw_sketch.h"
+#include "util/internal.h"
+
+/* ---- shared helpers ----------------------------------------------------- */
+
+static inline uint64_t rotl64(uint64_t x, unsigned r)
+{
+    return (x << r) | (x >> (64 - r));
+}
+
+static inline uint64_t load64le(const uint8_t *s)
+{
+    uint64_t v;
+    memcpy(&v, s, sizeof(v));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+static inline uint64_t load32le(const uint8_t *s)
+{
+    uint32_t v;
+    memcpy(&v, s, sizeof(v));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+    return v;
+}
+
+static void put_le(bw_buf *b, uint64_t v, unsigned nbytes)
+{
+    uint8_t t[8];
+
+    for (unsigned i = 0; i < nbytes; i++) {
+        t[i] = (uint8_t)(v >> (8 * i));
+    }
+    (void)bw_buf_add(b, t, nbytes); /* errors stick in b->err, checked once at the end */
+}
+
+static void put_f64(bw_buf *b, double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof(u));
+    put_le(b, u, 8);
+}
+
+static void put_header(bw_buf *b, bw_sketch_kind kind)
+{
+    (void)bw_buf_add(b, BW_SKETCH_MAGIC, 4);
+    put_le(b, BW_SKETCH_VERSION, 1);
+    put_le(b, (uint64_t)kind, 1);
+}
+
+/*
+ * Fail at an earlier position of the reader: the offset then names the
+ * field that lied, not the byte after it. The reader is poisoned anyway,
+ * so moving it back cannot lead to a read.
+ */
+static bw_status sk_fail_at(bw_rd *rd, size_t at, const char *fmt, ...) BW_PRINTF(3, 4);
+static bw_status sk_fail_at(bw_rd *rd, size_t at, const char *fmt, ...)
+{
+    char msg[BW_ERROR_MSG_SIZE];
+    va_list ap;
+
+    if (rd->st != BW_OK) {
+        return rd->st;
+    }
+    if (at <= rd->len) {
+        rd->pos = at;
+    }
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return bw_rd_fail(rd, BW_EFORMAT, "%s", msg);
+}
+
+static const char *const kind_names[] = {"?", "an hll", "a kll", "a topk"};
+
+static bw_status read_header(bw_rd *rd, bw_sketch_kind kind)
+{
+    uint8_t magic[4], version, got;
+    size_t at = rd->pos;
+
+    BW_TRY(bw_rd_copy(rd, magic, sizeof(magic)));
+    if (memcmp(magic, BW_SKETCH_MAGIC, sizeof(magic)) != 0) {
+        return sk_fail_at(rd, at, "not a sketch (bad magic)");
+    }
+    at = rd->pos;
+    BW_TRY(bw_rd_u8(rd, &version));
+    if (version != BW_SKETCH_VERSION) {
+        return sk_fail_at(rd, at, "sketch version %u, expected %d", version, BW_SKETCH_VERSION);
+    }
+    at = rd->pos;
+    BW_TRY(bw_rd_u8(rd, &got));
+    if (got != (uint8_t)kind) {
+        return sk_fail_at(rd, at, "expected %s sketch, found kind %u", kind_names[kind], got);
+    }
+    return BW_OK;
+}
+
+/* After reading a whole input as one sketch: nothing may follow it. */
+static bw_status read_trailer(bw_rd *rd)
+{
+    if (rd->st == BW_OK && bw_rd_left(rd) != 0) {
+        return bw_rd_fail(rd, BW_EFORMAT, "%zu trailing bytes after the sketch", bw_rd_left(rd));
+    }
+    return rd->st;
+}
+
+/* ---- hashing ------------------------------------------------------------ */
+
+/*
+ * bw_hash64: two 64-bit lanes eat 16 bytes a step; each step multiplies the
+ * word by an odd constant (a bijection), folds it in with xor, rotates and
+ * multiplies the lane again, so a changed word always changes its lane. The
+ * last 1 to 16 bytes are read as one or two overlapping words that together
+ * cover every byte (the length, mixed in at the end, tells the overlaps
+ * apart). The finaliser is a xorshift-multiply cascade that spreads every
+ * input bit over the whole word. The constants are the fractional parts of
+ * the golden ratio and of square roots of small primes, forced odd.
+ */
+#define H_K0 0x9e3779b97f4a7c15ULL /* golden ratio */
+#define H_K1 0x6a09e667f3bcc909ULL /* sqrt(2) */
+#define H_K2 0xbb67ae8584caa73bULL /* sqrt(3) */
+#define H_K3 0x3c6ef372fe94f82bULL /* sqrt(5) */
+#define H_K4 0xa54ff53a5f1d36f1ULL /* sqrt(7) */
+#define H_K5 0x510e527fade682d1ULL /* sqrt(11) */
+
+static inline uint64_t h_step(uint64_t lane, uint64_t w, uint64_t mul, unsigned r)
+{
+    lane ^= w * H_K4;
+    lane = rotl64(lane, r);
+    return lane * mul;
+}
+
+static inline uint64_t h_final(uint64_t x)
+{
+    x ^= x >> 32;
+    x *= H_K2;
+    x ^= x >> 29;
+    x *= H_K3;
+    x ^= x >> 32;
+    x *= H_K5;
+    x ^= x >> 29;
+    return x;
+}
+
+uint64_t bw_hash64(const void *p, size_t n, uint64_t seed)
+{
+    const uint8_t *s = p;
+    uint64_t a = seed ^ H_K0, b = rotl64(seed, 32) ^ H_K1;
+    size_t left = n;
+
+    while (left > 16) {
+        a = h_step(a, load64le(s), H_K2, 29);
+        b = h_step(b, load64le(s + 8), H_K3, 31);
+        s += 16;
+        left -= 16;
+    }
+    if (left > 8) {
+        a = h_step(a, load64le(s), H_K2, 29);
+        b = h_step(b, load64le(s + left - 8), H_K3, 31);
+    } else if (left >= 4) {
+        a = h_step(a, load32le(s) | (load32le(s + left - 4) << 32), H_K2, 29);
+    } else if (left > 0) {
+        a = h_step(a, (uint64_t)s[0] | ((uint64_t)s[left / 2] << 8) | ((uint64_t)s[left - 1] << 16), H_K2, 29);
+    }
+    return h_final(a ^ rotl64(b, 27) ^ ((uint64_t)n * H_K5));
+}
+
+uint64_t bw_hash64_u64(uint64_t x)
+{
+    /* every step is a bijection, so distinct numbers never collide */
+    return h_final(x ^ H_K1);
+}
+
+/*
+ * The key of a sketch's internal hash table. A serialised sketch chooses the
+ * hashes (hll) and keys (topk) it holds, so with a public slot function it
+ * could pile them all into one probe run and make reading quadratic. The
+ * slot function is keyed per sketch from addresses that ASLR randomises and
+ * a counter: no system call, so it works in any sandbox. The key only
+ * decides where entries sit in the table, never a result or a byte written.
+ */
+static uint64_t table_key(const void *obj)
+{
+    static atomic_uint_fast64_t counter;
+    uint64_t c = atomic_fetch_add(&counter, 1);
+
+    return h_final((uint64_t)(uintptr_t)obj ^ rotl64((uint64_t)(uintptr_t)&counter, 32) ^ (c * H_K0));
+}
+
+/* ---- HyperLogLog -------------------------------------------------------- */
+
+struct bw_hll {
+    unsigned p;
+    uint8_t *reg;     /* 2^p registers once dense; NULL while exact */
+    uint64_t *set;    /* exact mode: nonzero hashes, 0 = empty slot; NULL while empty */
+    uint32_t set_cap; /* slots, a power of two, or 0 */
+    uint32_t set_n;   /* hashes in set */
+    bool has_zero;    /* hash 0 was added (0 marks an empty slot) */
+    uint64_t key;     /* keys the set's slot function (table_key) */
+};
+
+static inline uint32_t hll_limit(unsigned p)
+{
+    return (uint32_t)1 << (p - 3);
+}
+
+static inline uint32_t hll_exact_n(const bw_hll *h)
+{
+    return h->set_n + (h->has_zero ? 1 : 0);
+}
+
+static inline void hll_reg_update(uint8_t *reg, unsigned p, uint64_t x)
+{
+    size_t i = (size_t)(x >> (64 - p));
+    uint64_t w = x << p;
+    uint8_t r = w == 0 ? (uint8_t)(65 - p) : (uint8_t)(__builtin_clzll(w) + 1);
+
+    if (r > reg[i]) {
+        reg[i] = r;
+    }
+}
+
+static inline uint32_t hll_slot(uint64_t key, uint64_t x, uint32_t cap)
+{
+    return (uint32_t)(h_final(x ^ key) >> 32) & (cap - 1);
+}
+
+/* Insert nonzero x into a set with room; false if it was there already. */
+static bool hll_set_put(uint64_t *set, uint32_t cap, uint64_t key, uint64_t x)
+{
+    uint32_t i = hll_slot(key, x, cap);
+
+    while (set[i] != 0) {
+        if (set[i] == x) {
+            return false;
+        }
+        i = (i + 1) & (cap - 1);
+    }
+    set[i] = x;
+    return true;
+}
+
+static bool hll_set_has(const bw_hll *h, uint64_t x)
+{
+    uint32_t i;
+
+    if (h->set_cap == 0) {
+        return false;
+    }
+    for (i = hll_slot(h->key, x, h->set_cap); h->set[i] != 0; i = (i + 1) & (h->set_cap - 1)) {
+        if (h->set[i] == x) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void hll_release(bw_hll *h)
+{
+    BW_FREE(h->reg);
+    BW_FREE(h->set);
+    h->set_cap = 0;
+    h->set_n = 0;
+    h->has_zero = false;
+}
+
+/* Exact to dense: every kept hash goes into fresh registers. */
+static bw_status hll_densify(bw_hll *h)
+{
+    uint8_t *reg = bw_calloc((size_t)1 << h->p, 1);
+
+    if (reg == NULL) {
+        return BW_ENOMEM;
+    }
+    for (uint32_t i = 0; i < h->set_cap; i++) {
+        if (h->set[i] != 0) {
+            hll_reg_update(reg, h->p, h->set[i]);
+        }
+    }
+    if (h->has_zero) {
+        hll_reg_update(reg, h->p, 0);
+    }
+    BW_FREE(h->set);
+    h->set_cap = 0;
+    h->set_n = 0;
+    h->has_zero = false;
+    h->reg = reg;
+    return BW_OK;
+}
+
+/* Make room in the set for one more hash, keeping it at most half full. */
+static bw_status hll_set_reserve(bw_hll *h)
+{
+    uint32_t cap = h->set_cap == 0 ? 16 : h->set_cap;
+    uint64_t *set;
+
+    while ((uint64_t)(h->set_n + 1) * 2 > cap) {
+        cap *= 2;
+    }
+    if (cap == h->set_cap) {
+        return BW_OK;
+    }
+    set = bw_calloc(cap, sizeof(*set));
+    if (set == NULL) {
+        return BW_ENOMEM;
+    }
+    for (uint32_t i = 0; i < h->set_cap; i++) {
+        if (h->set[i] != 0) {
+            (void)hll_set_put(set, cap, h->key, h->set[i]);
+        }
+    }
+    bw_free(h->set);
+    h->set = set;
+    h->set_cap = cap;
+    return BW_OK;
+}
+
+bw_status bw_hll_new(bw_hll **out, unsigned p, bw_error *err)
+{
+    bw_hll *h;
+
+    *out = NULL;
+    if (p == 0) {
+        p = BW_HLL_DEFAULT_P;
+    }
+    if (p < BW_HLL_MIN_P || p > BW_HLL_MAX_P) {
+        return bw_fail(err, BW_EINVAL, "hll precision %u outside %d..%d", p, BW_HLL_MIN_P, BW_HLL_MAX_P);
+    }
+    h = bw_calloc(1, sizeof(*h));
+    if (h == NULL) {
+        return bw_fail(err, BW_ENOMEM, "out of memory for an hll sketch");
+    }
+    h->p = p;
+    h->key = table_key(h);
+    *out = h;
+    return BW_OK;
+}
+
+void bw_hll_free(bw_hll *h)
+{
+    if (h == NULL) {
+        return;
+    }
+    hll_release(h);
+    bw_free(h);
+}
+
+bw_status bw_hll_add_hash(bw_hll *h, uint64_t x)
+{
+    if (h->reg != NULL) {
+        hll_reg_update(h->reg, h->p, x);
+        return BW_OK;
+    }
+    if (x == 0 ? h->has_zero : hll_set_has(h, x)) {
+        return BW_OK;
+    }
+    if (hll_exact_n(h) + 1 > hll_limit(h->p)) {
+        BW_TRY(hll_densify(h));
+        hll_reg_update(h->reg, h->p, x);
+        return BW_OK;
+    }
+    if (x == 0) {
+        h->has_zero = true;
+        return BW_OK;
+    }
+    BW_TRY(hll_set_reserve(h));
+    (void)hll_set_put(h->set, h->set_cap, h->key, x);
+    h->set_n++;
+    return BW_OK;
+}
+
+bw_status bw_hll_add(bw_hll *h, const void *p, size_t n)
+{
+    return bw_hll_add_hash(h, bw_hash64(p, n, 0));
+}
+
+/*
+ * Registers of precision sp folded into registers of precision p <= sp. The
+ * d = sp - p hash bits that leave the index lead the rank string: if any is
+ * set, the rank is where the first one is; if all are clear, it is d plus
+ * the old rank. This is exactly the register a p sketch would hold.
+ */
+static void hll_fold_into(uint8_t *reg, unsigned p, const uint8_t *src, unsigned sp)
+{
+    unsigned d = sp - p;
+    size_t m = (size_t)1 << sp;
+
+    for (size_t i = 0; i < m; i++) {
+        size_t low = i & (((size_t)1 << d) - 1);
+        uint8_t r;
+
+        if (src[i] == 0) {
+            continue;
+        }
+        if (low != 0) {
+            r = (uint8_t)(d - (unsigned)(64 - __builtin_clzll((unsigned long long)low)) + 1);
+        } else {
+            r = (uint8_t)(d + src[i]);
+        }
+        if (r > reg[i >> d]) {
+            reg[i >> d] = r;
+        }
+    }
+}
+
+/* Add what x holds to t, whose precision is at most x's; t may be left half-done on failure. */
+static bw_status hll_absorb(bw_hll *t, const bw_hll *x)
+{
+    if (x->reg == NULL) {
+        for (uint32_t i = 0; i < x->set_cap; i++) {
+            if (x->set[i] != 0) {
+                BW_TRY(bw_hll_add_hash(t, x->set[i]));
+            }
+        }
+        if (x->has_zero) {
+            BW_TRY(bw_hll_add_hash(t, 0));
+        }
+        return BW_OK;
+    }
+    if (t->reg == NULL) {
+        BW_TRY(hll_densify(t));
+    }
+    hll_fold_into(t->reg, t->p, x->reg, x->p);
+    return BW_OK;
+}
+
+bw_status bw_hll_merge(bw_hll *dst, const bw_hll *src)
+{
+    bw_hll t = {0};
+    bw_status rc;
+
+    if (dst == src) {
+        return BW_OK;
+    }
+    /* the common case changes dst in place and cannot fail */
+    if (dst->reg != NULL && dst->p <= src->p) {
+        return hll_absorb(dst, src);
+    }
+    /* otherwise build the result aside: dst (folded down if need be), then src */
+    t.p = BW_MIN(dst->p, src->p);
+    t.key = dst->key;
+    rc = hll_absorb(&t, dst);
+    if (rc == BW_OK) {
+        rc = hll_absorb(&t, src);
+    }
+    if (rc != BW_OK) {
+        hll_release(&t);
+        return rc;
+    }
+    hll_release(dst);
+    *dst = t;
+    return BW_OK;
+}
+
+int bw_hll_is_exact(const bw_hll *h)
+{
+    return h->reg == NULL;
+}
+
+unsigned bw_hll_precision(const bw_hll *h)
+{
+    return h->p;
+}
+
+/*
+ * Ertl's improved estimator ("New cardinality estimation algorithms for
+ * HyperLogLog sketches", 2017, algorithm 6): from the register histogram,
+ * with sigma and tau correcting for empty and saturated registers. Unlike
+ * the original estimator it needs no bias table and no switch to linear
+ * counting; its relative standard error is about 1.04 / sqrt(m) at every
+ * cardinality.
+ */
+static double hll_sigma(double x)
+{
+    double y = 1.0, z = x, zp;
+
+    if (x == 1.0) {
+        return INFINITY;
+    }
+    do {
+        x *= x;
+        zp = z;
+        z += x * y;
+        y += y;
+    } while (z != zp);
+    return z;
+}
+
+static double hll_tau(double x)
+{
+    double y = 1.0, z, zp;
+
+    if (x == 0.0 || x == 1.0) {
+        return 0.0;
+    }
+    z = 1.0 - x;
+    do {
+        x = sqrt(x);
+        zp = z;
+        y *= 0.5;
+        z -= (1.0 - x) * (1.0 - x) * y;
+    } while (z != zp);
+    return z / 3.0;
+}
+
+double bw_hll_estimate(const bw_hll *h)
+{
+    uint32_t hist[66] = {0};
+    unsigned q = 64 - h->p;
+    size_t m = (size_t)1 << h->p;
+    double md = (double)m, z;
+
+    if (h->reg == NULL) {
+        return (double)hll_exact_n(h);
+    }
+    for (size_t i = 0; i < m; i++) {
+        hist[h->reg[i]]++;
+    }
+    if (hist[0] == m) {
+        return 0.0;
+    }
+    z = md * hll_tau(1.0 - (double)hist[q + 1] / md);
+    for (unsigned k = q; k >= 1; k--) {
+        z = 0.5 * (z + (double)hist[k]);
+    }
+    z += md * hll_sigma((double)hist[0] / md);
+    return 0.72134752044448170368 * md * md / z; /* 1 / (2 ln 2) */
+}
+
+uint64_t bw_hll_count(const bw_hll *h)
+{
+    double e = bw_hll_estimate(h);
+
+    if (!(e < 18446744073709551615.0)) {
+        return UINT64_MAX;
+    }
+    return (uint64_t)(e + 0.5);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/*
+ * Layout after the header: u8 p, u8 mode. Mode 0 (exact): u32le n, then n
+ * u64le hashes in strictly ascending order. Mode 1 (dense): the 2^p
+ * registers, six bits each, four to three bytes little-endian.
+ */
+bw_status bw_hll_serialize(const bw_hll *h, bw_buf *out)
+{
+    put_header(out, BW_SKETCH_HLL);
+    put_le(out, h->p, 1);
+    put_le(out, h->reg != NULL ? 1 : 0, 1);
+    if (h->reg == NULL) {
+        uint32_t n = 0;
+        uint64_t *v = bw_calloc(hll_exact_n(h), sizeof(*v));
+
+        if (v == NULL) {
+            return BW_ENOMEM;
+        }
+        if (h->has_zero) {
+            v[n++] = 0;
+        }
+        for (uint32_t i = 0; i < h->set_cap; i++) {
+            if (h->set[i] != 0) {
+                v[n++] = h->set[i];
+            }
+        }
+        qsort(v, n, sizeof(*v), cmp_u64);
+        put_le(out, n, 4);
+        for (uint32_t i = 0; i < n; i++) {
+            put_le(out, v[i], 8);
+        }
+        bw_free(v);
+    } else {
+        size_t m = (size_t)1 << h->p;
+        uint8_t chunk[768];
+        size_t used = 0;
+
+        for (size_t i = 0; i < m; i += 4) {
+            uint32_t w = (uint32_t)h->reg[i] | (uint32_t)h->reg[i + 1] << 6 | (uint32_t)h->reg[i + 2] << 12 |
+                         (uint32_t)h->reg[i + 3] << 18;
+            chunk[used++] = (uint8_t)w;
+            chunk[used++] = (uint8_t)(w >> 8);
+            chunk[used++] = (uint8_t)(w >> 16);
+            if (used == sizeof(chunk)) {
+                (void)bw_buf_add(out, chunk, used);
+                used = 0;
+            }
+        }
+        (void)bw_buf_add(out, chunk, used);
+    }
+    return out->err;
+}
+
+static bw_status hll_read_exact(bw_hll *h, bw_rd *rd)
+{
+    uint32_t n;
+    uint64_t prev = 0;
+    size_t at = rd->pos;
+
+    BW_TRY(bw_rd_u32le(rd, &n));
+    if (n > hll_limit(h->p)) {
+        return sk_fail_at(rd, at, "hll exact set of %" PRIu32 " hashes over the limit %" PRIu32 " for p %u", n,
+                          hll_limit(h->p), h->p);
+    }
+    if (n > bw_rd_left(rd) / 8) {
+        return bw_rd_fail(rd, BW_EFORMAT, "truncated: hll exact set of %" PRIu32 " hashes needs %zu bytes, %zu left", n,
+                          (size_t)n * 8, bw_rd_left(rd));
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t x;
+
+        at = rd->pos;
+        BW_TRY(bw_rd_u64le(rd, &x));
+        if (i > 0 && x <= prev) {
+            return sk_fail_at(rd, at, "hll hash %" PRIu32 " not above the one before", i);
+        }
+        prev = x;
+        if (bw_hll_add_hash(h, x) != BW_OK) {
+            return bw_fail(rd->err, BW_ENOMEM, "out of memory for an hll sketch");
+        }
+    }
+    BW_ASSERT(h->reg == NULL && hll_exact_n(h) == n);
+    return BW_OK;
+}
+
+static bw_status hll_read_dense(bw_hll *h, bw_rd *rd)
+{
+    size_t m = (size_t)1 << h->p;
+    uint8_t maxr = (uint8_t)(65 - h->p);
+    bw_bytes packed;
+    size_t at = rd->pos;
+
+    BW_TRY(bw_rd_view(rd, m / 4 * 3, &packed));
+    h->reg = bw_malloc(m);
+    if (h->reg == NULL) {
+        return bw_fail(rd->err, BW_ENOMEM, "out of memory for an hll sketch");
+    }
+    for (size_t i = 0, j = 0; i < m; i += 4, j += 3) {
+        uint32_t w = (uint32_t)packed.ptr[j] | (uint32_t)packed.ptr[j + 1] << 8 | (uint32_t)packed.ptr[j + 2] << 16;
+
+        for (size_t r = 0; r < 4; r++) {
+            h->reg[i + r] = (uint8_t)((w >> (6 * r)) & 63);
+            if (h->reg[i + r] > maxr) {
+                return sk_fail_at(rd, at + j, "hll register %zu is %u, over %u for p %u", i + r, h->reg[i + r], maxr,
+                                  h->p);
+            }
+        }
+    }
+    return BW_OK;
+}
+
+bw_status bw_hll_read(bw_hll **out, bw_rd *rd)
+{
+    bw_hll *h = NULL;
+    uint8_t p, mode;
+    size_t at;
+    bw_status rc;
+
+    *out = NULL;
+    BW_TRY(read_header(rd, BW_SKETCH_HLL));
+    at = rd->pos;
+    BW_TRY(bw_rd_u8(rd, &p));
+    if (p < BW_HLL_MIN_P || p > BW_HLL_MAX_P) {
+        return sk_fail_at(rd, at, "hll precision %u outside %d..%d", p, BW_HLL_MIN_P, BW_HLL_MAX_P);
+    }
+    at = rd->pos;
+    BW_TRY(bw_rd_u8(rd, &mode));
+    if (mode > 1) {
+        return sk_fail_at(rd, at, "hll mode %u, expected 0 (exact) or 1 (dense)", mode);
+    }
+    rc = bw_hll_new(&h, p, rd->err);
+    if (rc != BW_OK) {
+        return rc;
+    }
+    rc = mode == 0 ? hll_read_exact(h, rd) : hll_read_dense(h, rd);
+    if (rc != BW_OK) {
+        bw_hll_free(h);
+        return rc;
+    }
+    *out = h;
+    return BW_OK;
+}
+
+bw_status bw_hll_deserialize(bw_hll **out, const void *p, size_t n, bw_error *err)
+{
+    bw_rd rd;
+    bw_status rc;
+
+    bw_rd_init(&rd, p, n, "hll sketch", err);
+    rc = bw_hll_read(out, &rd);
+    if (rc == BW_OK) {
+        rc = read_trailer(&rd);
+    }
+    if (rc != BW_OK) {
+        bw_hll_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* ---- KLL ---------------------------------------------------------------- */
+
+#define KLL_MIN_CAP 8
+#define KLL_DEFAULT_SEED 0x2545f4914f6cdd1dULL
+
+struct kll_level {
+    double *v;    /* items; sorted above level 0 */
+    uint32_t n;   /* items held */
+    uint32_t cap; /* items allocated */
+};
+
+struct bw_kll {
+    uint32_t k;
+    uint32_t nlev;                    /* levels in use, at least 1 */
+    uint64_t count;                   /* values added, = sum of n_h * 2^h */
+    uint64_t rng;                     /* xorshift64 state of the coin flips, never 0 */
+    uint64_t size;                    /* items retained, over all levels */
+    uint64_t cap_total;               /* capacity of the nlev levels */
+    uint32_t lcap[BW_KLL_MAX_LEVELS]; /* capacity of each of the nlev levels */
+    double min, max;                  /* exact; NaN while empty */
+    struct kll_level lev[BW_KLL_MAX_LEVELS];
+};
+
+/*
+ * The capacity of a level `depth` below the top: k times (2/3)^depth,
+ * rounded at each step in integers (so every platform agrees), never below
+ * KLL_MIN_CAP.
+ */
+static uint32_t kll_level_cap(uint32_t k, uint32_t depth)
+{
+    uint32_t c = k;
+
+    for (uint32_t i = 0; i < depth && c > KLL_MIN_CAP; i++) {
+        c = (2 * c + 1) / 3;
+    }
+    return BW_MAX(c, KLL_MIN_CAP);
+}
+
+/* Set the level count and the capacities that follow from it. */
+static void kll_set_levels(bw_kll *s, uint32_t nlev)
+{
+    s->nlev = nlev;
+    s->cap_total = 0;
+    for (uint32_t h = 0; h < nlev; h++) {
+        s->lcap[h] = kll_level_cap(s->k, nlev - 1 - h);
+        s->cap_total += s->lcap[h];
+    }
+}
+
+static unsigned kll_coin(bw_kll *s)
+{
+    uint64_t x = s->rng;
+
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    s->rng = x;
+    return (unsigned)(x >> 63);
+}
+
+/* A total order on non-NaN doubles: by value, and -0 before +0, so sorting is the same everywhere. */
+static int kll_cmp(double a, double b)
+{
+    if (a < b) {
+        return -1;
+    }
+    if (a > b) {
+        return 1;
+    }
+    /* equal values: only -0 and +0 still differ */
+    return (signbit(b) != 0) - (signbit(a) != 0);
+}
+
+static int kll_qcmp(const void *a, const void *b)
+{
+    return kll_cmp(*(const double *)a, *(const double *)b);
+}
+
+/* Level 0 is compacted often and is mostly short once there are many levels: sort short runs inline. */
+static void kll_sort(double *v, size_t n)
+{
+    if (n > 32) {
+        qsort(v, n, sizeof(*v), kll_qcmp);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        double x = v[i];
+        size_t j = i;
+
+        while (j > 0 && kll_cmp(v[j - 1], x) > 0) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = x;
+    }
+}
+
+static bw_status kll_reserve(struct kll_level *l, uint64_t need)
+{
+    uint64_t cap;
+    double *v;
+
+    if (need <= l->cap) {
+        return BW_OK;
+    }
+    if (need > UINT32_MAX / 2) {
+        return BW_ELIMIT;
+    }
+    cap = BW_MAX(need, (uint64_t)l->cap * 2);
+    cap = BW_MAX(cap, 16);
+    v = bw_reallocarray(l->v, (size_t)cap, sizeof(*v));
+    if (v == NULL) {
+        return BW_ENOMEM;
+    }
+    l->v = v;
+    l->cap = (uint32_t)cap;
+    return BW_OK;
+}
+
+static void kll_release(bw_kll *s)
+{
+    for (uint32_t h = 0; h < BW_KLL_MAX_LEVELS; h++) {
+        BW_FREE(s->lev[h].v);
+        s->lev[h].n = 0;
+        s->lev[h].cap = 0;
+    }
+}
+
+/*
+ * One compaction, on a sketch that is full (size >= cap_total), so some
+ * level holds at least its capacity: the lowest such level is sorted, an
+ * odd item out (the smallest) stays, and of each remaining pair one item,
+ * the first or the second by a coin flip for the whole level, moves up with
+ * twice the weight. The room above is reserved before anything moves, so a
+ * failure leaves the sketch as it was.
+ */
+static bw_status kll_compact_one(bw_kll *s)
+{
+    struct kll_level *lo, *hi;
+    uint32_t h = 0, keep, half, offset;
+    size_t i, j, w;
+
+    while (h < s->nlev && s->lev[h].n < s->lcap[h]) {
+        h++;
+    }
+    BW_ASSERT(h < s->nlev);
+    if (h + 1 >= BW_KLL_MAX_LEVELS) {
+        return BW_ELIMIT;
+    }
+    lo = &s->lev[h];
+    hi = &s->lev[h + 1];
+    keep = lo->n & 1;
+    half = (lo->n - keep) / 2;
+    BW_TRY(kll_reserve(hi, (uint64_t)hi->n + half));
+    if (h + 1 == s->nlev) {
+        kll_set_levels(s, s->nlev + 1);
+    }
+    if (h == 0) {
+        kll_sort(lo->v, lo->n);
+    }
+    offset = kll_coin(s);
+    for (i = 0; i < half; i++) {
+        lo->v[keep + i] = lo->v[keep + 2 * i + offset];
+    }
+    /* merge the promoted run into the sorted level above, from the back */
+    i = half;
+    j = hi->n;
+    w = (size_t)hi->n + half;
+    while (i > 0) {
+        if (j > 0 && kll_cmp(hi->v[j - 1], lo->v[keep + i - 1]) > 0) {
+            hi->v[--w] = hi->v[--j];
+        } else {
+            hi->v[--w] = lo->v[keep + --i];
+        }
+    }
+    hi->n += half;
+    lo->n = keep;
+    s->size -= half;
+    return BW_OK;
+}
+
+bw_status bw_kll_new(bw_kll **out, unsigned k, uint64_t seed, bw_error *err)
+{
+    bw_kll *s;
+
+    *out = NULL;
+    if (k == 0) {
+        k = BW_KLL_DEFAULT_K;
+    }
+    if (k < BW_KLL_MIN_K || k > BW_KLL_MAX_K) {
+        return bw_fail(err, BW_EINVAL, "kll k %u outside %d..%d", k, BW_KLL_MIN_K, BW_KLL_MAX_K);
+    }
+    s = bw_calloc(1, sizeof(*s));
+    if (s == NULL) {
+        return bw_fail(err, BW_ENOMEM, "out of memory for a kll sketch");
+    }
+    s->k = k;
+    s->rng = seed != 0 ? seed : KLL_DEFAULT_SEED;
+    kll_set_levels(s, 1);
+    s->min = NAN;
+    s->max = NAN;
+    *out = s;
+    return BW_OK;
+}
+
+void bw_kll_free(bw_kll *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    kll_release(s);
+    bw_free(s);
+}
+
+bw_status bw_kll_add(bw_kll *s, double x)
+{
+    struct kll_level *l0 = &s->lev[0];
+
+    if (isnan(x)) {
+        return BW_OK;
+    }
+    if (s->count == UINT64_MAX) {
+        return BW_ELIMIT;
+    }
+    if (s->size >= s->cap_total) {
+        BW_TRY(kll_compact_one(s));
+    }
+    BW_TRY(kll_reserve(l0, (uint64_t)l0->n + 1));
+    l0->v[l0->n++] = x;
+    s->size++;
+    if (s->count == 0 || kll_cmp(x, s->min) < 0) {
+        s->min = x;
+    }
+    if (s->count == 0 || kll_cmp(x, s->max) > 0) {
+        s->max = x;
+    }
+    s->count++;
+    return BW_OK;
+}
+
+bw_status bw_kll_merge(bw_kll *dst, const bw_kll *src)
+{
+    bw_kll t;
+    bw_status rc = BW_OK;
+
+    if (dst->k != src->k) {
+        return BW_EINVAL;
+    }
+    if (src->count == 0) {
+        return BW_OK;
+    }
+    if (dst->count > UINT64_MAX - src->count) {
+        return BW_ELIMIT;
+    }
+    /* build the union aside (src may be dst), then compact it and swap it in */
+    memset(&t, 0, sizeof(t));
+    t.k = dst->k;
+    kll_set_levels(&t, BW_MAX(dst->nlev, src->nlev));
+    t.count = dst->count + src->count;
+    t.rng = dst->rng;
+    t.min = dst->count == 0 || kll_cmp(src->min, dst->min) < 0 ? src->min : dst->min;
+    t.max = dst->count == 0 || kll_cmp(src->max, dst->max) > 0 ? src->max : dst->max;
+    for (uint32_t h = 0; h < t.nlev && rc == BW_OK; h++) {
+        const struct kll_level *a = &dst->lev[h], *b = &src->lev[h];
+        uint32_t na = h < dst->nlev ? a->n : 0, nb = h < src->nlev ? b->n : 0;
+        struct kll_level *l = &t.lev[h];
+        size_t i = 0, j = 0;
+
+        if (na + nb == 0) {
+            continue;
+        }
+        rc = kll_reserve(l, (uint64_t)na + nb);
+        if (rc != BW_OK) {
+            break;
+        }
+        if (h == 0) {
+            /* level 0 is unsorted: a's items, then b's */
+            if (na > 0) {
+                memcpy(l->v, a->v, na * sizeof(double));
+            }
+            if (nb > 0) {
+                memcpy(l->v + na, b->v, nb * sizeof(double));
+            }
+        } else {
+            while (i < na || j < nb) {
+                if (j == nb || (i < na && kll_cmp(a->v[i], b->v[j]) <= 0)) {
+                    l->v[l->n++] = a->v[i++];
+                } else {
+                    l->v[l->n++] = b->v[j++];
+                }
+            }
+        }
+        l->n = na + nb;
+        t.size += l->n;
+    }
+    while (rc == BW_OK && t.size > t.cap_total) {
+        rc = kll_compact_one(&t);
+    }
+    if (rc != BW_OK) {
+        kll_release(&t);
+        return rc;
+    }
+    kll_release(dst);
+    *dst = t;
+    return BW_OK;
+}
+
+uint64_t bw_kll_count(const bw_kll *s)
+{
+    return s->count;
+}
+
+double bw_kll_min(const bw_kll *s)
+{
+    return s->min;
+}
+
+double bw_kll_max(const bw_kll *s)
+{
+    return s->max;
+}
+
+unsigned bw_kll_k(const bw_kll *s)
+{
+    return s->k;
+}
+
+double bw_kll_rank(const bw_kll *s, double x)
+{
+    uint64_t w = 0;
+
+    if (s->count == 0 || isnan(x)) {
+        return NAN;
+    }
+    if (x < s->min) {
+        return 0.0;
+    }
+    if (x >= s->max) {
+        return 1.0;
+    }
+    for (uint32_t h = 0; h < s->nlev; h++) {
+        uint64_t c = 0;
+
+        for (uint32_t i = 0; i < s->lev[h].n; i++) {
+            c += s->lev[h].v[i] <= x;
+        }
+        w += c << h;
+    }
+    return (double)w / (double)s->count;
+}
+
+struct kll_wv {
+    double v;
+    uint64_t w; /* weight, then the running total after sorting */
+};
+
+static int kll_wv_cmp(const void *a, const void *b)
+{
+    return kll_cmp(((const struct kll_wv *)a)->v, ((const struct kll_wv *)b)->v);
+}
+
+bw_status bw_kll_quantiles(const bw_kll *s, const double *qs, size_t n, double *out)
+{
+    struct kll_wv *wv;
+    size_t m = 0;
+    uint64_t run = 0;
+
+    if (s->count == 0) {
+        return BW_EINVAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!(qs[i] >= 0.0 && qs[i] <= 1.0)) {
+            return BW_EINVAL;
+        }
+    }
+    wv = bw_calloc((size_t)s->size, sizeof(*wv));
+    if (wv == NULL) {
+        return BW_ENOMEM;
+    }
+    for (uint32_t h = 0; h < s->nlev; h++) {
+        for (uint32_t i = 0; i < s->lev[h].n; i++) {
+            wv[m].v = s->lev[h].v[i];
+            wv[m++].w = (uint64_t)1 << h;
+        }
+    }
+    qsort(wv, m, sizeof(*wv), kll_wv_cmp);
+    for (size_t i = 0; i < m; i++) {
+        run += wv[i].w;
+        wv[i].w = run;
+    }
+    for (size_t i = 0; i < n; i++) {
+        double target = qs[i] * (double)s->count;
+        size_t lo = 0, hi = m - 1;
+
+        if (qs[i] == 0.0) {
+            out[i] = s->min;
+            continue;
+        }
+        if (qs[i] == 1.0) {
+            out[i] = s->max;
+            continue;
+        }
+        /* the first item whose running weight reaches the target */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if ((double)wv[mid].w >= target) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        out[i] = wv[lo].v;
+    }
+    bw_free(wv);
+    return BW_OK;
+}
+
+bw_status bw_kll_quantile(const bw_kll *s, double q, double *out)
+{
+    return bw_kll_quantiles(s, &q, 1, out);
+}
+
+/*
+ * Layout after the header: u16le k, u8 levels, u64le count, u64le coin
+ * state, then (only when count > 0) f64le min and max, then per level from
+ * 0 up: u32le n and n f64le items.
+ */
+bw_status bw_kll_serialize(const bw_kll *s, bw_buf *out)
+{
+    put_header(out, BW_SKETCH_KLL);
+    put_le(out, s->k, 2);
+    put_le(out, s->nlev, 1);
+    put_le(out, s->count, 8);
+    put_le(out, s->rng, 8);
+    if (s->count > 0) {
+        put_f64(out, s->min);
+        put_f64(out, s->max);
+    }
+    for (uint32_t h = 0; h < s->nlev; h++) {
+        put_le(out, s->lev[h].n, 4);
+        for (uint32_t i = 0; i < s->lev[h].n; i++) {
+            put_f64(out, s->lev[h].v[i]);
+        }
+    }
+    return out->err;
+}
+
+static bw_status kll_read_level(bw_kll *s, bw_rd *rd, uint32_t h)
+{
+    struct kll_level *l = &s->lev[h];
+    uint32_t n;
+    size_t at = rd->pos;
+
+    BW_TRY(bw_rd_u32le(rd, &n));
+    if (n > 0 && s->count == 0) {
+        return sk_fail_at(rd, at, "kll level %" PRIu32 " holds %" PRIu32 " items but the count is 0", h, n);
+    }
+    if (n > s->cap_total - s->size) {
+        return sk_fail_at(rd, at, "kll level %" PRIu32 " holds %" PRIu32 " items, over the capacity %" PRIu64, h, n,
+                          s->cap_total);
+    }
+    if (n > bw_rd_left(rd) / 8) {
+        return bw_rd_fail(rd, BW_EFORMAT,
+                          "truncated: kll level %" PRIu32 " of %" PRIu32 " items needs %zu bytes, %zu left", h, n,
+                          (size_t)n * 8, bw_rd_left(rd));
+    }
+    if (kll_reserve(l, n) != BW_OK) {
+        return bw_fail(rd->err, BW_ENOMEM, "out of memory for a kll sketch");
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        double x;
+
+        at = rd->pos;
+        BW_TRY(bw_rd_f64le(rd, &x));
+        if (isnan(x)) {
+            return sk_fail_at(rd, at, "kll item is NaN");
+        }
+        if (kll_cmp(x, s->min) < 0 || kll_cmp(x, s->max) > 0) {
+            return sk_fail_at(rd, at, "kll item %g outside [min %g, max %g]", x, s->min, s->max);
+        }
+        if (h > 0 && i > 0 && kll_cmp(l->v[i - 1], x) > 0) {
+            return sk_fail_at(rd, at, "kll level %" PRIu32 " not sorted at item %" PRIu32, h, i);
+        }
+        l->v[l->n++] = x;
+    }
+    s->size += n;
+    return BW_OK;
+}
+
+static bw_status kll_read_body(bw_kll *s, bw_rd *rd)
+{
+    uint8_t nlev;
+    uint64_t weight = 0;
+    size_t at = rd->pos, count_at;
+
+    BW_TRY(bw_rd_u8(rd, &nlev));
+    if (nlev < 1 || nlev > BW_KLL_MAX_LEVELS) {
+        return sk_fail_at(rd, at, "kll with %u levels, expected 1..%d", nlev, BW_KLL_MAX_LEVELS);
+    }
+    kll_set_levels(s, nlev);
+    count_at = rd->pos;
+    BW_TRY(bw_rd_u64le(rd, &s->count));
+    at = rd->pos;
+    BW_TRY(bw_rd_u64le(rd, &s->rng));
+    if (s->rng == 0) {
+        return sk_fail_at(rd, at, "kll coin state is 0");
+    }
+    if (s->count > 0) {
+        at = rd->pos;
+        BW_TRY(bw_rd_f64le(rd, &s->min));
+        BW_TRY(bw_rd_f64le(rd, &s->max));
+        if (isnan(s->min) || isnan(s->max) || kll_cmp(s->min, s->max) > 0) {
+            return sk_fail_at(rd, at, "kll min %g and max %g are not an interval", s->min, s->max);
+        }
+    }
+    for (uint32_t h = 0; h < s->nlev; h++) {
+        uint64_t lw;
+
+        at = rd->pos;
+        BW_TRY(kll_read_level(s, rd, h));
+        /* each level's weight is n * 2^h; the sum must not wrap and must be the count */
+        lw = (uint64_t)s->lev[h].n << h;
+        if ((lw >> h) != s->lev[h].n || weight > UINT64_MAX - lw) {
+            return sk_fail_at(rd, at, "kll level %" PRIu32 " overflows the count", h);
+        }
+        weight += lw;
+    }
+    if (s->nlev > 1 && s->lev[s->nlev - 1].n == 0) {
+        return bw_rd_fail(rd, BW_EFORMAT, "kll top level %" PRIu32 " is empty", s->nlev - 1);
+    }
+    if (weight != s->count) {
+        return sk_fail_at(rd, count_at, "kll count %" PRIu64 " but the levels weigh %" PRIu64, s->count, weight);
+    }
+    return BW_OK;
+}
+
+bw_status bw_kll_read(bw_kll **out, bw_rd *rd)
+{
+    bw_kll *s = NULL;
+    uint16_t k;
+    size_t at;
+    bw_status rc;
+
+    *out = NULL;
+    BW_TRY(read_header(rd, BW_SKETCH_KLL));
+    at = rd->pos;
+    BW_TRY(bw_rd_u16le(rd, &k));
+    if (k < BW_KLL_MIN_K || k > BW_KLL_MAX_K) {
+        return sk_fail_at(rd, at, "kll k %u outside %d..%d", k, BW_KLL_MIN_K, BW_KLL_MAX_K);
+    }
+    rc = bw_kll_new(&s, k, 0, rd->err);
+    if (rc != BW_OK) {
+        return rc;
+    }
+    rc = kll_read_body(s, rd);
+    if (rc != BW_OK) {
+        bw_kll_free(s);
+        return rc;
+    }
+    if (s->count == 0) {
+        s->min = NAN;
+        s->max = NAN;
+    }
+    *out = s;
+    return BW_OK;
+}
+
+bw_status bw_kll_deserialize(bw_kll **out, const void *p, size_t n, bw_error *err)
+{
+    bw_rd rd;
+    bw_status rc;
+
+    bw_rd_init(&rd, p, n, "kll sketch", err);
+    rc = bw_kll_read(out, &rd);
+    if (rc == BW_OK) {
+        rc = read_trailer(&rd);
+    }
+    if (rc != BW_OK) {
+        bw_kll_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* ---- top values: SpaceSaving -------------------------------------------- */
+
+#define TK_NONE UINT32_MAX
+
+struct tk_counter {
+    uint64_t count; /* upper bound on the value's occurrences */
+    uint64_t err;   /* count - err is a lower bound */
+    uint64_t hash;  /* bw_hash64 of the key */
+    uint32_t heap;  /* position in the heap */
+    uint16_t len;
+    uint8_t truncated;
+    uint8_t key[BW_TOPK_MAX_KEY];
+};
+
+struct bw_topk {
+    uint32_t cap;         /* counters allowed */
+    uint32_t n;           /* counters in use */
+    uint32_t alloc;       /* counters allocated */
+    uint64_t total;       /* values added */
+    uint64_t floor;       /* bound on the count of any value without a counter; 0 while exact */
+    struct tk_counter *c; /* c[0..n) */
+    uint32_t *heap;       /* cap counter indices, a min-heap on count */
+    uint32_t *slot;       /* open addressing: counter index + 1, 0 = empty */
+    uint32_t slot_mask;   /* slots - 1, slots a power of two >= 2 * cap */
+    uint64_t key;         /* keys the slot function (table_key) */
+};
+
+static inline uint32_t tk_home(const bw_topk *t, uint64_t hash)
+{
+    return (uint32_t)h_final(hash ^ t->key) & t->slot_mask;
+}
+
+static void tk_heap_swap(bw_topk *t, uint32_t i, uint32_t j)
+{
+    uint32_t a = t->heap[i], b = t->heap[j];
+
+    t->heap[i] = b;
+    t->heap[j] = a;
+    t->c[b].heap = i;
+    t->c[a].heap = j;
+}
+
+static void tk_sift_down(bw_topk *t, uint32_t i)
+{
+    for (;;) {
+        uint32_t l = 2 * i + 1, r = l + 1, m = i;
+
+        if (l < t->n && t->c[t->heap[l]].count < t->c[t->heap[m]].count) {
+            m = l;
+        }
+        if (r < t->n && t->c[t->heap[r]].count < t->c[t->heap[m]].count) {
+            m = r;
+        }
+        if (m == i) {
+            return;
+        }
+        tk_heap_swap(t, i, m);
+        i = m;
+    }
+}
+
+static void tk_sift_up(bw_topk *t, uint32_t i)
+{
+    while (i > 0 && t->c[t->heap[(i - 1) / 2]].count > t->c[t->heap[i]].count) {
+        tk_heap_swap(t, i, (i - 1) / 2);
+        i = (i - 1) / 2;
+    }
+}
+
+static bool tk_key_eq(const struct tk_counter *c, const uint8_t *key, size_t len, uint64_t hash)
+{
+    return c->hash == hash && c->len == len && (len == 0 || memcmp(c->key, key, len) == 0);
+}
+
+/* The counter holding key, or TK_NONE. */
+static uint32_t tk_find(const bw_topk *t, const uint8_t *key, size_t len, uint64_t hash)
+{
+    for (uint32_t i = tk_home(t, hash); t->slot[i] != 0; i = (i + 1) & t->slot_mask) {
+        if (tk_key_eq(&t->c[t->slot[i] - 1], key, len, hash)) {
+            return t->slot[i] - 1;
+        }
+    }
+    return TK_NONE;
+}
+
+static void tk_link(bw_topk *t, uint32_t ci)
+{
+    uint32_t i = tk_home(t, t->c[ci].hash);
+
+    while (t->slot[i] != 0) {
+        i = (i + 1) & t->slot_mask;
+    }
+    t->slot[i] = ci + 1;
+}
+
+/* Remove counter ci from the table, shifting back the entries that probed past it. */
+static void tk_unlink(bw_topk *t, uint32_t ci)
+{
+    uint32_t i = tk_home(t, t->c[ci].hash), j;
+
+    while (t->slot[i] != ci + 1) {
+        i = (i + 1) & t->slot_mask;
+    }
+    for (j = i;;) {
+        uint32_t home;
+
+        j = (j + 1) & t->slot_mask;
+        if (t->slot[j] == 0) {
+            break;
+        }
+        home = tk_home(t, t->c[t->slot[j] - 1].hash);
+        /* the entry at j may move to i unless its home lies cyclically in (i, j] */
+        if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
+            t->slot[i] = t->slot[j];
+            i = j;
+        }
+    }
+    t->slot[i] = 0;
+}
+
+static void tk_set_key(struct tk_counter *c, const uint8_t *key, size_t len, uint64_t hash)
+{
+    c->len = (uint16_t)len;
+    c->hash = hash;
+    if (len > 0) {
+        memcpy(c->key, key, len);
+    }
+}
+
+static bw_status tk_reserve(bw_topk *t, uint32_t need)
+{
+    uint32_t alloc;
+    struct tk_counter *c;
+
+    if (need <= t->alloc) {
+        return BW_OK;
+    }
+    alloc = t->alloc == 0 ? 8 : t->alloc;
+    while (alloc < need) {
+        alloc *= 2;
+    }
+    alloc = BW_MIN(alloc, t->cap);
+    alloc = BW_MAX(alloc, need);
+    c = bw_reallocarray(t->c, alloc, sizeof(*c));
+    if (c == NULL) {
+        return BW_ENOMEM;
+    }
+    t->c = c;
+    t->alloc = alloc;
+    return BW_OK;
+}
+
+/* Rebuild the table and the heap from c[0..n). */
+static void tk_reindex(bw_topk *t)
+{
+    memset(t->slot, 0, ((size_t)t->slot_mask + 1) * sizeof(*t->slot));
+    for (uint32_t i = 0; i < t->n; i++) {
+        tk_link(t, i);
+        t->heap[i] = i;
+        t->c[i].heap = i;
+    }
+    for (uint32_t i = t->n / 2; i-- > 0;) {
+        tk_sift_down(t, i);
+    }
+}
+
+bw_status bw_topk_new(bw_topk **out, unsigned capacity, bw_error *err)
+{
+    bw_topk *t;
+    uint32_t slots = 4;
+
+    *out = NULL;
+    if (capacity == 0) {
+        capacity = BW_TOPK_DEFAULT_CAPACITY;
+    }
+    if (capacity > BW_TOPK_MAX_CAPACITY) {
+        return bw_fail(err, BW_EINVAL, "topk capacity %u over %d", capacity, BW_TOPK_MAX_CAPACITY);
+    }
+    while (slots < 2 * capacity) {
+        slots *= 2;
+    }
+    t = bw_calloc(1, sizeof(*t));
+    if (t == NULL) {
+        return bw_fail(err, BW_ENOMEM, "out of memory for a topk sketch");
+    }
+    t->cap = capacity;
+    t->slot_mask = slots - 1;
+    t->key = table_key(t);
+    t->heap = bw_calloc(capacity, sizeof(*t->heap));
+    t->slot = bw_calloc(slots, sizeof(*t->slot));
+    if (t->heap == NULL || t->slot == NULL) {
+        bw_topk_free(t);
+        return bw_fail(err, BW_ENOMEM, "out of memory for a topk sketch");
+    }
+    *out = t;
+    return BW_OK;
+}
+
+void bw_topk_free(bw_topk *t)
+{
+    if (t == NULL) {
+        return;
+    }
+    bw_free(t->c);
+    bw_free(t->heap);
+    bw_free(t->slot);
+    bw_free(t);
+}
+
+bw_status bw_topk_add(bw_topk *t, const void *p, size_t n)
+{
+    const uint8_t *key = p;
+    size_t len = BW_MIN(n, (size_t)BW_TOPK_MAX_KEY);
+    uint8_t truncated = n > BW_TOPK_MAX_KEY;
+    uint64_t hash = bw_hash64(key, len, 0);
+    uint32_t ci;
+    struct tk_counter *c;
+
+    if (t->total == UINT64_MAX) {
+        return BW_ELIMIT;
+    }
+    ci = tk_find(t, key, len, hash);
+    if (ci != TK_NONE) {
+        c = &t->c[ci];
+        c->count++;
+        c->truncated |= truncated;
+        tk_sift_down(t, c->heap);
+    } else if (t->n < t->cap) {
+        BW_TRY(tk_reserve(t, t->n + 1));
+        ci = t->n++;
+        c = &t->c[ci];
+        tk_set_key(c, key, len, hash);
+        c->count = 1;
+        c->err = 0;
+        c->truncated = truncated;
+        c->heap = ci;
+        t->heap[ci] = ci;
+        tk_link(t, ci);
+        tk_sift_up(t, ci);
+    } else {
+        /* SpaceSaving: the value takes over the smallest counter and inherits its count as error */
+        ci = t->heap[0];
+        c = &t->c[ci];
+        t->floor = BW_MAX(t->floor, c->count);
+        tk_unlink(t, ci);
+        tk_set_key(c, key, len, hash);
+        c->err = c->count;
+        c->count++;
+        c->truncated = truncated;
+        tk_link(t, ci);
+        tk_sift_down(t, 0);
+    }
+    t->total++;
+    return BW_OK;
+}
+
+/* Order of reports and of the serialised form: count descending, then key bytes ascending. */
+static int tk_order(const struct tk_counter *a, const struct tk_counter *b)
+{
+    int d;
+
+    if (a->count != b->count) {
+        return a->count > b->count ? -1 : 1;
+    }
+    d = memcmp(a->key, b->key, BW_MIN(a->len, b->len));
+    if (d != 0) {
+        return d < 0 ? -1 : 1;
+    }
+    return (a->len > b->len) - (a->len < b->len);
+}
+
+static int tk_pcmp(const void *a, const void *b)
+{
+    return tk_order(*(const struct tk_counter *const *)a, *(const struct tk_counter *const *)b);
+}
+
+static int tk_ccmp(const void *a, const void *b)
+{
+    return tk_order(a, b);
+}
+
+/* Pointers to the counters in report order; free with bw_free. */
+static const struct tk_counter **tk_sorted(const bw_topk *t)
+{
+    const struct tk_counter **v = bw_calloc(t->n, sizeof(*v));
+
+    if (v == NULL) {
+        return NULL;
+    }
+    for (uint32_t i = 0; i < t->n; i++) {
+        v[i] = &t->c[i];
+    }
+    qsort(v, t->n, sizeof(*v), tk_pcmp);
+    return v;
+}
+
+bw_status bw_topk_merge(bw_topk *dst, const bw_topk *src)
+{
+    struct tk_counter *cand = NULL;
+    uint32_t nc = 0, keep;
+    uint64_t floor;
+
+    if (src->total == 0) {
+        return BW_OK;
+    }
+    if (dst->total > UINT64_MAX - src->total) {
+        return BW_ELIMIT;
+    }
+    cand = bw_calloc((size_t)dst->n + src->n, sizeof(*cand));
+    if (cand == NULL) {
+        return BW_ENOMEM;
+    }
+    /* a value one side lacks may have occurred up to that side's floor times there */
+    for (uint32_t i = 0; i < dst->n; i++) {
+        const struct tk_counter *a = &dst->c[i];
+        uint32_t j = tk_find(src, a->key, a->len, a->hash);
+
+        cand[nc] = *a;
+        cand[nc].count += j == TK_NONE ? src->floor : src->c[j].count;
+        cand[nc].err += j == TK_NONE ? src->floor : src->c[j].err;
+        cand[nc].truncated |= j == TK_NONE ? 0 : src->c[j].truncated;
+        nc++;
+    }
+    for (uint32_t j = 0; j < src->n; j++) {
+        const struct tk_counter *b = &src->c[j];
+
+        if (tk_find(dst, b->key, b->len, b->hash) != TK_NONE) {
+            continue;
+        }
+        cand[nc] = *b;
+        cand[nc].count += dst->floor;
+        cand[nc].err += dst->floor;
+        nc++;
+    }
+    qsort(cand, nc, sizeof(*cand), tk_ccmp);
+    keep = BW_MIN(nc, dst->cap);
+    floor = dst->floor + src->floor;
+    if (keep < nc) {
+        floor = BW_MAX(floor, cand[keep].count); /* the largest count dropped */
+    }
+    if (keep > dst->alloc) {
+        struct tk_counter *c = bw_reallocarray(dst->c, keep, sizeof(*c));
+        if (c == NULL) {
+            bw_free(cand);
+            return BW_ENOMEM;
+        }
+        dst->c = c;
+        dst->alloc = keep;
+    }
+    /* nothing fails from here on */
+    if (keep > 0) {
+        memcpy(dst->c, cand, (size_t)keep * sizeof(*cand));
+    }
+    dst->n = keep;
+    dst->total += src->total;
+    dst->floor = floor;
+    tk_reindex(dst);
+    bw_free(cand);
+    return BW_OK;
+}
+
+uint64_t bw_topk_total(const bw_topk *t)
+{
+    return t->total;
+}
+
+size_t bw_topk_size(const bw_topk *t)
+{
+    return t->n;
+}
+
+unsigned bw_topk_capacity(const bw_topk *t)
+{
+    return t->cap;
+}
+
+int bw_topk_is_exact(const bw_topk *t)
+{
+    return t->floor == 0;
+}
+
+uint64_t bw_topk_floor(const bw_topk *t)
+{
+    return t->floor;
+}
+
+bw_status bw_topk_items(const bw_topk *t, bw_topk_item *out, size_t max, size_t *n)
+{
+    const struct tk_counter **v;
+    size_t m = BW_MIN(max, (size_t)t->n);
+
+    *n = 0;
+    if (m == 0) {
+        return BW_OK;
+    }
+    v = tk_sorted(t);
+    if (v == NULL) {
+        return BW_ENOMEM;
+    }
+    for (size_t i = 0; i < m; i++) {
+        out[i].key = v[i]->key;
+        out[i].len = v[i]->len;
+        out[i].count = v[i]->count;
+        out[i].err = v[i]->err;
+        out[i].truncated = v[i]->truncated;
+    }
+    *n = m;
+    bw_free(v);
+    return BW_OK;
+}
+
+/*
+ * Layout after the header: u32le capacity, u64le total, u64le floor,
+ * u32le n, then n entries in report order: u64le count, u64le err, u16le
+ * key length, u8 truncated, the key bytes.
+ */
+bw_status bw_topk_serialize(const bw_topk *t, bw_buf *out)
+{
+    const struct tk_counter **v = NULL;
+
+    if (t->n > 0) {
+        v = tk_sorted(t);
+        if (v == NULL) {
+            return BW_ENOMEM;
+        }
+    }
+    put_header(out, BW_SKETCH_TOPK);
+    put_le(out, t->cap, 4);
+    put_le(out, t->total, 8);
+    put_le(out, t->floor, 8);
+    put_le(out, t->n, 4);
+    for (uint32_t i = 0; i < t->n; i++) {
+        put_le(out, v[i]->count, 8);
+        put_le(out, v[i]->err, 8);
+        put_le(out, v[i]->len, 2);
+        put_le(out, v[i]->truncated, 1);
+        (void)bw_buf_add(out, v[i]->key, v[i]->len);
+    }
+    bw_free(v);
+    return out->err;
+}
+
+#define TK_ENTRY_MIN 19 /* bytes of an entry with an empty key */
+
+static bw_status tk_read_entry(bw_topk *t, bw_rd *rd, uint32_t i, uint64_t *sum)
+{
+    struct tk_counter *c = &t->c[i];
+    uint16_t len;
+    bw_bytes key;
+    size_t at = rd->pos;
+
+    BW_TRY(bw_rd_u64le(rd, &c->count));
+    BW_TRY(bw_rd_u64le(rd, &c->err));
+    if (c->count == 0 || c->count > t->total || c->err >= c->count) {
+        return sk_fail_at(rd, at, "topk entry %" PRIu32 ": count %" PRIu64 " error %" PRIu64 " with total %" PRIu64, i,
+                          c->count, c->err, t->total);
+    }
+    if (t->floor == 0 && c->err != 0) {
+        return sk_fail_at(rd, at, "topk entry %" PRIu32 " has an error in an exact sketch", i);
+    }
+    if (__builtin_add_overflow(*sum, c->count, sum)) {
+        return sk_fail_at(rd, at, "topk counts overflow");
+    }
+    at = rd->pos;
+    BW_TRY(bw_rd_u16le(rd, &len));
+    BW_TRY(bw_rd_u8(rd, &c->truncated));
+    if (len > BW_TOPK_MAX_KEY || c->truncated > 1 || (c->truncated && len != BW_TOPK_MAX_KEY)) {
+        return sk_fail_at(rd, at, "topk entry %" PRIu32 ": key of %u bytes, truncated %u", i, len, c->truncated);
+    }
+    BW_TRY(bw_rd_view(rd, len, &key));
+    tk_set_key(c, key.ptr, len, bw_hash64(key.ptr, len, 0));
+    if (i > 0 && tk_order(&t->c[i - 1], c) >= 0) {
+        return sk_fail_at(rd, at, "topk entry %" PRIu32 " out of order", i);
+    }
+    if (tk_find(t, c->key, c->len, c->hash) != TK_NONE) {
+        return sk_fail_at(rd, at, "topk entry %" PRIu32 " repeats a key", i);
+    }
+    tk_link(t, i);
+    t->n++;
+    return BW_OK;
+}
+
+static bw_status tk_read_body(bw_topk *t, bw_rd *rd)
+{
+    uint32_t n;
+    uint64_t sum = 0;
+    size_t at = rd->pos;
+
+    BW_TRY(bw_rd_u64le(rd, &t->total));
+    BW_TRY(bw_rd_u64le(rd, &t->floor));
+    if (t->floor > t->total) {
+        return sk_fail_at(rd, at, "topk floor %" PRIu64 " over the total %" PRIu64, t->floor, t->total);
+    }
+    at = rd->pos;
+    BW_TRY(bw_rd_u32le(rd, &n));
+    if (n > t->cap) {
+        return sk_fail_at(rd, at, "topk of %" PRIu32 " entries over its capacity %" PRIu32, n, t->cap);
+    }
+    if (n == 0 && t->total > 0) {
+        return sk_fail_at(rd, at, "topk of no entries with a total of %" PRIu64, t->total);
+    }
+    if (n > bw_rd_left(rd) / TK_ENTRY_MIN) {
+        return bw_rd_fail(rd, BW_EFORMAT, "truncated: %" PRIu32 " topk entries cannot fit in %zu bytes", n,
+                          bw_rd_left(rd));
+    }
+    if (tk_reserve(t, n) != BW_OK) {
+        return bw_fail(rd->err, BW_ENOMEM, "out of memory for a topk sketch");
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        BW_TRY(tk_read_entry(t, rd, i, &sum));
+    }
+    if (t->floor == 0 && sum != t->total) {
+        return sk_fail_at(rd, at, "exact topk counts add up to %" PRIu64 ", total says %" PRIu64, sum, t->total);
+    }
+    tk_reindex(t);
+    return BW_OK;
+}
+
+bw_status bw_topk_read(bw_topk **out, bw_rd *rd)
+{
+    bw_topk *t = NULL;
+    uint32_t cap;
+    size_t at;
+    bw_status rc;
+
+    *out = NULL;
+    BW_TRY(read_header(rd, BW_SKETCH_TOPK));
+    at = rd->pos;
+    BW_TRY(bw_rd_u32le(rd, &cap));
+    if (cap < 1 || cap > BW_TOPK_MAX_CAPACITY) {
+        return sk_fail_at(rd, at, "topk capacity %" PRIu32 " outside 1..%d", cap, BW_TOPK_MAX_CAPACITY);
+    }
+    rc = bw_topk_new(&t, cap, rd->err);
+    if (rc != BW_OK) {
+        return rc;
+    }
+    rc = tk_read_body(t, rd);
+    if (rc != BW_OK) {
+        bw_topk_free(t);
+        return rc;
+    }
+    *out = t;
+    return BW_OK;
+}
+
+bw_status bw_topk_deserialize(bw_topk **out, const void *p, size_t n, bw_error *err)
+{
+    bw_rd rd;
+    bw_status rc;
+
+    bw_rd_init(&rd, p, n, "topk sketch", err);
+    rc = bw_topk_read(out, &rd);
+    if (rc == BW_OK) {
+        rc = read_trailer(&rd);
+    }
+    if (rc != BW_OK) {
+        bw_topk_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
