@@ -12,6 +12,7 @@
 #include "bw_digest.h"
 #include "bw_file.h"
 #include "bw_gguf.h"
+#include "bw_hash.h"
 #include "bw_json.h"
 #include "bw_jsonl.h"
 #include "bw_log.h"

@@ -29,33 +29,6 @@
 #include "bulwark/bw_sketch.h"
 #include "util/internal.h"
 
-/* ---- shared helpers ----------------------------------------------------- */
-
-static inline uint64_t rotl64(uint64_t x, unsigned r)
-{
-    return (x << r) | (x >> (64 - r));
-}
-
-static inline uint64_t load64le(const uint8_t *s)
-{
-    uint64_t v;
-    memcpy(&v, s, sizeof(v));
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    return v;
-}
-
-static inline uint64_t load32le(const uint8_t *s)
-{
-    uint32_t v;
-    memcpy(&v, s, sizeof(v));
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap32(v);
-#endif
-    return v;
-}
-
 static void put_le(bw_buf *b, uint64_t v, unsigned nbytes)
 {
     uint8_t t[8];
@@ -136,73 +109,6 @@ static bw_status read_trailer(bw_rd *rd)
     return rd->st;
 }
 
-/* ---- hashing ------------------------------------------------------------ */
-
-/*
- * bw_hash64: two 64-bit lanes eat 16 bytes a step; each step multiplies the
- * word by an odd constant (a bijection), folds it in with xor, rotates and
- * multiplies the lane again, so a changed word always changes its lane. The
- * last 1 to 16 bytes are read as one or two overlapping words that together
- * cover every byte (the length, mixed in at the end, tells the overlaps
- * apart). The finaliser is a xorshift-multiply cascade that spreads every
- * input bit over the whole word. The constants are the fractional parts of
- * the golden ratio and of square roots of small primes, forced odd.
- */
-#define H_K0 0x9e3779b97f4a7c15ULL /* golden ratio */
-#define H_K1 0x6a09e667f3bcc909ULL /* sqrt(2) */
-#define H_K2 0xbb67ae8584caa73bULL /* sqrt(3) */
-#define H_K3 0x3c6ef372fe94f82bULL /* sqrt(5) */
-#define H_K4 0xa54ff53a5f1d36f1ULL /* sqrt(7) */
-#define H_K5 0x510e527fade682d1ULL /* sqrt(11) */
-
-static inline uint64_t h_step(uint64_t lane, uint64_t w, uint64_t mul, unsigned r)
-{
-    lane ^= w * H_K4;
-    lane = rotl64(lane, r);
-    return lane * mul;
-}
-
-static inline uint64_t h_final(uint64_t x)
-{
-    x ^= x >> 32;
-    x *= H_K2;
-    x ^= x >> 29;
-    x *= H_K3;
-    x ^= x >> 32;
-    x *= H_K5;
-    x ^= x >> 29;
-    return x;
-}
-
-uint64_t bw_hash64(const void *p, size_t n, uint64_t seed)
-{
-    const uint8_t *s = p;
-    uint64_t a = seed ^ H_K0, b = rotl64(seed, 32) ^ H_K1;
-    size_t left = n;
-
-    while (left > 16) {
-        a = h_step(a, load64le(s), H_K2, 29);
-        b = h_step(b, load64le(s + 8), H_K3, 31);
-        s += 16;
-        left -= 16;
-    }
-    if (left > 8) {
-        a = h_step(a, load64le(s), H_K2, 29);
-        b = h_step(b, load64le(s + left - 8), H_K3, 31);
-    } else if (left >= 4) {
-        a = h_step(a, load32le(s) | (load32le(s + left - 4) << 32), H_K2, 29);
-    } else if (left > 0) {
-        a = h_step(a, (uint64_t)s[0] | ((uint64_t)s[left / 2] << 8) | ((uint64_t)s[left - 1] << 16), H_K2, 29);
-    }
-    return h_final(a ^ rotl64(b, 27) ^ ((uint64_t)n * H_K5));
-}
-
-uint64_t bw_hash64_u64(uint64_t x)
-{
-    /* every step is a bijection, so distinct numbers never collide */
-    return h_final(x ^ H_K1);
-}
-
 /*
  * The key of a sketch's internal hash table. A serialised sketch chooses the
  * hashes (hll) and keys (topk) it holds, so with a public slot function it
@@ -216,7 +122,8 @@ static uint64_t table_key(const void *obj)
     static atomic_uint_fast64_t counter;
     uint64_t c = atomic_fetch_add(&counter, 1);
 
-    return h_final((uint64_t)(uintptr_t)obj ^ rotl64((uint64_t)(uintptr_t)&counter, 32) ^ (c * H_K0));
+    return bw_hash64_u64((uint64_t)(uintptr_t)obj ^ ((uint64_t)(uintptr_t)&counter << 32) ^
+                         (c * 0x9e3779b97f4a7c15ULL));
 }
 
 /* ---- HyperLogLog -------------------------------------------------------- */
@@ -254,7 +161,7 @@ static inline void hll_reg_update(uint8_t *reg, unsigned p, uint64_t x)
 
 static inline uint32_t hll_slot(uint64_t key, uint64_t x, uint32_t cap)
 {
-    return (uint32_t)(h_final(x ^ key) >> 32) & (cap - 1);
+    return (uint32_t)(bw_hash64_u64(x ^ key) >> 32) & (cap - 1);
 }
 
 /* Insert nonzero x into a set with room; false if it was there already. */
@@ -1347,7 +1254,7 @@ struct bw_topk {
 
 static inline uint32_t tk_home(const bw_topk *t, uint64_t hash)
 {
-    return (uint32_t)h_final(hash ^ t->key) & t->slot_mask;
+    return (uint32_t)bw_hash64_u64(hash ^ t->key) & t->slot_mask;
 }
 
 static void tk_heap_swap(bw_topk *t, uint32_t i, uint32_t j)

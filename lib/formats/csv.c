@@ -19,6 +19,7 @@
 #include "bulwark/bw_buf.h"
 #include "bulwark/bw_csv.h"
 #include "bulwark/bw_file.h"
+#include "bulwark/bw_hash.h"
 #include "data/data_internal.h"
 #include "formats/window.h"
 #include "util/internal.h"
@@ -320,14 +321,10 @@ static char sniff(const char *b, size_t n)
     return best;
 }
 
-static uint64_t name_hash(const char *s, size_t n)
+/* Keyed by the reader's (randomised) address, so a crafted header cannot pile its names into one probe run. */
+static uint64_t name_hash(const bw_csv *r, const char *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ULL;
-
-    for (size_t i = 0; i < n; i++) {
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    }
-    return h;
+    return bw_hash64(s, n, (uint64_t)(uintptr_t)r);
 }
 
 /* The column named s[0..n), or SIZE_MAX. */
@@ -336,7 +333,7 @@ static size_t find_name(const bw_csv *r, const char *s, size_t n)
     if (r->nidx == 0) {
         return SIZE_MAX;
     }
-    for (size_t k = name_hash(s, n) & (r->nidx - 1); r->idx[k] != 0; k = (k + 1) & (r->nidx - 1)) {
+    for (size_t k = name_hash(r, s, n) & (r->nidx - 1); r->idx[k] != 0; k = (k + 1) & (r->nidx - 1)) {
         const char *nm = r->batch.names[r->idx[k] - 1];
         if (strlen(nm) == n && memcmp(nm, s, n) == 0) {
             return r->idx[k] - 1;
@@ -364,7 +361,7 @@ static bw_status add_named(bw_csv *r, const char *s, size_t n)
         r->dupnext = dn;
         for (size_t i = 0; i < col; i++) {
             const char *nm = r->batch.names[i];
-            size_t k = name_hash(nm, strlen(nm)) & (cap - 1);
+            size_t k = name_hash(r, nm, strlen(nm)) & (cap - 1);
             while (idx[k] != 0) {
                 k = (k + 1) & (cap - 1);
             }
@@ -375,7 +372,7 @@ static bw_status add_named(bw_csv *r, const char *s, size_t n)
         r->nidx = cap;
     }
     BW_TRY(bw_batch_add_column(&r->batch, s, n, BW_DT_NULL));
-    size_t k = name_hash(s, n) & (r->nidx - 1);
+    size_t k = name_hash(r, s, n) & (r->nidx - 1);
     while (r->idx[k] != 0) {
         k = (k + 1) & (r->nidx - 1);
     }

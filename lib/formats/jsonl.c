@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bulwark/bw_buf.h"
+#include "bulwark/bw_hash.h"
 #include "bulwark/bw_jsonl.h"
 #include "data/data_internal.h"
 #include "formats/window.h"
@@ -308,16 +309,6 @@ static bool value(struct jp *p, int depth, enum kind *kind)
 
 /* ---- columns ------------------------------------------------------------------------------------ */
 
-static uint64_t hash_key(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL;
-
-    for (size_t i = 0; i < n; i++) {
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    }
-    return h;
-}
-
 static bw_status grow_slots(bw_jsonl *r)
 {
     size_t n = r->nslots ? r->nslots * 2 : 64;
@@ -353,8 +344,8 @@ static bw_status column_of(bw_jsonl *r, const char *s, size_t n, size_t *col, bw
     uint64_t h;
     size_t k;
 
-    n = strnlen(s, n); /* a name is a C string: a key ends at a \u0000 */
-    h = hash_key(s, n);
+    n = strnlen(s, n);                           /* a name is a C string: a key ends at a \u0000 */
+    h = bw_hash64(s, n, (uint64_t)(uintptr_t)r); /* keyed by the reader's (randomised) address */
 
     if (2 * (r->batch.ncols + 1) > r->nslots && grow_slots(r) != BW_OK) {
         return bw_fail(err, BW_ENOMEM, "out of memory");
