@@ -53,7 +53,11 @@ bw_status bw_window_more(bw_window *w, uint64_t line, bw_error *err)
         w->buf = grown;
         w->cap = BW_MIN(cap, limit);
     }
-    BW_TRY(bw_file_read(w->file, w->own + w->end, w->cap - w->end, &got, err));
+    size_t want = w->cap - w->end;
+    if (w->step != 0 && w->step < want) {
+        want = w->step;
+    }
+    BW_TRY(bw_file_read(w->file, w->own + w->end, want, &got, err));
     if (got == 0) {
         w->eof = true;
     }

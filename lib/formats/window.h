@@ -24,7 +24,8 @@ typedef struct bw_window {
     size_t cap, pos, end;
     uint64_t base;
     size_t max_record;
-    bool eof; /* nothing past end */
+    size_t step; /* bytes a read asks for at most; 0: all the room (tests and fuzzing set it small) */
+    bool eof;    /* nothing past end */
 } bw_window;
 
 BW_INTERNAL bw_status bw_window_open(bw_window *w, const char *path, const char *name, size_t max_record,
