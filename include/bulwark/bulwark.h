@@ -6,9 +6,9 @@
 
 #include "bw_batch.h"
 #include "bw_buf.h"
+#include "bw_common.h"
 #include "bw_csv.h"
 #include "bw_dataset.h"
-#include "bw_common.h"
 #include "bw_digest.h"
 #include "bw_file.h"
 #include "bw_gguf.h"
