@@ -12,7 +12,8 @@ pkgs=(
   zlib1g-dev libarchive-dev             # model containers: zip members, tar, gz/bz2/xz
   libhdf5-dev                          # Keras .h5: headers at build time; libhdf5 dlopen()ed by the isolated reader
   libpcre2-dev                         # secrets/PII: PCRE2 confirms what Hyperscan found
-  libyaml-dev                          # custom secret rules in YAML
+  libyaml-dev                          # custom secret rules in YAML; validation suites
+  libsnappy-dev libzstd-dev liblz4-dev # Parquet page codecs (gzip comes from zlib)
   git                                  # scan secrets --staged / --git-history
   python3 python3-jsonschema           # example generator; independent SARIF schema validator
 )
@@ -29,7 +30,7 @@ else
   pkgs+=(libvectorscan-dev)
 fi
 if [ "${1:-}" = "--bench" ]; then
-  pkgs+=(hyperfine coreutils openssl time ripgrep)   # secretlint comes from npm (bench/peers), if node is present
+  pkgs+=(hyperfine coreutils openssl time ripgrep python3-pandas)   # secretlint comes from npm (bench/peers), if node is present
 fi
 
 missing=()

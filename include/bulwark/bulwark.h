@@ -27,6 +27,7 @@
 #include "bw_scan.h"
 #include "bw_secrets.h"
 #include "bw_sketch.h"
+#include "bw_validate.h"
 #include "bw_walk.h"
 #include "bw_zip.h"
 
