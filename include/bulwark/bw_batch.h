@@ -206,6 +206,15 @@ typedef struct bw_data_opts {
      *  the read with BW_BAD_STOP is in the error instead); may be NULL */
     void (*on_bad)(void *ctx, const bw_bad_row *bad);
     void *ctx;
+    /**
+     * A slice of the input, for sharding (profile --shard i/N, threads): only the records that
+     * START at a byte offset in [range_start, range_end) are read (CSV: the header still comes
+     * from the top of the file; Parquet: the row groups whose first page starts in the range).
+     * Both 0: the whole input. Slices that tile the file read every record exactly once.
+     * Needs a seekable file (BW_EINVAL on standard input). bw_batch.row0 counts from the
+     * slice's first record.
+     */
+    uint64_t range_start, range_end;
 } bw_data_opts;
 
 #define BW_DATA_OPTS_VERSION 1
