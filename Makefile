@@ -6,7 +6,7 @@ BUILD_ASAN  ?= build-asan
 BUILD_REL   ?= build-release
 PREFIX      ?= /usr/local
 
-.PHONY: all deps build demo check fuzz bench install clean
+.PHONY: all deps build demo check fuzz bench bench-data install clean
 
 all: build
 
@@ -36,6 +36,11 @@ fuzz: deps
 bench:
 	@bash scripts/deps.sh --bench
 	@bash bench/run.sh
+
+# The data benchmark alone (issue 6): profile/validate against DuckDB and pandas on a 1.6 GB CSV.
+bench-data:
+	@bash scripts/deps.sh --bench
+	@bash bench/data.sh
 
 $(BUILD_REL)/build.ninja:
 	@bash scripts/deps.sh
