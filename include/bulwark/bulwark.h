@@ -21,6 +21,7 @@
 #include "bw_parquet.h"
 #include "bw_pickle.h"
 #include "bw_pool.h"
+#include "bw_profile.h"
 #include "bw_rd.h"
 #include "bw_report.h"
 #include "bw_safetensors.h"

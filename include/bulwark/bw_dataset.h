@@ -3,8 +3,9 @@
  *
  * The one entry point the data engines and commands use: the format comes
  * from the caller, or from the name (.csv .tsv .txt -> CSV, .tsv with a tab
- * delimiter; .jsonl .ndjson -> JSONL), or from the first bytes (a '{' ->
- * JSONL, else CSV). Batches are owned by the dataset and valid until the
+ * delimiter; .jsonl .ndjson -> JSONL; .parquet .parq -> Parquet), or from
+ * the first bytes ("PAR1" -> Parquet, a '{' -> JSONL, else CSV). Parquet
+ * needs a seekable file: standard input is BW_EUNSUPPORTED. Batches are owned by the dataset and valid until the
  * next call.
  */
 #ifndef BULWARK_BW_DATASET_H
@@ -20,9 +21,10 @@ typedef enum bw_data_format {
     BW_FMT_AUTO = 0,
     BW_FMT_CSV,
     BW_FMT_JSONL,
+    BW_FMT_PARQUET,
 } bw_data_format;
 
-/** "csv", "tsv" (CSV with a tab), "jsonl" / "ndjson". */
+/** "csv", "tsv" (CSV with a tab), "jsonl" / "ndjson", "parquet" / "parq". */
 BW_API bw_status bw_data_format_parse(const char *s, bw_data_format *fmt, char *delim) BW_NODISCARD;
 BW_API const char *bw_data_format_name(bw_data_format fmt);
 

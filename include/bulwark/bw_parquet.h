@@ -34,6 +34,7 @@
 #ifndef BULWARK_BW_PARQUET_H
 #define BULWARK_BW_PARQUET_H
 
+#include "bw_batch.h"
 #include "bw_common.h"
 
 #ifdef __cplusplus
@@ -363,6 +364,71 @@ BW_API const char *bw_parquet_encoding_name(int32_t encoding);
 BW_API const char *bw_parquet_converted_name(int32_t converted_type);
 BW_API const char *bw_parquet_logical_name(bw_parquet_logical_kind kind);
 BW_API const char *bw_parquet_page_type_name(int32_t type);
+
+/* ---- the column reader: pages of flat columns to bw_batch ---- */
+
+/**
+ * A streaming reader of a Parquet file's flat columns (reader.c).
+ *
+ * Each leaf column that is not nested (not in a group, list or map) becomes
+ * one batch column named by its path. Types (docs/internals/parquet.md):
+ * BOOLEAN -> bool; INT32 / INT64 (INT_8..INT_64, UINT_8..UINT_32) -> int64;
+ * UINT_64 -> int64, or float64 from the first value over INT64_MAX on (the
+ * column widens, as bw_batch.h allows); FLOAT, DOUBLE, FLOAT16 -> float64;
+ * DATE -> date; TIMESTAMP millis / micros / nanos and INT96 -> timestamp in
+ * microseconds (nanoseconds rounded down); TIME -> int64 microseconds since
+ * midnight; DECIMAL (on any physical type) -> float64, value / 10^scale (at
+ * most 15-17 significant digits survive); STRING / UTF8 / ENUM / JSON byte
+ * arrays -> string, checked as UTF-8 (invalid text is null and counted in
+ * the column's nbad, reported through on_bad); UUID -> string
+ * 8-4-4-4-12; other byte arrays (binary, BSON, INTERVAL) -> lowercase hex.
+ * bw_data_opts.types may ask for int64 -> float64, date -> timestamp or any
+ * type -> string (BW_EINVAL for another conversion).
+ *
+ * Columns the reader cannot read (nested, encrypted, in another file, an
+ * annotation that does not fit its physical type) are left out of the
+ * batch and listed by bw_parquet_skipped(); they are never an error.
+ *
+ * The file is read with pread(), a page at a time: memory is about one page
+ * per column (and its dictionary) plus the batch. Pages and chunks over 256
+ * MiB are BW_ELIMIT, as are pages of more than 2^24 values.
+ * bw_data_opts.range_start / range_end select the row groups whose first
+ * page starts in [range_start, range_end) (both 0: all).
+ */
+typedef struct bw_parquet bw_parquet;
+
+/**
+ * Open the Parquet file at `path` (a regular file; "-" is BW_EUNSUPPORTED:
+ * standard input cannot be seeked to its footer) and read its metadata.
+ * @param o    NULL for defaults (batch_rows, on_bad_row, on_bad, types, range)
+ * @param out  receives the reader; free it with bw_parquet_free()
+ * @return BW_OK; BW_EFORMAT, BW_ELIMIT, BW_EUNSUPPORTED as
+ *         bw_parquet_meta_read_fd; BW_EIO, BW_ENOTFOUND; BW_EINVAL (options)
+ */
+BW_API bw_status bw_parquet_open(const char *path, const bw_data_opts *o, bw_parquet **out, bw_error *err) BW_NODISCARD;
+/** The same on an open descriptor (borrowed: it must stay open until bw_parquet_free; not closed). */
+BW_API bw_status bw_parquet_open_fd(int fd, const char *name, const bw_data_opts *o, bw_parquet **out,
+                                    bw_error *err) BW_NODISCARD;
+/**
+ * The next batch of up to batch_rows rows, or *out NULL at the end. The
+ * batch belongs to the reader and is valid until the next call.
+ * @return BW_OK; BW_EFORMAT (a page that lies, with its file offset),
+ *         BW_EUNSUPPORTED (a codec or encoding this version does not read,
+ *         or libsnappy missing), BW_ELIMIT, BW_EIO, BW_ENOMEM. After an
+ *         error the reader can only be freed.
+ */
+BW_API bw_status bw_parquet_next(bw_parquet *r, const bw_batch **out, bw_error *err) BW_NODISCARD;
+/** Rows, bad values and bytes read so far. */
+BW_API const bw_data_stats *bw_parquet_read_stats(const bw_parquet *r);
+/** The file's metadata (borrowed, valid until bw_parquet_free). */
+BW_API const bw_parquet_meta *bw_parquet_reader_meta(const bw_parquet *r);
+/**
+ * The number of leaf columns left out; for i below it, *path and *why (both
+ * borrowed, may be NULL pointers to skip) name column i and the reason.
+ */
+BW_API size_t bw_parquet_skipped(const bw_parquet *r, size_t i, const char **path, const char **why);
+/** Free the reader (NULL is a no-op). */
+BW_API void bw_parquet_free(bw_parquet *r);
 
 #ifdef __cplusplus
 }

@@ -139,6 +139,13 @@ BW_API void bw_kll_free(bw_kll *s);
 BW_API bw_status bw_kll_add(bw_kll *s, double x) BW_NODISCARD;
 
 /**
+ * Add `n` values, exactly as bw_kll_add of each in order would (the same
+ * sketch, byte for byte), without the per-value call. On failure (BW_ENOMEM,
+ * BW_ELIMIT) the values before some x[i] have been added and the rest not.
+ */
+BW_API bw_status bw_kll_add_many(bw_kll *s, const double *x, size_t n) BW_NODISCARD;
+
+/**
  * Add everything in `src` to `dst`. Both must have the same k (BW_EINVAL
  * otherwise); the error bound of the result is that of one sketch over all
  * the values; the coin flips continue from `dst`'s generator. `src` may be

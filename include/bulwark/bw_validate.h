@@ -96,6 +96,7 @@ typedef struct bw_unexpected {
     char *value;   /**< the value as text, cut to value_max bytes (NULL when redacted) */
     size_t len;    /**< the value's full length in bytes */
     int truncated; /**< value holds only its first value_max bytes */
+    int null;      /**< the value was null (value NULL, len 0): expect_column_values_to_not_be_null */
 } bw_unexpected;
 
 typedef struct bw_expect_result {
@@ -107,6 +108,7 @@ typedef struct bw_expect_result {
     char *error;         /**< the expectation could not be evaluated (e.g. a missing column): it failed */
     int severity;        /**< meta.severity: 0 error (default), 1 warning (reported, not failed) */
     char *observed_json; /**< observed_value as JSON (a number, string, list ...) or NULL */
+    char *details_json;  /**< GE's result.details as a JSON object (partitions, mismatches, bounds) or NULL */
     uint64_t element_count;
     uint64_t missing_count;
     uint64_t unexpected_count;

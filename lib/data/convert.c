@@ -49,58 +49,93 @@ bool bw_parse_int64(const char *s, size_t n, int64_t *v)
     return true;
 }
 
+/* 10^0 .. 10^22: every one is exactly a double */
+static const double exact_pow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/*
+ * The decimal number is checked and read in one pass: all its digits into
+ * a uint64 mantissa (exact for at most 19 digits) and the power of ten that
+ * scales it. When the mantissa is at most 2^53 and the power within +-22,
+ * both are exact doubles and one multiplication or division rounds once,
+ * so the result is the correctly rounded one strtod gives (Clinger's fast
+ * path; SSE2 arithmetic, no excess precision). Anything else -- more
+ * digits, larger exponents -- goes to strtod on a NUL-terminated copy.
+ */
 bool bw_parse_float64(const char *s, size_t n, double *v)
 {
     char tmp[72];
-    size_t i = 0, digits = 0;
+    size_t i = 0, digits;
+    uint64_t m = 0;
+    int64_t p10 = 0; /* the value is m * 10^p10 */
+    bool neg = false;
     char *end;
 
     if (n == 0 || n >= sizeof(tmp)) {
         return false;
     }
     if (s[0] == '-' || s[0] == '+') {
+        neg = s[0] == '-';
         i = 1;
     }
-    if (n - i == 3 && (strncasecmp(s + i, "inf", 3) == 0 || strncasecmp(s + i, "nan", 3) == 0)) {
-        bool nan = (s[i] | 0x20) == 'n';
-        *v = nan ? NAN : (s[0] == '-' ? -INFINITY : INFINITY);
-        return true;
-    }
-    if (n - i == 8 && strncasecmp(s + i, "infinity", 8) == 0) {
-        *v = s[0] == '-' ? -INFINITY : INFINITY;
-        return true;
-    }
-    /* digits [. digits] [e [sign] digits], at least one mantissa digit */
-    while (i < n && s[i] >= '0' && s[i] <= '9') {
-        i++;
-        digits++;
-    }
-    if (i < n && s[i] == '.') {
-        i++;
-        while (i < n && s[i] >= '0' && s[i] <= '9') {
-            i++;
-            digits++;
+    if (i < n && ((s[i] | 0x20) == 'i' || (s[i] | 0x20) == 'n')) {
+        if (n - i == 3 && (strncasecmp(s + i, "inf", 3) == 0 || strncasecmp(s + i, "nan", 3) == 0)) {
+            bool nan = (s[i] | 0x20) == 'n';
+            *v = nan ? NAN : (s[0] == '-' ? -INFINITY : INFINITY);
+            return true;
         }
+        if (n - i == 8 && strncasecmp(s + i, "infinity", 8) == 0) {
+            *v = s[0] == '-' ? -INFINITY : INFINITY;
+            return true;
+        }
+        return false;
+    }
+    /* digits [. digits] [e [sign] digits], at least one mantissa digit (m wraps past 19: then unused) */
+    size_t start = i;
+    for (unsigned dg; i < n && (dg = (unsigned char)s[i] - '0') <= 9; i++) {
+        m = m * 10 + dg;
+    }
+    digits = i - start;
+    if (i < n && s[i] == '.') {
+        size_t f = ++i;
+        for (unsigned dg; i < n && (dg = (unsigned char)s[i] - '0') <= 9; i++) {
+            m = m * 10 + dg;
+        }
+        p10 = -(int64_t)(i - f);
+        digits += i - f;
     }
     if (digits == 0) {
         return false;
     }
     if (i < n && (s[i] == 'e' || s[i] == 'E')) {
         size_t e = 0;
+        int64_t ev = 0;
+        bool eneg = false;
         i++;
         if (i < n && (s[i] == '-' || s[i] == '+')) {
+            eneg = s[i] == '-';
             i++;
         }
         while (i < n && s[i] >= '0' && s[i] <= '9') {
+            if (ev < 100000) {
+                ev = ev * 10 + (s[i] - '0');
+            }
             i++;
             e++;
         }
         if (e == 0) {
             return false;
         }
+        p10 += eneg ? -ev : ev;
     }
     if (i != n) {
         return false;
+    }
+    if (digits <= 19 && m <= ((uint64_t)1 << 53) && p10 >= -22 && p10 <= 22) {
+        double x = (double)m;
+        x = p10 < 0 ? x / exact_pow10[-p10] : x * exact_pow10[p10];
+        *v = neg ? -x : x;
+        return true;
     }
     memcpy(tmp, s, n);
     tmp[n] = '\0';
@@ -145,15 +180,41 @@ static bool leap(unsigned y)
 static bool ymd(const char *s, size_t n, unsigned *y, unsigned *m, unsigned *d)
 {
     static const unsigned char mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    unsigned c[8];
 
-    if (n < 10 || s[4] != '-' || s[7] != '-' || !digits_at(s, 4, y) || !digits_at(s + 5, 2, m) ||
-        !digits_at(s + 8, 2, d)) {
+    if (n < 10 || s[4] != '-' || s[7] != '-') {
         return false;
     }
+    /* the eight digits at their fixed places; one test catches any that is not a digit */
+    c[0] = (unsigned char)s[0] - '0';
+    c[1] = (unsigned char)s[1] - '0';
+    c[2] = (unsigned char)s[2] - '0';
+    c[3] = (unsigned char)s[3] - '0';
+    c[4] = (unsigned char)s[5] - '0';
+    c[5] = (unsigned char)s[6] - '0';
+    c[6] = (unsigned char)s[8] - '0';
+    c[7] = (unsigned char)s[9] - '0';
+    if ((c[0] > 9) | (c[1] > 9) | (c[2] > 9) | (c[3] > 9) | (c[4] > 9) | (c[5] > 9) | (c[6] > 9) | (c[7] > 9)) {
+        return false;
+    }
+    *y = c[0] * 1000 + c[1] * 100 + c[2] * 10 + c[3];
+    *m = c[4] * 10 + c[5];
+    *d = c[6] * 10 + c[7];
     if (*y < 1 || *m < 1 || *m > 12 || *d < 1) {
         return false;
     }
     return *d <= (unsigned)mdays[*m - 1] + (*m == 2 && leap(*y) ? 1u : 0u);
+}
+
+/* bw_days_from_civil() for a checked date (years 1-9999): the same arithmetic, unsigned */
+static inline int32_t civil_days(unsigned y, unsigned m, unsigned d)
+{
+    unsigned yy = y - (m <= 2);
+    unsigned era = yy / 400, yoe = yy % 400;
+    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+    return (int32_t)(era * 146097 + doe) - 719468;
 }
 
 bool bw_parse_date(const char *s, size_t n, int32_t *days)
@@ -163,7 +224,7 @@ bool bw_parse_date(const char *s, size_t n, int32_t *days)
     if (n != 10 || !ymd(s, n, &y, &m, &d)) {
         return false;
     }
-    *days = bw_days_from_civil((int)y, m, d);
+    *days = civil_days(y, m, d);
     return true;
 }
 
@@ -174,7 +235,7 @@ bool bw_parse_timestamp(const char *s, size_t n, int64_t *micros)
     int64_t tz = 0;
 
     if (n == 10 && ymd(s, n, &y, &mo, &d)) {
-        *micros = (int64_t)bw_days_from_civil((int)y, mo, d) * 86400000000LL; /* a date: its midnight */
+        *micros = (int64_t)civil_days(y, mo, d) * 86400000000LL; /* a date: its midnight */
         return true;
     }
     if (n < 16 || !ymd(s, n, &y, &mo, &d) || (s[10] != 'T' && s[10] != ' ' && s[10] != 't') ||
@@ -228,7 +289,7 @@ bool bw_parse_timestamp(const char *s, size_t n, int64_t *micros)
     if (i != n) {
         return false;
     }
-    *micros = ((int64_t)bw_days_from_civil((int)y, mo, d) * 86400 + (int64_t)hh * 3600 + (int64_t)mm * 60 +
+    *micros = ((int64_t)civil_days(y, mo, d) * 86400 + (int64_t)hh * 3600 + (int64_t)mm * 60 +
                (int64_t)(ss > 59 ? 59 : ss) - tz) *
                   1000000 +
               (int64_t)us;

@@ -8,12 +8,14 @@
 #include "bulwark/bw_csv.h"
 #include "bulwark/bw_dataset.h"
 #include "bulwark/bw_jsonl.h"
+#include "bulwark/bw_parquet.h"
 #include "util/internal.h"
 
 struct bw_dataset {
     bw_data_format fmt;
     bw_csv *csv;
     bw_jsonl *jsonl;
+    bw_parquet *parquet;
 };
 
 bw_status bw_data_format_parse(const char *s, bw_data_format *fmt, char *delim)
@@ -27,6 +29,8 @@ bw_status bw_data_format_parse(const char *s, bw_data_format *fmt, char *delim)
         }
     } else if (strcasecmp(s, "jsonl") == 0 || strcasecmp(s, "ndjson") == 0) {
         *fmt = BW_FMT_JSONL;
+    } else if (strcasecmp(s, "parquet") == 0 || strcasecmp(s, "parq") == 0) {
+        *fmt = BW_FMT_PARQUET;
     } else if (strcasecmp(s, "auto") == 0) {
         *fmt = BW_FMT_AUTO;
     } else {
@@ -40,6 +44,7 @@ const char *bw_data_format_name(bw_data_format fmt)
     switch (fmt) {
     case BW_FMT_CSV: return "csv";
     case BW_FMT_JSONL: return "jsonl";
+    case BW_FMT_PARQUET: return "parquet";
     case BW_FMT_AUTO: break;
     }
     return "auto";
@@ -55,6 +60,9 @@ static bool ends_with(const char *s, const char *suffix)
 /* The format a name says, or AUTO; .gz and friends are not read here. */
 static bw_data_format by_name(const char *path, char *delim)
 {
+    if (ends_with(path, ".parquet") || ends_with(path, ".parq")) {
+        return BW_FMT_PARQUET;
+    }
     if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson")) {
         return BW_FMT_JSONL;
     }
@@ -68,7 +76,7 @@ static bw_data_format by_name(const char *path, char *delim)
     return BW_FMT_AUTO;
 }
 
-/* The format of the first bytes: a JSON object opening a line is JSONL. */
+/* The format of the first bytes: "PAR1" is Parquet, a JSON object opening a line is JSONL. */
 static bw_data_format by_content(const char *path)
 {
     char head[512];
@@ -80,6 +88,9 @@ static bw_data_format by_content(const char *path)
     }
     n = pread(bw_file_fd(f), head, sizeof(head), 0);
     bw_file_close(f);
+    if (n >= 4 && memcmp(head, "PAR1", 4) == 0) {
+        return BW_FMT_PARQUET;
+    }
     for (ssize_t i = 0; i < n; i++) {
         if (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n') {
             continue;
@@ -110,7 +121,9 @@ bw_status bw_dataset_open(const char *path, bw_data_format fmt, const bw_data_op
         }
     }
     d->fmt = fmt;
-    if (fmt == BW_FMT_JSONL) {
+    if (fmt == BW_FMT_PARQUET) {
+        rc = bw_parquet_open(path, &opts, &d->parquet, err);
+    } else if (fmt == BW_FMT_JSONL) {
         rc = bw_jsonl_open(path, &opts, &d->jsonl, err);
     } else {
         rc = bw_csv_open(path, &opts, &d->csv, err);
@@ -125,6 +138,9 @@ bw_status bw_dataset_open(const char *path, bw_data_format fmt, const bw_data_op
 
 bw_status bw_dataset_next(bw_dataset *d, const bw_batch **out, bw_error *err)
 {
+    if (d->parquet != NULL) {
+        return bw_parquet_next(d->parquet, out, err);
+    }
     return d->jsonl != NULL ? bw_jsonl_next(d->jsonl, out, err) : bw_csv_next(d->csv, out, err);
 }
 
@@ -135,6 +151,9 @@ bw_data_format bw_dataset_format(const bw_dataset *d)
 
 const bw_data_stats *bw_dataset_stats(const bw_dataset *d)
 {
+    if (d->parquet != NULL) {
+        return bw_parquet_read_stats(d->parquet);
+    }
     return d->jsonl != NULL ? bw_jsonl_stats(d->jsonl) : bw_csv_stats(d->csv);
 }
 
@@ -145,5 +164,6 @@ void bw_dataset_free(bw_dataset *d)
     }
     bw_csv_free(d->csv);
     bw_jsonl_free(d->jsonl);
+    bw_parquet_free(d->parquet);
     bw_free(d);
 }

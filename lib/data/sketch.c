@@ -714,28 +714,125 @@ static int kll_cmp(double a, double b)
     return (signbit(b) != 0) - (signbit(a) != 0);
 }
 
-static int kll_qcmp(const void *a, const void *b)
+/* kll_cmp(a, b) < 0, inlined for the sort. */
+static inline bool kll_lt(double a, double b)
 {
-    return kll_cmp(*(const double *)a, *(const double *)b);
+    return a < b || (a == b && signbit(a) && !signbit(b));
 }
 
-/* Level 0 is compacted often and is mostly short once there are many levels: sort short runs inline. */
-static void kll_sort(double *v, size_t n)
+static void kll_insertion(double *v, size_t n)
 {
-    if (n > 32) {
-        qsort(v, n, sizeof(*v), kll_qcmp);
-        return;
-    }
     for (size_t i = 1; i < n; i++) {
         double x = v[i];
         size_t j = i;
 
-        while (j > 0 && kll_cmp(v[j - 1], x) > 0) {
+        while (j > 0 && kll_lt(x, v[j - 1])) {
             v[j] = v[j - 1];
             j--;
         }
         v[j] = x;
     }
+}
+
+static void kll_sift(double *v, size_t i, size_t m)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, b = i;
+        if (l < m && kll_lt(v[b], v[l])) {
+            b = l;
+        }
+        if (l + 1 < m && kll_lt(v[b], v[l + 1])) {
+            b = l + 1;
+        }
+        if (b == i) {
+            return;
+        }
+        double t = v[i];
+        v[i] = v[b];
+        v[b] = t;
+        i = b;
+    }
+}
+
+static void kll_heapsort(double *v, size_t n)
+{
+    for (size_t k = n / 2; k-- > 0;) {
+        kll_sift(v, k, n);
+    }
+    for (size_t m = n; m > 1; m--) {
+        double t = v[0];
+        v[0] = v[m - 1];
+        v[m - 1] = t;
+        kll_sift(v, 0, m - 1);
+    }
+}
+
+/*
+ * Sort level 0 into kll_cmp order: quicksort (median of three, Hoare
+ * partition, so runs of equal values split evenly) on the larger side in a
+ * loop and the smaller side recursively, insertion sort below 24 items and
+ * heapsort past a depth limit. Items are never NaN and equal items are the
+ * same bits (kll_cmp tells -0 from +0), so every correct sort gives the
+ * same bytes.
+ */
+static void kll_sort_depth(double *v, size_t n, unsigned depth)
+{
+    while (n > 24) {
+        if (depth-- == 0) {
+            kll_heapsort(v, n);
+            return;
+        }
+        size_t mid = n / 2;
+        if (kll_lt(v[mid], v[0])) {
+            double t = v[mid];
+            v[mid] = v[0];
+            v[0] = t;
+        }
+        if (kll_lt(v[n - 1], v[mid])) {
+            double t = v[mid];
+            v[mid] = v[n - 1];
+            v[n - 1] = t;
+            if (kll_lt(v[mid], v[0])) {
+                t = v[mid];
+                v[mid] = v[0];
+                v[0] = t;
+            }
+        }
+        double pivot = v[mid];
+        size_t i = 0, j = n - 1;
+        for (;;) {
+            while (kll_lt(v[i], pivot)) {
+                i++;
+            }
+            while (kll_lt(pivot, v[j])) {
+                j--;
+            }
+            if (i >= j) {
+                break;
+            }
+            double t = v[i];
+            v[i] = v[j];
+            v[j] = t;
+            i++;
+            j--;
+        }
+        /* v[0..j] <= pivot <= v[j+1..n) */
+        size_t left = j + 1;
+        if (left < n - left) {
+            kll_sort_depth(v, left, depth);
+            v += left;
+            n -= left;
+        } else {
+            kll_sort_depth(v + left, n - left, depth);
+            n = left;
+        }
+    }
+    kll_insertion(v, n);
+}
+
+static void kll_sort(double *v, size_t n)
+{
+    kll_sort_depth(v, n, 2 * (unsigned)(64 - __builtin_clzll((unsigned long long)n | 1)));
 }
 
 static bw_status kll_reserve(struct kll_level *l, uint64_t need)
@@ -878,6 +975,62 @@ bw_status bw_kll_add(bw_kll *s, double x)
         s->max = x;
     }
     s->count++;
+    return BW_OK;
+}
+
+/*
+ * The same as bw_kll_add of each value in order, byte for byte: compaction
+ * happens exactly when a single add would compact (the sketch is full), and
+ * between compactions the values are appended to level 0 a run at a time.
+ */
+bw_status bw_kll_add_many(bw_kll *s, const double *x, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n) {
+        struct kll_level *l0 = &s->lev[0];
+        uint64_t room;
+        size_t m, got;
+        double lo, hi;
+
+        if (s->count == UINT64_MAX) {
+            /* only NaNs may still come (they are ignored) */
+            for (; i < n; i++) {
+                if (!isnan(x[i])) {
+                    return BW_ELIMIT;
+                }
+            }
+            return BW_OK;
+        }
+        if (s->size >= s->cap_total) {
+            BW_TRY(kll_compact_one(s));
+        }
+        room = BW_MIN(s->cap_total - s->size, UINT64_MAX - s->count);
+        m = (size_t)BW_MIN((uint64_t)(n - i), room);
+        BW_TRY(kll_reserve(l0, (uint64_t)l0->n + m));
+        got = 0;
+        lo = s->min;
+        hi = s->max;
+        for (size_t j = 0; j < m; j++) {
+            double v = x[i + j];
+            if (isnan(v)) {
+                continue;
+            }
+            if ((s->count == 0 && got == 0) || kll_lt(v, lo)) {
+                lo = v;
+            }
+            if ((s->count == 0 && got == 0) || kll_lt(hi, v)) {
+                hi = v;
+            }
+            l0->v[l0->n + got++] = v;
+        }
+        l0->n += (uint32_t)got;
+        s->size += got;
+        s->count += got;
+        s->min = lo;
+        s->max = hi;
+        i += m;
+    }
     return BW_OK;
 }
 

@@ -15,12 +15,16 @@
  */
 #include <errno.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "bulwark/bw_buf.h"
 #include "bulwark/bw_csv.h"
 #include "bulwark/bw_file.h"
 #include "bulwark/bw_hash.h"
 #include "data/data_internal.h"
+#include "formats/slice.h"
 #include "formats/window.h"
 #include "util/internal.h"
 
@@ -37,14 +41,20 @@ struct cell {
 
 struct bw_csv {
     char *name;
-    bw_window w;   /* the input: unread bytes w.buf[w.pos, w.end) */
-    uint64_t line; /* 1-based line at w.pos */
-    bool started;  /* header and sample read */
-    bool done;     /* the input is exhausted */
+    bw_window w;        /* the input: unread bytes w.buf[w.pos, w.end) */
+    uint64_t line;      /* 1-based line at w.pos */
+    bool started;       /* header and sample read */
+    bool done;          /* the input is exhausted */
+    bool in_data;       /* past the header: records are checked against the slice's end */
+    uint64_t range_end; /* records starting at or after this offset are not read (UINT64_MAX: none) */
     char delim;
     bw_data_opts o;
     const char *const *nulls;
     size_t nnulls;
+    size_t *nullen;          /* strlen of each null spelling */
+    size_t nullmax;          /* the longest */
+    bool null_empty;         /* "" is a null spelling */
+    uint8_t null_first[256]; /* 1 for a byte that starts a non-empty null spelling */
     size_t ncols;
     bool *fixed; /* type given by the caller: never widened */
     size_t *idx; /* header names: open addressing, column + 1 (0 empty) */
@@ -52,9 +62,19 @@ struct bw_csv {
     unsigned *dupnext; /* per column: the next _N suffix for a repeat of its name */
     struct span *f;    /* the current record's fields */
     size_t nf, capf;
+    bool scan_ok;       /* scan_mask: the special bytes of the 64 at file offset scan_at, */
+    uint64_t scan_at;   /* those before scan_from (where the last record split ended) clear */
+    uint64_t scan_from; /* it serves only a split that starts there */
+    uint64_t scan_mask;
     uint64_t rec_off; /* offset and line where the current record starts */
     uint64_t rec_line;
     bw_buf scratch; /* an unescaped field */
+    /* well-formed records split but not yet converted (see flush()) */
+    struct span *pend; /* column k of pending row i at pend[k * PEND_ROWS + i] */
+    uint64_t *pend_line;
+    size_t npend;
+    struct late *late; /* bad values met in a flush, reported after it in row order */
+    size_t nlate, caplate;
     bw_batch batch;
     bw_data_stats st;
     /* the inference sample */
@@ -65,11 +85,105 @@ struct bw_csv {
     size_t nsamp, capsamp, samp_next;
 };
 
+/* A value that did not fit its column, met while converting pending rows column by column. */
+struct late {
+    size_t row, col; /* pending row, column */
+    uint64_t off;
+    const char *why;
+};
+
+/*
+ * Records are converted PEND_ROWS at a time, one column after another: the
+ * type is looked at once a column, not once a cell. Their spans point into
+ * the window, so pending rows are converted before the window moves.
+ */
+#define PEND_ROWS 256
+
+static bw_status flush(bw_csv *r, bw_error *err);
+
 static const char *const default_nulls[] = {"", "NULL", "null", "NA", "N/A"};
 
 /* ---- records ------------------------------------------------------------------------------------ */
 
-static bw_status add_field(bw_csv *r, size_t s, size_t e, bool quoted, bool escaped, bw_error *err)
+/*
+ * Finding the bytes that matter. The splitter only looks at delimiters,
+ * line feeds and quotes: for each 64-byte block of the window it builds a
+ * mask with bit k set when byte k is one of them (SSE2 compares sixteen
+ * bytes at a time; elsewhere a byte table), then walks the set bits with
+ * ctz. The last block of a full window is kept (by file offset, which maps
+ * to the same bytes whatever the window does) for the next record. A block
+ * that would run past w.end is masked byte by byte up to w.end, so nothing
+ * is read past the window (a memory input is the caller's buffer).
+ */
+#define BLOCK 64
+
+struct scan {
+    const char *b;
+    size_t end;
+    char delim;
+#if defined(__SSE2__)
+    __m128i d, nl, q;
+#else
+    uint8_t hit[256];
+#endif
+};
+
+static inline void scan_init(struct scan *sc, const char *b, size_t end, char d)
+{
+    sc->b = b;
+    sc->end = end;
+    sc->delim = d;
+#if defined(__SSE2__)
+    sc->d = _mm_set1_epi8(d);
+    sc->nl = _mm_set1_epi8('\n');
+    sc->q = _mm_set1_epi8('"');
+#else
+    memset(sc->hit, 0, sizeof(sc->hit));
+    sc->hit[(unsigned char)d] = sc->hit['\n'] = sc->hit['"'] = 1;
+#endif
+}
+
+#if defined(__SSE2__)
+static inline uint64_t mask16(const struct scan *sc, const char *p)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i m =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, sc->d), _mm_cmpeq_epi8(x, sc->nl)), _mm_cmpeq_epi8(x, sc->q));
+    return (uint64_t)(unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
+/* The mask of the block at k; *full is false when it is cut short by the end of the window. */
+static inline uint64_t block_mask(const struct scan *sc, size_t k, bool *full)
+{
+    uint64_t m = 0;
+    size_t n = sc->end - k;
+
+    if (n >= BLOCK) {
+        *full = true;
+#if defined(__SSE2__)
+        const char *p = sc->b + k;
+        return mask16(sc, p) | mask16(sc, p + 16) << 16 | mask16(sc, p + 32) << 32 | mask16(sc, p + 48) << 48;
+#else
+        n = BLOCK;
+#endif
+    } else {
+        *full = false;
+    }
+    for (size_t j = 0; j < n; j++) {
+        char c = sc->b[k + j];
+#if defined(__SSE2__)
+        if (c == '\n' || c == '"' || c == sc->delim) {
+#else
+        if (sc->hit[(unsigned char)c]) {
+#endif
+            m |= (uint64_t)1 << j;
+        }
+    }
+    return m;
+}
+
+static bw_status add_field_slow(bw_csv *r, size_t s, size_t e, bool quoted, bool escaped, bw_error *err)
 {
     if (r->nf >= BW_DATA_MAX_COLUMNS) {
         return bw_fail_at(err, BW_ELIMIT, r->w.base + r->w.pos, "%s: line %llu: more than %d fields", r->name,
@@ -89,104 +203,122 @@ static bw_status add_field(bw_csv *r, size_t s, size_t e, bool quoted, bool esca
     return BW_OK;
 }
 
+static inline bw_status add_field(bw_csv *r, size_t s, size_t e, bool quoted, bool escaped, bw_error *err)
+{
+    if (r->nf < r->capf && r->nf < BW_DATA_MAX_COLUMNS) {
+        r->f[r->nf++] = (struct span){s, e, quoted, escaped};
+        return BW_OK;
+    }
+    return add_field_slow(r, s, e, quoted, escaped, err);
+}
+
 enum rec { REC_OK, REC_MORE, REC_UNTERMINATED };
 
 /*
  * Split the record at pos into fields. REC_MORE: the window ends inside it
  * (and more input may come). On REC_OK, *next is where the next record starts.
+ *
+ * Outside quotes a delimiter ends a field and a line feed the record (a CR
+ * before it is dropped); a quote opening a field starts a quoted stretch, as
+ * does a quote after a quoted stretch closed (so "" inside quotes is one
+ * quote and "a"b"c" is escaped); any other quote is a plain character.
+ * Inside a quoted stretch only the next quote matters.
  */
 static enum rec split(bw_csv *r, size_t *next, uint64_t *lines, bw_error *err, bw_status *rc)
 {
     const char *b = r->w.buf;
-    size_t i = r->w.pos, fs = i, end = r->w.end;
+    size_t i = r->w.pos, fs = i, end = r->w.end, blk;
     const char d = r->delim;
-    bool quoted = false, escaped = false;
-    uint64_t nl = 0;
+    bool quoted = false, escaped = false, inq = false, full;
+    uint64_t nl = 0, mask, abs = r->w.base + i;
+    struct scan sc;
 
+    scan_init(&sc, b, end, d);
     r->nf = 0;
     *rc = BW_OK;
+    if (r->scan_ok && abs == r->scan_from && r->scan_at <= abs && abs < r->scan_at + BLOCK && r->scan_at >= r->w.base &&
+        r->scan_at + BLOCK <= r->w.base + end) {
+        blk = (size_t)(r->scan_at - r->w.base);
+        mask = r->scan_mask;
+        full = true;
+    } else {
+        blk = i;
+        mask = i < end ? block_mask(&sc, blk, &full) : 0;
+        if (i >= end) {
+            full = false;
+        }
+    }
     for (;;) {
-        /* an unquoted stretch: up to a delimiter, a newline or a quote */
-        while (i < end && b[i] != d && b[i] != '\n' && b[i] != '"') {
-            i++;
-        }
-        if (i == end) {
-            if (!r->w.eof) {
-                return REC_MORE;
-            }
-            size_t e = i;
-            if (e > fs && b[e - 1] == '\r') {
-                e--;
-            }
-            *rc = add_field(r, fs, e, quoted, escaped, err);
-            *next = i;
-            *lines = nl;
-            return REC_OK;
-        }
-        if (b[i] == d) {
-            *rc = add_field(r, fs, i, quoted, escaped, err);
-            if (*rc != BW_OK) {
-                return REC_OK;
-            }
-            fs = ++i;
-            quoted = escaped = false;
-            continue;
-        }
-        if (b[i] == '\n') {
-            size_t e = i;
-            if (e > fs && b[e - 1] == '\r') {
-                e--;
-            }
-            *rc = add_field(r, fs, e, quoted, escaped, err);
-            *next = i + 1;
-            *lines = nl + 1;
-            return REC_OK;
-        }
-        /* a quote: in an unquoted field it is a plain character */
-        if (i != fs && !quoted) {
-            i++;
-            continue;
-        }
-        /* opening a field, or again after a closing quote: a quoted stretch ("" is one quote) */
-        if (i == fs) {
-            quoted = true;
-        } else {
-            escaped = true;
-        }
-        i++;
-        for (;;) {
-            const char *q = memchr(b + i, '"', end - i);
-            if (q == NULL) {
-                for (size_t k = i; k < end; k++) {
-                    nl += b[k] == '\n';
-                }
+        while (mask == 0) {
+            if (!full || blk + BLOCK >= end) {
+                /* the end of the window */
+                r->scan_ok = false;
                 if (!r->w.eof) {
                     return REC_MORE;
                 }
+                if (inq) {
+                    *lines = nl;
+                    return REC_UNTERMINATED;
+                }
+                size_t e = end;
+                if (e > fs && b[e - 1] == '\r') {
+                    e--;
+                }
+                *rc = add_field(r, fs, e, quoted, escaped, err);
+                *next = end;
                 *lines = nl;
-                return REC_UNTERMINATED;
+                return REC_OK;
             }
-            for (const char *k = b + i; k < q; k++) {
-                nl += *k == '\n';
-            }
-            i = (size_t)(q - b) + 1;
-            if (i < end && b[i] == '"') {
-                escaped = true; /* a doubled quote */
-                i++;
-                continue;
-            }
-            if (i == end && !r->w.eof) {
-                return REC_MORE;
-            }
-            break;
+            blk += BLOCK;
+            mask = block_mask(&sc, blk, &full);
         }
+        size_t j = blk + (size_t)__builtin_ctzll(mask);
+        char c = b[j];
+        mask &= mask - 1;
+        if (inq) {
+            if (c == '\n') {
+                nl++;
+            } else if (c == '"') {
+                inq = false; /* closed; a quote right after it or later opens a stretch again */
+            }
+            continue;
+        }
+        if (c == '"') {
+            if (j == fs) {
+                quoted = inq = true;
+            } else if (quoted) {
+                escaped = inq = true;
+            }
+            continue;
+        }
+        if (c == d) {
+            *rc = add_field(r, fs, j, quoted, escaped, err);
+            if (*rc != BW_OK) {
+                return REC_OK;
+            }
+            fs = j + 1;
+            quoted = escaped = false;
+            continue;
+        }
+        /* a line feed: the end of the record */
+        size_t e = j;
+        if (e > fs && b[e - 1] == '\r') {
+            e--;
+        }
+        *rc = add_field(r, fs, e, quoted, escaped, err);
+        *next = j + 1;
+        *lines = nl + 1;
+        r->scan_ok = full;
+        r->scan_at = r->w.base + blk;
+        r->scan_from = r->w.base + j + 1;
+        r->scan_mask = mask;
+        return REC_OK;
     }
 }
 
-/* The text of field k: a view into the window or into scratch. */
-static const char *field_text(bw_csv *r, size_t k, size_t *len)
+/* The text of a field: a view into the window or into scratch. */
+static const char *span_text(bw_csv *r, const struct span *f, size_t *len)
 {
-    const struct span *f = &r->f[k];
     const char *b = r->w.buf;
 
     if (!f->quoted && !f->escaped) {
@@ -214,10 +346,19 @@ static const char *field_text(bw_csv *r, size_t k, size_t *len)
     return r->scratch.ptr != NULL ? r->scratch.ptr : "";
 }
 
+/* The text of field k of the current record. */
+static const char *field_text(bw_csv *r, size_t k, size_t *len)
+{
+    return span_text(r, &r->f[k], len);
+}
+
 static bool is_null(const bw_csv *r, const char *s, size_t n)
 {
+    if (n > r->nullmax) {
+        return false;
+    }
     for (size_t i = 0; i < r->nnulls; i++) {
-        if (strlen(r->nulls[i]) == n && memcmp(r->nulls[i], s, n) == 0) {
+        if (r->nullen[i] == n && memcmp(r->nulls[i], s, n) == 0) {
             return true;
         }
     }
@@ -238,7 +379,7 @@ static bw_status next_record(bw_csv *r, bool *got, bool *unterminated, bw_error 
         bw_status rc;
         enum rec k;
 
-        if (r->w.pos == r->w.end && r->w.eof) {
+        if ((r->w.pos == r->w.end && r->w.eof) || (r->in_data && r->w.base + r->w.pos >= r->range_end)) {
             r->done = true;
             return BW_OK;
         }
@@ -248,6 +389,7 @@ static bw_status next_record(bw_csv *r, bool *got, bool *unterminated, bw_error 
         }
         if (k == REC_MORE || (k == REC_OK && next - r->w.pos > r->o.max_record)) {
             size_t before = r->w.end - r->w.pos;
+            BW_TRY(flush(r, err)); /* the spans of pending rows point into the window */
             if (before > r->o.max_record) {
                 return bw_fail_at(
                     err, BW_ELIMIT, r->w.base + r->w.pos, "%s: line %llu (offset %llu): a record longer than %zu bytes",
@@ -417,12 +559,17 @@ static bw_status set_name(bw_csv *r, size_t k, const char *s, size_t n)
     }
 }
 
-static void report(bw_csv *r, uint64_t line, uint64_t off, const char *column, const char *msg)
+static void report_row(bw_csv *r, uint64_t row, uint64_t line, uint64_t off, const char *column, const char *msg)
 {
     if (r->o.on_bad != NULL) {
-        bw_bad_row b = {line, off, r->st.rows + (r->nsamp - r->samp_next), column, msg};
+        bw_bad_row b = {line, off, row, column, msg};
         r->o.on_bad(r->o.ctx, &b);
     }
+}
+
+static void report(bw_csv *r, uint64_t line, uint64_t off, const char *column, const char *msg)
+{
+    report_row(r, r->st.rows + (r->nsamp - r->samp_next), line, off, column, msg);
 }
 
 /* A malformed row: counted and skipped, or the end of the read. */
@@ -471,8 +618,10 @@ static bw_status next_row(bw_csv *r, bool *got, bw_error *err)
             return BW_OK;
         }
         if (unterminated) {
+            BW_TRY(flush(r, err)); /* the rows before it first, so reports stay in order */
             BW_TRY(bad_row(r, "an unterminated quote", err));
         } else if (r->nf != r->ncols) {
+            BW_TRY(flush(r, err));
             snprintf(msg, sizeof(msg), "%zu fields where the header has %zu", r->nf, r->ncols);
             BW_TRY(bad_row(r, msg, err));
         } else {
@@ -481,20 +630,305 @@ static bw_status next_row(bw_csv *r, bool *got, bw_error *err)
     }
 }
 
-/* Add the current (well-formed) record as a row of the batch. */
-static bw_status put_record(bw_csv *r, bw_error *err)
+/*
+ * The fast way into a column: a value that parses as the column's type is
+ * stored straight into its arrays while they have room. Anything else
+ * (spaces around a value, a widening, a bad value, a full array) returns
+ * false and takes bw_col_push_text, which decides exactly as it always has.
+ */
+static inline bool ascii(const char *s, size_t n)
 {
-    for (size_t k = 0; k < r->ncols; k++) {
+    uint64_t acc = 0, w;
+    size_t i = 0;
+
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        acc |= w;
+    }
+    for (; i < n; i++) {
+        acc |= (unsigned char)s[i];
+    }
+    return (acc & 0x8080808080808080ull) == 0;
+}
+
+static inline void mark_valid(bw_column *c)
+{
+    c->valid[c->n >> 3] |= (uint8_t)(1u << (c->n & 7));
+    c->n++;
+}
+
+/*
+ * s[0..n) may be read up to lim (the end of the window): a short string
+ * is copied as one 16-byte move when both sides have the room, which
+ * beats a call to memcpy for the few bytes most cells hold.
+ */
+static inline bool put_fast(bw_column *c, const char *s, size_t n, const char *lim)
+{
+    if (c->n >= c->cap) {
+        return false;
+    }
+    switch (c->type) {
+    case BW_DT_INT64:
+        if (c->i64 == NULL || !bw_parse_int64(s, n, &c->i64[c->n])) {
+            return false;
+        }
+        break;
+    case BW_DT_FLOAT64:
+        if (c->f64 == NULL || !bw_parse_float64(s, n, &c->f64[c->n])) {
+            return false;
+        }
+        break;
+    case BW_DT_STRING:
+        if (c->off == NULL || n > c->str_cap - c->str_len || (!ascii(s, n) && !bw_utf8_valid(s, n))) {
+            return false;
+        }
+        if (n <= 16 && (size_t)(lim - s) >= 16 && c->str_cap - c->str_len >= 16) {
+            memcpy(c->str + c->str_len, s, 16);
+        } else if (n > 0) {
+            memcpy(c->str + c->str_len, s, n);
+        }
+        c->str_len += n;
+        c->off[c->n + 1] = (uint32_t)c->str_len;
+        break;
+    case BW_DT_DATE:
+        if (c->days == NULL || !bw_parse_date(s, n, &c->days[c->n])) {
+            return false;
+        }
+        break;
+    case BW_DT_TIMESTAMP:
+        if (c->i64 == NULL || !bw_parse_timestamp(s, n, &c->i64[c->n])) {
+            return false;
+        }
+        break;
+    case BW_DT_BOOL: {
+        bool v;
+        if (c->b == NULL || !bw_parse_bool(s, n, &v)) {
+            return false;
+        }
+        c->b[c->n] = v;
+        break;
+    }
+    case BW_DT_NULL: return false;
+    }
+    mark_valid(c);
+    return true;
+}
+
+/* is_null() for a cell of the window, most of which are longer than any null or start with another byte */
+static inline bool is_null_fast(const bw_csv *r, const char *s, size_t n)
+{
+    if (n > r->nullmax) {
+        return false;
+    }
+    if (n == 0) {
+        return r->null_empty;
+    }
+    return r->null_first[(unsigned char)s[0]] && is_null(r, s, n);
+}
+
+static int late_cmp(const void *a, const void *b)
+{
+    const struct late *x = a, *y = b;
+
+    if (x->row != y->row) {
+        return x->row < y->row ? -1 : 1;
+    }
+    return x->col < y->col ? -1 : x->col > y->col;
+}
+
+static bw_status add_late(bw_csv *r, size_t row, size_t col, uint64_t off, const char *why)
+{
+    if (r->nlate == r->caplate) {
+        size_t cap = r->caplate ? r->caplate * 2 : 64;
+        struct late *g = bw_reallocarray(r->late, cap, sizeof(*g));
+        if (g == NULL) {
+            return BW_ENOMEM;
+        }
+        r->late = g;
+        r->caplate = cap;
+    }
+    r->late[r->nlate++] = (struct late){row, col, off, why};
+    return BW_OK;
+}
+
+/*
+ * Runs of values that take the fast way, one loop per type: the column's
+ * count, arrays and validity bitmap are held in locals (a byte store could
+ * be any memory to the compiler, which would reload them per value). A run
+ * stops at the first value it does not handle (quoted, not of the type)
+ * and returns its row; the caller converts that one the general way.
+ */
+#define RUN_FIXED(name, T, arr, parse)                                                                                 \
+    static size_t name(bw_csv *r, bw_column *c, const struct span *sp, size_t i, size_t np)                            \
+    {                                                                                                                  \
+        const char *b = r->w.buf;                                                                                      \
+        T *out = c->arr;                                                                                               \
+        uint8_t *valid = c->valid;                                                                                     \
+        size_t n = c->n;                                                                                               \
+        for (; i < np; i++, n++) {                                                                                     \
+            const char *s = b + sp[i].s;                                                                               \
+            size_t len = sp[i].e - sp[i].s;                                                                            \
+            if (sp[i].quoted) {                                                                                        \
+                break;                                                                                                 \
+            }                                                                                                          \
+            if (is_null_fast(r, s, len)) {                                                                             \
+                out[n] = 0;                                                                                            \
+                valid[n >> 3] &= (uint8_t) ~(1u << (n & 7));                                                           \
+                continue;                                                                                              \
+            }                                                                                                          \
+            if (!parse(s, len, &out[n])) {                                                                             \
+                break;                                                                                                 \
+            }                                                                                                          \
+            valid[n >> 3] |= (uint8_t)(1u << (n & 7));                                                                 \
+        }                                                                                                              \
+        c->n = n;                                                                                                      \
+        return i;                                                                                                      \
+    }
+
+RUN_FIXED(run_i64, int64_t, i64, bw_parse_int64)
+RUN_FIXED(run_f64, double, f64, bw_parse_float64)
+RUN_FIXED(run_date, int32_t, days, bw_parse_date)
+RUN_FIXED(run_ts, int64_t, i64, bw_parse_timestamp)
+
+static size_t run_str(bw_csv *r, bw_column *c, const struct span *sp, size_t i, size_t np)
+{
+    const char *b = r->w.buf, *lim = b + r->w.end;
+    uint8_t *valid = c->valid;
+    uint32_t *off = c->off;
+    char *str = c->str;
+    size_t n = c->n, len = c->str_len, cap = c->str_cap;
+
+    for (; i < np; i++, n++) {
+        const char *s = b + sp[i].s;
+        size_t k = sp[i].e - sp[i].s;
+        if (!sp[i].quoted) {
+            if (is_null_fast(r, s, k)) {
+                off[n + 1] = (uint32_t)len;
+                valid[n >> 3] &= (uint8_t) ~(1u << (n & 7));
+                continue;
+            }
+        } else if (!sp[i].escaped && k >= 2 && s[k - 1] == '"') {
+            s++; /* "...": the bytes between the quotes */
+            k -= 2;
+        } else {
+            break;
+        }
+        if (k > cap - len || (!ascii(s, k) && !bw_utf8_valid(s, k))) {
+            break;
+        }
+        if (k <= 16 && (size_t)(lim - s) >= 16 && cap - len >= 16) {
+            memcpy(str + len, s, 16); /* one move for a short value; the bytes past k are overwritten later */
+        } else if (k > 0) {
+            memcpy(str + len, s, k);
+        }
+        len += k;
+        off[n + 1] = (uint32_t)len;
+        valid[n >> 3] |= (uint8_t)(1u << (n & 7));
+    }
+    c->n = n;
+    c->str_len = len;
+    return i;
+}
+
+/* Convert column k of the pending rows. */
+static bw_status flush_column(bw_csv *r, size_t k)
+{
+    const char *b = r->w.buf, *lim = b + r->w.end;
+    const struct span *sp = &r->pend[k * PEND_ROWS];
+    bw_column *c = &r->batch.cols[k];
+    size_t np = r->npend;
+
+    BW_TRY(bw_col_reserve(c, c->n + np));
+    for (size_t i = 0; i < np; i++) {
+        switch (c->type) {
+        case BW_DT_INT64: i = run_i64(r, c, sp, i, np); break;
+        case BW_DT_FLOAT64: i = run_f64(r, c, sp, i, np); break;
+        case BW_DT_DATE: i = run_date(r, c, sp, i, np); break;
+        case BW_DT_TIMESTAMP: i = run_ts(r, c, sp, i, np); break;
+        case BW_DT_STRING: i = run_str(r, c, sp, i, np); break;
+        case BW_DT_BOOL:
+        case BW_DT_NULL: break;
+        }
+        if (i == np) {
+            break;
+        }
+        /* row i the general way */
+        const struct span *f = &sp[i];
+        const char *s, *sl, *why = NULL;
         size_t n;
-        const char *s = field_text(r, k, &n);
-        bw_status rc = put_value(r, k, s, n, !r->f[k].quoted && is_null(r, s, n), r->rec_line, r->w.base + r->f[k].s);
-        if (rc != BW_OK) {
-            return bw_fail(err, rc, "%s: out of memory", r->name);
+        bool null;
+        if (!f->quoted) {
+            s = b + f->s;
+            n = f->e - f->s;
+            sl = lim;
+            null = is_null_fast(r, s, n);
+        } else {
+            s = span_text(r, f, &n);
+            sl = s + n;
+            null = false;
+        }
+        if (null) {
+            BW_TRY(bw_col_push_null(c));
+            continue;
+        }
+        if (put_fast(c, s, n, sl)) {
+            continue;
+        }
+        BW_TRY(bw_col_push_text(c, s, n, r->fixed[k], &why));
+        if (why != NULL) {
+            r->st.bad_values++;
+            BW_TRY(add_late(r, i, k, r->w.base + f->s, why));
         }
     }
-    r->batch.nrows++;
-    r->st.rows++;
     return BW_OK;
+}
+
+/*
+ * Convert the pending rows into the batch, column by column; the values
+ * that did not fit are reported afterwards in row, column order, as a
+ * row-by-row conversion would have.
+ */
+static bw_status flush(bw_csv *r, bw_error *err)
+{
+    bw_status rc = BW_OK;
+
+    if (r->npend == 0) {
+        return BW_OK;
+    }
+    r->nlate = 0;
+    for (size_t k = 0; k < r->ncols && rc == BW_OK; k++) {
+        rc = flush_column(r, k);
+    }
+    if (rc != BW_OK) {
+        r->npend = 0;
+        return bw_fail(err, rc, "%s: out of memory", r->name);
+    }
+    qsort(r->late, r->nlate, sizeof(*r->late), late_cmp);
+    for (size_t j = 0; j < r->nlate; j++) {
+        const struct late *l = &r->late[j];
+        report_row(r, r->st.rows + l->row, r->pend_line[l->row], l->off, r->batch.names[l->col], l->why);
+    }
+    r->batch.nrows += r->npend;
+    r->st.rows += r->npend;
+    r->npend = 0;
+    return BW_OK;
+}
+
+/* Keep the current (well-formed) record for the next flush. */
+static bw_status pend_record(bw_csv *r, bw_error *err)
+{
+    if (r->pend == NULL) {
+        r->pend = bw_reallocarray(NULL, r->ncols ? r->ncols * PEND_ROWS : 1, sizeof(*r->pend));
+        r->pend_line = bw_reallocarray(NULL, PEND_ROWS, sizeof(*r->pend_line));
+        if (r->pend == NULL || r->pend_line == NULL) {
+            return bw_fail(err, BW_ENOMEM, "out of memory");
+        }
+    }
+    for (size_t k = 0; k < r->ncols; k++) {
+        r->pend[k * PEND_ROWS + r->npend] = r->f[k];
+    }
+    r->pend_line[r->npend++] = r->rec_line;
+    return r->npend == PEND_ROWS ? flush(r, err) : BW_OK;
 }
 
 /* Keep the current record in the inference sample. */
@@ -591,11 +1025,23 @@ static bw_status start(bw_csv *r, bw_error *err)
     if (r->fixed == NULL) {
         return bw_fail(err, BW_ENOMEM, "out of memory");
     }
-    if (!r->o.header) {
+    r->in_data = true;
+    if (r->o.range_start > (r->o.header ? r->w.base + r->w.pos : r->rec_off)) {
+        /* a slice past the first data record: on from the first record that starts in it */
+        uint64_t at, lines;
+        BW_TRY(bw_slice_find(&r->w, r->o.range_start, true, &at, &lines, err));
+        if (at == UINT64_MAX || at >= r->range_end) {
+            r->done = true;
+            r->w.pos = r->w.end;
+        } else {
+            BW_TRY(bw_slice_seek(&r->w, at, err));
+            r->line = 1 + lines;
+        }
+    } else if (!r->o.header && r->rec_off < r->range_end) {
         BW_TRY(keep_sample(r, err)); /* the first row is data */
     }
     /* the sample: well-formed rows up to infer_rows (or the byte cap) */
-    while (r->nsamp < r->o.infer_rows && r->samp.len < BW_DATA_SAMPLE_MAX) {
+    while (!r->done && r->nsamp < r->o.infer_rows && r->samp.len < BW_DATA_SAMPLE_MAX) {
         BW_TRY(next_row(r, &got, err));
         if (!got) {
             break;
@@ -645,12 +1091,27 @@ static bw_status make(const char *name, const bw_data_opts *o, bw_csv **out, bw_
     }
     r->nulls = r->o.nulls != NULL ? r->o.nulls : default_nulls;
     r->nnulls = r->o.nulls != NULL ? r->o.nnulls : BW_ARRAY_LEN(default_nulls);
+    r->nullen = bw_calloc(r->nnulls + 1, sizeof(*r->nullen));
+    if (r->nullen == NULL) {
+        bw_free(r);
+        return bw_fail(err, BW_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < r->nnulls; i++) {
+        r->nullen[i] = strlen(r->nulls[i]);
+        r->nullmax = BW_MAX(r->nullmax, r->nullen[i]);
+        if (r->nullen[i] == 0) {
+            r->null_empty = true;
+        } else {
+            r->null_first[(unsigned char)r->nulls[i][0]] = 1;
+        }
+    }
     r->line = 1;
     bw_buf_init(&r->scratch, r->o.max_record);
     bw_buf_init(&r->samp, BW_DATA_SAMPLE_MAX + r->o.max_record);
     bw_batch_init(&r->batch);
     r->name = bw_strdup(name != NULL ? name : "<csv>");
     if (r->name == NULL) {
+        bw_free(r->nullen);
         bw_free(r);
         return bw_fail(err, BW_ENOMEM, "out of memory");
     }
@@ -664,6 +1125,9 @@ bw_status bw_csv_open(const char *path, const bw_data_opts *o, bw_csv **out, bw_
 
     BW_TRY(make(path, o, &r, err));
     bw_status rc = bw_window_open(&r->w, path, r->name, r->o.max_record, err);
+    if (rc == BW_OK) {
+        rc = bw_slice_check(&r->o, &r->w, &r->range_end, err);
+    }
     if (rc != BW_OK) {
         bw_csv_free(r);
         return rc;
@@ -679,6 +1143,11 @@ bw_status bw_csv_open_mem(const void *p, size_t n, const char *name, const bw_da
     BW_TRY(make(name, o, &r, err));
     bw_window_mem(&r->w, p, n, r->name);
     r->st.bytes = n;
+    bw_status rc = bw_slice_check(&r->o, &r->w, &r->range_end, err);
+    if (rc != BW_OK) {
+        bw_csv_free(r);
+        return rc;
+    }
     *out = r;
     return BW_OK;
 }
@@ -712,14 +1181,15 @@ bw_status bw_csv_next(bw_csv *r, const bw_batch **out, bw_error *err)
         BW_FREE(r->samp_off);
         r->ncells = r->capcells = r->nsamp = r->capsamp = r->samp_next = 0;
     }
-    while (!r->done && r->batch.nrows < r->o.batch_rows) {
+    while (!r->done && r->batch.nrows + r->npend < r->o.batch_rows) {
         bool got;
         BW_TRY(next_row(r, &got, err));
         if (!got) {
             break;
         }
-        BW_TRY(put_record(r, err));
+        BW_TRY(pend_record(r, err));
     }
+    BW_TRY(flush(r, err));
     if (r->batch.nrows > 0) {
         *out = &r->batch;
     }
@@ -743,7 +1213,11 @@ void bw_csv_free(bw_csv *r)
     }
     bw_window_close(&r->w);
     bw_free(r->name);
+    bw_free(r->nullen);
     bw_free(r->f);
+    bw_free(r->pend);
+    bw_free(r->pend_line);
+    bw_free(r->late);
     bw_free(r->fixed);
     bw_free(r->idx);
     bw_free(r->dupnext);

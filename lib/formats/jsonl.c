@@ -14,6 +14,7 @@
 #include "bulwark/bw_hash.h"
 #include "bulwark/bw_jsonl.h"
 #include "data/data_internal.h"
+#include "formats/slice.h"
 #include "formats/window.h"
 #include "util/internal.h"
 
@@ -33,6 +34,7 @@ struct bw_jsonl {
     bw_window w;
     uint64_t line;
     bool started, done;
+    uint64_t range_end; /* lines starting at or after this offset are not read (UINT64_MAX: none) */
     bw_data_opts o;
     bw_batch batch;
     bw_data_stats st;
@@ -537,7 +539,7 @@ static bw_status next_line(bw_jsonl *r, const char **line, size_t *len, bool *go
         const char *nl;
         size_t n;
 
-        if (r->w.pos == r->w.end && r->w.eof) {
+        if ((r->w.pos == r->w.end && r->w.eof) || r->w.base + r->w.pos >= r->range_end) {
             r->done = true;
             return BW_OK;
         }
@@ -707,7 +709,18 @@ static bw_status start(bw_jsonl *r, bw_error *err)
     bool got;
 
     r->started = true;
-    while (r->nsamp < r->o.infer_rows && r->samp.len < BW_DATA_SAMPLE_MAX) {
+    if (r->o.range_start > 0) {
+        /* a slice: on from the first line that starts in it */
+        uint64_t at, lines;
+        BW_TRY(bw_slice_find(&r->w, r->o.range_start, false, &at, &lines, err));
+        if (at == UINT64_MAX || at >= r->range_end) {
+            r->done = true;
+        } else {
+            BW_TRY(bw_slice_seek(&r->w, at, err));
+            r->line = 1 + lines;
+        }
+    }
+    while (!r->done && r->nsamp < r->o.infer_rows && r->samp.len < BW_DATA_SAMPLE_MAX) {
         BW_TRY(next_row(r, &got, err));
         if (!got) {
             break;
@@ -772,6 +785,9 @@ bw_status bw_jsonl_open(const char *path, const bw_data_opts *o, bw_jsonl **out,
 
     BW_TRY(make(path, o, &r, err));
     bw_status rc = bw_window_open(&r->w, path, r->name, r->o.max_record, err);
+    if (rc == BW_OK) {
+        rc = bw_slice_check(&r->o, &r->w, &r->range_end, err);
+    }
     if (rc != BW_OK) {
         bw_jsonl_free(r);
         return rc;
@@ -788,6 +804,11 @@ bw_status bw_jsonl_open_mem(const void *p, size_t n, const char *name, const bw_
     BW_TRY(make(name, o, &r, err));
     bw_window_mem(&r->w, p, n, r->name);
     r->st.bytes = n;
+    bw_status rc = bw_slice_check(&r->o, &r->w, &r->range_end, err);
+    if (rc != BW_OK) {
+        bw_jsonl_free(r);
+        return rc;
+    }
     *out = r;
     return BW_OK;
 }

@@ -27,6 +27,10 @@ int cmd_scan(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
+extern const char cmd_profile_usage[];
+int cmd_validate(int argc, char **argv);
+extern const char cmd_validate_usage[];
 extern const char cmd_cat_usage[];
 extern const char cmd_rules_usage[];
 

@@ -17,13 +17,13 @@
 const char cmd_cat_usage[] =
     "usage: bulwark cat [OPTIONS] DATA\n"
     "\n"
-    "Print the rows of a CSV, TSV or JSON Lines file ('-' reads standard input) as CSV or JSON\n"
+    "Print the rows of a CSV, TSV, JSON Lines or Parquet file ('-' reads standard input) as CSV or JSON\n"
     "Lines, with the types bulwark reads them as: the way to look at a file, convert it, or check\n"
     "what 'bulwark profile' and 'bulwark validate' will see.\n"
     "\n"
     "Options:\n"
     "      --format csv|jsonl     output format (default csv)\n"
-    "      --input-format FMT     auto (default: by name, then by content), csv, tsv, jsonl\n"
+    "      --input-format FMT     auto (default: by name, then by content), csv, tsv, jsonl, parquet\n"
     "  -n, --limit N              print at most N rows\n"
     "  -c, --columns A,B,...      print only these columns, in this order\n"
     "  -d, --delimiter C          input delimiter (default: sniffed among , ; TAB |); 'tab' for TAB\n"
@@ -272,7 +272,6 @@ int cmd_cat(int argc, char **argv)
         goto out;
     }
     opterr = 0;
-    optind = 1;
     while ((ch = getopt_long(argc, argv, ":n:c:d:t:" CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
         int g = cli_global_option(ch, optarg);
         if (g < 0) {
@@ -296,7 +295,8 @@ int cmd_cat(int argc, char **argv)
             break;
         case 0x5002:
             if (bw_data_format_parse(optarg, &fmt, &o.delim) != BW_OK) {
-                rc = cli_usage_error("cat", "--input-format expects auto, csv, tsv or jsonl, not '%s'", optarg);
+                rc =
+                    cli_usage_error("cat", "--input-format expects auto, csv, tsv, jsonl or parquet, not '%s'", optarg);
                 goto out;
             }
             break;
@@ -411,7 +411,7 @@ int cmd_cat(int argc, char **argv)
             goto out;
         }
         for (size_t k = 0; k < c.nwant && b->row0 == 0; k++) {
-            if (c.map[k] == SIZE_MAX && bw_dataset_format(d) == BW_FMT_CSV) {
+            if (c.map[k] == SIZE_MAX && bw_dataset_format(d) != BW_FMT_JSONL) {
                 cli_error("%s: no column '%s'", c.path, c.want[k]);
                 rc = cli_out_finish(CLI_EXIT_USAGE);
                 goto out;

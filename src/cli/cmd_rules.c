@@ -186,7 +186,6 @@ int cmd_rules(int argc, char **argv)
         return cli_usage_error("rules", "unknown subcommand '%s' (expected 'list' or 'test')", verb);
     }
     opterr = 0;
-    optind = 1;
     while ((c = getopt_long(argc, argv, ":" CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
         int g = cli_global_option(c, optarg);
         if (g < 0) {

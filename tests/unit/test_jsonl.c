@@ -185,6 +185,81 @@ static void test_prefixes(void)
     is_int(fails, 0, "all %zu prefixes read (a cut line is a malformed row)", n + 1);
 }
 
+/* ---- slices: lines starting in [start, end) ---------------------------------------------------------- */
+
+static bw_status slice_rows(const char *text, size_t n, uint64_t s, uint64_t e, bw_buf *out, bw_error *err)
+{
+    bw_data_opts o = BW_DATA_OPTS_INIT;
+    bw_jsonl *r = NULL;
+    const bw_batch *b = NULL;
+    bw_status rc;
+
+    o.range_start = s;
+    o.range_end = e;
+    o.batch_rows = 5;
+    rc = bw_jsonl_open_mem(text, n, "t.jsonl", &o, &r, err);
+    while (rc == BW_OK && (rc = bw_jsonl_next(r, &b, err)) == BW_OK && b != NULL) {
+        for (size_t i = 0; i < b->nrows; i++) {
+            for (size_t k = 0; k < b->ncols; k++) {
+                if (bw_col_valid(&b->cols[k], i)) {
+                    bw_buf_printf(out, "%s=", b->names[k]);
+                    (void)bw_col_format(&b->cols[k], i, out);
+                    bw_buf_addc(out, ' ');
+                }
+            }
+            bw_buf_addc(out, '\n');
+        }
+    }
+    bw_jsonl_free(r);
+    return rc;
+}
+
+static void test_slices(void)
+{
+    bw_buf text = BW_BUF_INIT(1 << 20), whole = BW_BUF_INIT(1 << 20);
+    bw_error err = {0};
+    unsigned seed = 11;
+    size_t bad = 0;
+
+    for (int i = 0; i < 200; i++) {
+        seed = seed * 1103515245u + 12345u;
+        if (seed % 7 == 0) {
+            bw_buf_addstr(&text, "\r\n");
+        }
+        bw_buf_printf(&text, "{\"id\": %d, \"s\": \"a\\nb %u\", \"k%u\": true}%s", i, seed >> 20, seed % 3,
+                      seed % 2 ? "\r\n" : "\n");
+    }
+    ok(slice_rows(text.ptr, text.len, 0, 0, &whole, &err) == BW_OK, "the whole input reads");
+    for (int round = 0; round < 300; round++) {
+        bw_buf got = BW_BUF_INIT(1 << 20);
+        uint64_t cuts[8];
+        size_t k = 1 + (size_t)round % 7;
+        cuts[0] = 0;
+        cuts[k] = text.len;
+        for (size_t i = 1; i < k; i++) {
+            seed = seed * 1103515245u + 12345u;
+            cuts[i] = (seed >> 8) % (text.len + 1);
+        }
+        for (size_t i = 1; i < k; i++) {
+            for (size_t j = i; j > 1 && cuts[j] < cuts[j - 1]; j--) {
+                uint64_t t = cuts[j];
+                cuts[j] = cuts[j - 1];
+                cuts[j - 1] = t;
+            }
+        }
+        for (size_t i = 0; i < k; i++) {
+            if (cuts[i + 1] != 0) {
+                (void)slice_rows(text.ptr, text.len, cuts[i], cuts[i + 1], &got, &err);
+            }
+        }
+        bad += got.len != whole.len || memcmp(got.ptr, whole.ptr, got.len) != 0;
+        bw_buf_release(&got);
+    }
+    is_int(bad, 0, "300 random tilings of a %zu-byte JSONL file read every line once, in order", text.len);
+    bw_buf_release(&text);
+    bw_buf_release(&whole);
+}
+
 int main(void)
 {
     test_values();
@@ -192,5 +267,6 @@ int main(void)
     test_types_given();
     test_batches();
     test_prefixes();
+    test_slices();
     return done_testing();
 }

@@ -187,6 +187,49 @@ hyparquet('hyparquet-logical', {
   createdBy: 'hyparquet-writer ' + readVersion('hyparquet-writer'),
 }, 'codec UNCOMPRESSED, explicit schema with logical types and field ids');
 
+// Types and codecs the flat fixtures above do not cover: LZ4 (DuckDB writes
+// LZ4_RAW), UUID, BLOB, TIME, unsigned 64-bit values over INT64_MAX, other
+// integer widths, null patterns (all null, leading and trailing nulls).
+const TYPES = `
+  select
+    i::integer as id,
+    ('00000000-0000-4000-8000-' || lpad(printf('%x', i * 7919), 12, '0'))::uuid as u,
+    case when i % 3 = 1 then null else ('\\x00\\xff'::blob || i::varchar::blob) end as bin,
+    (time '00:00:00' + to_milliseconds(i * 1234567))::time as tm,
+    case when i % 2 = 0 then (18446744073709551615 - i)::ubigint else i::ubigint end as ub,
+    (i * 65537)::uinteger as ui,
+    (i % 250 - 125)::tinyint as ti,
+    null::integer as all_null,
+    case when i < 5 or i > 290 then null else 'v' || (i % 17) end as edge_nulls,
+    (timestamp '1969-12-31 23:59:59' + to_microseconds(i * 7))::timestamp_ns as ts_old
+  from range(0, 300) t(i)`;
+
+await duckdb('duckdb-types-lz4', TYPES, 'compression lz4');
+await duckdb('duckdb-types-v2-gzip', TYPES, "compression gzip, parquet_version 'V2'");
+
+// Every value encoding hyparquet-writer can be asked for, in DATA_PAGE_V2
+// pages of at most 512 bytes (so many pages per chunk), with nulls.
+const encRows = 700;
+const nullEvery = (k, f) => (_, i) => (i % k === k - 1 ? null : f(i));
+hyparquet('hyparquet-encodings', {
+  columnData: [
+    { name: 'dbp32', data: Array.from({ length: encRows }, nullEvery(9, (i) => (i * i * 37) % 100003 - 50000)), type: 'INT32', encoding: 'DELTA_BINARY_PACKED' },
+    { name: 'dbp64', data: Array.from({ length: encRows }, (_, i) => (i % 5 === 0 ? -9223372036854775808n : i % 5 === 1 ? 9223372036854775807n : BigInt(i) * 1000000007n)), type: 'INT64', encoding: 'DELTA_BINARY_PACKED' },
+    { name: 'dlba', data: Array.from({ length: encRows }, nullEvery(7, (i) => 'len-' + 'x'.repeat(i % 23) + i)), type: 'STRING', encoding: 'DELTA_LENGTH_BYTE_ARRAY' },
+    { name: 'dba', data: Array.from({ length: encRows }, nullEvery(11, (i) => 'prefix/common/' + String(Math.floor(i / 3)).padStart(5, '0') + '/é' + (i % 3))), type: 'STRING', encoding: 'DELTA_BYTE_ARRAY' },
+    { name: 'rleb', data: Array.from({ length: encRows }, nullEvery(13, (i) => Math.floor(i / 40) % 2 === 0 || i % 7 === 0)), type: 'BOOLEAN', encoding: 'RLE' },
+    { name: 'bssf', data: Array.from({ length: encRows }, nullEvery(5, (i) => Math.fround(i / 7))), type: 'FLOAT', encoding: 'BYTE_STREAM_SPLIT' },
+    { name: 'bssd', data: Array.from({ length: encRows }, (_, i) => i * Math.PI - 1000), type: 'DOUBLE', encoding: 'BYTE_STREAM_SPLIT' },
+    { name: 'dict', data: Array.from({ length: encRows }, nullEvery(4, (i) => ['alpha', 'beta', 'gamma', 'delta', 'épsilon'][i % 5])), type: 'STRING', encoding: 'RLE_DICTIONARY' },
+    { name: 'dicti', data: Array.from({ length: encRows }, (_, i) => BigInt(i % 37) * 1000n), type: 'INT64', encoding: 'RLE_DICTIONARY' },
+    { name: 'plain_b', data: Array.from({ length: encRows }, nullEvery(3, (i) => i % 3 === 0)), type: 'BOOLEAN', encoding: 'PLAIN' },
+  ],
+  codec: 'SNAPPY',
+  pageSize: 512,
+  rowGroupSize: 400,
+  createdBy: 'hyparquet-writer ' + readVersion('hyparquet-writer'),
+}, 'codec SNAPPY, pageSize 512, rowGroupSize 400, an explicit encoding per column');
+
 // A real writer's mistake: hyparquet-writer 0.17 encodes the INTEGER logical
 // type's bitWidth (i8 in parquet.thrift) with the i32 field type. Thrift's
 // generated readers skip a field of the wrong type, so the required bitWidth
@@ -330,4 +373,67 @@ for (const fx of fixtures) {
   };
   writeFileSync(join(out, fx.name + '.json'), JSON.stringify(sidecar, null, 1) + '\n');
   console.log(`${fx.name}.parquet: ${bytes.length} bytes, ${file.num_rows} rows, ${file.num_row_groups} row groups`);
+}
+
+// ---- value sidecars -------------------------------------------------------
+//
+// <name>.values.json: every value of every flat column, as DuckDB reads the
+// file (not bulwark), in the form bulwark's batch holds it: the type bulwark
+// maps the column to (docs/internals/parquet.md), and int64 / timestamps /
+// dates as decimal strings (timestamps in microseconds since 1970, dates in
+// days), floats as JSON numbers, strings as strings, binary as lowercase hex,
+// nulls as null. Nested columns are listed under "skipped".
+
+function valueExpr(col, type) {
+  const c = `"${col}"`;
+  if (type === 'BOOLEAN') return { t: 'bool', e: c };
+  if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER)$/.test(type)) return { t: 'int64', e: `${c}::varchar` };
+  if (type === 'UBIGINT') return { t: 'uint64', e: `${c}::varchar` };
+  if (type === 'FLOAT' || type === 'DOUBLE' || type.startsWith('DECIMAL')) return { t: 'float64', e: `${c}::double` };
+  if (type === 'VARCHAR' || type === 'JSON') return { t: 'string', e: `${c}::varchar` };
+  if (type === 'BLOB') return { t: 'string', e: `lower(hex(${c}))` };
+  if (type === 'UUID') return { t: 'string', e: `${c}::varchar` };
+  if (type === 'DATE') return { t: 'date', e: `(${c} - date '1970-01-01')::varchar` };
+  if (type === 'TIMESTAMP_NS') return { t: 'timestamp', e: `((epoch_ns(${c}) - ((epoch_ns(${c}) % 1000) + 1000) % 1000) // 1000)::varchar` };
+  if (type.startsWith('TIMESTAMP')) return { t: 'timestamp', e: `epoch_us(${c})::varchar` };
+  if (type === 'TIME') return { t: 'int64', e: `epoch_us(${c})::varchar` };
+  return null;
+}
+
+const nestedTypes = /STRUCT|\[\]|MAP\(/;
+for (const fx of fixtures) {
+  const path = join(out, fx.name + '.parquet');
+  const desc = await rows(`describe select * from read_parquet('${path}')`);
+  const columns = [];
+  const skipped = [];
+  for (const d of desc) {
+    if (nestedTypes.test(d.column_type)) {
+      skipped.push(d.column_name);
+      continue;
+    }
+    const v = valueExpr(d.column_name, d.column_type);
+    if (!v) throw new Error(`${fx.name}: no value mapping for ${d.column_name} ${d.column_type}`);
+    const vals = (await rows(`select ${v.e} as v from read_parquet('${path}')`)).map((r) => r.v);
+    let t = v.t;
+    if (t === 'uint64') {
+      // bulwark reads UINT_64 as int64 until a value is over INT64_MAX, then float64
+      const big = vals.some((x) => x !== null && BigInt(x) > 9223372036854775807n);
+      t = big ? 'float64' : 'int64';
+      if (big) {
+        const dv = (await rows(`select "${d.column_name}"::double as v from read_parquet('${path}')`)).map((r) => r.v);
+        columns.push({ name: d.column_name, duckdb_type: d.column_type, type: t, values: dv });
+        continue;
+      }
+    }
+    columns.push({ name: d.column_name, duckdb_type: d.column_type, type: t, values: vals });
+  }
+  const nrows = Number((await rows(`select count(*)::varchar as n from read_parquet('${path}')`))[0].n);
+  writeFileSync(join(out, fx.name + '.values.json'), JSON.stringify({
+    file: fx.name + '.parquet',
+    reader: `DuckDB ${duckdbVersion}`,
+    rows: nrows,
+    columns,
+    skipped,
+  }) + '\n');
+  console.log(`${fx.name}.values.json: ${columns.length} columns, ${nrows} rows`);
 }

@@ -1,0 +1,217 @@
+/*
+ * expect_internal.h - what the expectation engine's files share: the kinds
+ * of expectation (one per GE type name, in the order of the table in
+ * expect_check.c), the per-value text predicates (expect_text.c) and the
+ * value keys and hash tables (expect_vals.c).
+ */
+#ifndef BW_EXPECT_INTERNAL_H
+#define BW_EXPECT_INTERNAL_H
+
+#include <jansson.h>
+
+#include "bulwark/bw_json.h"
+#include "bulwark/bw_validate.h"
+#include "util/internal.h"
+
+typedef enum bw_xkind {
+    XK_COLUMN_EXISTS = 0,
+    XK_TABLE_COLUMNS_SET,
+    XK_TABLE_COLUMNS_LIST,
+    XK_TABLE_COLUMN_COUNT_EQUAL,
+    XK_TABLE_COLUMN_COUNT_BETWEEN,
+    XK_ROW_COUNT_BETWEEN,
+    XK_ROW_COUNT_EQUAL,
+    XK_NOT_NULL,
+    XK_NULL,
+    XK_OF_TYPE,
+    XK_IN_TYPE_LIST,
+    XK_IN_SET,
+    XK_NOT_IN_SET,
+    XK_BETWEEN,
+    XK_UNIQUE,
+    XK_COMPOUND_UNIQUE,
+    XK_REGEX,
+    XK_NOT_REGEX,
+    XK_REGEX_LIST,
+    XK_NOT_REGEX_LIST,
+    XK_LENGTH_BETWEEN,
+    XK_LENGTH_EQUAL,
+    XK_STRFTIME,
+    XK_DATEUTIL,
+    XK_JSON,
+    XK_INCREASING,
+    XK_DECREASING,
+    XK_PAIR_GREATER,
+    XK_PAIR_EQUAL,
+    XK_MULTISUM,
+    XK_MEAN,
+    XK_MEDIAN,
+    XK_STDEV,
+    XK_MIN,
+    XK_MAX,
+    XK_SUM,
+    XK_QUANTILES,
+    XK_UNIQUE_COUNT,
+    XK_DISTINCT_IN_SET,
+    XK_DISTINCT_CONTAIN_SET,
+    XK_DISTINCT_EQUAL_SET,
+    XK_PROPORTION_UNIQUE,
+    XK_MOST_COMMON_IN_SET,
+    XK_KL_DIVERGENCE,
+    XK_NO_FORMULA,
+    XK_NO_CONTROL,
+    XK_NO_MARKUP,
+    XK_COUNT_
+} bw_xkind;
+
+/* The kind of a canonical (static) type name from bw_expect_check, or -1. */
+BW_INTERNAL int bw_expect_kind(const char *canonical);
+
+/* PCRE2 options every expectation regex is compiled with (UTF, and UCP for \w \d \b). */
+#define BW_XRE_OPTIONS (PCRE2_UTF | PCRE2_UCP)
+
+/* A bw_dtype a GE / pandas / bulwark type name stands for; false for an unknown name. */
+BW_INTERNAL bool bw_expect_type_name(const char *name, bw_dtype *out, bool *numeric_any);
+
+/* ---- text predicates (expect_text.c): true = the value passes ---- */
+
+/* A compiled strftime pattern (at most BW_STRFTIME_MAX ops). */
+#define BW_STRFTIME_MAX 128
+typedef struct bw_strftime {
+    size_t n;
+    struct {
+        char op; /* directive letter, or 0 for a literal byte, ' ' for a run of white space */
+        char lit;
+    } ops[BW_STRFTIME_MAX];
+} bw_strftime;
+/* Compile a Python strptime format; false (with a message in why) for an unsupported directive. */
+BW_INTERNAL bool bw_strftime_compile(const char *fmt, bw_strftime *out, const char **why);
+/* The whole of s[0..n) reads as the format and names a real calendar date. */
+BW_INTERNAL bool bw_strftime_match(const bw_strftime *f, const char *s, size_t n);
+
+/* dateutil.parser.parse would read s[0..n) (a generous approximation, docs/expectations.md). */
+BW_INTERNAL bool bw_dateutil_parseable(const char *s, size_t n);
+
+/* s[0..n) is one RFC 8259 JSON text (nesting at most BW_XJSON_MAX_DEPTH). */
+#define BW_XJSON_MAX_DEPTH 512
+BW_INTERNAL bool bw_json_valid(const char *s, size_t n);
+
+/* A cell a spreadsheet would run as a formula (OWASP CSV injection). */
+BW_INTERNAL bool bw_formula_injection(const char *s, size_t n, bool allow_numbers);
+
+/* Characters the control-character check flags, minus an allow list of code points. */
+typedef struct bw_ctlset {
+    uint32_t allow[16];
+    size_t nallow;
+} bw_ctlset;
+/* The first flagged code point in s[0..n) into *cp; false when there is none. */
+BW_INTERNAL bool bw_has_control(const bw_ctlset *a, const char *s, size_t n, uint32_t *cp);
+
+/* Markup or script in s[0..n) (the list is in docs/expectations.md); `scratch` is a work buffer. */
+BW_INTERNAL bool bw_has_markup(const char *s, size_t n, bw_buf *scratch);
+
+/* Code points in UTF-8 text (continuation bytes not counted). */
+static inline size_t bw_utf8_len(const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        k += ((unsigned char)s[i] & 0xC0) != 0x80;
+    }
+    return k;
+}
+
+/* ---- value keys and tables (expect_vals.c) ---- */
+
+/*
+ * A value reduced to what equality means for expectations: numbers compare
+ * numerically (an integral double is the integer), strings byte for byte,
+ * dates and timestamps by their day / microsecond. `h` is its 64-bit hash.
+ */
+typedef struct bw_vkey {
+    char tag;      /* 's' string, 'i' integer, 'f' other double, 'b' bool, 'd' date (days), 't' timestamp (us) */
+    const char *p; /* 's': the bytes (borrowed) */
+    size_t n;
+    uint64_t u; /* the value of the other tags */
+    uint64_t h;
+} bw_vkey;
+
+BW_INTERNAL void bw_vkey_num(double v, bw_vkey *k);
+BW_INTERNAL void bw_vkey_int(int64_t v, bw_vkey *k);
+BW_INTERNAL void bw_vkey_str(const char *s, size_t n, bw_vkey *k);
+BW_INTERNAL void bw_vkey_tagged(char tag, uint64_t u, bw_vkey *k);
+/* Key of value i of c (valid, and not NaN). */
+BW_INTERNAL void bw_vkey_of(const bw_column *c, size_t i, bw_vkey *k);
+/* Write the key as a JSON value (dates and timestamps as ISO strings). */
+BW_INTERNAL void bw_vkey_json(const bw_vkey *k, struct bw_json *j);
+/* Append the key as text (for samples). */
+BW_INTERNAL bw_status bw_vkey_text(const bw_vkey *k, bw_buf *out);
+/* Order for observed lists: booleans, numbers, dates, timestamps, strings. */
+BW_INTERNAL int bw_vkey_cmp(const bw_vkey *a, const bw_vkey *b);
+/* Serialise to bytes (tag + payload) and back, for the top-k sketch. */
+BW_INTERNAL size_t bw_vkey_pack(const bw_vkey *k, uint8_t *buf, size_t cap);
+BW_INTERNAL void bw_vkey_unpack(const uint8_t *p, size_t n, bw_vkey *k);
+
+/* A hash table of keys with their own copies of the bytes, each mapped to an int (a value_set member). */
+typedef struct bw_kset {
+    struct bw_kent {
+        uint64_t h, u;
+        size_t off, n; /* 's' bytes in pool */
+        int32_t member;
+        char tag;
+    } * e;
+    size_t cap, len; /* cap a power of two (0: empty) */
+    char *pool;
+    size_t pool_len, pool_cap;
+} bw_kset;
+
+/* Add k mapped to `member` (an existing key keeps its member); *added set when new. */
+BW_INTERNAL bw_status bw_kset_add(bw_kset *s, const bw_vkey *k, int32_t member, bool *added);
+/* The member k maps to, or -1. */
+BW_INTERNAL int32_t bw_kset_find(const bw_kset *s, const bw_vkey *k);
+/* Entry i (0..cap) as a key, false for an empty slot. */
+BW_INTERNAL bool bw_kset_at(const bw_kset *s, size_t i, bw_vkey *k);
+BW_INTERNAL void bw_kset_free(bw_kset *s);
+/*
+ * A value_set (JSON list) as a key table: each member maps to its index; a
+ * string member also maps every typed value it reads as (an integer, a
+ * float, a bool, a date, a timestamp), so "7" matches an int64 7.
+ */
+BW_INTERNAL bw_status bw_kset_from_json(bw_kset *s, const json_t *set);
+/* One JSON scalar as a key (false for null, objects, arrays); strings via `p` borrowed from it. */
+BW_INTERNAL bool bw_vkey_from_json(const json_t *v, bw_vkey *k);
+
+/* A set of 64-bit hashes (0 is stored as 1). */
+typedef struct bw_hset {
+    uint64_t *h;
+    size_t cap, len;
+} bw_hset;
+/* Insert; *added when new. BW_ENOMEM leaves the set unchanged. */
+BW_INTERNAL bw_status bw_hset_add(bw_hset *s, uint64_t h, bool *added);
+BW_INTERNAL void bw_hset_free(bw_hset *s);
+
+/*
+ * The unique map: hash -> first row and whether the value repeated (bit 63).
+ * 16 bytes a distinct value; large tables live on huge pages (bw_table_resize).
+ */
+typedef struct bw_umap {
+    uint64_t *slot; /* cap pairs: hash, row | DUP */
+    size_t cap, len;
+} bw_umap;
+#define BW_UMAP_DUP ((uint64_t)1 << 63)
+/* Find or insert h; *rowflag points at the entry's row word (new entries get `row`). */
+BW_INTERNAL bw_status bw_umap_put(bw_umap *m, uint64_t h, uint64_t row, uint64_t **rowflag, bool *added);
+BW_INTERNAL void bw_umap_free(bw_umap *m);
+/* Start loading the slot where h would go (the table is a random-access walk). */
+static inline void bw_umap_prefetch(const bw_umap *m, uint64_t h)
+{
+    if (m->cap != 0) {
+        h += h == 0;
+        __builtin_prefetch(&m->slot[2 * ((size_t)(h ^ (h >> 29)) & (m->cap - 1))], 1);
+    }
+}
+
+/* Text of a date (YYYY-MM-DD) and a timestamp (YYYY-MM-DDTHH:MM:SS[.ffffff]) into out (>= 40 bytes). */
+BW_INTERNAL size_t bw_fmt_date(int32_t days, char *out);
+BW_INTERNAL size_t bw_fmt_ts(int64_t us, char *out);
+
+#endif

@@ -1,0 +1,370 @@
+/*
+ * test_profile.c - column profiles: figures checked against values worked
+ * by hand, shards of a CSV (byte slices) merged against one pass (counts,
+ * min/max, moments, distinct-count sketch bytes, exact top values), type
+ * widening and conflicts in merges, the JSON round trip, and malformed
+ * profile JSON refused with BW_EFORMAT.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bulwark/bw_buf.h"
+#include "bulwark/bw_csv.h"
+#include "bulwark/bw_profile.h"
+#include "tap.h"
+
+static bool near(double a, double b, double rel)
+{
+    return fabs(a - b) <= rel * (fabs(a) + fabs(b)) + 1e-12;
+}
+
+static void col_get(const bw_profile *p, size_t i, bw_profile_column *c, bw_error *err)
+{
+    if (bw_profile_column_get(p, i, c, err) != BW_OK) {
+        tap_diag("column %zu: %s", i, err->msg);
+    }
+}
+
+static void test_by_hand(void)
+{
+    bw_batch b;
+    bw_profile *p = NULL;
+    bw_profile_column c;
+    bw_profile_top *tv = NULL;
+    size_t ntv = 0;
+    bw_error err = {0};
+    const char *strs[] = {"é", "abc", "", "abc", "x@y.io"};
+
+    bw_batch_init(&b);
+    ok(bw_batch_add_column(&b, "i", 1, BW_DT_INT64) == BW_OK &&
+           bw_batch_add_column(&b, "f", 1, BW_DT_FLOAT64) == BW_OK &&
+           bw_batch_add_column(&b, "s", 1, BW_DT_STRING) == BW_OK &&
+           bw_batch_add_column(&b, "d", 1, BW_DT_DATE) == BW_OK && bw_batch_add_column(&b, "b", 1, BW_DT_BOOL) == BW_OK,
+       "columns");
+    /* i: 1 2 3 4 null; f: 0.5 NaN inf -1.5 3.0; s: strs; d: 2024-01-01 + 0,1,2,null,10; b: t f t t null */
+    for (int r = 0; r < 5; r++) {
+        bw_status rc = BW_OK;
+        rc |= r < 4 ? bw_col_push_i64(&b.cols[0], r + 1) : bw_col_push_null(&b.cols[0]);
+        double fv[] = {0.5, NAN, INFINITY, -1.5, 3.0};
+        rc |= bw_col_push_f64(&b.cols[1], fv[r]);
+        rc |= bw_col_push_str(&b.cols[2], strs[r], strlen(strs[r]));
+        int dd[] = {0, 1, 2, -1, 10};
+        rc |= dd[r] < 0 ? bw_col_push_null(&b.cols[3]) : bw_col_push_date(&b.cols[3], 19723 + dd[r]);
+        rc |= r == 4 ? bw_col_push_null(&b.cols[4]) : bw_col_push_bool(&b.cols[4], r != 1);
+        if (rc != BW_OK) {
+            tap_diag("push failed");
+        }
+    }
+    b.nrows = 5;
+    ok(bw_profile_new(&p, NULL, &err) == BW_OK && bw_profile_add_batch(p, &b, &err) == BW_OK, "profiled a batch");
+    is_int(bw_profile_rows(p), 5, "rows");
+    is_int(bw_profile_ncols(p), 5, "columns");
+
+    ok(bw_profile_column_get(p, 0, &c, &err) == BW_OK, "column i");
+    is_str(c.name, "i", "name");
+    is_int(c.type, BW_DT_INT64, "int64");
+    is_int(c.count, 5, "count");
+    is_int(c.nulls, 1, "one null");
+    is_int(c.distinct, 4, "4 distinct");
+    ok(c.distinct_exact, "exact");
+    is_int(c.imin, 1, "min 1");
+    is_int(c.imax, 4, "max 4");
+    ok(near(c.mean, 2.5, 1e-15), "mean 2.5 (%g)", c.mean);
+    ok(near(c.stddev, sqrt(5.0 / 3.0), 1e-14), "sample stddev sqrt(5/3) (%.17g)", c.stddev);
+    ok(c.quantiles[3] == 2 && c.quantiles[0] == 1 && c.quantiles[6] == 4, "median 2, p01 1, p99 4");
+
+    ok(bw_profile_column_get(p, 1, &c, &err) == BW_OK, "column f");
+    is_int(c.n_nan, 1, "one NaN");
+    is_int(c.n_inf, 1, "one infinity");
+    is_int(c.n_finite, 3, "three finite");
+    ok(near(c.mean, 2.0 / 3.0, 1e-15), "mean of 0.5 -1.5 3 is 2/3");
+    ok(near(c.stddev, sqrt((pow(0.5 - 2.0 / 3, 2) + pow(-1.5 - 2.0 / 3, 2) + pow(3 - 2.0 / 3, 2)) / 2), 1e-14),
+       "stddev over the finite values");
+    ok(c.min == -1.5 && isinf(c.max), "min -1.5, max inf");
+    is_int(c.distinct, 5, "NaN and inf are distinct values");
+
+    ok(bw_profile_column_get(p, 2, &c, &err) == BW_OK, "column s");
+    is_int(c.nulls, 0, "no nulls");
+    is_int(c.distinct, 4, "4 distinct strings");
+    is_int(c.len_min, 0, "shortest 0");
+    is_int(c.len_max, 6, "longest 6");
+    ok(near(c.len_mean, 13.0 / 5, 1e-15), "lengths in code points: é is 1 (mean 2.6)");
+    is_int(c.patterns[BW_PAT_BLANK], 1, "one blank");
+    is_int(c.patterns[BW_PAT_EMAIL], 1, "one email");
+    ok(bw_profile_top_values(p, 2, 2, &tv, &ntv, &err) == BW_OK && ntv == 2, "top 2");
+    is_str(tv[0].value, "abc", "most frequent abc");
+    is_int(tv[0].count, 2, "twice");
+    bw_profile_top_free(tv, ntv);
+
+    ok(bw_profile_column_get(p, 3, &c, &err) == BW_OK, "column d");
+    is_int(c.type, BW_DT_DATE, "date");
+    is_int(c.imin, 19723LL * 86400000000LL, "min 2024-01-01 in microseconds");
+    is_int(c.imax, 19733LL * 86400000000LL, "max 2024-01-11");
+    ok(bw_profile_top_values(p, 3, 1, &tv, &ntv, &err) == BW_OK && ntv == 1, "top date");
+    ok(ntv == 1 && strncmp(tv[0].value, "2024-01-", 8) == 0, "formatted as a date (%s)", ntv ? tv[0].value : "");
+    bw_profile_top_free(tv, ntv);
+
+    ok(bw_profile_column_get(p, 4, &c, &err) == BW_OK, "column b");
+    is_int(c.n_true, 3, "three true");
+    is_int(c.distinct, 2, "two distinct");
+
+    bw_profile_free(p);
+    bw_batch_release(&b);
+}
+
+/* A CSV of `rows` rows whose every slice infers the same types. */
+static void make_csv(bw_buf *t, size_t rows)
+{
+    unsigned seed = 5;
+
+    bw_buf_addstr(t, "id,cat,x,note,day\n");
+    for (size_t i = 0; i < rows; i++) {
+        seed = seed * 1103515245u + 12345u;
+        unsigned k = seed >> 8;
+        bw_buf_printf(t, "%zu,c%u,%u.%02u,", i, k % 7, k % 1000, k % 100);
+        if (k % 11 == 0) {
+            bw_buf_addstr(t, ",");
+        } else {
+            bw_buf_printf(t, "\"n %u,\nz\",", k % 50000);
+        }
+        bw_buf_printf(t, "2024-%02u-%02u\n", 1 + k % 12, 1 + k % 28);
+    }
+}
+
+static bw_status profile_slice(const bw_buf *t, uint64_t s, uint64_t e, bw_profile **out, bw_error *err)
+{
+    bw_data_opts o = BW_DATA_OPTS_INIT;
+    bw_csv *r = NULL;
+    const bw_batch *b = NULL;
+    bw_status rc;
+
+    o.range_start = s;
+    o.range_end = e;
+    o.batch_rows = 1000;
+    rc = bw_profile_new(out, NULL, err);
+    if (rc == BW_OK) {
+        rc = bw_csv_open_mem(t->ptr, t->len, "t.csv", &o, &r, err);
+    }
+    while (rc == BW_OK && (rc = bw_csv_next(r, &b, err)) == BW_OK && b != NULL) {
+        rc = bw_profile_add_batch(*out, b, err);
+    }
+    bw_csv_free(r);
+    return rc;
+}
+
+/* columns[i].state.<key> of a profile's JSON, or NULL. */
+static char *state_of(json_t *doc, size_t i, const char *key)
+{
+    json_t *v = json_object_get(json_object_get(json_array_get(json_object_get(doc, "columns"), i), "state"), key);
+    return v != NULL && json_is_string(v) ? strdup(json_string_value(v)) : NULL;
+}
+
+static json_t *as_json(const bw_profile *p, unsigned flags, bw_buf *out)
+{
+    bw_error err = {0};
+    bw_buf_reset(out);
+    if (bw_profile_write_json(p, "t.csv", 10, flags, out, &err) != BW_OK) {
+        return NULL;
+    }
+    return json_loadb(out->ptr, out->len, 0, NULL);
+}
+
+static void test_shards(void)
+{
+    bw_buf t = BW_BUF_INIT(64 << 20), j1 = BW_BUF_INIT(64 << 20), j2 = BW_BUF_INIT(64 << 20);
+    bw_profile *one = NULL, *merged = NULL;
+    bw_error err = {0};
+    size_t bad = 0;
+    const size_t nshards = 5;
+
+    make_csv(&t, 60000);
+    ok(profile_slice(&t, 0, 0, &one, &err) == BW_OK, "one pass: %s", err.msg);
+    for (size_t k = 0; k < nshards; k++) {
+        bw_profile *s = NULL;
+        uint64_t a = t.len * k / nshards, e = t.len * (k + 1) / nshards;
+        if (profile_slice(&t, a, e, &s, &err) != BW_OK) {
+            tap_diag("shard %zu: %s", k, err.msg);
+        }
+        if (merged == NULL) {
+            merged = s;
+        } else {
+            if (bw_profile_merge(merged, s, &err) != BW_OK) {
+                tap_diag("merge %zu: %s", k, err.msg);
+            }
+            bw_profile_free(s);
+        }
+    }
+    is_int(bw_profile_rows(merged), 60000, "merged rows");
+    is_int(bw_profile_ncols(merged), 5, "merged columns");
+    for (size_t i = 0; i < 5; i++) {
+        bw_profile_column a, b;
+        col_get(one, i, &a, &err);
+        col_get(merged, i, &b, &err);
+        bad += strcmp(a.name, b.name) != 0 || a.type != b.type || a.count != b.count || a.nulls != b.nulls ||
+               a.distinct != b.distinct || a.min != b.min || a.max != b.max || a.imin != b.imin || a.imax != b.imax ||
+               a.len_min != b.len_min || a.len_max != b.len_max || a.len_mean != b.len_mean ||
+               memcmp(a.patterns, b.patterns, sizeof(a.patterns)) != 0 || a.n_finite != b.n_finite ||
+               (a.n_finite > 0 && (!near(a.mean, b.mean, 1e-12) || !near(a.stddev, b.stddev, 1e-9)));
+        if (bad) {
+            tap_diag("column %s differs", a.name);
+            break;
+        }
+    }
+    is_int(bad, 0, "counts, nulls, min/max, lengths, patterns, moments of 5 shards equal one pass");
+    json_t *d1 = as_json(one, 0, &j1), *d2 = as_json(merged, 0, &j2);
+    ok(d1 != NULL && d2 != NULL, "both write JSON");
+    size_t same_hll = 0, same_topk = 0;
+    for (size_t i = 0; i < 5; i++) {
+        char *h1 = state_of(d1, i, "hll"), *h2 = state_of(d2, i, "hll");
+        char *k1 = state_of(d1, i, "topk"), *k2 = state_of(d2, i, "topk");
+        same_hll += h1 != NULL && h2 != NULL && strcmp(h1, h2) == 0;
+        /* the top values are exact for the columns of few values (cat, day): byte for byte */
+        same_topk += k1 != NULL && k2 != NULL && strcmp(k1, k2) == 0;
+        free(h1);
+        free(h2);
+        free(k1);
+        free(k2);
+    }
+    is_int(same_hll, 5, "HLL sketches of the merged shards equal one pass's, byte for byte");
+    ok(same_topk >= 2, "exact top-value sketches equal one pass's (%zu of 5)", same_topk);
+    bw_profile_column c;
+    col_get(merged, 1, &c, &err);
+    is_int(c.distinct, 7, "cat has 7 values");
+    ok(bw_profile_top_exact(merged, 1), "and its top values are exact");
+    json_decref(d1);
+    json_decref(d2);
+
+    /* round trip: write, read, write again: the same bytes; and a profile read back merges */
+    bw_profile *back = NULL;
+    bw_buf_reset(&j1);
+    ok(bw_profile_write_json(one, "t.csv", 10, BW_PROFILE_JSON_PRETTY, &j1, &err) == BW_OK, "write");
+    ok(bw_profile_read_json(&back, j1.ptr, j1.len, &err) == BW_OK, "read back: %s", err.msg);
+    bw_buf_reset(&j2);
+    ok(back != NULL && bw_profile_write_json(back, "t.csv", 10, BW_PROFILE_JSON_PRETTY, &j2, &err) == BW_OK,
+       "write again");
+    ok(j1.len == j2.len && memcmp(j1.ptr, j2.ptr, j1.len) == 0, "JSON round trip is exact");
+    ok(back != NULL && bw_profile_merge(back, one, &err) == BW_OK, "a profile read back merges");
+    ok(back != NULL && bw_profile_rows(back) == 120000, "rows add up");
+
+    bw_profile_free(back);
+    bw_profile_free(one);
+    bw_profile_free(merged);
+    bw_buf_release(&t);
+    bw_buf_release(&j1);
+    bw_buf_release(&j2);
+}
+
+static bw_profile *from_csv(const char *text)
+{
+    bw_buf t = BW_BUF_INIT(1 << 20);
+    bw_profile *p = NULL;
+    bw_error err = {0};
+
+    bw_buf_addstr(&t, text);
+    if (profile_slice(&t, 0, 0, &p, &err) != BW_OK) {
+        tap_diag("%s", err.msg);
+    }
+    bw_buf_release(&t);
+    return p;
+}
+
+static void test_types(void)
+{
+    bw_profile *a = from_csv("v,w,only_a\n1,3,x\n2,4,y\n"), *b = from_csv("v,w\n2.5,hello\n3.0,4\n");
+    bw_profile_column c;
+    bw_profile_top *tv = NULL;
+    size_t ntv = 0;
+    bw_error err = {0};
+
+    ok(bw_profile_merge(a, b, &err) == BW_OK, "merge int64 with float64 and string shards");
+    col_get(a, 0, &c, &err);
+    is_int(c.type, BW_DT_FLOAT64, "int64 + float64 = float64");
+    ok(c.min == 1 && c.max == 3 && near(c.mean, 8.5 / 4, 1e-15), "range and mean over both");
+    is_int(c.distinct, 4, "1 2 2.5 3: the int 3 and the float 3.0 are one value");
+    col_get(a, 1, &c, &err);
+    is_int(c.type, BW_DT_STRING, "int64 + string = string");
+    ok(c.mixed, "marked mixed");
+    ok(bw_profile_top_values(a, 1, 5, &tv, &ntv, &err) == BW_OK && ntv == 3, "top values as text");
+    ok(ntv == 3 && strcmp(tv[0].value, "4") == 0 && tv[0].count == 2, "4 twice (number and text agree)");
+    bw_profile_top_free(tv, ntv);
+    col_get(a, 2, &c, &err);
+    is_int(c.count, 4, "a column one shard lacks counts every row");
+    is_int(c.nulls, 2, "and is null in the other shard's rows");
+    bw_profile_free(a);
+    bw_profile_free(b);
+}
+
+static void test_malformed(void)
+{
+    bw_profile *p = from_csv("n,s\n1,a\n2,b\n3,\n"), *q = NULL;
+    bw_buf j = BW_BUF_INIT(1 << 20);
+    bw_error err = {0};
+    size_t accepted = 0;
+
+    ok(bw_profile_write_json(p, NULL, 5, 0, &j, &err) == BW_OK, "write");
+    /* every prefix is refused */
+    for (size_t k = 0; k < j.len; k++) {
+        bw_error e = {0};
+        if (bw_profile_read_json(&q, j.ptr, k, &e) != BW_EFORMAT) {
+            accepted++;
+            bw_profile_free(q);
+        }
+    }
+    is_int(accepted, 0, "all %zu truncations refused with BW_EFORMAT", j.len);
+
+    struct {
+        const char *from, *to, *why;
+    } lies[] = {
+        {"\"bulwark_profile\":1", "\"bulwark_profile\":2", "version"},
+        {"\"rows\":3", "\"rows\":4", "count other than rows"},
+        {"\"nulls\":1", "\"nulls\":9", "nulls over count"},
+        {"\"type\":\"int64\"", "\"type\":\"string\"", "numbers in a string column"},
+        {"\"type\":\"string\"", "\"type\":\"date\"", "a string column called date"},
+        {"\"name\":\"s\"", "\"name\":\"n\"", "a column named twice"},
+        {"\"hll\":\"QldTSwEB", "\"hll\":\"QldTSwEC", "a corrupt sketch"},
+        {"\"hll\":\"", "\"hll\":\"!", "bad base64"},
+        {"\"kll_k\":200", "\"kll_k\":100", "kll k other than the sketch's"},
+        {"\"len_n\":2", "\"len_n\":1", "lengths that do not add up"},
+        {"\"n\":3", "\"n\":2", "numeric counts that do not add up"},
+        {"\"state\":{", "\"x\":{", "no state"},
+        {"\"m2\":2", "\"m2\":-2", "negative m2"},
+        {"{\"bulwark", "[{\"bulwark", "not an object"},
+    };
+    for (size_t i = 0; i < sizeof(lies) / sizeof(lies[0]); i++) {
+        bw_buf m = BW_BUF_INIT(1 << 20);
+        bw_error e = {0};
+        const char *at = strstr(j.ptr, lies[i].from);
+        if (at == NULL) {
+            ok(0, "pattern %s present", lies[i].from);
+            continue;
+        }
+        bw_buf_add(&m, j.ptr, (size_t)(at - j.ptr));
+        bw_buf_addstr(&m, lies[i].to);
+        bw_buf_addstr(&m, at + strlen(lies[i].from));
+        bw_status rc = bw_profile_read_json(&q, m.ptr, m.len, &e);
+        is_int(rc, BW_EFORMAT, "refused: %s (%s)", lies[i].why, e.msg);
+        if (rc == BW_OK) {
+            bw_profile_free(q);
+        }
+        bw_buf_release(&m);
+    }
+    {
+        bw_error e = {0};
+        is_int(bw_profile_read_json(&q, "{\"a\":", 5, &e), BW_EFORMAT, "a syntax error");
+        is_int(e.offset, 5, "at its offset");
+    }
+    bw_buf_release(&j);
+    bw_profile_free(p);
+}
+
+int main(void)
+{
+    test_by_hand();
+    test_shards();
+    test_types();
+    test_malformed();
+    return done_testing();
+}
