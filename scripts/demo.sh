@@ -88,8 +88,7 @@ echo; echo "== 13. Validate the data against its contract (with drift against th
 run "$BW" validate "$EX/data/patients.csv" --suite "$EX/config/patients.suite.yml" \
   --reference "$EX/data/patients_reference.csv"
 
-echo; echo "== 14. A bad export: a duplicated id, a spreadsheet formula in a cell, and one impossible age
-"
+echo; echo "== 14. A bad export: a duplicated id, a spreadsheet formula in a cell, and one impossible age"
 echo "       (the age check has mostly: 0.99, so one bad age in 2002 rows is tolerated)"
 bad="$tamper/patients_bad.csv"
 cp "$EX/data/patients.csv" "$bad"
