@@ -465,16 +465,22 @@ bw_status bw_batch_add_column(bw_batch *b, const char *name, size_t n, bw_dtype 
     if (b->ncols >= (size_t)1 << 20) {
         return BW_ELIMIT;
     }
-    cols = bw_reallocarray(b->cols, b->ncols + 1, sizeof(*cols));
-    if (cols == NULL) {
-        return BW_ENOMEM;
+    /* the arrays hold max(8, the power of two at or above ncols): grown when full, so n columns cost O(n) */
+    if (b->ncols == 0 || (b->ncols >= 8 && (b->ncols & (b->ncols - 1)) == 0)) {
+        size_t cap = b->ncols == 0 ? 8 : b->ncols * 2;
+        cols = bw_reallocarray(b->cols, cap, sizeof(*cols));
+        if (cols == NULL) {
+            return BW_ENOMEM;
+        }
+        b->cols = cols;
+        names = bw_reallocarray(b->names, cap, sizeof(*names));
+        if (names == NULL) {
+            return BW_ENOMEM;
+        }
+        b->names = names;
     }
-    b->cols = cols;
-    names = bw_reallocarray(b->names, b->ncols + 1, sizeof(*names));
-    if (names == NULL) {
-        return BW_ENOMEM;
-    }
-    b->names = names;
+    cols = b->cols;
+    names = b->names;
     nm = bw_strndup(name, n);
     if (nm == NULL) {
         return BW_ENOMEM;

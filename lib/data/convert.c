@@ -49,6 +49,8 @@ bool bw_parse_int64(const char *s, size_t n, int64_t *v)
     return true;
 }
 
+#define FLOAT_MAX 71 /* longest float text read */
+
 /* 10^0 .. 10^22: every one is exactly a double */
 static const double exact_pow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                                        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
@@ -62,16 +64,27 @@ static const double exact_pow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6, 
  * path; SSE2 arithmetic, no excess precision). Anything else -- more
  * digits, larger exponents -- goes to strtod on a NUL-terminated copy.
  */
+/* The slow path: strtod (C locale digits only, checked by the caller) on a NUL-terminated copy. */
+static bool __attribute__((noinline)) float_strtod(const char *s, size_t n, double *v)
+{
+    char tmp[FLOAT_MAX + 1];
+    char *end;
+
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    errno = 0;
+    *v = strtod(tmp, &end);
+    return end == tmp + n;
+}
+
 bool bw_parse_float64(const char *s, size_t n, double *v)
 {
-    char tmp[72];
     size_t i = 0, digits;
     uint64_t m = 0;
     int64_t p10 = 0; /* the value is m * 10^p10 */
     bool neg = false;
-    char *end;
 
-    if (n == 0 || n >= sizeof(tmp)) {
+    if (n == 0 || n > FLOAT_MAX) {
         return false;
     }
     if (s[0] == '-' || s[0] == '+') {
@@ -137,11 +150,7 @@ bool bw_parse_float64(const char *s, size_t n, double *v)
         *v = neg ? -x : x;
         return true;
     }
-    memcpy(tmp, s, n);
-    tmp[n] = '\0';
-    errno = 0;
-    *v = strtod(tmp, &end);
-    return end == tmp + n;
+    return float_strtod(s, n, v);
 }
 
 bool bw_parse_bool(const char *s, size_t n, bool *v)
@@ -157,7 +166,7 @@ bool bw_parse_bool(const char *s, size_t n, bool *v)
     return false;
 }
 
-static bool digits_at(const char *s, size_t k, unsigned *out)
+static inline bool digits_at(const char *s, size_t k, unsigned *out)
 {
     unsigned v = 0;
 

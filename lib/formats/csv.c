@@ -60,8 +60,8 @@ struct bw_csv {
     size_t *idx; /* header names: open addressing, column + 1 (0 empty) */
     size_t nidx;
     unsigned *dupnext; /* per column: the next _N suffix for a repeat of its name */
-    struct span *f;    /* the current record's fields */
-    size_t nf, capf;
+    struct span *f;    /* the pending rows' fields (ncols each) in f[0, fbase), the current record's after */
+    size_t fbase, nf, capf;
     bool scan_ok;       /* scan_mask: the special bytes of the 64 at file offset scan_at, */
     uint64_t scan_at;   /* those before scan_from (where the last record split ended) clear */
     uint64_t scan_from; /* it serves only a split that starts there */
@@ -69,11 +69,10 @@ struct bw_csv {
     uint64_t rec_off; /* offset and line where the current record starts */
     uint64_t rec_line;
     bw_buf scratch; /* an unescaped field */
-    /* well-formed records split but not yet converted (see flush()) */
-    struct span *pend; /* column k of pending row i at pend[k * PEND_ROWS + i] */
+    /* well-formed records split but not yet converted (see flush()): their fields are f[0, fbase) */
     uint64_t *pend_line;
-    size_t npend;
-    struct late *late; /* bad values met in a flush, reported after it in row order */
+    size_t npend, pend_rows; /* rows pending, and how many make a flush */
+    struct late *late;       /* bad values met in a flush, reported after it in row order */
     size_t nlate, caplate;
     bw_batch batch;
     bw_data_stats st;
@@ -98,6 +97,7 @@ struct late {
  * the window, so pending rows are converted before the window moves.
  */
 #define PEND_ROWS 256
+#define PEND_FIELDS 16384 /* fewer rows for a wide file */
 
 static bw_status flush(bw_csv *r, bw_error *err);
 
@@ -189,7 +189,8 @@ static bw_status add_field_slow(bw_csv *r, size_t s, size_t e, bool quoted, bool
         return bw_fail_at(err, BW_ELIMIT, r->w.base + r->w.pos, "%s: line %llu: more than %d fields", r->name,
                           (unsigned long long)r->line, BW_DATA_MAX_COLUMNS);
     }
-    if (r->nf == r->capf) {
+    if (r->fbase + r->nf == r->capf) {
+        /* spans are offsets into the window: the pending rows' move along */
         size_t cap = r->capf ? r->capf * 2 : 32;
         struct span *g;
         g = bw_reallocarray(r->f, cap, sizeof(*g));
@@ -199,14 +200,14 @@ static bw_status add_field_slow(bw_csv *r, size_t s, size_t e, bool quoted, bool
         r->f = g;
         r->capf = cap;
     }
-    r->f[r->nf++] = (struct span){s, e, quoted, escaped};
+    r->f[r->fbase + r->nf++] = (struct span){s, e, quoted, escaped};
     return BW_OK;
 }
 
 static inline bw_status add_field(bw_csv *r, size_t s, size_t e, bool quoted, bool escaped, bw_error *err)
 {
-    if (r->nf < r->capf && r->nf < BW_DATA_MAX_COLUMNS) {
-        r->f[r->nf++] = (struct span){s, e, quoted, escaped};
+    if (r->fbase + r->nf < r->capf && r->nf < BW_DATA_MAX_COLUMNS) {
+        r->f[r->fbase + r->nf++] = (struct span){s, e, quoted, escaped};
         return BW_OK;
     }
     return add_field_slow(r, s, e, quoted, escaped, err);
@@ -232,9 +233,10 @@ static enum rec split(bw_csv *r, size_t *next, uint64_t *lines, bw_error *err, b
     bool quoted = false, escaped = false, inq = false, full;
     uint64_t nl = 0, mask, abs = r->w.base + i;
     struct scan sc;
+    struct span *f = r->f + r->fbase; /* the fields, counted in a local: the stores into f cannot alias it */
+    size_t nf = 0, room = BW_MIN(r->capf - r->fbase, (size_t)BW_DATA_MAX_COLUMNS);
 
     scan_init(&sc, b, end, d);
-    r->nf = 0;
     *rc = BW_OK;
     if (r->scan_ok && abs == r->scan_from && r->scan_at <= abs && abs < r->scan_at + BLOCK && r->scan_at >= r->w.base &&
         r->scan_at + BLOCK <= r->w.base + end) {
@@ -253,6 +255,7 @@ static enum rec split(bw_csv *r, size_t *next, uint64_t *lines, bw_error *err, b
             if (!full || blk + BLOCK >= end) {
                 /* the end of the window */
                 r->scan_ok = false;
+                r->nf = nf;
                 if (!r->w.eof) {
                     return REC_MORE;
                 }
@@ -292,9 +295,17 @@ static enum rec split(bw_csv *r, size_t *next, uint64_t *lines, bw_error *err, b
             continue;
         }
         if (c == d) {
-            *rc = add_field(r, fs, j, quoted, escaped, err);
-            if (*rc != BW_OK) {
-                return REC_OK;
+            if (nf < room) {
+                f[nf++] = (struct span){fs, j, quoted, escaped};
+            } else {
+                r->nf = nf;
+                *rc = add_field_slow(r, fs, j, quoted, escaped, err);
+                if (*rc != BW_OK) {
+                    return REC_OK;
+                }
+                f = r->f + r->fbase;
+                nf = r->nf;
+                room = BW_MIN(r->capf - r->fbase, (size_t)BW_DATA_MAX_COLUMNS);
             }
             fs = j + 1;
             quoted = escaped = false;
@@ -305,6 +316,7 @@ static enum rec split(bw_csv *r, size_t *next, uint64_t *lines, bw_error *err, b
         if (e > fs && b[e - 1] == '\r') {
             e--;
         }
+        r->nf = nf;
         *rc = add_field(r, fs, e, quoted, escaped, err);
         *next = j + 1;
         *lines = nl + 1;
@@ -349,7 +361,7 @@ static const char *span_text(bw_csv *r, const struct span *f, size_t *len)
 /* The text of field k of the current record. */
 static const char *field_text(bw_csv *r, size_t k, size_t *len)
 {
-    return span_text(r, &r->f[k], len);
+    return span_text(r, &r->f[r->fbase + k], len);
 }
 
 static bool is_null(const bw_csv *r, const char *s, size_t n)
@@ -414,7 +426,7 @@ static bw_status next_record(bw_csv *r, bool *got, bool *unterminated, bw_error 
         r->line += lines;
         r->w.pos = next;
         /* a blank line (or a lone CR) is no record */
-        if (r->nf == 1 && r->f[0].s == r->f[0].e && !r->f[0].quoted) {
+        if (r->nf == 1 && r->f[r->fbase].s == r->f[r->fbase].e && !r->f[r->fbase].quoted) {
             continue;
         }
         *got = true;
@@ -759,16 +771,17 @@ static bw_status add_late(bw_csv *r, size_t row, size_t col, uint64_t off, const
  * and returns its row; the caller converts that one the general way.
  */
 #define RUN_FIXED(name, T, arr, parse)                                                                                 \
-    static size_t name(bw_csv *r, bw_column *c, const struct span *sp, size_t i, size_t np)                            \
+    static size_t name(bw_csv *r, bw_column *c, const struct span *sp, size_t st, size_t i, size_t np)                 \
     {                                                                                                                  \
         const char *b = r->w.buf;                                                                                      \
         T *out = c->arr;                                                                                               \
         uint8_t *valid = c->valid;                                                                                     \
         size_t n = c->n;                                                                                               \
         for (; i < np; i++, n++) {                                                                                     \
-            const char *s = b + sp[i].s;                                                                               \
-            size_t len = sp[i].e - sp[i].s;                                                                            \
-            if (sp[i].quoted) {                                                                                        \
+            const struct span *f = &sp[i * st];                                                                        \
+            const char *s = b + f->s;                                                                                  \
+            size_t len = f->e - f->s;                                                                                  \
+            if (f->quoted) {                                                                                           \
                 break;                                                                                                 \
             }                                                                                                          \
             if (is_null_fast(r, s, len)) {                                                                             \
@@ -790,7 +803,26 @@ RUN_FIXED(run_f64, double, f64, bw_parse_float64)
 RUN_FIXED(run_date, int32_t, days, bw_parse_date)
 RUN_FIXED(run_ts, int64_t, i64, bw_parse_timestamp)
 
-static size_t run_str(bw_csv *r, bw_column *c, const struct span *sp, size_t i, size_t np)
+static inline bool parse_bool_u8(const char *s, size_t n, uint8_t *out)
+{
+    bool v;
+
+    if (!bw_parse_bool(s, n, &v)) {
+        return false;
+    }
+    *out = v ? 1 : 0;
+    return true;
+}
+
+RUN_FIXED(run_bool, uint8_t, b, parse_bool_u8)
+
+/*
+ * Strings: a value of at most 16 bytes with 16 readable after it (in the
+ * window) and 16 bytes of room is loaded once, checked for non-ASCII bytes
+ * (only then the full UTF-8 check) and stored as one 16-byte move; the
+ * bytes past its end are overwritten by the next value.
+ */
+static size_t run_str(bw_csv *r, bw_column *c, const struct span *sp, size_t st, size_t i, size_t np)
 {
     const char *b = r->w.buf, *lim = b + r->w.end;
     uint8_t *valid = c->valid;
@@ -799,27 +831,38 @@ static size_t run_str(bw_csv *r, bw_column *c, const struct span *sp, size_t i, 
     size_t n = c->n, len = c->str_len, cap = c->str_cap;
 
     for (; i < np; i++, n++) {
-        const char *s = b + sp[i].s;
-        size_t k = sp[i].e - sp[i].s;
-        if (!sp[i].quoted) {
+        const struct span *f = &sp[i * st];
+        const char *s = b + f->s;
+        size_t k = f->e - f->s;
+        if (!f->quoted) {
             if (is_null_fast(r, s, k)) {
                 off[n + 1] = (uint32_t)len;
                 valid[n >> 3] &= (uint8_t) ~(1u << (n & 7));
                 continue;
             }
-        } else if (!sp[i].escaped && k >= 2 && s[k - 1] == '"') {
+        } else if (!f->escaped && k >= 2 && s[k - 1] == '"') {
             s++; /* "...": the bytes between the quotes */
             k -= 2;
         } else {
             break;
         }
-        if (k > cap - len || (!ascii(s, k) && !bw_utf8_valid(s, k))) {
-            break;
-        }
+#if defined(__SSE2__)
         if (k <= 16 && (size_t)(lim - s) >= 16 && cap - len >= 16) {
-            memcpy(str + len, s, 16); /* one move for a short value; the bytes past k are overwritten later */
-        } else if (k > 0) {
-            memcpy(str + len, s, k);
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+            unsigned high = (unsigned)_mm_movemask_epi8(x) & (unsigned)((1u << k) - 1);
+            if (high != 0 && !bw_utf8_valid(s, k)) {
+                break;
+            }
+            _mm_storeu_si128((__m128i *)(void *)(str + len), x);
+        } else
+#endif
+        {
+            if (k > cap - len || (!ascii(s, k) && !bw_utf8_valid(s, k))) {
+                break;
+            }
+            if (k > 0) {
+                memcpy(str + len, s, k);
+            }
         }
         len += k;
         off[n + 1] = (uint32_t)len;
@@ -830,30 +873,30 @@ static size_t run_str(bw_csv *r, bw_column *c, const struct span *sp, size_t i, 
     return i;
 }
 
-/* Convert column k of the pending rows. */
+/* Convert column k of the pending rows (field k of row i is r->f[i * ncols + k]). */
 static bw_status flush_column(bw_csv *r, size_t k)
 {
     const char *b = r->w.buf, *lim = b + r->w.end;
-    const struct span *sp = &r->pend[k * PEND_ROWS];
+    const struct span *sp = r->f + k;
+    size_t np = r->npend, st = r->ncols;
     bw_column *c = &r->batch.cols[k];
-    size_t np = r->npend;
 
     BW_TRY(bw_col_reserve(c, c->n + np));
     for (size_t i = 0; i < np; i++) {
         switch (c->type) {
-        case BW_DT_INT64: i = run_i64(r, c, sp, i, np); break;
-        case BW_DT_FLOAT64: i = run_f64(r, c, sp, i, np); break;
-        case BW_DT_DATE: i = run_date(r, c, sp, i, np); break;
-        case BW_DT_TIMESTAMP: i = run_ts(r, c, sp, i, np); break;
-        case BW_DT_STRING: i = run_str(r, c, sp, i, np); break;
-        case BW_DT_BOOL:
+        case BW_DT_INT64: i = run_i64(r, c, sp, st, i, np); break;
+        case BW_DT_FLOAT64: i = run_f64(r, c, sp, st, i, np); break;
+        case BW_DT_DATE: i = run_date(r, c, sp, st, i, np); break;
+        case BW_DT_TIMESTAMP: i = run_ts(r, c, sp, st, i, np); break;
+        case BW_DT_STRING: i = run_str(r, c, sp, st, i, np); break;
+        case BW_DT_BOOL: i = run_bool(r, c, sp, st, i, np); break;
         case BW_DT_NULL: break;
         }
         if (i == np) {
             break;
         }
         /* row i the general way */
-        const struct span *f = &sp[i];
+        const struct span *f = &sp[i * st];
         const char *s, *sl, *why = NULL;
         size_t n;
         bool null;
@@ -901,9 +944,12 @@ static bw_status flush(bw_csv *r, bw_error *err)
     }
     if (rc != BW_OK) {
         r->npend = 0;
+        r->fbase = 0;
         return bw_fail(err, rc, "%s: out of memory", r->name);
     }
-    qsort(r->late, r->nlate, sizeof(*r->late), late_cmp);
+    if (r->nlate > 1) {
+        qsort(r->late, r->nlate, sizeof(*r->late), late_cmp);
+    }
     for (size_t j = 0; j < r->nlate; j++) {
         const struct late *l = &r->late[j];
         report_row(r, r->st.rows + l->row, r->pend_line[l->row], l->off, r->batch.names[l->col], l->why);
@@ -911,24 +957,23 @@ static bw_status flush(bw_csv *r, bw_error *err)
     r->batch.nrows += r->npend;
     r->st.rows += r->npend;
     r->npend = 0;
+    r->fbase = 0;
     return BW_OK;
 }
 
 /* Keep the current (well-formed) record for the next flush. */
 static bw_status pend_record(bw_csv *r, bw_error *err)
 {
-    if (r->pend == NULL) {
-        r->pend = bw_reallocarray(NULL, r->ncols ? r->ncols * PEND_ROWS : 1, sizeof(*r->pend));
-        r->pend_line = bw_reallocarray(NULL, PEND_ROWS, sizeof(*r->pend_line));
-        if (r->pend == NULL || r->pend_line == NULL) {
+    if (r->pend_line == NULL) {
+        r->pend_rows = BW_MAX((size_t)1, BW_MIN((size_t)PEND_ROWS, PEND_FIELDS / BW_MAX(r->ncols, (size_t)1)));
+        r->pend_line = bw_reallocarray(NULL, r->pend_rows, sizeof(*r->pend_line));
+        if (r->pend_line == NULL) {
             return bw_fail(err, BW_ENOMEM, "out of memory");
         }
     }
-    for (size_t k = 0; k < r->ncols; k++) {
-        r->pend[k * PEND_ROWS + r->npend] = r->f[k];
-    }
     r->pend_line[r->npend++] = r->rec_line;
-    return r->npend == PEND_ROWS ? flush(r, err) : BW_OK;
+    r->fbase += r->ncols; /* the next record is split after this one */
+    return r->npend == r->pend_rows ? flush(r, err) : BW_OK;
 }
 
 /* Keep the current record in the inference sample. */
@@ -966,7 +1011,7 @@ static bw_status keep_sample(bw_csv *r, bw_error *err)
         struct cell *c = &r->cells[r->ncells++];
         c->off = r->samp.len;
         c->len = n;
-        c->null = !r->f[k].quoted && is_null(r, s, n);
+        c->null = !r->f[r->fbase + k].quoted && is_null(r, s, n);
         bw_buf_add(&r->samp, s, n);
     }
     if (r->samp.err != BW_OK) {
@@ -1106,11 +1151,15 @@ static bw_status make(const char *name, const bw_data_opts *o, bw_csv **out, bw_
         }
     }
     r->line = 1;
+    r->capf = 32; /* never NULL: split() offsets it */
+    r->f = bw_reallocarray(NULL, r->capf, sizeof(*r->f));
     bw_buf_init(&r->scratch, r->o.max_record);
     bw_buf_init(&r->samp, BW_DATA_SAMPLE_MAX + r->o.max_record);
     bw_batch_init(&r->batch);
     r->name = bw_strdup(name != NULL ? name : "<csv>");
-    if (r->name == NULL) {
+    if (r->name == NULL || r->f == NULL) {
+        bw_free(r->name);
+        bw_free(r->f);
         bw_free(r->nullen);
         bw_free(r);
         return bw_fail(err, BW_ENOMEM, "out of memory");
@@ -1215,7 +1264,6 @@ void bw_csv_free(bw_csv *r)
     bw_free(r->name);
     bw_free(r->nullen);
     bw_free(r->f);
-    bw_free(r->pend);
     bw_free(r->pend_line);
     bw_free(r->late);
     bw_free(r->fixed);

@@ -17,18 +17,19 @@
 
 struct bads {
     size_t n;
-    uint64_t line[16], off[16];
-    char msg[16][96];
-    char col[16][32];
+    uint64_t line[64], off[64], row[64];
+    char msg[64][96];
+    char col[64][32];
 };
 
 static void on_bad(void *ctx, const bw_bad_row *b)
 {
     struct bads *x = ctx;
 
-    if (x->n < 16) {
+    if (x->n < 64) {
         x->line[x->n] = b->line;
         x->off[x->n] = b->offset;
+        x->row[x->n] = b->row;
         snprintf(x->msg[x->n], sizeof(x->msg[0]), "%s", b->msg);
         snprintf(x->col[x->n], sizeof(x->col[0]), "%s", b->column != NULL ? b->column : "");
     }
@@ -479,6 +480,561 @@ static void test_slices(void)
     bw_buf_release(&whole);
 }
 
+/* ---- the splitter's blocks and the column-wise conversion ------------------------------------------------ */
+
+static uint64_t rnd(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/*
+ * A random CSV whose values are known: lengths 0-80 so fields start and end
+ * on every side of the 16- and 64-byte blocks the splitter masks, values
+ * with delimiters, quotes, CR and LF (quoted, quotes doubled), CRLF or LF
+ * records, and a header whose first name is padded so the data starts at
+ * every offset of a block. `want` gets the values as the reader must return
+ * them: \x02 after each value, \x03 after each row.
+ */
+static void make_known(uint64_t *seed, char delim, size_t ncols, size_t rows, size_t pad, bw_buf *text, bw_buf *want)
+{
+    static const char alpha[] = "abcdefghijXYZ0123456789 .-_";
+    char specials[] = {',', '"', '\n', '\r', ';', '\t', '|', ' '};
+
+    bw_buf_addc(text, 'c');
+    for (size_t k = 0; k < pad; k++) {
+        bw_buf_addc(text, 'x');
+    }
+    for (size_t k = 1; k < ncols; k++) {
+        bw_buf_printf(text, "%cc%zu", delim, k);
+    }
+    bw_buf_addc(text, '\n');
+    for (size_t i = 0; i < rows; i++) {
+        for (size_t k = 0; k < ncols; k++) {
+            char v[96];
+            uint64_t r = rnd(seed);
+            size_t n = r % 4 == 0 ? (size_t)(r >> 8) % 81 : (size_t)(r >> 8) % 20;
+            bool quote = n == 0;
+            for (size_t j = 0; j < n; j++) {
+                uint64_t q = rnd(seed);
+                v[j] = q % 13 == 0 ? specials[(q >> 8) % sizeof(specials)] : alpha[(q >> 8) % (sizeof(alpha) - 1)];
+                quote |= v[j] == delim || v[j] == '"' || v[j] == '\n' || v[j] == '\r';
+            }
+            if (k > 0) {
+                bw_buf_addc(text, delim);
+            }
+            if (quote) {
+                bw_buf_addc(text, '"');
+                for (size_t j = 0; j < n; j++) {
+                    bw_buf_add(text, v[j] == '"' ? "\"\"" : &v[j], v[j] == '"' ? 2 : 1);
+                }
+                bw_buf_addc(text, '"');
+            } else {
+                bw_buf_add(text, v, n);
+            }
+            bw_buf_add(want, v, n);
+            bw_buf_addc(want, '\x02');
+        }
+        bw_buf_addc(want, '\x03');
+        if (i + 1 < rows || rnd(seed) % 2 == 0) {
+            bw_buf_addstr(text, rnd(seed) % 3 == 0 ? "\r\n" : "\n");
+        }
+    }
+}
+
+/* Read text (from an allocation of exactly its size, or from path) with every column a string; \x02/\x03 form. */
+static bw_status read_known(const bw_buf *text, const char *path, char delim, size_t ncols, size_t pad, bw_buf *got,
+                            bw_error *err)
+{
+    static const char *const nulls[] = {"~never~"};
+    char names[8][96];
+    const char *np[8];
+    bw_dtype types[8];
+    bw_data_opts o = BW_DATA_OPTS_INIT;
+    bw_csv *r = NULL;
+    const bw_batch *b = NULL;
+    char *exact = NULL;
+    bw_status rc;
+
+    snprintf(names[0], sizeof(names[0]), "c%.*s", (int)pad,
+             "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+    for (size_t k = 0; k < ncols; k++) {
+        if (k > 0) {
+            snprintf(names[k], sizeof(names[k]), "c%zu", k);
+        }
+        np[k] = names[k];
+        types[k] = BW_DT_STRING;
+    }
+    o.delim = delim;
+    o.nulls = nulls;
+    o.nnulls = 1;
+    o.type_names = np;
+    o.types = types;
+    o.ntypes = ncols;
+    o.batch_rows = 300; /* batches that end inside the 256-row conversion chunks */
+    if (path != NULL) {
+        rc = bw_csv_open(path, &o, &r, err);
+    } else {
+        exact = malloc(text->len ? text->len : 1); /* no slack after the last byte: a read past it is caught */
+        memcpy(exact, text->ptr, text->len);
+        rc = bw_csv_open_mem(exact, text->len, "k.csv", &o, &r, err);
+    }
+    while (rc == BW_OK && (rc = bw_csv_next(r, &b, err)) == BW_OK && b != NULL) {
+        for (size_t i = 0; i < b->nrows; i++) {
+            for (size_t k = 0; k < b->ncols; k++) {
+                size_t n;
+                const char *s = bw_col_str(&b->cols[k], i, &n);
+                bw_buf_add(got, bw_col_valid(&b->cols[k], i) ? s : "~", bw_col_valid(&b->cols[k], i) ? n : 1);
+                bw_buf_addc(got, '\x02');
+            }
+            bw_buf_addc(got, '\x03');
+        }
+    }
+    bw_csv_free(r);
+    free(exact);
+    return rc;
+}
+
+static void test_blocks(void)
+{
+    static const char delims[] = {',', ';', '\t', '|'};
+    uint64_t seed = 0x2545f4914f6cdd1dull;
+    size_t bad = 0, rounds = 0;
+
+    for (size_t pad = 0; pad < 64; pad++) {
+        for (size_t di = 0; di < sizeof(delims); di++, rounds++) {
+            bw_buf text = BW_BUF_INIT(1 << 24), want = BW_BUF_INIT(1 << 24), got = BW_BUF_INIT(1 << 24);
+            bw_error err = {0};
+            size_t ncols = 1 + (size_t)(rnd(&seed) % 6), rows = 1 + (size_t)(rnd(&seed) % 40);
+            make_known(&seed, delims[di], ncols, rows, pad, &text, &want);
+            bw_status rc = read_known(&text, NULL, delims[di], ncols, pad, &got, &err);
+            if (rc != BW_OK || got.len != want.len || memcmp(got.ptr, want.ptr, got.len) != 0) {
+                if (bad++ < 3) {
+                    tap_diag("pad %zu delim %d cols %zu rows %zu: %s", pad, delims[di], ncols, rows,
+                             rc == BW_OK ? "values differ" : err.msg);
+                }
+            }
+            bw_buf_release(&text);
+            bw_buf_release(&want);
+            bw_buf_release(&got);
+        }
+    }
+    is_int(bad, 0, "%zu random inputs read back value for value (every block offset, four delimiters)", rounds);
+
+    /* a file of several windows: records and the splitter's blocks straddle every refill */
+    char path[] = "/tmp/bw-test-blocks-XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    bw_buf text = BW_BUF_INIT((size_t)1 << 28), want = BW_BUF_INIT((size_t)1 << 28), got = BW_BUF_INIT((size_t)1 << 28);
+    bw_error err = {0};
+    ok(f != NULL, "temp file");
+    if (f == NULL) {
+        return;
+    }
+    make_known(&seed, ',', 5, 60000, 3, &text, &want);
+    fwrite(text.ptr, 1, text.len, f);
+    fclose(f);
+    ok(text.len > ((size_t)3 << 20), "the file is over three windows (%zu bytes)", text.len);
+    bw_status rc = read_known(&text, path, ',', 5, 3, &got, &err);
+    ok(rc == BW_OK && got.len == want.len && memcmp(got.ptr, want.ptr, got.len) == 0,
+       "60000 random rows from a file read back value for value (%s)", rc == BW_OK ? "ok" : err.msg);
+    bw_buf_reset(&got);
+    rc = read_known(&text, NULL, ',', 5, 3, &got, &err);
+    ok(rc == BW_OK && got.len == want.len && memcmp(got.ptr, want.ptr, got.len) == 0, "and from memory");
+    unlink(path);
+    bw_buf_release(&text);
+    bw_buf_release(&want);
+    bw_buf_release(&got);
+}
+
+/*
+ * Rows are converted a chunk at a time, column by column; what the caller
+ * sees must not show it: bad values and malformed rows are reported in row
+ * then column order with their row numbers, and a column widens mid-chunk
+ * keeping the values before.
+ */
+static void test_chunks(void)
+{
+    struct bads x = {0};
+    bw_data_opts o = BW_DATA_OPTS_INIT;
+
+    o.on_bad = on_bad;
+    o.ctx = &x;
+    o.infer_rows = 2;
+    check("bad values in two columns, a malformed row between",
+          "a,b,c\n1,x,2024-01-01\n2,y,2024-01-02\nbad,z,nope\n4\n5,w,2024-01-05\nq,v,r\n", &o,
+          "a:int64|b:string|c:date\n1,x,2024-01-01;2,y,2024-01-02;~,z,~;5,w,2024-01-05;~,v,~;");
+    is_int(x.n, 5, "five reports");
+    ok(x.line[0] == 4 && strcmp(x.col[0], "a") == 0 && x.row[0] == 2, "line 4 column a, row 2");
+    ok(x.line[1] == 4 && strcmp(x.col[1], "c") == 0 && x.row[1] == 2, "line 4 column c");
+    ok(x.line[2] == 5 && x.col[2][0] == '\0' && x.row[2] == 3, "then the malformed line 5, row 3");
+    like(x.msg[2], "1 fields where the header has 3", "its reason");
+    ok(x.line[3] == 7 && strcmp(x.col[3], "a") == 0 && x.row[3] == 4 && x.off[3] == 64,
+       "line 7 column a at 64, row 4 (the malformed row took no row number)");
+    ok(x.line[4] == 7 && strcmp(x.col[4], "c") == 0 && x.off[4] == 68, "line 7 column c at 68");
+
+    /* 600 rows: bad values on both sides of the 256-row chunks, reported in order */
+    bw_buf text = BW_BUF_INIT(1 << 20), out = BW_BUF_INIT(1 << 24);
+    bw_error err = {0};
+    size_t want = 0, order = 0;
+    bw_buf_addstr(&text, "a,b\n");
+    for (int i = 0; i < 600; i++) {
+        bool ba = i % 37 == 0 && i > 0, bb = i % 29 == 0 && i > 0;
+        want += ba + bb;
+        bw_buf_printf(&text, ba ? "x%d," : "%d,", i);
+        bw_buf_printf(&text, bb ? "y%d\n" : "%d\n", i * 2);
+    }
+    memset(&x, 0, sizeof(x));
+    o.infer_rows = 10;
+    ok(render(text.ptr, text.len, &o, &out, &err) == BW_OK, "600 rows read");
+    is_int(x.n, want, "every bad value reported");
+    for (size_t j = 1; j < x.n && j < 64; j++) {
+        order += x.row[j] < x.row[j - 1] || (x.row[j] == x.row[j - 1] && strcmp(x.col[j - 1], x.col[j]) >= 0) ||
+                 x.line[j] != x.row[j] + 2;
+    }
+    is_int(order, 0, "in row, column order, each with its row and line");
+    bw_buf_release(&out);
+
+    /* widening at row 300 (int64 to float64) and 400 (date to timestamp), past inference and mid-chunk */
+    const bw_batch *b = NULL;
+    bw_csv *r = NULL;
+    bw_buf_reset(&text);
+    bw_buf_addstr(&text, "n,d\n");
+    for (int i = 0; i < 600; i++) {
+        bw_buf_printf(&text, i == 300 ? "%d.5," : "%d,", i);
+        bw_buf_printf(&text, i == 400 ? "2024-01-01T10:20:30\n" : "2024-01-%02d\n", 1 + i % 28);
+    }
+    o = (bw_data_opts)BW_DATA_OPTS_INIT;
+    ok(bw_csv_open_mem(text.ptr, text.len, "w.csv", &o, &r, &err) == BW_OK && bw_csv_next(r, &b, &err) == BW_OK &&
+           b != NULL,
+       "one batch");
+    if (b != NULL) {
+        ok(b->nrows == 600 && b->cols[0].type == BW_DT_FLOAT64 && b->cols[1].type == BW_DT_TIMESTAMP, "widened");
+        ok(b->cols[0].f64[299] == 299 && b->cols[0].f64[300] == 300.5 && b->cols[0].f64[599] == 599,
+           "floats before and after");
+        ok(b->cols[1].i64[399] == (int64_t)bw_days_from_civil(2024, 1, 8) * 86400000000LL &&
+               b->cols[1].i64[400] == ((int64_t)bw_days_from_civil(2024, 1, 1) * 86400 + 37230) * 1000000,
+           "timestamps before and after");
+        ok(b->cols[1].nbad == 0 && b->cols[0].nbad == 0, "nothing bad");
+    }
+    bw_csv_free(r);
+
+    /* quoted values in typed columns, a quoted "" never null, spaces around numbers */
+    x.n = 0;
+    o.on_bad = on_bad;
+    o.ctx = &x;
+    o.infer_rows = 2; /* a quoted "" is a value, not null: the third row is not in the sample */
+    check("quoted and spaced values in typed columns",
+          "i,f,d,s\n\"7\",\"2.5\",\"2024-02-29\",\"\"\n 8 ,\t1e3 , 2024-03-01,NA\n\"\",,\"\",\"x\"\"y\"\n", &o,
+          "i:int64|f:float64|d:date|s:string\n7,2.5,2024-02-29,;8,1000,2024-03-01,~;~,~,~,x\"y;");
+    is_int(x.n, 2, "two bad values: the quoted empty int and date");
+
+    /* a bool column past the sample: spellings, nulls, a bad value */
+    bw_buf_reset(&text);
+    bw_buf_addstr(&text, "b\n");
+    for (int i = 0; i < 400; i++) {
+        static const char *const v[] = {"true", "FALSE", "True", "NA", "false", " TRUE "};
+        bw_buf_printf(&text, "%s\n", i == 333 ? "yes" : v[i % 6]);
+    }
+    x.n = 0;
+    o.infer_rows = 10;
+    ok(bw_csv_open_mem(text.ptr, text.len, "b.csv", &o, &r, &err) == BW_OK && bw_csv_next(r, &b, &err) == BW_OK &&
+           b != NULL && b->cols[0].type == BW_DT_BOOL,
+       "a bool column");
+    size_t wrong = 0;
+    for (size_t i = 0; b != NULL && i < b->nrows; i++) {
+        bool valid = bw_col_valid(&b->cols[0], i);
+        if (i == 333 || i % 6 == 3) {
+            wrong += valid;
+        } else {
+            wrong += !valid || b->cols[0].b[i] != (i % 6 == 0 || i % 6 == 2 || i % 6 == 5);
+        }
+    }
+    ok(b != NULL && b->nrows == 400 && wrong == 0, "400 bools, nulls and the bad one null (%zu wrong)", wrong);
+    ok(x.n == 1 && x.row[0] == 333 && x.line[0] == 335, "the bad one reported at row 333, line 335");
+    bw_csv_free(r);
+    bw_buf_release(&text);
+}
+
+/* ---- a byte-at-a-time reference for the splitter -------------------------------------------------------- */
+
+/* UTF-8 of the test alphabet: "\xC3\xA9" is the only sequence; a lone C3, A9 or FF is invalid. */
+static bool ref_utf8(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == 0xC3 && i + 1 < n && (unsigned char)s[i + 1] == 0xA9) {
+            i++;
+        } else if (c >= 0x80) {
+            return false;
+        }
+    }
+    return true;
+}
+
+struct ref_field {
+    size_t s, e;
+    bool quoted, escaped;
+};
+
+/*
+ * Read text as the reader does with no header, ',' and every column a
+ * string: records split one byte at a time (RFC 4180 plus: a quote inside an
+ * unquoted field is a character, text after a closing quote joins the
+ * field, a CR before LF dropped), blank lines skipped, the first record
+ * fixing the field count, malformed records dropped; values unquoted, null
+ * spellings and invalid UTF-8 null. Output as read_known() writes it.
+ */
+static bool ref_read(const char *b, size_t n, bw_buf *out)
+{
+    static const char *const nulls[] = {"", "NULL", "null", "NA", "N/A"};
+    struct ref_field f[64];
+    size_t pos = 0, ncols = 0;
+
+    if (n >= 3 && memcmp(b, "\xEF\xBB\xBF", 3) == 0) {
+        pos = 3;
+    }
+    while (pos < n) {
+        size_t i = pos, fs = i, nf = 0;
+        bool quoted = false, escaped = false, bad = false;
+        for (;;) {
+            while (i < n && b[i] != ',' && b[i] != '\n' && b[i] != '"') {
+                i++;
+            }
+            if (i == n || b[i] == '\n') {
+                size_t e = i > fs && b[i - 1] == '\r' ? i - 1 : i;
+                if (nf < 64) {
+                    f[nf] = (struct ref_field){fs, e, quoted, escaped};
+                }
+                nf++;
+                pos = i == n ? n : i + 1;
+                break;
+            }
+            if (b[i] == ',') {
+                if (nf < 64) {
+                    f[nf] = (struct ref_field){fs, i, quoted, escaped};
+                }
+                nf++;
+                fs = ++i;
+                quoted = escaped = false;
+                continue;
+            }
+            if (i != fs && !quoted) {
+                i++;
+                continue;
+            }
+            if (i == fs) {
+                quoted = true;
+            } else {
+                escaped = true;
+            }
+            for (i++;; i++) {
+                while (i < n && b[i] != '"') {
+                    i++;
+                }
+                if (i == n) {
+                    break;
+                }
+                if (i + 1 < n && b[i + 1] == '"') {
+                    escaped = true;
+                    i++;
+                    continue;
+                }
+                break;
+            }
+            if (i == n) {
+                bad = true; /* unterminated */
+                pos = n;
+                break;
+            }
+            i++;
+        }
+        if (!bad && nf == 1 && f[0].s == f[0].e && !f[0].quoted) {
+            continue; /* a blank line */
+        }
+        if (ncols == 0 && bad) {
+            return false; /* the first row unterminated: an error */
+        }
+        if (ncols == 0) {
+            ncols = nf;
+        }
+        if (bad || nf != ncols || nf > 64) {
+            continue;
+        }
+        for (size_t k = 0; k < nf; k++) {
+            char v[4096];
+            size_t vn = 0;
+            bool in = false;
+            for (size_t j = f[k].s; j < f[k].e && vn < sizeof(v); j++) {
+                if (!f[k].quoted || b[j] != '"') {
+                    v[vn++] = b[j];
+                } else if (in && j + 1 < f[k].e && b[j + 1] == '"') {
+                    v[vn++] = '"';
+                    j++;
+                } else {
+                    in = !in;
+                }
+            }
+            bool null = !ref_utf8(v, vn);
+            for (size_t q = 0; q < 5 && !f[k].quoted; q++) {
+                null |= strlen(nulls[q]) == vn && memcmp(nulls[q], v, vn) == 0;
+            }
+            bw_buf_add(out, null ? "~" : v, null ? 1 : vn);
+            bw_buf_addc(out, '\x02');
+        }
+        bw_buf_addc(out, '\x03');
+    }
+    return true;
+}
+
+static void test_reference(void)
+{
+    static const char *const tokens[] = {"a",
+                                         "bc",
+                                         ",",
+                                         "\"",
+                                         "\"\"",
+                                         "\n",
+                                         "\r\n",
+                                         "\r",
+                                         "NA",
+                                         "N/A",
+                                         " ",
+                                         "null",
+                                         "x",
+                                         "\xC3\xA9",
+                                         "\xC3",
+                                         "\xff",
+                                         "0123456789abcdef"};
+    static const char *const names[] = {"column_1", "column_2", "column_3", "column_4",
+                                        "column_5", "column_6", "column_7", "column_8"};
+    static const bw_dtype types[] = {BW_DT_STRING, BW_DT_STRING, BW_DT_STRING, BW_DT_STRING,
+                                     BW_DT_STRING, BW_DT_STRING, BW_DT_STRING, BW_DT_STRING};
+    uint64_t seed = 0x853c49e6748fea9bull;
+    size_t bad = 0, rounds = 3000, refused = 0;
+
+    for (size_t t = 0; t < rounds; t++) {
+        bw_buf text = BW_BUF_INIT(1 << 20), want = BW_BUF_INIT(1 << 20), got = BW_BUF_INIT(1 << 20);
+        bw_data_opts o = BW_DATA_OPTS_INIT;
+        bw_csv *r = NULL;
+        const bw_batch *b = NULL;
+        bw_error err = {0};
+        size_t ntok = (size_t)(rnd(&seed) % 400);
+        if (t % 7 == 0) {
+            bw_buf_addstr(&text, "\xEF\xBB\xBF");
+        }
+        /* mostly well-formed-looking rows of 1-8 fields, with noise */
+        for (size_t j = 0; j < ntok; j++) {
+            uint64_t q = rnd(&seed);
+            bw_buf_addstr(&text, tokens[q % (sizeof(tokens) / sizeof(tokens[0]))]);
+        }
+        bw_status want_rc = ref_read(text.ptr != NULL ? text.ptr : "", text.len, &want) ? BW_OK : BW_EFORMAT;
+        o.header = 0;
+        o.delim = ',';
+        o.type_names = names;
+        o.types = types;
+        o.ntypes = 8;
+        o.batch_rows = 1 + (size_t)(rnd(&seed) % 300);
+        o.infer_rows = 1 + (size_t)(rnd(&seed) % 20);
+        char *exact = malloc(text.len ? text.len : 1);
+        memcpy(exact, text.ptr != NULL ? text.ptr : "", text.len);
+        bw_status rc = bw_csv_open_mem(exact, text.len, "r.csv", &o, &r, &err);
+        while (rc == BW_OK && (rc = bw_csv_next(r, &b, &err)) == BW_OK && b != NULL) {
+            for (size_t i = 0; i < b->nrows; i++) {
+                for (size_t k = 0; k < b->ncols; k++) {
+                    size_t n;
+                    const char *s = bw_col_str(&b->cols[k], i, &n);
+                    bool v = bw_col_valid(&b->cols[k], i);
+                    bw_buf_add(&got, v ? s : "~", v ? n : 1);
+                    bw_buf_addc(&got, '\x02');
+                }
+                bw_buf_addc(&got, '\x03');
+            }
+        }
+        bw_csv_free(r);
+        free(exact);
+        refused += want_rc != BW_OK;
+        if (rc != want_rc ||
+            (rc == BW_OK && (got.len != want.len || (got.len > 0 && memcmp(got.ptr, want.ptr, got.len) != 0)))) {
+            if (bad++ < 3) {
+                tap_diag("round %zu (%zu bytes): %s", t, text.len, rc == want_rc ? "values differ" : err.msg);
+            }
+        }
+        bw_buf_release(&text);
+        bw_buf_release(&want);
+        bw_buf_release(&got);
+    }
+    is_int(bad, 0, "%zu random inputs read as a byte-at-a-time reference reads them (%zu refused as it does)", rounds,
+           refused);
+}
+
+/* Wide rows (fewer pending rows a flush), and a row of many fields while rows are pending (the span buffer grows). */
+static void test_wide(void)
+{
+    bw_buf text = BW_BUF_INIT(1 << 26);
+    bw_data_opts o = BW_DATA_OPTS_INIT;
+    struct bads x = {0};
+    bw_csv *r = NULL;
+    const bw_batch *b = NULL;
+    bw_error err = {0};
+    size_t rows = 0, wrong = 0;
+
+    for (int k = 0; k < 20000; k++) {
+        bw_buf_printf(&text, k ? ",c%d" : "c%d", k);
+    }
+    bw_buf_addc(&text, '\n');
+    for (int i = 0; i < 5; i++) {
+        for (int k = 0; k < 20000; k++) {
+            bw_buf_printf(&text, k ? ",%d" : "%d", i * 100000 + k);
+        }
+        bw_buf_addc(&text, '\n');
+    }
+    o.batch_rows = 2;
+    ok(bw_csv_open_mem(text.ptr, text.len, "wide.csv", &o, &r, &err) == BW_OK, "open 20000 columns");
+    while (bw_csv_next(r, &b, &err) == BW_OK && b != NULL) {
+        for (size_t i = 0; i < b->nrows; i++, rows++) {
+            for (size_t k = 0; k < b->ncols; k += 997) {
+                wrong += b->cols[k].type != BW_DT_INT64 || b->cols[k].i64[i] != (int64_t)(rows * 100000 + k);
+            }
+        }
+    }
+    ok(rows == 5 && wrong == 0, "five rows of 20000 values, in batches of two (%zu rows, %zu wrong)", rows, wrong);
+    bw_csv_free(r);
+
+    bw_buf_reset(&text);
+    bw_buf_addstr(&text, "a,b\n");
+    for (int i = 0; i < 300; i++) {
+        if (i == 100) {
+            for (int k = 0; k < 5000; k++) {
+                bw_buf_addstr(&text, k ? ",z" : "z");
+            }
+            bw_buf_addc(&text, '\n');
+        }
+        bw_buf_printf(&text, "%d,s%d\n", i, i);
+    }
+    o = (bw_data_opts)BW_DATA_OPTS_INIT;
+    o.on_bad = on_bad;
+    o.ctx = &x;
+    rows = wrong = 0;
+    ok(bw_csv_open_mem(text.ptr, text.len, "long.csv", &o, &r, &err) == BW_OK && bw_csv_next(r, &b, &err) == BW_OK &&
+           b != NULL,
+       "a 5000-field row among 300");
+    for (size_t i = 0; b != NULL && i < b->nrows; i++) {
+        size_t n;
+        char want[32];
+        const char *s = bw_col_str(&b->cols[1], i, &n);
+        snprintf(want, sizeof(want), "s%zu", i);
+        wrong += b->cols[0].i64[i] != (int64_t)i || n != strlen(want) || memcmp(s, want, n) != 0;
+    }
+    ok(b != NULL && b->nrows == 300 && wrong == 0, "the rows around it intact");
+    ok(x.n == 1 && x.line[0] == 102 && x.row[0] == 100, "it is reported at line 102, row 100");
+    like(x.msg[0], "5000 fields where the header has 2", "as too long");
+    bw_csv_free(r);
+    bw_buf_release(&text);
+}
+
 int main(void)
 {
     test_basics();
@@ -489,5 +1045,9 @@ int main(void)
     test_file();
     test_prefixes();
     test_slices();
+    test_blocks();
+    test_chunks();
+    test_reference();
+    test_wide();
     return done_testing();
 }

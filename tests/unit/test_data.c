@@ -4,6 +4,8 @@
  * columns growing, widening and formatting, and batches gaining columns.
  */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bulwark/bw_batch.h"
@@ -105,6 +107,184 @@ static void test_calendar(void)
         }
     }
     is_int(bad, 0, "civil <-> days agree with a day-by-day walk from 1800 over 401 years");
+}
+
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t x = *s;
+
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return *s = x;
+}
+
+static bool same_double(double a, double b)
+{
+    return memcmp(&a, &b, sizeof(a)) == 0;
+}
+
+/* strtod of a NUL-terminated copy: the reference the fast path must agree with bit for bit */
+static double ref_strtod(const char *s, size_t n)
+{
+    char tmp[80];
+
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    return strtod(tmp, NULL);
+}
+
+/* The exact fast path (<= 19 digits, mantissa <= 2^53, |exponent| <= 22) and the strtod fallback at their edges. */
+static void test_float_fast(void)
+{
+    static const char *edges[] = {
+        "9007199254740992",     /* 2^53: the largest mantissa taken fast */
+        "9007199254740993",     /* 2^53 + 1: not a double, rounds to even */
+        "9007199254740995",     /* rounds up */
+        "1234567890123456789",  /* 19 digits, mantissa past 2^53: strtod */
+        "12345678901234567890", /* 20 digits */
+        "0.1",
+        "0.2",
+        "0.3",
+        "1e22",
+        "1e23", /* the classic: 10^23 is not a double */
+        "1e-22",
+        "1e-23",
+        "123456789012345e22",
+        "123456789012345e-22",
+        "4.9e-324",
+        "2.4703282292062327e-324", /* below half the smallest subnormal */
+        "2.4703282292062328e-324",
+        "1.7976931348623157e308",
+        "1.7976931348623159e308", /* overflows to inf */
+        "1e400",
+        "1e-400",
+        "0e400",
+        "-0",
+        "-0.0",
+        "+0.000",
+        "0000000000000000000001.5", /* 24 digits, 20 of them leading zeros */
+        "0.00000000000000000000000000001",
+        "9999999999999999999.5",
+        "3.14159265358979323846264338327950288",
+        "2.2250738585072011e-308", /* near the smallest normal */
+        "2.2250738585072014e-308",
+        "100000000000000000000000e-2",
+        "5e-22",
+        "5.0e-22",
+        "15495.38",
+        "-2.36",
+        ".5e1",
+        "5.e-1",
+    };
+    size_t bad = 0;
+    double v = 0;
+
+    for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+        size_t n = strlen(edges[i]);
+        if (!bw_parse_float64(edges[i], n, &v) || !same_double(v, ref_strtod(edges[i], n))) {
+            tap_diag("disagrees with strtod: %s", edges[i]);
+            bad++;
+        }
+    }
+    is_int(bad, 0, "the fast path's edges agree with strtod bit for bit");
+    ok(bw_parse_float64("-0", 2, &v) && v == 0 && signbit(v), "-0 keeps its sign");
+    ok(bw_parse_float64("1e23", 4, &v) && v == 1e23, "1e23 is the nearest double");
+    ok(bw_parse_float64("0.1", 3, &v) && v == 0.1, "0.1 is the nearest double");
+
+    /* random decimals: 1-25 digits, a point anywhere or none, exponents -40..40 or none, signs */
+    uint64_t seed = 0x9e3779b97f4a7c15ull;
+    bad = 0;
+    for (int t = 0; t < 2000000; t++) {
+        char s[72];
+        size_t n = 0;
+        uint64_t r = rng_next(&seed);
+        unsigned digits = 1 + (unsigned)(r % 25), point = (unsigned)((r >> 8) % (digits + 2));
+        if ((r >> 16) % 4 == 0) {
+            s[n++] = (r >> 18) % 2 ? '-' : '+';
+        }
+        for (unsigned k = 0; k < digits; k++) {
+            if (k == point) {
+                s[n++] = '.';
+            }
+            /* mostly small digits and runs of zeros and nines, where rounding is tight */
+            uint64_t q = rng_next(&seed);
+            s[n++] = (char)('0' + (q % 3 == 0 ? 0 : q % 3 == 1 ? 9 : (q >> 4) % 10));
+        }
+        if ((r >> 24) % 3 == 0) {
+            n += (size_t)snprintf(s + n, sizeof(s) - n, "e%d", (int)((r >> 32) % 81) - 40);
+        }
+        if (!bw_parse_float64(s, n, &v) || !same_double(v, ref_strtod(s, n))) {
+            if (bad++ < 5) {
+                tap_diag("disagrees with strtod: %.*s", (int)n, s);
+            }
+        }
+    }
+    is_int(bad, 0, "2 million random decimals agree with strtod bit for bit");
+
+    /* random doubles printed with 1-17 significant digits read back as strtod reads them */
+    bad = 0;
+    for (int t = 0; t < 1000000; t++) {
+        char s[40];
+        uint64_t bits = rng_next(&seed);
+        double x;
+        memcpy(&x, &bits, sizeof(x));
+        if (!isfinite(x)) {
+            continue;
+        }
+        int n = snprintf(s, sizeof(s), "%.*g", 1 + (int)(bits % 17), x);
+        if (!bw_parse_float64(s, (size_t)n, &v) || !same_double(v, ref_strtod(s, (size_t)n))) {
+            if (bad++ < 5) {
+                tap_diag("disagrees with strtod: %s", s);
+            }
+        }
+    }
+    is_int(bad, 0, "a million printed doubles agree with strtod");
+}
+
+/* The fixed-place date parser against the calendar, every day of years 1 to 9999, and the day after each month. */
+static void test_date_fast(void)
+{
+    static const unsigned char mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    size_t bad = 0, bad_ts = 0, bad_end = 0;
+
+    for (unsigned y = 1; y <= 9999; y++) {
+        bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        for (unsigned m = 1; m <= 12; m++) {
+            unsigned len = mdays[m - 1] + (m == 2 && leap);
+            char s[32];
+            int32_t d = 0;
+            int64_t t = 0;
+            for (unsigned day = 1; day <= len; day++) {
+                snprintf(s, sizeof(s), "%04u-%02u-%02u", y, m, day);
+                if (!bw_parse_date(s, 10, &d) || d != bw_days_from_civil((int)y, m, day)) {
+                    bad++;
+                }
+            }
+            /* the month's last second as a timestamp */
+            snprintf(s, sizeof(s), "%04u-%02u-%02u 23:59:59", y, m, len);
+            if (!bw_parse_timestamp(s, 19, &t) ||
+                t != ((int64_t)bw_days_from_civil((int)y, m, len) * 86400 + 86399) * 1000000) {
+                bad_ts++;
+            }
+            /* the day after the month's end */
+            snprintf(s, sizeof(s), "%04u-%02u-%02u", y, m, len + 1);
+            if (bw_parse_date(s, 10, &d) || bw_parse_timestamp(s, 10, &t)) {
+                bad_end++;
+            }
+        }
+    }
+    is_int(bad, 0, "every day of 0001-9999 parses to its day number");
+    is_int(bad_ts, 0, "every month's last second parses as a timestamp");
+    is_int(bad_end, 0, "the day after every month's end is refused");
+
+    int32_t d = 0;
+    ok(bw_parse_date("0001-01-01", 10, &d) && d == bw_days_from_civil(1, 1, 1), "0001-01-01");
+    ok(bw_parse_date("9999-12-31", 10, &d) && d == bw_days_from_civil(9999, 12, 31), "9999-12-31");
+    ok(!bw_parse_date("2024-02-3/", 10, &d) && !bw_parse_date("2024-0:-01", 10, &d) &&
+           !bw_parse_date("/024-01-01", 10, &d) && !bw_parse_date("2024-00-10", 10, &d) &&
+           !bw_parse_date("2024-01-00", 10, &d) && !bw_parse_date("2024/01/01", 10, &d),
+       "bytes next to the digits ('/', ':'), month 0, day 0, slashes refused");
 }
 
 static bw_dtype infer(const char *const *v, size_t n)
@@ -237,6 +417,8 @@ int main(void)
     test_float();
     test_bool_date();
     test_calendar();
+    test_float_fast();
+    test_date_fast();
     test_infer();
     test_dtype_names();
     test_columns();
