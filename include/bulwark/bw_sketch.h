@@ -83,6 +83,13 @@ BW_API bw_status bw_hll_add(bw_hll *h, const void *p, size_t n) BW_NODISCARD;
 BW_API bw_status bw_hll_add_hash(bw_hll *h, uint64_t hash) BW_NODISCARD;
 
 /**
+ * bw_hll_add_hash of each of the `n` hashes (the same sketch, byte for byte),
+ * cheaper once the sketch is dense. On failure (BW_ENOMEM) the hashes before
+ * some x[i] have been added.
+ */
+BW_API bw_status bw_hll_add_hashes(bw_hll *h, const uint64_t *x, size_t n) BW_NODISCARD;
+
+/**
  * Add everything in `src` to `dst`. Sketches of different precision merge
  * at the smaller one: `dst` is folded down first, exactly, so the result is
  * what a sketch of that precision would have seen. `src` may be `dst`.
@@ -144,6 +151,18 @@ BW_API bw_status bw_kll_add(bw_kll *s, double x) BW_NODISCARD;
  * BW_ELIMIT) the values before some x[i] have been added and the rest not.
  */
 BW_API bw_status bw_kll_add_many(bw_kll *s, const double *x, size_t n) BW_NODISCARD;
+
+/**
+ * Add value x[i] w[i] times, for each i (NaN values and zero weights are
+ * ignored): an item at level h for each set bit h of the weight, which
+ * represents the values exactly, then the usual compactions. Within the same
+ * error bound as the adds it stands for (not the same bytes); cheap when few
+ * distinct values carry many rows. A weight of 2^59 or more is BW_ELIMIT.
+ * On BW_ENOMEM from a compaction the sketch holds the values but may be over
+ * its capacity (it no longer serialises to bytes the reader accepts): free it.
+ * @return BW_OK, BW_ENOMEM, BW_ELIMIT (the sketch unchanged, except as said)
+ */
+BW_API bw_status bw_kll_add_weighted(bw_kll *s, const double *x, const uint64_t *w, size_t n) BW_NODISCARD;
 
 /**
  * Add everything in `src` to `dst`. Both must have the same k (BW_EINVAL
@@ -231,6 +250,23 @@ BW_API bw_status bw_topk_add(bw_topk *t, const void *p, size_t n) BW_NODISCARD;
  * or BW_ELIMIT when the totals overflow) `dst` is unchanged.
  */
 BW_API bw_status bw_topk_merge(bw_topk *dst, const bw_topk *src) BW_NODISCARD;
+
+/**
+ * Merge a summary of another stream given as items rather than a sketch:
+ * the stream had `total` values; `items` are distinct values (keys compared
+ * on their first BW_TOPK_MAX_KEY bytes, longer ones marked truncated) with
+ * an upper bound `count` each and `count - err` a lower bound; `floor`
+ * bounds how often any value not listed occurred (0: the items are every
+ * value with its exact count). The result is what bw_topk_merge of a
+ * sketch holding those counters gives, byte for byte. This is how a caller
+ * that counted a batch exactly (say a hash table of its values) feeds the
+ * top values without building a sketch. Rules: n <= BW_TOPK_MAX_CAPACITY,
+ * floor <= total, each count >= 1, <= total and > err, err 0 when floor
+ * is 0 (then the counts add up to total), no key twice.
+ * @return BW_OK, BW_EINVAL (a rule broken; dst unchanged), BW_ENOMEM, BW_ELIMIT
+ */
+BW_API bw_status bw_topk_merge_items(bw_topk *dst, const bw_topk_item *items, size_t n, uint64_t total,
+                                     uint64_t floor) BW_NODISCARD;
 
 /** Values added. */
 BW_API uint64_t bw_topk_total(const bw_topk *t);

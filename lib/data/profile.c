@@ -19,6 +19,7 @@
  */
 #include <jansson.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -399,10 +400,11 @@ static bool phone_like(const char *s, size_t n)
 }
 
 /*
- * Classify one string value (code points already counted by the caller's
- * scan, which also found the first '@' and whether control characters occur).
+ * Classify one string value, seen w times (code points already counted by the
+ * caller's scan, which also found the first '@' and whether control characters
+ * occur).
  */
-static void classify(struct pcol *c, const char *s, size_t n, const char *at, bool control)
+static void classify(struct pcol *c, const char *s, size_t n, const char *at, bool control, uint64_t w)
 {
     const char *t = s;
     size_t tn = n;
@@ -415,81 +417,119 @@ static void classify(struct pcol *c, const char *s, size_t n, const char *at, bo
         tn--;
     }
     if (tn == 0) {
-        c->pat[BW_PAT_BLANK]++;
+        c->pat[BW_PAT_BLANK] += w;
         return;
     }
     while (t[tn - 1] == ' ' || t[tn - 1] == '\t' || t[tn - 1] == '\r' || t[tn - 1] == '\n') {
         tn--;
     }
     if (tn != n) {
-        c->pat[BW_PAT_PADDED]++;
+        c->pat[BW_PAT_PADDED] += w;
     }
     if (control) {
-        c->pat[BW_PAT_CONTROL]++;
+        c->pat[BW_PAT_CONTROL] += w;
     }
     unsigned char c0 = (unsigned char)t[0];
     bool numeric = false;
     if ((c0 >= '0' && c0 <= '9') || c0 == '-' || c0 == '+' || c0 == '.' || (c0 | 0x20) == 'i' || (c0 | 0x20) == 'n') {
         numeric = bw_parse_float64(t, tn, &d);
         if (numeric) {
-            c->pat[BW_PAT_NUMERIC]++;
+            c->pat[BW_PAT_NUMERIC] += w;
         }
     }
     if (!numeric && (c0 == '=' || c0 == '+' || c0 == '-' || c0 == '@')) {
-        c->pat[BW_PAT_FORMULA]++;
+        c->pat[BW_PAT_FORMULA] += w;
     }
     if (c0 >= '0' && c0 <= '9') {
         if (!numeric && tn >= 10 && t[4] == '-' && (bw_parse_date(t, tn, &days) || bw_parse_timestamp(t, tn, &us))) {
-            c->pat[BW_PAT_DATE]++;
+            c->pat[BW_PAT_DATE] += w;
             return;
         }
         if (!numeric && tn >= 7 && tn <= 15 && ipv4_like(t, tn)) {
-            c->pat[BW_PAT_IPV4]++;
+            c->pat[BW_PAT_IPV4] += w;
             return;
         }
     }
     if (tn == 36 && uuid_like(t, tn)) {
-        c->pat[BW_PAT_UUID]++;
+        c->pat[BW_PAT_UUID] += w;
         return;
     }
     if (at != NULL && memchr(t, ' ', tn) == NULL && email_like(t, tn, at)) {
-        c->pat[BW_PAT_EMAIL]++;
+        c->pat[BW_PAT_EMAIL] += w;
         return;
     }
-    if (tn > 6 && url_like(t, tn)) {
-        c->pat[BW_PAT_URL]++;
+    if (tn > 6 && ((c0 | 0x20) == 'h' || (c0 | 0x20) == 'f' || (c0 | 0x20) == 's') && url_like(t, tn)) {
+        c->pat[BW_PAT_URL] += w;
         return;
     }
     if (!numeric && (c0 == '+' || c0 == '(' || (c0 >= '0' && c0 <= '9')) && phone_like(t, tn)) {
-        c->pat[BW_PAT_PHONE]++;
+        c->pat[BW_PAT_PHONE] += w;
     }
 }
 
-/* ---- the distinct values of one batch column ---------------------------------------------------- */
+/* ---- the distinct values of one column chunk ---------------------------------------------------- */
 
 /*
- * Each value is hashed once. The hash finds the value's entry in a table of
- * the batch's distinct values (keys compared on a hash match, so a hash
- * collision never merges two values); the sketches are then fed once per
- * distinct value: the HLL with the hash, the top-k with an exact summary of
- * the batch (its `capacity` most frequent values, built as a serialised
- * sketch and merged). A column of few values costs one probe per row.
+ * A batch column is taken CHUNK rows at a time (the readers' default batch
+ * is one chunk, so the top values are exactly those of per-batch summaries).
+ * Each value is hashed once (bw_hash64 for text, bw_hash64_u64 for 8-byte
+ * keys) and counted in a table of the chunk's distinct values: 16-byte
+ * entries (hash, count, first row), open addressing on the hash, at most
+ * half full. The slot is a multiply-shift of the hash by a random odd
+ * number per profile, so crafted values cannot
+ * pile into one probe run. An 8-byte key's hash is a bijection of the value,
+ * so equal hashes are equal values; doubles and text compare the values on
+ * a hash match (a hash collision never merges two values).
+ *
+ * Then each distinct value is handled once, with its count: its hash goes to
+ * the HLL, the chunk's `capacity` most frequent values go to the top-k with
+ * their exact counts (the largest count left out is the floor;
+ * bw_topk_merge_items), and text values have their length and pattern
+ * classes worked out once and weighted by the count.
  */
+#define CHUNK 65536
+#define DT_SHORT 0x80000000u /* row flag: a value of at most BW_TOPK_MAX_KEY bytes (its hash goes to the HLL) */
+#define DT_TRUNC 0x40000000u /* row flag: a longer value, counted by its first BW_TOPK_MAX_KEY bytes */
+#define DT_ROW 0x3fffffffu
+
+enum { K_U64, K_F64, K_STR, K_PREFIX };
+#define FEW 8 /* a numeric chunk with at most 1/FEW as many distinct values as values: (value, count) pairs to KLL */
+#define PEND 32
+#define AHEAD                                                                                                          \
+    16 /* entries fetched ahead when the table is walked in insertion order */ /* values whose slots are fetched at once: the cache misses overlap */
+
 struct dent {
     uint64_t hash;
-    uint32_t row;   /* the first row holding the value */
     uint32_t count; /* 0: empty slot */
-    uint8_t flags;  /* DT_SHORT: a value of at most BW_TOPK_MAX_KEY bytes; DT_TRUNC: a longer one */
+    uint32_t row;   /* the first row (in the batch) holding the value, and DT_ flags */
 };
-#define DT_SHORT 1
-#define DT_TRUNC 2
+
+struct pick {
+    const uint8_t *key;
+    size_t len;
+    uint32_t count, row;
+    uint8_t trunc;
+};
 
 struct dtab {
     struct dent *e;
-    size_t cap; /* a power of two, at least twice the rows */
-    uint32_t *used;
-    size_t n; /* entries in use (their slots in used[]) */
-    size_t ucap;
+    uint32_t *used; /* slots in use */
+    size_t cap;     /* a power of two */
+    unsigned shift; /* 64 - log2(cap) */
+    size_t n;       /* entries in use */
+    uint64_t mul;   /* odd: the slot of hash h is (h * mul) >> shift */
+    /* values hashed, their slots prefetched, waiting to be counted (in row order) */
+    uint64_t ph[PEND];
+    uint32_t pr[PEND];
+    size_t pn;
+    double *vals;  /* a numeric chunk's values, CHUNK of them */
+    uint64_t *wts; /* CHUNK / FEW of them: the counts of a chunk of few distinct values */
+    uint64_t *hs;  /* CHUNK: the hashes of a chunk's distinct values, for the HLL */
+    /* top-k scratch, pcap entries each */
+    struct pick *pk;
+    bw_topk_item *items;
+    uint8_t (*kb)[9];
+    size_t pcap;
 };
 
 static void dtab_free(struct dtab *t)
@@ -497,51 +537,194 @@ static void dtab_free(struct dtab *t)
     if (t != NULL) {
         bw_free(t->e);
         bw_free(t->used);
+        bw_free(t->vals);
+        bw_free(t->wts);
+        bw_free(t->hs);
+        bw_free(t->pk);
+        bw_free(t->items);
+        bw_free(t->kb);
         bw_free(t);
     }
 }
 
-/* An empty table for `rows` rows. */
-static bw_status dtab_reset(bw_profile *p, size_t rows)
+/* A table with room for a chunk of `rows` rows and flushes into a top-k of `tcap` counters. */
+static bw_status dtab_need(bw_profile *p, size_t rows, size_t tcap)
 {
+    static atomic_uint_fast64_t counter;
     struct dtab *t = p->dt;
     size_t cap = 64;
+    unsigned lg = 6;
 
     if (t == NULL) {
         t = p->dt = bw_calloc(1, sizeof(*t));
         if (t == NULL) {
             return BW_ENOMEM;
         }
+        uint64_t c = atomic_fetch_add(&counter, 1);
+        t->mul = bw_hash64_u64((uint64_t)(uintptr_t)t ^ ((uint64_t)(uintptr_t)&counter << 32) ^
+                               (c * 0x9e3779b97f4a7c15ULL)) |
+                 1;
     }
-    if (rows > UINT32_MAX / 4) {
-        return BW_ELIMIT;
+    if (t->vals == NULL || t->wts == NULL || t->hs == NULL) {
+        t->vals = t->vals != NULL ? t->vals : bw_malloc(CHUNK * sizeof(*t->vals));
+        t->wts = t->wts != NULL ? t->wts : bw_malloc(CHUNK / FEW * sizeof(*t->wts));
+        t->hs = t->hs != NULL ? t->hs : bw_malloc(CHUNK * sizeof(*t->hs));
+        if (t->vals == NULL || t->wts == NULL || t->hs == NULL) {
+            return BW_ENOMEM;
+        }
     }
-    while (cap < 2 * rows) {
+    while (cap < 2 * BW_MIN(rows, (size_t)CHUNK)) {
         cap *= 2;
+        lg++;
     }
     if (cap > t->cap) {
         struct dent *e = bw_calloc(cap, sizeof(*e));
-        uint32_t *u = bw_reallocarray(t->used, cap, sizeof(*u));
+        uint32_t *u = bw_malloc(cap * sizeof(*u));
         if (e == NULL || u == NULL) {
             bw_free(e);
-            if (u != NULL) {
-                t->used = u;
-            }
+            bw_free(u);
             return BW_ENOMEM;
         }
         bw_free(t->e);
+        bw_free(t->used);
         t->e = e;
         t->used = u;
         t->cap = cap;
-        t->ucap = cap;
+        t->shift = 64 - lg;
         t->n = 0;
-        return BW_OK;
     }
-    for (size_t i = 0; i < t->n; i++) {
-        t->e[t->used[i]].count = 0;
+    if (tcap > t->pcap) {
+        struct pick *pk = bw_reallocarray(t->pk, tcap, sizeof(*pk));
+        if (pk != NULL) {
+            t->pk = pk;
+        }
+        bw_topk_item *it = bw_reallocarray(t->items, tcap, sizeof(*it));
+        if (it != NULL) {
+            t->items = it;
+        }
+        uint8_t(*kb)[9] = bw_reallocarray(t->kb, tcap, sizeof(*kb));
+        if (kb != NULL) {
+            t->kb = kb;
+        }
+        if (pk == NULL || it == NULL || kb == NULL) {
+            return BW_ENOMEM;
+        }
+        t->pcap = tcap;
+    }
+    return BW_OK;
+}
+
+static void dtab_clear(struct dtab *t)
+{
+    if (t->n > t->cap / 8) {
+        memset(t->e, 0, t->cap * sizeof(*t->e));
+    } else {
+        for (size_t i = 0; i < t->n; i++) {
+            t->e[t->used[i]].count = 0;
+        }
     }
     t->n = 0;
-    return BW_OK;
+    t->pn = 0;
+}
+
+static inline bool bytes_eq(const char *a, const char *b, size_t n)
+{
+    for (; n >= 8; a += 8, b += 8, n -= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y) {
+            return false;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (a[i] != b[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Whether rows a and b of col hold the same value (their hashes being equal). */
+static inline bool same_value(const bw_column *col, int kind, uint32_t a, uint32_t b)
+{
+    size_t la, lb;
+    const char *sa, *sb;
+
+    switch (kind) {
+    case K_U64: return true;
+    case K_F64: {
+        double x = col->f64[a], y = col->f64[b];
+        return x == y || (isnan(x) && isnan(y));
+    }
+    default:
+        sa = bw_col_str(col, a, &la);
+        sb = bw_col_str(col, b, &lb);
+        if (kind == K_PREFIX) {
+            la = BW_MIN(la, (size_t)BW_TOPK_MAX_KEY);
+            lb = BW_MIN(lb, (size_t)BW_TOPK_MAX_KEY);
+        }
+        return la == lb && bytes_eq(sa, sb, la);
+    }
+}
+
+/* Count `w` occurrences of the value of row `row` (hash h). */
+static inline void dtab_put(struct dtab *t, const bw_column *col, int kind, uint64_t h, uint32_t row, uint32_t flags,
+                            uint32_t w)
+{
+    size_t mask = t->cap - 1;
+
+    for (size_t k = (size_t)((h * t->mul) >> t->shift);; k = (k + 1) & mask) {
+        struct dent *e = &t->e[k];
+        if (e->count == 0) {
+            e->hash = h;
+            e->count = w;
+            e->row = row | flags;
+            t->used[t->n++] = (uint32_t)k;
+            return;
+        }
+        if (e->hash == h && same_value(col, kind, e->row & DT_ROW, row)) {
+            e->count += w;
+            e->row |= flags;
+            return;
+        }
+    }
+}
+
+/* Count the pending values (in the order they came). */
+static inline void pend_flush(struct dtab *t, const bw_column *col, int kind)
+{
+    for (size_t i = 0; i < t->pn; i++) {
+        dtab_put(t, col, kind, t->ph[i], t->pr[i], DT_SHORT, 1);
+    }
+    t->pn = 0;
+}
+
+/* Count one occurrence of row `row` (hash h) soon: its slot is fetched now. */
+static inline void pend_put(struct dtab *t, const bw_column *col, int kind, uint64_t h, uint32_t row)
+{
+    __builtin_prefetch(&t->e[(size_t)((h * t->mul) >> t->shift)], 1);
+    t->ph[t->pn] = h;
+    t->pr[t->pn] = row;
+    if (++t->pn == PEND) {
+        pend_flush(t, col, kind);
+    }
+}
+
+/* The hash of a double: an integral value in int64's range as that integer. */
+static inline uint64_t double_hash(double d)
+{
+    uint64_t bits;
+
+    if (d >= -9223372036854775808.0 && d < 9223372036854775808.0 && d == (double)(int64_t)d) {
+        return bw_hash64_u64((uint64_t)(int64_t)d);
+    }
+    if (isnan(d)) {
+        bits = 0x7ff8000000000000ULL;
+    } else {
+        memcpy(&bits, &d, 8);
+    }
+    return bw_hash64_u64(bits) ^ FLOAT_HASH_SALT;
 }
 
 /* The top-k key of row i of col (strings: at most BW_TOPK_MAX_KEY bytes). */
@@ -576,54 +759,6 @@ static inline const uint8_t *row_key(const bw_column *col, size_t i, uint8_t buf
     return buf;
 }
 
-/* Count row i (hash h) of col in the table. */
-static inline void dtab_add(struct dtab *t, const bw_column *col, size_t i, uint64_t h, uint8_t flags)
-{
-    size_t mask = t->cap - 1;
-
-    for (size_t k = (size_t)(h ^ h >> 29) & mask;; k = (k + 1) & mask) {
-        struct dent *e = &t->e[k];
-        if (e->count == 0) {
-            e->hash = h;
-            e->row = (uint32_t)i;
-            e->count = 1;
-            e->flags = flags;
-            t->used[t->n++] = (uint32_t)k;
-            return;
-        }
-        if (e->hash == h) {
-            uint8_t a[9], b[9];
-            size_t la, lb;
-            const uint8_t *ka = row_key(col, e->row, a, &la), *kb = row_key(col, i, b, &lb);
-            if (la == lb && memcmp(ka, kb, la) == 0) {
-                e->count++;
-                e->flags |= flags;
-                return;
-            }
-        }
-    }
-}
-
-struct pick {
-    const uint8_t *key;
-    size_t len;
-    uint32_t count, row;
-    uint8_t trunc;
-};
-
-static int pick_report_cmp(const void *pa, const void *pb)
-{
-    const struct pick *a = pa, *b = pb;
-    size_t n = BW_MIN(a->len, b->len);
-    int d;
-
-    if (a->count != b->count) {
-        return a->count > b->count ? -1 : 1;
-    }
-    d = n ? memcmp(a->key, b->key, n) : 0;
-    return d != 0 ? d : a->len < b->len ? -1 : a->len > b->len;
-}
-
 /* Heap order for choosing: the root is the weakest kept entry (lowest count, then latest row). */
 static inline bool pick_weaker(const struct pick *a, const struct pick *b)
 {
@@ -651,40 +786,31 @@ static void pick_sift(struct pick *h, size_t n, size_t i)
 }
 
 /*
- * Feed the table's values to the column's sketches: each distinct hash to
- * the HLL once, and the batch's most frequent values (with their exact
- * counts; the largest count left out is the summary's floor) to the top-k.
+ * Feed the table's values to the column's sketches: each distinct hash of a
+ * short value to the HLL once (long values went in row by row), and the
+ * chunk's most frequent values, with their exact counts, to the top-k.
  */
-static bw_status dtab_flush(bw_profile *p, struct pcol *c, const bw_column *col, uint64_t total, bw_error *err)
+static bw_status dtab_flush(bw_profile *p, struct pcol *c, const bw_column *col, uint64_t total)
 {
     struct dtab *t = p->dt;
     size_t cap = bw_topk_capacity(c->topk), kept = 0;
     uint64_t floor_ = 0;
-    struct pick *h = NULL;
-    uint8_t(*kb)[9] = NULL;
-    bw_buf b = BW_BUF_INIT((size_t)64 << 20);
-    bw_topk *tk = NULL;
-    bw_status rc = BW_OK;
-    uint8_t w[8];
+    struct pick *h = t->pk;
+    uint64_t *hs = t->hs;
+    size_t nh = 0;
 
     if (t->n == 0) {
         return BW_OK;
     }
     for (size_t i = 0; i < t->n; i++) {
         const struct dent *e = &t->e[t->used[i]];
-        if (e->flags & DT_SHORT) {
-            BW_TRY(bw_hll_add_hash(c->hll, e->hash));
+        if (i + AHEAD < t->n) {
+            __builtin_prefetch(&t->e[t->used[i + AHEAD]]);
         }
-    }
-    h = bw_malloc(BW_MIN(cap, t->n) * sizeof(*h));
-    kb = bw_malloc(BW_MIN(cap, t->n) * sizeof(*kb));
-    if (h == NULL || kb == NULL) {
-        rc = BW_ENOMEM;
-        goto out;
-    }
-    for (size_t i = 0; i < t->n; i++) {
-        const struct dent *e = &t->e[t->used[i]];
-        struct pick pk = {NULL, 0, e->count, e->row, (e->flags & DT_TRUNC) != 0};
+        if (e->row & DT_SHORT) {
+            hs[nh++] = e->hash;
+        }
+        struct pick pk = {NULL, 0, e->count, e->row & DT_ROW, (e->row & DT_TRUNC) != 0};
         if (kept < cap) {
             h[kept++] = pk;
             if (kept == cap) {
@@ -701,63 +827,59 @@ static bw_status dtab_flush(bw_profile *p, struct pcol *c, const bw_column *col,
         }
     }
     for (size_t k = 0; k < kept; k++) {
-        const uint8_t *key = row_key(col, h[k].row, kb[k], &h[k].len);
-        h[k].key = key;
+        size_t len;
+        const uint8_t *key = row_key(col, h[k].row, t->kb[k], &len);
+        t->items[k] = (bw_topk_item){key, len, h[k].count, 0, h[k].trunc && len == BW_TOPK_MAX_KEY};
     }
-    qsort(h, kept, sizeof(*h), pick_report_cmp);
-    bw_buf_add(&b, BW_SKETCH_MAGIC, 4);
-    bw_buf_addc(&b, BW_SKETCH_VERSION);
-    bw_buf_addc(&b, BW_SKETCH_TOPK);
-    put_u64le(w, cap);
-    bw_buf_add(&b, w, 4);
-    put_u64le(w, total);
-    bw_buf_add(&b, w, 8);
-    put_u64le(w, floor_);
-    bw_buf_add(&b, w, 8);
-    put_u64le(w, kept);
-    bw_buf_add(&b, w, 4);
-    for (size_t k = 0; k < kept; k++) {
-        put_u64le(w, h[k].count);
-        bw_buf_add(&b, w, 8);
-        memset(w, 0, 8);
-        bw_buf_add(&b, w, 8);
-        put_u64le(w, h[k].len);
-        bw_buf_add(&b, w, 2);
-        bw_buf_addc(&b, (char)(h[k].trunc && h[k].len == BW_TOPK_MAX_KEY));
-        bw_buf_add(&b, h[k].key, h[k].len);
-    }
-    rc = b.err;
-    if (rc == BW_OK) {
-        rc = bw_topk_deserialize(&tk, b.ptr, b.len, err);
-    }
-    if (rc == BW_OK) {
-        rc = bw_topk_merge(c->topk, tk);
-    }
-out:
-    bw_topk_free(tk);
-    bw_free(h);
-    bw_free(kb);
-    bw_buf_release(&b);
-    return rc;
+    BW_TRY(bw_hll_add_hashes(c->hll, hs, nh));
+    return bw_topk_merge_items(c->topk, t->items, kept, total, floor_);
 }
 
-/* ---- adding batches ----------------------------------------------------------------------------- */
+/* ---- adding chunks ------------------------------------------------------------------------------ */
 
-static bw_status add_strings(bw_profile *p, struct pcol *c, const bw_column *col, size_t nrows)
+/* Code points of UTF-8 text: the bytes that are not continuation bytes (10xxxxxx), 8 at a time. */
+static inline size_t utf8_count(const char *s, size_t n)
 {
-    uint64_t lmin = c->len_min, lmax = c->len_max, lsum = 0, ln = 0;
+    size_t cont = 0, i = 0;
 
-    for (size_t i = 0; i < nrows; i++) {
-        size_t n, cps = 0;
-        const char *s, *at = NULL;
-        bool control = false;
-        if (!bw_col_valid(col, i)) {
-            continue;
-        }
-        s = bw_col_str(col, i, &n);
-        for (size_t k = 0; k < n; k++) {
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t m = (w & ~(w << 1) & 0x8080808080808080ULL) >> 7; /* 1 in each continuation byte */
+        cont += (size_t)((m * 0x0101010101010101ULL) >> 56);
+    }
+    for (; i < n; i++) {
+        cont += ((unsigned char)s[i] & 0xC0) == 0x80;
+    }
+    return n - cont;
+}
+
+/* Whether any of the 8 bytes of w is below 0x20, 0x7f or '@' (a cheap test before the byte loop). */
+static inline bool swar_special(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t lt = (w - ones * 0x20) & ~w;
+    uint64_t x7f = w ^ (ones * 0x7f), xat = w ^ (ones * '@');
+    uint64_t z7f = (x7f - ones) & ~x7f, zat = (xat - ones) & ~xat;
+    return ((lt | z7f | zat) & high) != 0;
+}
+
+/* Lengths and patterns of one text value seen w times. */
+static void text_stats(struct pcol *c, const char *s, size_t n, uint64_t w, uint64_t *lmin, uint64_t *lmax,
+                       uint64_t *lsum)
+{
+    size_t cps = utf8_count(s, n), k = 0;
+    const char *at = NULL;
+    bool control = false, special = false;
+
+    for (; k + 8 <= n && !special; k += 8) {
+        uint64_t x;
+        memcpy(&x, s + k, 8);
+        special = swar_special(x);
+    }
+    if (special || k < n) {
+        for (k = special ? k - 8 : k; k < n; k++) {
             unsigned char ch = (unsigned char)s[k];
-            cps += (ch & 0xC0) != 0x80;
             if (ch < 0x20 || ch == 0x7f || ch == '@') {
                 if (ch == '@') {
                     at = at != NULL ? at : s + k;
@@ -766,59 +888,179 @@ static bw_status add_strings(bw_profile *p, struct pcol *c, const bw_column *col
                 }
             }
         }
-        lmin = cps < lmin ? cps : lmin;
-        lmax = cps > lmax ? cps : lmax;
-        lsum += cps;
-        ln++;
-        if (n <= BW_TOPK_MAX_KEY) {
-            dtab_add(p->dt, col, i, bw_hash64(s, n, 0), DT_SHORT);
-        } else {
-            /* the top-k counts a long value by its first bytes; the HLL by all of it */
-            BW_TRY(bw_hll_add_hash(c->hll, bw_hash64(s, n, 0)));
-            dtab_add(p->dt, col, i, bw_hash64(s, BW_TOPK_MAX_KEY, 0), DT_TRUNC);
+    }
+    *lmin = cps < *lmin ? cps : *lmin;
+    *lmax = cps > *lmax ? cps : *lmax;
+    *lsum += (uint64_t)cps * w;
+    classify(c, s, n, at, control, w);
+}
+
+static bw_status add_strings(bw_profile *p, struct pcol *c, const bw_column *col, size_t r0, size_t r1, size_t *nv)
+{
+    struct dtab *t = p->dt;
+    uint64_t lmin = c->len_min, lmax = c->len_max, lsum = 0, ln = 0;
+    uint32_t longest = 0;
+
+    for (size_t i = r0; i < r1; i++) {
+        uint32_t n = col->off[i + 1] - col->off[i];
+        longest = n > longest ? n : longest;
+    }
+    if (longest <= BW_TOPK_MAX_KEY) {
+        /* every value is short: lengths and patterns once per distinct value */
+        for (size_t i = r0; i < r1; i++) {
+            size_t n;
+            const char *s;
+            if (!bw_col_valid(col, i)) {
+                continue;
+            }
+            s = bw_col_str(col, i, &n);
+            pend_put(t, col, K_STR, bw_hash64(s, n, 0), (uint32_t)i);
+            ln++;
         }
-        classify(c, s, n, at, control);
+        pend_flush(t, col, K_STR);
+        for (size_t i = 0; i < t->n; i++) {
+            const struct dent *e = &t->e[t->used[i]];
+            size_t n;
+            if (i + AHEAD < t->n) {
+                __builtin_prefetch(&t->e[t->used[i + AHEAD]]);
+            }
+            const char *s = bw_col_str(col, e->row & DT_ROW, &n);
+            text_stats(c, s, n, e->count, &lmin, &lmax, &lsum);
+        }
+    } else {
+        /* a long value: the top-k counts it by its first bytes, the HLL by all of it; each row on its own */
+        for (size_t i = r0; i < r1; i++) {
+            size_t n;
+            const char *s;
+            if (!bw_col_valid(col, i)) {
+                continue;
+            }
+            s = bw_col_str(col, i, &n);
+            if (n <= BW_TOPK_MAX_KEY) {
+                dtab_put(t, col, K_PREFIX, bw_hash64(s, n, 0), (uint32_t)i, DT_SHORT, 1);
+            } else {
+                BW_TRY(bw_hll_add_hash(c->hll, bw_hash64(s, n, 0)));
+                dtab_put(t, col, K_PREFIX, bw_hash64(s, BW_TOPK_MAX_KEY, 0), (uint32_t)i, DT_TRUNC, 1);
+            }
+            text_stats(c, s, n, 1, &lmin, &lmax, &lsum);
+            ln++;
+        }
     }
     c->len_min = lmin;
     c->len_max = lmax;
     c->len_sum += lsum;
     c->len_n += ln;
+    *nv = ln;
     return BW_OK;
 }
 
-/* int64 values, or dates / timestamps as microseconds (tag KEY_TIME). */
-static bw_status add_ints(bw_profile *p, struct pcol *c, const bw_column *col, size_t nrows, bw_error *err)
+static double sum4(const double *v, size_t n)
 {
-    int64_t lo = INT64_MAX, hi = INT64_MIN;
-    double sum = 0, m2 = 0, mean;
-    uint64_t k = 0;
-    const bool days = col->type == BW_DT_DATE;
+    double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    size_t i = 0;
 
-    BW_TRY(need_kll(p, c, err));
-    for (size_t i = 0; i < nrows; i++) {
-        int64_t v;
-        if (!bw_col_valid(col, i)) {
-            continue;
-        }
-        v = days ? (int64_t)col->days[i] * US_PER_DAY : col->i64[i];
-        lo = v < lo ? v : lo;
-        hi = v > hi ? v : hi;
-        sum += (double)v;
-        k++;
-        dtab_add(p->dt, col, i, bw_hash64_u64((uint64_t)v), DT_SHORT);
-        BW_TRY(bw_kll_add(c->kll, (double)v));
+    for (; i + 4 <= n; i += 4) {
+        a0 += v[i];
+        a1 += v[i + 1];
+        a2 += v[i + 2];
+        a3 += v[i + 3];
     }
+    for (; i < n; i++) {
+        a0 += v[i];
+    }
+    return (a0 + a1) + (a2 + a3);
+}
+
+static double m2_4(const double *v, size_t n, double mean)
+{
+    double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    size_t i = 0;
+
+    for (; i + 4 <= n; i += 4) {
+        double d0 = v[i] - mean, d1 = v[i + 1] - mean, d2 = v[i + 2] - mean, d3 = v[i + 3] - mean;
+        a0 += d0 * d0;
+        a1 += d1 * d1;
+        a2 += d2 * d2;
+        a3 += d3 * d3;
+    }
+    for (; i < n; i++) {
+        double d = v[i] - mean;
+        a0 += d * d;
+    }
+    return (a0 + a1) + (a2 + a3);
+}
+
+/*
+ * The chunk's values to the quantile sketch: one by one, or, when there are
+ * few distinct values (the table says), each once with its count (exact;
+ * bw_kll_add_weighted). vals[0..k) holds the values and may be overwritten.
+ * Doubles equal to zero go one by one (the table merged -0 and +0, which the
+ * sketch's min and max tell apart).
+ */
+static bw_status kll_feed(struct dtab *t, struct pcol *c, const bw_column *col, double *vals, size_t k)
+{
+    size_t m = 0;
+
+    if (t->n * FEW > k) {
+        return bw_kll_add_many(c->kll, vals, k);
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        const struct dent *e = &t->e[t->used[i]];
+        uint32_t row = e->row & DT_ROW;
+        double v;
+        switch (col->type) {
+        case BW_DT_DATE: v = (double)((int64_t)col->days[row] * US_PER_DAY); break;
+        case BW_DT_FLOAT64:
+            v = col->f64[row];
+            if (v == 0) {
+                return bw_kll_add_many(c->kll, vals, k);
+            }
+            break;
+        default: v = (double)col->i64[row]; break;
+        }
+        t->wts[m] = e->count;
+        vals[m++] = v;
+    }
+    return bw_kll_add_weighted(c->kll, vals, t->wts, m);
+}
+
+/* int64 values, or dates / timestamps as microseconds (tag KEY_TIME). */
+static bw_status add_ints(bw_profile *p, struct pcol *c, const bw_column *col, size_t r0, size_t r1, size_t *nv)
+{
+    struct dtab *t = p->dt;
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    double *vals = t->vals, mean;
+    size_t k = 0;
+
+    if (col->type == BW_DT_DATE) {
+        for (size_t i = r0; i < r1; i++) {
+            if (bw_col_valid(col, i)) {
+                int64_t v = (int64_t)col->days[i] * US_PER_DAY;
+                lo = v < lo ? v : lo;
+                hi = v > hi ? v : hi;
+                vals[k++] = (double)v;
+                pend_put(t, col, K_U64, bw_hash64_u64((uint64_t)v), (uint32_t)i);
+            }
+        }
+    } else {
+        for (size_t i = r0; i < r1; i++) {
+            if (bw_col_valid(col, i)) {
+                int64_t v = col->i64[i];
+                lo = v < lo ? v : lo;
+                hi = v > hi ? v : hi;
+                vals[k++] = (double)v;
+                pend_put(t, col, K_U64, bw_hash64_u64((uint64_t)v), (uint32_t)i);
+            }
+        }
+    }
+    pend_flush(t, col, K_U64);
+    *nv = k;
     if (k == 0) {
         return BW_OK;
     }
-    mean = sum / (double)k;
-    for (size_t i = 0; i < nrows; i++) {
-        if (bw_col_valid(col, i)) {
-            double dv = (double)(days ? (int64_t)col->days[i] * US_PER_DAY : col->i64[i]) - mean;
-            m2 += dv * dv;
-        }
-    }
-    moments_add(c, k, mean, m2);
+    mean = sum4(vals, k) / (double)k;
+    moments_add(c, k, mean, m2_4(vals, k, mean));
+    BW_TRY(kll_feed(t, c, col, vals, k));
     if (!c->has_i || lo < c->imin) {
         c->imin = lo;
     }
@@ -829,55 +1071,72 @@ static bw_status add_ints(bw_profile *p, struct pcol *c, const bw_column *col, s
     return BW_OK;
 }
 
-static bw_status add_doubles(bw_profile *p, struct pcol *c, const bw_column *col, size_t nrows, bw_error *err)
+static bw_status add_doubles(bw_profile *p, struct pcol *c, const bw_column *col, size_t r0, size_t r1, size_t *nv)
 {
-    double sum = 0, m2 = 0, mean;
-    uint64_t k = 0;
-    uint8_t key[9];
+    struct dtab *t = p->dt;
+    double *vals = t->vals, mean, m2 = 0, sum = 0;
+    size_t k = 0, nan = 0, inf = 0, fin;
 
-    BW_TRY(need_kll(p, c, err));
-    for (size_t i = 0; i < nrows; i++) {
+    for (size_t i = r0; i < r1; i++) {
         double d;
         if (!bw_col_valid(col, i)) {
             continue;
         }
         d = col->f64[i];
-        dtab_add(p->dt, col, i, double_key(d, key), DT_SHORT);
+        pend_put(t, col, K_F64, double_hash(d), (uint32_t)i);
         if (isnan(d)) {
-            c->nnan++;
+            nan++;
             continue;
         }
-        BW_TRY(bw_kll_add(c->kll, d));
-        if (isinf(d)) {
-            c->ninf++;
-            continue;
-        }
-        sum += d;
-        k++;
+        inf += isinf(d) != 0;
+        vals[k++] = d;
     }
+    pend_flush(t, col, K_F64);
+    *nv = k + nan;
+    c->nnan += nan;
+    c->ninf += inf;
     if (k == 0) {
         return BW_OK;
     }
-    mean = sum / (double)k;
-    for (size_t i = 0; i < nrows; i++) {
-        if (bw_col_valid(col, i) && isfinite(col->f64[i])) {
-            double dv = col->f64[i] - mean;
+    fin = k - inf;
+    if (fin == 0) {
+        return kll_feed(t, c, col, vals, k);
+    }
+    if (inf == 0) {
+        mean = sum4(vals, k) / (double)k;
+        m2 = m2_4(vals, k, mean);
+    } else {
+        for (size_t i = 0; i < k; i++) {
+            sum += isfinite(vals[i]) ? vals[i] : 0;
+        }
+        mean = sum / (double)fin;
+        for (size_t i = 0; i < k; i++) {
+            double dv = isfinite(vals[i]) ? vals[i] - mean : 0;
             m2 += dv * dv;
         }
     }
-    moments_add(c, k, mean, m2);
-    return BW_OK;
+    moments_add(c, fin, mean, m2);
+    return kll_feed(t, c, col, vals, k);
 }
 
-static bw_status add_bools(bw_profile *p, struct pcol *c, const bw_column *col, size_t nrows)
+static bw_status add_bools(bw_profile *p, struct pcol *c, const bw_column *col, size_t r0, size_t r1, size_t *nv)
 {
-    for (size_t i = 0; i < nrows; i++) {
-        if (!bw_col_valid(col, i)) {
-            continue;
+    uint32_t n[2] = {0, 0}, first[2] = {0, 0};
+
+    for (size_t i = r0; i < r1; i++) {
+        if (bw_col_valid(col, i)) {
+            unsigned v = col->b[i] != 0;
+            first[v] = n[v] == 0 ? (uint32_t)i : first[v];
+            n[v]++;
         }
-        c->ntrue += col->b[i] != 0;
-        dtab_add(p->dt, col, i, bw_hash64_u64(col->b[i] != 0), DT_SHORT);
     }
+    for (unsigned v = 0; v < 2; v++) {
+        if (n[v] > 0) {
+            dtab_put(p->dt, col, K_U64, bw_hash64_u64(v), first[v], DT_SHORT, n[v]);
+        }
+    }
+    c->ntrue += n[1];
+    *nv = (size_t)n[0] + n[1];
     return BW_OK;
 }
 
@@ -1096,6 +1355,9 @@ static bw_status add_column(bw_profile *p, struct pcol *c, const bw_column *col,
     bw_dtype t = join(c->type, col->type);
     bw_status rc = BW_OK;
 
+    if (nrows > DT_ROW) {
+        return bw_fail(err, BW_ELIMIT, "profile: a batch of %zu rows, over %u", nrows, DT_ROW);
+    }
     c->count += nrows;
     c->nulls += nrows - valid;
     c->bad += col->nbad;
@@ -1109,18 +1371,27 @@ static bw_status add_column(bw_profile *p, struct pcol *c, const bw_column *col,
     if (t == BW_DT_STRING && col->type != BW_DT_STRING) {
         rc = add_as_text(p, c, col, nrows, err);
     } else {
-        rc = dtab_reset(p, nrows);
-        switch (rc != BW_OK ? BW_DT_NULL : col->type) {
-        case BW_DT_STRING: rc = add_strings(p, c, col, nrows); break;
-        case BW_DT_INT64:
-        case BW_DT_DATE:
-        case BW_DT_TIMESTAMP: rc = add_ints(p, c, col, nrows, err); break;
-        case BW_DT_FLOAT64: rc = add_doubles(p, c, col, nrows, err); break;
-        case BW_DT_BOOL: rc = add_bools(p, c, col, nrows); break;
-        case BW_DT_NULL: break;
+        if (is_numeric(col->type) || is_temporal(col->type)) {
+            rc = need_kll(p, c, err);
         }
         if (rc == BW_OK) {
-            rc = dtab_flush(p, c, col, valid, err);
+            rc = dtab_need(p, nrows, bw_topk_capacity(c->topk));
+        }
+        for (size_t r0 = 0; r0 < nrows && rc == BW_OK; r0 += CHUNK) {
+            size_t r1 = BW_MIN(nrows, r0 + CHUNK), nv = 0;
+            dtab_clear(p->dt);
+            switch (col->type) {
+            case BW_DT_STRING: rc = add_strings(p, c, col, r0, r1, &nv); break;
+            case BW_DT_INT64:
+            case BW_DT_DATE:
+            case BW_DT_TIMESTAMP: rc = add_ints(p, c, col, r0, r1, &nv); break;
+            case BW_DT_FLOAT64: rc = add_doubles(p, c, col, r0, r1, &nv); break;
+            case BW_DT_BOOL: rc = add_bools(p, c, col, r0, r1, &nv); break;
+            case BW_DT_NULL: break;
+            }
+            if (rc == BW_OK) {
+                rc = dtab_flush(p, c, col, nv);
+            }
         }
     }
     if (rc != BW_OK) {

@@ -308,6 +308,23 @@ bw_status bw_hll_add_hash(bw_hll *h, uint64_t x)
     return BW_OK;
 }
 
+bw_status bw_hll_add_hashes(bw_hll *h, const uint64_t *x, size_t n)
+{
+    size_t i = 0;
+
+    for (; i < n && h->reg == NULL; i++) {
+        BW_TRY(bw_hll_add_hash(h, x[i]));
+    }
+    /* dense: one register each, fetched a few hashes ahead */
+    for (; i < n; i++) {
+        if (i + 8 < n) {
+            __builtin_prefetch(&h->reg[x[i + 8] >> (64 - h->p)], 1);
+        }
+        hll_reg_update(h->reg, h->p, x[i]);
+    }
+    return BW_OK;
+}
+
 bw_status bw_hll_add(bw_hll *h, const void *p, size_t n)
 {
     return bw_hll_add_hash(h, bw_hash64(p, n, 0));
@@ -1034,6 +1051,100 @@ bw_status bw_kll_add_many(bw_kll *s, const double *x, size_t n)
     return BW_OK;
 }
 
+/*
+ * Value x[i] w[i] times: one item at level h for each set bit h of w[i], an
+ * exact representation (no error), then the usual compactions until the
+ * sketch fits. Items bound for a level above 0 are sorted once and merged
+ * into it from the back.
+ */
+bw_status bw_kll_add_weighted(bw_kll *s, const double *x, const uint64_t *w, size_t n)
+{
+    uint32_t per[BW_KLL_MAX_LEVELS] = {0}, at[BW_KLL_MAX_LEVELS];
+    uint64_t total = 0, items = 0;
+    uint32_t top = 0;
+    double lo = s->min, hi = s->max, *buf;
+    bool empty = s->count == 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(x[i]) || w[i] == 0) {
+            continue;
+        }
+        if (w[i] >> (BW_KLL_MAX_LEVELS - 1) != 0 || __builtin_add_overflow(total, w[i], &total)) {
+            return BW_ELIMIT;
+        }
+        for (uint64_t b = w[i]; b != 0; b &= b - 1) {
+            uint32_t h = (uint32_t)__builtin_ctzll(b);
+            per[h]++;
+            top = BW_MAX(top, h);
+            items++;
+        }
+    }
+    if (total == 0) {
+        return BW_OK;
+    }
+    if (s->count > UINT64_MAX - total || items > UINT32_MAX / 4) {
+        return BW_ELIMIT;
+    }
+    for (uint32_t h = 0; h <= top; h++) {
+        BW_TRY(kll_reserve(&s->lev[h], (uint64_t)s->lev[h].n + per[h]));
+    }
+    buf = bw_malloc((size_t)items * sizeof(*buf));
+    if (buf == NULL) {
+        return BW_ENOMEM;
+    }
+    at[0] = 0;
+    for (uint32_t h = 1; h <= top; h++) {
+        at[h] = at[h - 1] + per[h - 1];
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(x[i]) || w[i] == 0) {
+            continue;
+        }
+        if (empty || kll_lt(x[i], lo)) {
+            lo = x[i];
+        }
+        if (empty || kll_lt(hi, x[i])) {
+            hi = x[i];
+        }
+        empty = false;
+        for (uint64_t b = w[i]; b != 0; b &= b - 1) {
+            buf[at[__builtin_ctzll(b)]++] = x[i];
+        }
+    }
+    /* nothing fails from here to the compactions */
+    if (top + 1 > s->nlev) {
+        kll_set_levels(s, top + 1);
+    }
+    for (uint32_t h = 0, start = 0; h <= top; start += per[h], h++) {
+        struct kll_level *l = &s->lev[h];
+        double *v = buf + start;
+        size_t i = per[h], j = l->n, o = (size_t)l->n + per[h];
+
+        if (h == 0) {
+            memcpy(l->v + l->n, v, (size_t)per[0] * sizeof(*v));
+        } else {
+            kll_sort(v, per[h]);
+            while (i > 0) {
+                if (j > 0 && kll_lt(v[i - 1], l->v[j - 1])) {
+                    l->v[--o] = l->v[--j];
+                } else {
+                    l->v[--o] = v[--i];
+                }
+            }
+        }
+        l->n += per[h];
+    }
+    bw_free(buf);
+    s->size += items;
+    s->count += total;
+    s->min = lo;
+    s->max = hi;
+    while (s->size > s->cap_total) {
+        BW_TRY(kll_compact_one(s));
+    }
+    return BW_OK;
+}
+
 bw_status bw_kll_merge(bw_kll *dst, const bw_kll *src)
 {
     bw_kll t;
@@ -1674,47 +1785,65 @@ static const struct tk_counter **tk_sorted(const bw_topk *t)
     return v;
 }
 
-bw_status bw_topk_merge(bw_topk *dst, const bw_topk *src)
+/*
+ * Merge the counters src[0..sn) of another summary (total stotal, floor
+ * sfloor; distinct keys, hashes set) into dst: a value present on both
+ * sides adds counts and errors, a value one side lacks is charged that
+ * side's floor as both; the dst capacity largest candidates are kept. The
+ * candidates are sorted in report order, a total order, so the result does
+ * not depend on the order of src.
+ */
+static bw_status tk_merge_counters(bw_topk *dst, const struct tk_counter *const *src, uint32_t sn, uint64_t stotal,
+                                   uint64_t sfloor)
 {
     struct tk_counter *cand = NULL;
+    uint8_t *hit = NULL;
     uint32_t nc = 0, keep;
     uint64_t floor;
 
-    if (src->total == 0) {
+    if (stotal == 0) {
         return BW_OK;
     }
-    if (dst->total > UINT64_MAX - src->total) {
+    if (dst->total > UINT64_MAX - stotal) {
         return BW_ELIMIT;
     }
-    cand = bw_calloc((size_t)dst->n + src->n, sizeof(*cand));
-    if (cand == NULL) {
+    cand = bw_calloc((size_t)dst->n + sn, sizeof(*cand));
+    hit = bw_calloc((size_t)dst->n + 1, 1);
+    if (cand == NULL || hit == NULL) {
+        bw_free(cand);
+        bw_free(hit);
         return BW_ENOMEM;
     }
-    /* a value one side lacks may have occurred up to that side's floor times there */
-    for (uint32_t i = 0; i < dst->n; i++) {
-        const struct tk_counter *a = &dst->c[i];
-        uint32_t j = tk_find(src, a->key, a->len, a->hash);
+    for (uint32_t j = 0; j < sn; j++) {
+        const struct tk_counter *b = src[j];
+        uint32_t i = tk_find(dst, b->key, b->len, b->hash);
 
-        cand[nc] = *a;
-        cand[nc].count += j == TK_NONE ? src->floor : src->c[j].count;
-        cand[nc].err += j == TK_NONE ? src->floor : src->c[j].err;
-        cand[nc].truncated |= j == TK_NONE ? 0 : src->c[j].truncated;
-        nc++;
-    }
-    for (uint32_t j = 0; j < src->n; j++) {
-        const struct tk_counter *b = &src->c[j];
-
-        if (tk_find(dst, b->key, b->len, b->hash) != TK_NONE) {
-            continue;
-        }
         cand[nc] = *b;
-        cand[nc].count += dst->floor;
-        cand[nc].err += dst->floor;
+        if (i == TK_NONE) {
+            cand[nc].count += dst->floor;
+            cand[nc].err += dst->floor;
+        } else {
+            const struct tk_counter *a = &dst->c[i];
+            cand[nc].count = a->count + b->count;
+            cand[nc].err = a->err + b->err;
+            cand[nc].truncated = a->truncated | b->truncated;
+            hit[i] = 1;
+        }
         nc++;
     }
+    /* a value src lacks may have occurred up to src's floor times there */
+    for (uint32_t i = 0; i < dst->n; i++) {
+        if (!hit[i]) {
+            cand[nc] = dst->c[i];
+            cand[nc].count += sfloor;
+            cand[nc].err += sfloor;
+            nc++;
+        }
+    }
+    bw_free(hit);
     qsort(cand, nc, sizeof(*cand), tk_ccmp);
     keep = BW_MIN(nc, dst->cap);
-    floor = dst->floor + src->floor;
+    floor = dst->floor + sfloor;
     if (keep < nc) {
         floor = BW_MAX(floor, cand[keep].count); /* the largest count dropped */
     }
@@ -1732,11 +1861,88 @@ bw_status bw_topk_merge(bw_topk *dst, const bw_topk *src)
         memcpy(dst->c, cand, (size_t)keep * sizeof(*cand));
     }
     dst->n = keep;
-    dst->total += src->total;
+    dst->total += stotal;
     dst->floor = floor;
     tk_reindex(dst);
     bw_free(cand);
     return BW_OK;
+}
+
+bw_status bw_topk_merge(bw_topk *dst, const bw_topk *src)
+{
+    const struct tk_counter **v;
+    bw_status rc;
+
+    if (src->total == 0) {
+        return BW_OK;
+    }
+    v = bw_calloc(src->n ? src->n : 1, sizeof(*v));
+    if (v == NULL) {
+        return BW_ENOMEM;
+    }
+    for (uint32_t j = 0; j < src->n; j++) {
+        v[j] = &src->c[j];
+    }
+    rc = tk_merge_counters(dst, v, src->n, src->total, src->floor);
+    bw_free(v);
+    return rc;
+}
+
+bw_status bw_topk_merge_items(bw_topk *dst, const bw_topk_item *items, size_t n, uint64_t total, uint64_t floor)
+{
+    struct tk_counter *c = NULL;
+    const struct tk_counter **v = NULL;
+    uint32_t *slot = NULL, mask = 1;
+    uint64_t sum = 0, key = dst->key;
+    bw_status rc = BW_EINVAL;
+
+    if (n > BW_TOPK_MAX_CAPACITY || floor > total || (n == 0 && total > 0 && floor == 0)) {
+        return BW_EINVAL;
+    }
+    if (total == 0) {
+        return n == 0 ? BW_OK : BW_EINVAL;
+    }
+    while (mask + 1 < 2 * n) {
+        mask = 2 * mask + 1;
+    }
+    c = bw_calloc(n ? n : 1, sizeof(*c));
+    v = bw_calloc(n ? n : 1, sizeof(*v));
+    slot = bw_calloc((size_t)mask + 1, sizeof(*slot));
+    if (c == NULL || v == NULL || slot == NULL) {
+        rc = BW_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const bw_topk_item *it = &items[i];
+        size_t len = BW_MIN(it->len, (size_t)BW_TOPK_MAX_KEY);
+        uint32_t k;
+
+        if ((it->key == NULL && it->len > 0) || it->count == 0 || it->err >= it->count || it->count > total ||
+            (floor == 0 && it->err != 0) || __builtin_add_overflow(sum, it->count, &sum)) {
+            goto out;
+        }
+        tk_set_key(&c[i], it->key, len, bw_hash64(it->key, len, 0));
+        c[i].count = it->count;
+        c[i].err = it->err;
+        c[i].truncated = it->truncated || it->len > BW_TOPK_MAX_KEY;
+        /* the keys must be distinct, or dst would count one value twice */
+        for (k = (uint32_t)bw_hash64_u64(c[i].hash ^ key) & mask; slot[k] != 0; k = (k + 1) & mask) {
+            if (tk_key_eq(&c[slot[k] - 1], c[i].key, c[i].len, c[i].hash)) {
+                goto out;
+            }
+        }
+        slot[k] = (uint32_t)i + 1;
+        v[i] = &c[i];
+    }
+    if (floor == 0 && sum != total) {
+        goto out;
+    }
+    rc = tk_merge_counters(dst, v, (uint32_t)n, total, floor);
+out:
+    bw_free(c);
+    bw_free(v);
+    bw_free(slot);
+    return rc;
 }
 
 uint64_t bw_topk_total(const bw_topk *t)

@@ -3,7 +3,8 @@
  * by hand, shards of a CSV (byte slices) merged against one pass (counts,
  * min/max, moments, distinct-count sketch bytes, exact top values), type
  * widening and conflicts in merges, the JSON round trip, and malformed
- * profile JSON refused with BW_EFORMAT.
+ * profile JSON refused with BW_EFORMAT; lengths and patterns counted once per
+ * distinct value across chunks, and values longer than the top-k key.
  */
 #include <jansson.h>
 #include <math.h>
@@ -360,11 +361,83 @@ static void test_malformed(void)
     bw_profile_free(p);
 }
 
+/*
+ * A batch of 70000 rows (two chunks of the distinct-value table): lengths and
+ * patterns worked out once per distinct value and weighted by its count must
+ * equal the per-row figures; and a chunk holding values over 256 bytes (the
+ * top-k counts them by their prefix, the distinct count by all of them).
+ */
+static void test_chunks(void)
+{
+    static const char *const sv[] = {"a@b.co", " x", "\xc3\xa9"};
+    bw_batch b;
+    bw_profile *p = NULL;
+    bw_profile_column c;
+    bw_profile_top *tv = NULL;
+    size_t ntv = 0;
+    bw_error err = {0};
+    bw_status rc = BW_OK;
+    char lng[302];
+
+    bw_batch_init(&b);
+    ok(bw_batch_add_column(&b, "s", 1, BW_DT_STRING) == BW_OK && bw_batch_add_column(&b, "i", 1, BW_DT_INT64) == BW_OK,
+       "columns");
+    for (int r = 0; r < 70000; r++) {
+        rc |= bw_col_push_str(&b.cols[0], sv[r % 3], strlen(sv[r % 3]));
+        rc |= bw_col_push_i64(&b.cols[1], r % 1000);
+    }
+    b.nrows = 70000;
+    ok(rc == BW_OK && bw_profile_new(&p, NULL, &err) == BW_OK && bw_profile_add_batch(p, &b, &err) == BW_OK,
+       "70000 rows profiled");
+    col_get(p, 0, &c, &err);
+    ok(c.distinct == 3 && c.distinct_exact, "3 distinct strings");
+    ok(c.patterns[BW_PAT_EMAIL] == 23334 && c.patterns[BW_PAT_PADDED] == 23333 && c.patterns[BW_PAT_BLANK] == 0,
+       "email 23334, padded 23333");
+    ok(c.len_min == 1 && c.len_max == 6 && near(c.len_mean, (6.0 * 23334 + 3.0 * 23333) / 70000, 1e-15),
+       "lengths in code points: 1..6, mean %.6f", c.len_mean);
+    ok(bw_profile_top_values(p, 0, 3, &tv, &ntv, &err) == BW_OK && ntv == 3 && strcmp(tv[0].value, "a@b.co") == 0 &&
+           tv[0].count == 23334 && tv[1].count == 23333 && tv[2].count == 23333 && bw_profile_top_exact(p, 0),
+       "top values exact across the chunks");
+    bw_profile_top_free(tv, ntv);
+    col_get(p, 1, &c, &err);
+    ok(c.distinct == 1000 && c.imin == 0 && c.imax == 999 && near(c.mean, 499.5, 1e-14), "ints: 1000 distinct, 0..999, "
+                                                                                         "mean 499.5");
+    ok(!bw_profile_top_exact(p, 1), "1000 distinct ints: top values not exact (128 counters)");
+    bw_profile_free(p);
+    bw_batch_release(&b);
+
+    /* 300 a's twice, 256 a's, 256 a's + 45 b's, "x" */
+    bw_batch_init(&b);
+    memset(lng, 'a', 300);
+    memset(lng + 256, 'b', 45);
+    rc = bw_batch_add_column(&b, "t", 1, BW_DT_STRING);
+    memset(lng + 256, 'a', 44);
+    rc |= bw_col_push_str(&b.cols[0], lng, 300);
+    rc |= bw_col_push_str(&b.cols[0], lng, 300);
+    rc |= bw_col_push_str(&b.cols[0], lng, 256);
+    memset(lng + 256, 'b', 45);
+    rc |= bw_col_push_str(&b.cols[0], lng, 301);
+    rc |= bw_col_push_str(&b.cols[0], "x", 1);
+    b.nrows = 5;
+    ok(rc == BW_OK && bw_profile_new(&p, NULL, &err) == BW_OK && bw_profile_add_batch(p, &b, &err) == BW_OK,
+       "long values profiled");
+    col_get(p, 0, &c, &err);
+    ok(c.distinct == 4 && c.distinct_exact, "4 distinct values (all of each long one counts)");
+    ok(c.len_min == 1 && c.len_max == 301 && near(c.len_mean, 1158.0 / 5, 1e-15), "lengths 1..301, mean 231.6");
+    ok(bw_profile_top_values(p, 0, 5, &tv, &ntv, &err) == BW_OK && ntv == 2 && tv[0].count == 4 && tv[0].len == 256 &&
+           tv[0].truncated && tv[1].count == 1 && strcmp(tv[1].value, "x") == 0,
+       "top values: the 256-byte prefix 4 times (truncated), x once");
+    bw_profile_top_free(tv, ntv);
+    bw_profile_free(p);
+    bw_batch_release(&b);
+}
+
 int main(void)
 {
     test_by_hand();
     test_shards();
     test_types();
     test_malformed();
+    test_chunks();
     return done_testing();
 }

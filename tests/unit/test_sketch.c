@@ -6,7 +6,9 @@
  * bound on random, sorted, reverse, duplicate-heavy and sharded input; top
  * values exact while they fit and bounded after; for every sketch, the
  * round trip, every truncation and each kind of lie in the bytes, and every
- * out-of-memory path (bw_alloc_fail_after).
+ * out-of-memory path (bw_alloc_fail_after); bw_kll_add_many giving the
+ * bytes of one add at a time (and bw_hll_add_hashes), bw_kll_add_weighted
+ * within the bound, and bw_topk_merge_items the bytes of a merge.
  *
  * The error figures printed as diagnostics are the ones quoted in
  * docs/internals/sketch.md.
@@ -1597,6 +1599,242 @@ static bw_status oom_op(struct oom_set *o, int which, int i)
     }
 }
 
+/* bw_hll_add_hashes is bw_hll_add_hash of each: the same bytes, across the exact-to-dense switch. */
+static void test_hll_add_hashes(void)
+{
+    static uint64_t hs[3000];
+    bw_hll *a = NULL, *b = NULL;
+    bw_buf sa = ser_buf(), sb = ser_buf();
+    int good = 1;
+
+    for (size_t i = 0; i < BW_ARRAY_LEN(hs); i++) {
+        hs[i] = i % 7 == 0 ? 0 : bw_hash64_u64(rnd() % 2500); /* repeats and hash 0 */
+    }
+    MUST(bw_hll_new(&a, 10, NULL));
+    MUST(bw_hll_new(&b, 10, NULL));
+    if (a == NULL || b == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < 100 && good; i++) {
+        good = bw_hll_add_hash(a, hs[i]) == BW_OK;
+    }
+    ok(good && bw_hll_add_hashes(b, hs, 100) == BW_OK && bw_hll_is_exact(b), "100 hashes, still exact");
+    MUST(bw_hll_serialize(a, &sa));
+    MUST(bw_hll_serialize(b, &sb));
+    ok(sa.len == sb.len && memcmp(sa.ptr, sb.ptr, sa.len) == 0, "exact: the same bytes as one at a time");
+    for (size_t i = 100; i < BW_ARRAY_LEN(hs) && good; i++) {
+        good = bw_hll_add_hash(a, hs[i]) == BW_OK;
+    }
+    ok(good && bw_hll_add_hashes(b, hs + 100, BW_ARRAY_LEN(hs) - 100) == BW_OK && !bw_hll_is_exact(b),
+       "the rest: dense now (p 10 keeps 128 exactly)");
+    bw_buf_reset(&sa);
+    bw_buf_reset(&sb);
+    MUST(bw_hll_serialize(a, &sa));
+    MUST(bw_hll_serialize(b, &sb));
+    ok(sa.len == sb.len && memcmp(sa.ptr, sb.ptr, sa.len) == 0, "dense: the same bytes as one at a time");
+    is_int(bw_hll_add_hashes(b, NULL, 0), BW_OK, "no hashes: nothing to do");
+    bw_buf_release(&sa);
+    bw_buf_release(&sb);
+    bw_hll_free(a);
+    bw_hll_free(b);
+}
+
+/* bw_kll_add_many is bw_kll_add of each value in order: the same bytes, over compactions, NaN and signed zeros. */
+static void test_kll_add_many(void)
+{
+    static double x[100000];
+    bw_kll *a = NULL, *b = NULL;
+    bw_buf sa = ser_buf(), sb = ser_buf();
+    int good = 1;
+
+    for (size_t i = 0; i < BW_ARRAY_LEN(x); i++) {
+        uint64_t r = rnd();
+        x[i] = r % 13 == 0 ? NAN : r % 17 == 0 ? -0.0 : r % 19 == 0 ? 0.0 : (double)(r % 5000) - 2500.5;
+    }
+    MUST(bw_kll_new(&a, 0, 7, NULL));
+    MUST(bw_kll_new(&b, 0, 7, NULL));
+    if (a == NULL || b == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < BW_ARRAY_LEN(x) && good; i++) {
+        good = bw_kll_add(a, x[i]) == BW_OK;
+    }
+    /* b takes the same values in runs of uneven sizes, one empty */
+    for (size_t i = 0, run = 0; i < BW_ARRAY_LEN(x) && good; run = (run * 7 + 3) % 2000) {
+        size_t m = BW_MIN(run, BW_ARRAY_LEN(x) - i);
+        good = bw_kll_add_many(b, x + i, m) == BW_OK;
+        i += m;
+    }
+    ok(good, "100000 values added one by one and in runs");
+    ok(bw_kll_count(a) == bw_kll_count(b) && bw_kll_count(a) < BW_ARRAY_LEN(x), "same count, NaNs left out (%llu)",
+       (unsigned long long)bw_kll_count(b));
+    MUST(bw_kll_serialize(a, &sa));
+    MUST(bw_kll_serialize(b, &sb));
+    ok(sa.len == sb.len && memcmp(sa.ptr, sb.ptr, sa.len) == 0, "add_many gives the same sketch bytes as adds");
+    ok(bw_kll_min(b) == -2500.5 && bw_kll_max(b) == 2498.5, "exact min and max");
+    is_int(bw_kll_add_many(b, NULL, 0), BW_OK, "no values: nothing to do");
+    {
+        bw_kll *z = NULL;
+        double zs[] = {0.0, -0.0, NAN};
+        MUST(bw_kll_new(&z, 0, 0, NULL));
+        if (z != NULL) {
+            ok(bw_kll_add_many(z, zs, 3) == BW_OK && bw_kll_count(z) == 2 && signbit(bw_kll_min(z)) &&
+                   !signbit(bw_kll_max(z)),
+               "-0 below +0: min -0, max +0, NaN not counted");
+            bw_kll_free(z);
+        }
+    }
+    bw_buf_release(&sa);
+    bw_buf_release(&sb);
+    bw_kll_free(a);
+    bw_kll_free(b);
+}
+
+/*
+ * bw_kll_add_weighted: exact while nothing is compacted (ranks are the true
+ * fractions), within the documented bound at scale, a sketch the reader
+ * accepts, and its limits.
+ */
+static void test_kll_add_weighted(void)
+{
+    static double xs[1000];
+    static uint64_t ws[1000];
+    double x5[] = {1, 2, NAN, 3, -0.0};
+    uint64_t w5[] = {100, 3, 7, 0, 5};
+    bw_kll *s = NULL, *r = NULL;
+    bw_buf b = ser_buf();
+    uint64_t total = 0;
+    double worst = 0;
+    int good = 1;
+
+    MUST(bw_kll_new(&s, 0, 0, NULL));
+    if (s == NULL) {
+        return;
+    }
+    is_int(bw_kll_add_weighted(s, x5, w5, 5), BW_OK, "1 x100, 2 x3, NaN and a zero weight ignored, -0 x5");
+    ok(bw_kll_count(s) == 108 && signbit(bw_kll_min(s)) && bw_kll_min(s) == 0 && bw_kll_max(s) == 2,
+       "count 108, min -0, max 2");
+    ok(bw_kll_rank(s, -0.5) == 0 && bw_kll_rank(s, 0) == 5.0 / 108 && bw_kll_rank(s, 1) == 105.0 / 108 &&
+           bw_kll_rank(s, 1.5) == 105.0 / 108,
+       "ranks exact before any compaction");
+    w5[0] = (uint64_t)1 << 59;
+    is_int(bw_kll_add_weighted(s, x5, w5, 1), BW_ELIMIT, "a weight of 2^59 refused");
+    is_int(bw_kll_count(s), 108, "and nothing added");
+    bw_kll_free(s);
+    s = NULL;
+
+    /* 1000 values, weights 1..2000 (about 10^6 in all), fed in 20 runs of 50 pairs, shuffled values */
+    MUST(bw_kll_new(&s, 0, 0, NULL));
+    if (s == NULL) {
+        return;
+    }
+    for (int i = 0; i < 1000; i++) {
+        xs[i] = (double)((i * 7919) % 1000);
+        ws[i] = 1 + rnd() % 2000;
+        total += ws[i];
+    }
+    for (int i = 0; i < 1000 && good; i += 50) {
+        good = bw_kll_add_weighted(s, xs + i, ws + i, 50) == BW_OK;
+    }
+    ok(good && bw_kll_count(s) == total, "%llu values added as 1000 weighted ones", (unsigned long long)total);
+    for (int v = 0; v < 1000; v++) {
+        uint64_t le = 0;
+        for (int i = 0; i < 1000; i++) {
+            le += xs[i] <= v ? ws[i] : 0;
+        }
+        worst = fmax(worst, fabs(bw_kll_rank(s, v) - (double)le / (double)total));
+    }
+    tap_diag("kll k=200 weighted (1000 values, ~1e6 weight): max rank error %.4f%%", 100 * worst);
+    ok(worst <= KLL_BOUND_200, "rank error within the bound (%.4f%%)", 100 * worst);
+    MUST(bw_kll_serialize(s, &b));
+    ok(bw_kll_deserialize(&r, b.ptr, b.len, NULL) == BW_OK && bw_kll_count(r) == total,
+       "the result reads back (every invariant holds)");
+    bw_kll_free(r);
+    bw_kll_free(s);
+    bw_buf_release(&b);
+}
+
+static bw_topk *topk_of(unsigned cap, const char *const *keys, size_t n)
+{
+    bw_topk *t = NULL;
+
+    MUST(bw_topk_new(&t, cap, NULL));
+    for (size_t i = 0; t != NULL && i < n; i++) {
+        MUST(bw_topk_add(t, keys[i], strlen(keys[i])));
+    }
+    return t;
+}
+
+static bool topk_same(const bw_topk *a, const bw_topk *b)
+{
+    bw_buf sa = ser_buf(), sb = ser_buf();
+    bool same;
+
+    MUST(bw_topk_serialize(a, &sa));
+    MUST(bw_topk_serialize(b, &sb));
+    same = sa.len == sb.len && memcmp(sa.ptr, sb.ptr, sa.len) == 0;
+    bw_buf_release(&sa);
+    bw_buf_release(&sb);
+    return same;
+}
+
+/* bw_topk_merge_items of a sketch's items is bw_topk_merge of the sketch; its rules are enforced. */
+static void test_topk_merge_items(void)
+{
+    static const char *const d[] = {"a", "b", "a", "c", "a", "d", "b", "e"};
+    static const char *const s[] = {"b", "x", "b", "y", "z", "b", "x", "w", "v"};
+    bw_topk_item it[8];
+    size_t n = 0;
+
+    for (int exact = 0; exact < 2; exact++) {
+        unsigned cap = exact ? 16 : 3; /* 3 counters: both sides evict, floors > 0 */
+        bw_topk *d1 = topk_of(cap, d, BW_ARRAY_LEN(d)), *d2 = topk_of(cap, d, BW_ARRAY_LEN(d));
+        bw_topk *src = topk_of(cap, s, BW_ARRAY_LEN(s));
+        if (d1 == NULL || d2 == NULL || src == NULL) {
+            return;
+        }
+        is_int(bw_topk_is_exact(src), exact, exact ? "exact source" : "inexact source");
+        MUST(bw_topk_items(src, it, 8, &n));
+        MUST(bw_topk_merge(d1, src));
+        is_int(bw_topk_merge_items(d2, it, n, bw_topk_total(src), bw_topk_floor(src)), BW_OK, "merge_items");
+        ok(topk_same(d1, d2), "merge_items = merge of the sketch, byte for byte (%s)", exact ? "exact" : "inexact");
+        bw_topk_free(d1);
+        bw_topk_free(d2);
+        bw_topk_free(src);
+    }
+    {
+        /* the rules: each breach is BW_EINVAL and leaves dst as it was */
+        bw_topk *t = topk_of(8, d, BW_ARRAY_LEN(d)), *copy = topk_of(8, d, BW_ARRAY_LEN(d));
+        bw_topk_item two[2] = {{(const uint8_t *)"k", 1, 2, 0, 0}, {(const uint8_t *)"k", 1, 1, 0, 0}};
+        bw_topk_item one = {(const uint8_t *)"q", 1, 3, 0, 0};
+        if (t == NULL || copy == NULL) {
+            return;
+        }
+        is_int(bw_topk_merge_items(t, two, 2, 3, 0), BW_EINVAL, "a key twice refused");
+        is_int(bw_topk_merge_items(t, &one, 1, 4, 0), BW_EINVAL, "exact counts that do not add up refused");
+        is_int(bw_topk_merge_items(t, &one, 1, 2, 0), BW_EINVAL, "a count over the total refused");
+        is_int(bw_topk_merge_items(t, &one, 1, 3, 4), BW_EINVAL, "a floor over the total refused");
+        one.err = 3;
+        is_int(bw_topk_merge_items(t, &one, 1, 3, 1), BW_EINVAL, "an error not below the count refused");
+        one.err = 1;
+        is_int(bw_topk_merge_items(t, &one, 1, 3, 0), BW_EINVAL, "an error in an exact summary refused");
+        one.count = 0;
+        one.err = 0;
+        is_int(bw_topk_merge_items(t, &one, 1, 3, 1), BW_EINVAL, "a count of 0 refused");
+        ok(topk_same(t, copy), "dst unchanged by the refusals");
+        is_int(bw_topk_merge_items(t, NULL, 0, 0, 0), BW_OK, "an empty summary changes nothing");
+        ok(topk_same(t, copy), "still unchanged");
+        one.count = 5;
+        is_int(bw_topk_merge_items(t, &one, 1, 5, 0), BW_OK, "q x5 merged");
+        MUST(bw_topk_items(t, it, 8, &n));
+        ok(n == 6 && it[0].count == 5 && it[0].len == 1 && it[0].key[0] == 'q' && it[1].count == 3 &&
+               bw_topk_total(t) == 13 && bw_topk_is_exact(t),
+           "q 5 first, a 3 next, total 13, still exact");
+        bw_topk_free(t);
+        bw_topk_free(copy);
+    }
+}
+
 /* A failed add or merge leaves its sketch exactly as it was (compared through the serialised bytes). */
 static void test_oom_atomic(void)
 {
@@ -1689,6 +1927,10 @@ int main(void)
     test_topk_zipf();
     test_topk_merge();
     test_topk_serialize();
+    test_hll_add_hashes();
+    test_kll_add_many();
+    test_kll_add_weighted();
+    test_topk_merge_items();
     test_oom_atomic();
     test_oom();
     is_int(setup_failures, 0, "every set-up call succeeded");
