@@ -83,6 +83,14 @@ typedef struct bw_validate_opts {
     int redact;        /**< 1: samples keep row numbers but not values */
     /** Reference data for distribution expectations (KL divergence): a path, or NULL. */
     const char *reference;
+    /**
+     * Bytes one exact uniqueness check (values unique, compound columns
+     * unique) may keep in memory; past it the check goes on in temporary
+     * files with the same results. 0: 64 MiB.
+     */
+    size_t unique_memory;
+    /** Where those temporary files go (created unlinked); NULL: $TMPDIR, else /tmp. */
+    const char *temp_dir;
 } bw_validate_opts;
 
 #define BW_VALIDATE_OPTS_VERSION 1

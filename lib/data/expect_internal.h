@@ -210,6 +210,23 @@ static inline void bw_umap_prefetch(const bw_umap *m, uint64_t h)
     }
 }
 
+/*
+ * Past its memory budget a unique check spills to temporary files in `dir`
+ * (unique.c): bw_umap_at_budget says the table's next growth would pass
+ * `budget` bytes; bw_uspill_start takes the table's entries, bw_uspill_add
+ * each later value (hash, row, the first k bytes of its n-byte text) and
+ * bw_uspill_finish calls `emit` once for every row whose value repeats that
+ * the in-memory table had not counted yet, with the value's kept bytes.
+ */
+typedef struct bw_uspill bw_uspill;
+typedef bw_status (*bw_uspill_emit)(void *ctx, uint64_t row, const char *v, size_t k, size_t n);
+BW_INTERNAL bool bw_umap_at_budget(const bw_umap *m, size_t budget);
+BW_INTERNAL bw_status bw_uspill_start(bw_uspill **out, const bw_umap *m, const char *dir, size_t budget, bw_error *err);
+BW_INTERNAL bw_status bw_uspill_add(bw_uspill *s, uint64_t h, uint64_t row, const char *v, size_t k, size_t n,
+                                    bw_error *err);
+BW_INTERNAL bw_status bw_uspill_finish(bw_uspill *s, bw_uspill_emit emit, void *ctx, bw_error *err);
+BW_INTERNAL void bw_uspill_free(bw_uspill *s);
+
 /* Text of a date (YYYY-MM-DD) and a timestamp (YYYY-MM-DDTHH:MM:SS[.ffffff]) into out (>= 40 bytes). */
 BW_INTERNAL size_t bw_fmt_date(int32_t days, char *out);
 BW_INTERNAL size_t bw_fmt_ts(int64_t us, char *out);

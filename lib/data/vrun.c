@@ -15,6 +15,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <math.h>
 #include <pcre2.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "bulwark/bw_json.h"
@@ -82,6 +83,7 @@ struct xp {
     size_t nre;
     bool match_all;
     pcre2_match_data *md;
+    uint64_t re_jit; /* bit k: re[k] is JIT-compiled, matched with pcre2_jit_match (no per-call setup) */
     /* value sets */
     bw_kset set;
     unsigned char *member_seen;
@@ -92,6 +94,7 @@ struct xp {
     bool ties_okay;
     /* unique */
     bw_umap umap;
+    bw_uspill *spill; /* past the memory budget: the rest in temporary files */
     /* increasing / decreasing */
     bool has_prev, strictly;
     double prev;
@@ -141,6 +144,9 @@ struct run {
     double *tmp;
     size_t tmp_cap;
     const bw_batch *b;
+    bw_error *err;
+    size_t unique_budget;
+    const char *temp_dir;
     char **names; /* the last batch's column names (copies) */
     size_t nnames;
     uint64_t rows;
@@ -302,7 +308,9 @@ static int col_index(const bw_batch *b, const char *name)
 
 /* ---- samples ----------------------------------------------------------------------------------- */
 
-static bw_status sample_put(struct run *r, struct xp *x, size_t at, uint64_t row, const char *s, size_t n, bool null)
+/* Sample a value of n bytes of which the first `avail` are at s (avail < n only for values read back from a spill). */
+static bw_status sample_put_kept(struct run *r, struct xp *x, size_t at, uint64_t row, const char *s, size_t avail,
+                                 size_t n, bool null)
 {
     if (x->samples == NULL) {
         x->samples = bw_calloc(r->sample_max, sizeof *x->samples);
@@ -312,7 +320,7 @@ static bw_status sample_put(struct run *r, struct xp *x, size_t at, uint64_t row
     }
     bw_unexpected u = {.row = row, .len = n, .null = null};
     if (!null && !r->redact) {
-        size_t k = BW_MIN(n, r->value_max);
+        size_t k = BW_MIN(avail, r->value_max);
         /* never cut inside a UTF-8 sequence */
         while (k > 0 && k < n && ((unsigned char)s[k] & 0xC0) == 0x80) {
             k--;
@@ -332,6 +340,11 @@ static bw_status sample_put(struct run *r, struct xp *x, size_t at, uint64_t row
     x->samples[at] = u;
     x->nsamples++;
     return BW_OK;
+}
+
+static bw_status sample_put(struct run *r, struct xp *x, size_t at, uint64_t row, const char *s, size_t n, bool null)
+{
+    return sample_put_kept(r, x, at, row, s, n, n, null);
 }
 
 /* Count value i of c as unexpected and sample it while there is room. */
@@ -398,7 +411,9 @@ static const char *row_text(struct run *r, const struct xp *x, size_t i, size_t 
 
 static inline bool re_hit(struct xp *x, size_t k, const char *s, size_t n, bool *failed)
 {
-    int rc = pcre2_match(x->re[k], (PCRE2_SPTR)s, n, 0, PCRE2_NO_UTF_CHECK, x->md, NULL);
+    int rc = k < 64 && (x->re_jit >> k & 1)
+                 ? pcre2_jit_match(x->re[k], (PCRE2_SPTR)s, n, 0, 0, x->md, NULL)
+                 : pcre2_match(x->re[k], (PCRE2_SPTR)s, n, 0, PCRE2_NO_UTF_CHECK, x->md, NULL);
     if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {
         *failed = true; /* a match limit: counted as unexpected */
     }
@@ -568,6 +583,42 @@ static bw_status pv_set(struct run *r, struct xp *x, const bw_column *c, size_t 
     return BW_OK;
 }
 
+/* The unique table would outgrow its budget: go on in temporary files (unique.c). */
+static bw_status spill_start(struct run *r, struct xp *x)
+{
+    BW_TRY(bw_uspill_start(&x->spill, &x->umap, r->temp_dir, r->unique_budget, r->err));
+    bw_umap_free(&x->umap);
+    BW_DEBUG("validate", "%s: over %zu bytes of unique values, spilling to %s", x->type, r->unique_budget, r->temp_dir);
+    return BW_OK;
+}
+
+static bw_status spill_add(struct run *r, struct xp *x, uint64_t h, uint64_t row, const char *s, size_t n)
+{
+    /* one byte past the cut too: sample_put_kept looks at it to keep UTF-8 sequences whole */
+    size_t keep = r->redact ? 0 : BW_MIN(n, r->value_max + 1);
+    return bw_uspill_add(x->spill, h, row, s, keep, n, r->err);
+}
+
+struct spill_ctx {
+    struct run *r;
+    struct xp *x;
+};
+
+static bw_status spill_emit(void *ctx, uint64_t row, const char *v, size_t k, size_t n)
+{
+    struct run *r = ((struct spill_ctx *)ctx)->r;
+    struct xp *x = ((struct spill_ctx *)ctx)->x;
+    x->unexpected++;
+    if (x->nsamples == r->sample_max && row > x->samples[x->nsamples - 1].row) {
+        return BW_OK;
+    }
+    size_t at = x->nsamples;
+    while (at > 0 && x->samples[at - 1].row > row) {
+        at--;
+    }
+    return sample_put_kept(r, x, at, row, v, k, n, false) == BW_OK ? BW_OK : oom(r->err);
+}
+
 static bw_status pv_unique(struct run *r, struct xp *x, const bw_column *c, size_t nrows)
 {
     /* in chunks: hash and prefetch the slots first, then insert, so the cache misses overlap */
@@ -593,6 +644,15 @@ static bw_status pv_unique(struct run *r, struct xp *x, const bw_column *c, size
             }
             uint64_t row = r->b->row0 + i, *rf;
             bool added;
+            if (x->spill == NULL && bw_umap_at_budget(&x->umap, r->unique_budget)) {
+                BW_TRY(spill_start(r, x));
+            }
+            if (x->spill != NULL) {
+                size_t n;
+                const char *s = text_at(r, c, i, &n);
+                BW_TRY(spill_add(r, x, hs[j], row, s, n));
+                continue;
+            }
             BW_TRY(bw_umap_put(&x->umap, hs[j], row, &rf, &added));
             if (added) {
                 continue;
@@ -746,12 +806,20 @@ static bw_status pv_compound(struct run *r, struct xp *x, size_t nrows)
         }
         uint64_t row = r->b->row0 + i, *rf;
         bool added;
+        size_t n;
+        const char *s;
+        if (x->spill == NULL && bw_umap_at_budget(&x->umap, r->unique_budget)) {
+            BW_TRY(spill_start(r, x));
+        }
+        if (x->spill != NULL) {
+            s = row_text(r, x, i, &n);
+            BW_TRY(spill_add(r, x, h, row, s, n));
+            continue;
+        }
         BW_TRY(bw_umap_put(&x->umap, h, row, &rf, &added));
         if (added) {
             continue;
         }
-        size_t n;
-        const char *s;
         if (!(*rf & BW_UMAP_DUP)) {
             x->unexpected++;
             if (x->nsamples < r->sample_max || *rf < x->samples[x->nsamples - 1].row) {
@@ -1128,7 +1196,10 @@ static bw_status compile_re(struct xp *x, const json_t *list, const json_t *one,
             return BW_OK;
         }
         x->nre = k + 1;
-        (void)pcre2_jit_compile(x->re[k], PCRE2_JIT_COMPLETE); /* the interpreter if JIT is unavailable */
+        /* the interpreter if JIT is unavailable; the strings matched are valid UTF-8 (the readers check) */
+        if (pcre2_jit_compile(x->re[k], PCRE2_JIT_COMPLETE) == 0 && k < 64) {
+            x->re_jit |= (uint64_t)1 << k;
+        }
     }
     x->md = pcre2_match_data_create(1, NULL);
     return x->md != NULL ? BW_OK : oom(err);
@@ -1863,6 +1934,17 @@ static bw_status finish_xp(struct run *r, struct xp *x, bw_expect_result *res, b
     size_t nn = r->any_batch ? r->nnames : 0;
     struct colagg *a = x->agg;
 
+    if (x->spill != NULL) {
+        struct spill_ctx sc = {r, x};
+        bw_status rc = bw_uspill_finish(x->spill, spill_emit, &sc, err);
+        bw_uspill_free(x->spill);
+        x->spill = NULL;
+        if (rc != BW_OK) {
+            bw_buf_release(&ob);
+            bw_buf_release(&db);
+            return rc;
+        }
+    }
     if (x->error == NULL) {
         bool col_needed = x->kind > XK_ROW_COUNT_EQUAL || x->kind == XK_COLUMN_EXISTS;
         if (col_needed && x->ncols > 0) {
@@ -2447,6 +2529,7 @@ static void xp_free(struct xp *x)
     bw_free(x->member_seen);
     bw_topk_free(x->topk);
     bw_umap_free(&x->umap);
+    bw_uspill_free(x->spill);
     bw_free(x->memo);
     bw_free(x->bins);
     bw_free(x->weights);
@@ -2545,7 +2628,15 @@ bw_status bw_validate_run(const bw_suite *s, bw_dataset *d, const char *data_nam
         return bw_fail(err, BW_EINVAL, "bw_validate_opts: unknown version %d", o->version);
     }
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    struct run r = {.s = s, .o = o};
+    struct run r = {.s = s, .o = o, .err = err};
+    r.unique_budget = o->unique_memory != 0 ? o->unique_memory : (size_t)64 << 20;
+    r.temp_dir = o->temp_dir;
+    if (r.temp_dir == NULL || r.temp_dir[0] == '\0') {
+        r.temp_dir = getenv("TMPDIR");
+    }
+    if (r.temp_dir == NULL || r.temp_dir[0] == '\0') {
+        r.temp_dir = "/tmp";
+    }
     r.sample_max = o->sample_max != 0 ? o->sample_max : 20;
     r.value_max = o->value_max != 0 ? o->value_max : 200;
     r.redact = o->redact;

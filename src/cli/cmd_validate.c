@@ -34,6 +34,8 @@ const char cmd_validate_usage[] =
     "      --reference DATA       reference data for distribution expectations (KL divergence)\n"
     "      --sample N             unexpected values kept per expectation (default 20)\n"
     "      --redact               keep the rows of unexpected values, not the values\n"
+    "      --unique-memory SIZE   memory one uniqueness check may hold before it goes on in\n"
+    "                             temporary files ($TMPDIR), same results (default 64M)\n"
     "      --list-expectations    print the expectation types bulwark implements and exit\n" CLI_DATA_USAGE "\n"
     "The suite's data: section (delimiter, header, nulls) and its columns: types apply first;\n"
     "the options above override them.\n"
@@ -150,6 +152,7 @@ int cmd_validate(int argc, char **argv)
         {"sample", required_argument, NULL, 0x7003},
         {"redact", no_argument, NULL, 0x7004},
         {"list-expectations", no_argument, NULL, 0x7005},
+        {"unique-memory", required_argument, NULL, 0x7006},
         CLI_DATA_LONGOPTS,
         CLI_GLOBAL_LONGOPTS,
         {NULL, 0, NULL, 0},
@@ -214,6 +217,15 @@ int cmd_validate(int argc, char **argv)
             }
             break;
         case 0x7004: vo.redact = 1; break;
+        case 0x7006: {
+            uint64_t sz;
+            if (cli_parse_size(optarg, &sz) != 0 || sz < 4096 || sz > ((uint64_t)1 << 40)) {
+                rc = cli_usage_error("validate", "--unique-memory expects a size from 4K to 1T, not '%s'", optarg);
+                goto out;
+            }
+            vo.unique_memory = (size_t)sz;
+            break;
+        }
         case 0x7005: {
             const char *const *t = bw_expectation_types();
             for (size_t i = 0; t[i] != NULL; i++) {

@@ -321,6 +321,193 @@ static void test_unique(void)
     bw_suite_free(s);
 }
 
+/* Two runs' results agree exactly: counts, verdicts and every sample. */
+static bool same_results(const bw_vrun *a, const bw_vrun *b)
+{
+    if (a->nresults != b->nresults) {
+        return false;
+    }
+    for (size_t i = 0; i < a->nresults; i++) {
+        const bw_expect_result *x = &a->results[i], *y = &b->results[i];
+        if (x->success != y->success || x->unexpected_count != y->unexpected_count ||
+            x->missing_count != y->missing_count || x->element_count != y->element_count ||
+            x->nsamples != y->nsamples) {
+            printf("# result %zu: %llu vs %llu unexpected, %zu vs %zu samples\n", i,
+                   (unsigned long long)x->unexpected_count, (unsigned long long)y->unexpected_count, x->nsamples,
+                   y->nsamples);
+            return false;
+        }
+        for (size_t k = 0; k < x->nsamples; k++) {
+            const bw_unexpected *u = &x->samples[k], *v = &y->samples[k];
+            if (u->row != v->row || u->len != v->len || u->truncated != v->truncated ||
+                (u->value == NULL) != (v->value == NULL) || (u->value != NULL && strcmp(u->value, v->value) != 0)) {
+                printf("# result %zu sample %zu: row %llu vs %llu\n", i, k, (unsigned long long)u->row,
+                       (unsigned long long)v->row);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+/*
+ * Past its memory budget a uniqueness check goes on in temporary files
+ * (lib/data/unique.c): the results must be exactly those of the in-memory
+ * table, whether the spill starts early or late and whether its parts are
+ * split again (a 4 KiB budget forces several levels).
+ */
+static void test_unique_spill(void)
+{
+    enum { ROWS = 30000 };
+    static uint32_t av[ROWS], bv[ROWS];
+    static unsigned char seen_a[ROWS * 2];
+    bw_buf csv = BW_BUF_INIT((size_t)64 << 20);
+    bw_buf_addstr(&csv, "a,b,c\n");
+    uint64_t st = 0x243F6A8885A308D3ULL;
+    for (size_t i = 0; i < ROWS; i++) {
+        st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+        av[i] = (uint32_t)(st >> 33) % (ROWS * 2);
+        bv[i] = (uint32_t)(st >> 17) % (ROWS * 4);
+        if (i % 7 == 3) {
+            bw_buf_printf(&csv, "id%u,%u,\n", av[i], bv[i]); /* c null */
+        } else {
+            /* c: 250 bytes of text with a two-byte character across the 200-byte cut */
+            bw_buf_printf(&csv, "id%u,%u,%0196u\xc3\xa9%052u\n", av[i], bv[i], av[i] % 5000, bv[i] % 3);
+        }
+    }
+    for (size_t i = 0; i < ROWS; i++) {
+        seen_a[av[i]] += seen_a[av[i]] < 2;
+    }
+    uint64_t dup_a = 0;
+    for (size_t i = 0; i < ROWS; i++) {
+        dup_a += seen_a[av[i]] > 1;
+    }
+    bw_suite *s = suite();
+    add(s, "expect_column_values_to_be_unique", "{\"column\": \"a\"}");
+    add(s, "expect_column_values_to_be_unique", "{\"column\": \"b\"}");
+    add(s, "expect_column_values_to_be_unique", "{\"column\": \"c\"}");
+    add(s, "expect_compound_columns_to_be_unique", "{\"column_list\": [\"a\", \"c\"]}");
+    bw_validate_opts o = BW_VALIDATE_OPTS_INIT;
+    o.temp_dir = tmpdir;
+    bw_vrun *mem = run_opts(s, csv.ptr, &o);
+    if (!ok(mem != NULL, "in memory: ran")) {
+        bw_suite_free(s);
+        bw_buf_release(&csv);
+        return;
+    }
+    is_int(mem->results[0].unexpected_count, dup_a, "in memory: a's duplicates counted independently");
+    ok(mem->results[2].nsamples == 20 && mem->results[2].samples[0].truncated && mem->results[2].samples[0].len == 250,
+       "c's samples are cut at 200 bytes");
+    const size_t budgets[] = {65536, 262144, (size_t)1 << 20};
+    for (size_t k = 0; k < sizeof budgets / sizeof budgets[0]; k++) {
+        o.unique_memory = budgets[k];
+        bw_vrun *sp = run_opts(s, csv.ptr, &o);
+        ok(sp != NULL && same_results(mem, sp), "a %zu-byte budget: the same results as in memory", budgets[k]);
+        bw_vrun_free(sp);
+    }
+    o.unique_memory = 0;
+    o.redact = 1;
+    bw_vrun *mr = run_opts(s, csv.ptr, &o);
+    o.unique_memory = 65536;
+    bw_vrun *sr = run_opts(s, csv.ptr, &o);
+    ok(mr != NULL && sr != NULL && same_results(mr, sr), "redacted: the same rows, no values");
+    ok(sr != NULL && sr->results[0].nsamples > 0 && sr->results[0].samples[0].value == NULL, "redacted samples");
+    bw_vrun_free(mr);
+    bw_vrun_free(sr);
+
+    /* a temporary directory that is not there: the run fails, naming it */
+    o.redact = 0;
+    o.temp_dir = "/nonexistent/bulwark-tmp";
+    bw_error err = {0};
+    bw_data_opts d = BW_DATA_OPTS_INIT;
+    bw_dataset *ds = NULL;
+    bw_vrun *r = NULL;
+    if (bw_dataset_open(write_csv(csv.ptr), BW_FMT_CSV, &d, &ds, &err) == BW_OK) {
+        bw_status rc = bw_validate_run(s, ds, "t.csv", &o, &r, &err);
+        is_int(rc, BW_EIO, "no temporary directory: BW_EIO");
+        ok(strstr(err.msg, "/nonexistent/bulwark-tmp") != NULL, "the message names it: %s", err.msg);
+        bw_vrun_free(r);
+        bw_dataset_free(ds);
+    }
+    bw_vrun_free(mem);
+    bw_suite_free(s);
+    bw_buf_release(&csv);
+}
+
+struct emitted {
+    uint64_t n, rows_sum;
+    uint64_t first_rows[4];
+    char first_vals[4][64];
+};
+
+static bw_status record_emit(void *ctx, uint64_t row, const char *v, size_t k, size_t n)
+{
+    struct emitted *e = ctx;
+    if (e->n < 4) {
+        e->first_rows[e->n] = row;
+        snprintf(e->first_vals[e->n], sizeof e->first_vals[0], "%.*s/%zu", (int)k, v, n);
+    }
+    e->n++;
+    e->rows_sum += row;
+    return BW_OK;
+}
+
+/*
+ * The spill on its own, with chosen hashes: all share their top 56 bits, so
+ * every split keeps them in one file until the depth runs out and the last
+ * file (over 3 MB) is resolved through its 1 MiB stream buffer. The repeat of
+ * X comes 3 MB after its first row, so X's first value is read back again.
+ */
+static void test_uspill(void)
+{
+    bw_error err = {0};
+    bw_umap m = {0};
+    uint64_t *rf;
+    bool added;
+    const uint64_t base = 0xABCDEF0123456700ULL;
+    /* the table before the spill: W (row 0) already repeated, Z (row 1) not yet */
+    bw_umap_put(&m, base | 1, 0, &rf, &added);
+    *rf |= BW_UMAP_DUP;
+    bw_umap_put(&m, base | 2, 1, &rf, &added);
+    bw_uspill *s = NULL;
+    if (!ok(bw_uspill_start(&s, &m, tmpdir, 4096, &err) == BW_OK, "spill started: %s", err.msg)) {
+        bw_umap_free(&m);
+        return;
+    }
+    bw_umap_free(&m);
+    char v[64];
+    bw_status rc = bw_uspill_add(s, base | 3, 10, "X-value", 7, 7, &err); /* X first */
+    for (uint64_t i = 0; i < 60000 && rc == BW_OK; i++) {
+        int n = snprintf(v, sizeof v, "Y%040llu", (unsigned long long)(i % 2));
+        rc = bw_uspill_add(s, base | (4 + (i % 2)), 11 + i, v, (size_t)n, (size_t)n, &err);
+    }
+    if (rc == BW_OK) {
+        rc = bw_uspill_add(s, base | 1, 50000, "W-value", 7, 7, &err); /* W again */
+    }
+    if (rc == BW_OK) {
+        rc = bw_uspill_add(s, base | 6, 50001, "solo", 4, 4, &err); /* once: never emitted */
+    }
+    if (rc == BW_OK) {
+        rc = bw_uspill_add(s, base | 3, 50002, "X-value", 7, 7, &err); /* X again, 2 MB later */
+    }
+    if (rc == BW_OK) {
+        rc = bw_uspill_add(s, base | 2, 50003, "Z-value-long", 5, 12, &err); /* Z again, kept bytes only */
+    }
+    struct emitted e = {0};
+    if (rc == BW_OK) {
+        rc = bw_uspill_finish(s, record_emit, &e, &err);
+    }
+    ok(rc == BW_OK, "spill resolved: %s", err.msg);
+    /* Y0 and Y1: 30000 rows each, all emitted; W's later row; X's two rows; Z's table row and later row */
+    is_int(e.n, 60000 + 1 + 2 + 2, "every repeated row once");
+    uint64_t ysum = 0;
+    for (uint64_t i = 0; i < 60000; i++) {
+        ysum += 11 + i;
+    }
+    is_int(e.rows_sum, ysum + 50000 + 10 + 50002 + 1 + 50003, "the rows emitted");
+    bw_uspill_free(s);
+}
+
 static void test_regex_text(void)
 {
     bw_suite *s = suite();
@@ -836,6 +1023,8 @@ int main(void)
     test_nulls_types();
     test_sets_between();
     test_unique();
+    test_unique_spill();
+    test_uspill();
     test_regex_text();
     test_formats();
     test_order_pairs();
