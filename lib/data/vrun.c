@@ -84,6 +84,15 @@ struct xp {
     bool match_all;
     pcre2_match_data *md;
     uint64_t re_jit; /* bit k: re[k] is JIT-compiled, matched with pcre2_jit_match (no per-call setup) */
+    /*
+     * The same regexes compiled without UTF and UCP, for ASCII text: on ASCII
+     * subjects they match exactly what the Unicode ones match (every class,
+     * \s \w \d \b, case folding and '.' agree below 0x80, and non-ASCII
+     * pattern characters match nothing either way), and UCP classes cost 3x
+     * more. NULL where a pattern only compiles in UTF mode.
+     */
+    pcre2_code **re_a;
+    uint64_t re_a_jit;
     /* value sets */
     bw_kset set;
     unsigned char *member_seen;
@@ -409,38 +418,58 @@ static const char *row_text(struct run *r, const struct xp *x, size_t i, size_t 
 
 /* ---- text checks ------------------------------------------------------------------------------- */
 
-static inline bool re_hit(struct xp *x, size_t k, const char *s, size_t n, bool *failed)
+static inline bool re_hit(struct xp *x, size_t k, const char *s, size_t n, bool ascii, bool *failed)
 {
-    int rc = k < 64 && (x->re_jit >> k & 1)
-                 ? pcre2_jit_match(x->re[k], (PCRE2_SPTR)s, n, 0, 0, x->md, NULL)
-                 : pcre2_match(x->re[k], (PCRE2_SPTR)s, n, 0, PCRE2_NO_UTF_CHECK, x->md, NULL);
+    int rc;
+    if (ascii && x->re_a != NULL && x->re_a[k] != NULL) {
+        rc = k < 64 && (x->re_a_jit >> k & 1) ? pcre2_jit_match(x->re_a[k], (PCRE2_SPTR)s, n, 0, 0, x->md, NULL)
+                                              : pcre2_match(x->re_a[k], (PCRE2_SPTR)s, n, 0, 0, x->md, NULL);
+    } else if (k < 64 && (x->re_jit >> k & 1)) {
+        rc = pcre2_jit_match(x->re[k], (PCRE2_SPTR)s, n, 0, 0, x->md, NULL);
+    } else {
+        rc = pcre2_match(x->re[k], (PCRE2_SPTR)s, n, 0, PCRE2_NO_UTF_CHECK, x->md, NULL);
+    }
     if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {
         *failed = true; /* a match limit: counted as unexpected */
     }
     return rc >= 0;
 }
 
-static bool text_ok(struct run *r, struct xp *x, const char *s, size_t n)
+static inline bool all_ascii(const char *s, size_t n)
+{
+    uint64_t acc = 0, w;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        acc |= w;
+    }
+    for (; i < n; i++) {
+        acc |= (unsigned char)s[i];
+    }
+    return (acc & 0x8080808080808080ULL) == 0;
+}
+
+static bool text_ok(struct run *r, struct xp *x, const char *s, size_t n, bool ascii)
 {
     bool failed = false, okv = true;
     switch (x->kind) {
-    case XK_REGEX: okv = re_hit(x, 0, s, n, &failed); break;
-    case XK_NOT_REGEX: okv = !re_hit(x, 0, s, n, &failed); break;
+    case XK_REGEX: okv = re_hit(x, 0, s, n, ascii, &failed); break;
+    case XK_NOT_REGEX: okv = !re_hit(x, 0, s, n, ascii, &failed); break;
     case XK_REGEX_LIST:
         if (x->match_all) {
             for (size_t k = 0; k < x->nre && okv; k++) {
-                okv = re_hit(x, k, s, n, &failed);
+                okv = re_hit(x, k, s, n, ascii, &failed);
             }
         } else {
             okv = false;
             for (size_t k = 0; k < x->nre && !okv; k++) {
-                okv = re_hit(x, k, s, n, &failed);
+                okv = re_hit(x, k, s, n, ascii, &failed);
             }
         }
         break;
     case XK_NOT_REGEX_LIST:
         for (size_t k = 0; k < x->nre && okv; k++) {
-            okv = !re_hit(x, k, s, n, &failed);
+            okv = !re_hit(x, k, s, n, ascii, &failed);
         }
         break;
     case XK_LENGTH_BETWEEN: okv = in_bounds(x, (double)bw_utf8_len(s, n)); break;
@@ -494,23 +523,46 @@ static bw_status pv_text(struct run *r, struct xp *x, const bw_column *c, size_t
         x->memo = bw_calloc(MEMO_SLOTS, sizeof *x->memo);
         memo = x->memo != NULL;
     }
+    /* numbers, dates and booleans format as ASCII; a string batch is checked once (else value by value) */
+    int ascii = x->re_a == NULL ? 0 : c->type != BW_DT_STRING || all_ascii(c->str, c->str_len) ? 1 : -1;
     for (size_t i = 0; i < nrows; i++) {
         if (is_null(c, i)) {
             x->missing++;
             continue;
         }
-        size_t n;
-        const char *s = text_at(r, c, i, &n);
+        size_t n = 0;
+        const char *s = NULL;
         bool okv;
         if (memo) {
-            /* keyed by the 64-bit hash of the text (odds of a wrong answer: 2^-63 a pair) */
-            uint64_t h = bw_hash64(s, n, 0x7A3C) | 1, *slot = &x->memo[(h >> 20) & (MEMO_SLOTS - 1)];
+            /*
+             * Keyed by the 64-bit hash of the text (odds of a wrong answer: 2^-63 a pair), or for a
+             * typed column of the value itself, whose text is a function of it: no formatting on a hit.
+             */
+            uint64_t h;
+            if (c->type == BW_DT_STRING) {
+                s = bw_col_str(c, i, &n);
+                h = bw_hash64(s, n, 0x7A3C);
+            } else {
+                uint64_t raw;
+                switch (c->type) {
+                case BW_DT_DATE: raw = (uint64_t)(int64_t)c->days[i]; break;
+                case BW_DT_FLOAT64: memcpy(&raw, &c->f64[i], sizeof raw); break;
+                case BW_DT_BOOL: raw = c->b[i]; break;
+                default: raw = (uint64_t)c->i64[i]; break;
+                }
+                h = bw_hash64_u64(raw ^ ((uint64_t)c->type << 56) ^ 0x5BD1E9955BD1E995ULL);
+            }
+            h |= 1;
+            uint64_t *slot = &x->memo[(h >> 20) & (MEMO_SLOTS - 1)];
             x->memo_tries++;
             if (*slot != 0 && (*slot | 1) == h) {
                 okv = (*slot & 1) != 0;
                 x->memo_hits++;
             } else {
-                okv = text_ok(r, x, s, n);
+                if (s == NULL) {
+                    s = text_at(r, c, i, &n);
+                }
+                okv = text_ok(r, x, s, n, ascii > 0 || (ascii < 0 && all_ascii(s, n)));
                 *slot = okv ? h : (h & ~(uint64_t)1);
             }
             if (x->memo_tries == MEMO_PROBE && x->memo_hits * 3 < MEMO_PROBE) {
@@ -518,7 +570,8 @@ static bw_status pv_text(struct run *r, struct xp *x, const bw_column *c, size_t
                 memo = false;
             }
         } else {
-            okv = text_ok(r, x, s, n);
+            s = text_at(r, c, i, &n);
+            okv = text_ok(r, x, s, n, ascii > 0 || (ascii < 0 && all_ascii(s, n)));
         }
         if (!okv) {
             BW_TRY(flag(r, x, c, i));
@@ -1196,6 +1249,13 @@ static bw_status compile_re(struct xp *x, const json_t *list, const json_t *one,
             return BW_OK;
         }
         x->nre = k + 1;
+        if (x->re_a == NULL && (x->re_a = bw_calloc(n, sizeof *x->re_a)) == NULL) {
+            return oom(err);
+        }
+        x->re_a[k] = pcre2_compile((PCRE2_SPTR)json_string_value(e), json_string_length(e), 0, &ecode, &eoff, NULL);
+        if (x->re_a[k] != NULL && pcre2_jit_compile(x->re_a[k], PCRE2_JIT_COMPLETE) == 0 && k < 64) {
+            x->re_a_jit |= (uint64_t)1 << k;
+        }
         /* the interpreter if JIT is unavailable; the strings matched are valid UTF-8 (the readers check) */
         if (pcre2_jit_compile(x->re[k], PCRE2_JIT_COMPLETE) == 0 && k < 64) {
             x->re_jit |= (uint64_t)1 << k;
@@ -2520,8 +2580,12 @@ static void xp_free(struct xp *x)
 {
     for (size_t k = 0; k < x->nre; k++) {
         pcre2_code_free(x->re[k]);
+        if (x->re_a != NULL) {
+            pcre2_code_free(x->re_a[k]);
+        }
     }
     bw_free(x->re);
+    bw_free(x->re_a);
     pcre2_match_data_free(x->md);
     bw_kset_free(&x->set);
     bw_kset_free(&x->collected);

@@ -7,6 +7,8 @@
  * formula injection, control characters, markup) at their edges.
  */
 #include <math.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -506,6 +508,69 @@ static void test_uspill(void)
     }
     is_int(e.rows_sum, ysum + 50000 + 10 + 50002 + 1 + 50003, "the rows emitted");
     bw_uspill_free(s);
+}
+
+/*
+ * ASCII text is matched with a second compilation of each regex without UTF
+ * and UCP (3x faster for \s and friends). Its answers must be those of the
+ * Unicode regex: checked against PCRE2 in UTF+UCP mode over ASCII values, in
+ * a batch of ASCII only (the batch fast path) and in one with a non-ASCII
+ * value added (value by value).
+ */
+static void test_regex_ascii(void)
+{
+    static const char *const pats[] = {
+        "\\s",      "^\\w+$",         "(?i)^K[a-z]*$", "[^\xc3\xa9]{3}",   "\\bab",        "^\\p{L}+\\d*$",
+        "^.{2,4}$", "[[:alpha:]]{5}", "\xc3\xa9",      "^[a-z]+\\.",       "(?i)\xc3\x89", "\\x{e9}|z$",
+        "^\\D+$",   "\\S\\s\\S",      "^\\X{3}$",      "^[\\x00-\\x7f]+$",
+    };
+    static const char *const vals[] = {"Kelvin", "ab cd", "a_b9",        "x.y",  "tab\there", "z",
+                                       "kz",     "ABC",   "abcde",       "1234", " lead",     "a b",
+                                       "q",      "12ab",  "hello world", "K",    "e",         "ab.c"};
+    const size_t np = sizeof pats / sizeof pats[0], nv = sizeof vals / sizeof vals[0];
+    for (int variant = 0; variant < 2; variant++) {
+        bw_buf csv = BW_BUF_INIT((size_t)1 << 20);
+        bw_buf_addstr(&csv, "v\n");
+        for (size_t i = 0; i < nv; i++) {
+            bw_buf_printf(&csv, "\"%s\"\n", vals[i]);
+        }
+        if (variant == 1) {
+            bw_buf_addstr(&csv, "\xc3\xa9t\xc3\xa9\n"); /* "été": the batch is no longer all ASCII */
+        }
+        bw_suite *s = suite();
+        for (size_t k = 0; k < np; k++) {
+            json_t *kw = json_pack("{s:s, s:s}", "column", "v", "regex", pats[k]);
+            char *txt = json_dumps(kw, JSON_COMPACT);
+            add(s, "expect_column_values_to_match_regex", txt);
+            free(txt);
+            json_decref(kw);
+        }
+        bw_vrun *r = run(s, csv.ptr);
+        bool all = r != NULL && r->nresults == np;
+        for (size_t k = 0; all && k < np; k++) {
+            int ec;
+            PCRE2_SIZE eo;
+            pcre2_code *re =
+                pcre2_compile((PCRE2_SPTR)pats[k], PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP, &ec, &eo, NULL);
+            pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+            uint64_t miss = 0;
+            for (size_t i = 0; i < nv + (size_t)variant; i++) {
+                const char *v = i < nv ? vals[i] : "\xc3\xa9t\xc3\xa9";
+                miss += pcre2_match(re, (PCRE2_SPTR)v, strlen(v), 0, 0, md, NULL) < 0;
+            }
+            if (R(k)->unexpected_count != miss) {
+                printf("# %s: %llu unexpected, PCRE2 UTF+UCP says %llu\n", pats[k],
+                       (unsigned long long)R(k)->unexpected_count, (unsigned long long)miss);
+                all = false;
+            }
+            pcre2_match_data_free(md);
+            pcre2_code_free(re);
+        }
+        ok(all, "%s: every regex answers as in UTF+UCP mode", variant ? "a batch with non-ASCII text" : "ASCII batch");
+        bw_vrun_free(r);
+        bw_suite_free(s);
+        bw_buf_release(&csv);
+    }
 }
 
 static void test_regex_text(void)
@@ -1026,6 +1091,7 @@ int main(void)
     test_unique_spill();
     test_uspill();
     test_regex_text();
+    test_regex_ascii();
     test_formats();
     test_order_pairs();
     test_aggregates();
