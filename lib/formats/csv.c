@@ -45,6 +45,7 @@ struct bw_csv {
     uint64_t line;      /* 1-based line at w.pos */
     bool started;       /* header and sample read */
     bool done;          /* the input is exhausted */
+    bool named_empty;   /* a header-only input handed out its one empty batch (the column names) */
     bool in_data;       /* past the header: records are checked against the slice's end */
     uint64_t range_end; /* records starting at or after this offset are not read (UINT64_MAX: none) */
     char delim;
@@ -1240,6 +1241,11 @@ bw_status bw_csv_next(bw_csv *r, const bw_batch **out, bw_error *err)
     }
     BW_TRY(flush(r, err));
     if (r->batch.nrows > 0) {
+        *out = &r->batch;
+    } else if (r->st.rows == 0 && r->ncols > 0 && r->o.header && !r->named_empty && r->o.range_start == 0 &&
+               r->o.range_end == 0) {
+        /* a header and no rows: one empty batch, so the columns are known (profile, validate, cat) */
+        r->named_empty = true;
         *out = &r->batch;
     }
     return BW_OK;

@@ -95,7 +95,9 @@ static void test_basics(void)
     check("text after a closing quote", "a,b\n1,\"ab\"c\n", NULL, "a:int64|b:string\n1,abc;");
     check("quote inside an unquoted field", "a,b\n1,ab\"c\n2,d\n", NULL, "a:int64|b:string\n1,ab\"c;2,d;");
     check("blank lines skipped", "a,b\n\n1,2\n\r\n3,4\n\n", NULL, "a:int64|b:int64\n1,2;3,4;");
-    check("header only", "a,b\n", NULL, "");
+    /* a header and no rows: one empty batch names the columns (untyped text) */
+    check("header only", "a,b\n", NULL, "a:string|b:string\n");
+    check("header only, no final newline", "a;b;c", NULL, "a:string|b:string|c:string\n");
     check("empty input", "", NULL, "");
     check("duplicate and empty names", "x,x,,x\n1,2,3,4\n", NULL,
           "x:int64|x_1:int64|column_3:int64|x_2:int64\n1,2,3,4;");
