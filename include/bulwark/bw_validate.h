@@ -71,6 +71,9 @@ BW_API const char *bw_suite_type(const bw_suite *s, size_t i);
  */
 BW_API void bw_suite_data_opts(const bw_suite *s, bw_data_opts *o);
 
+/** The format the suite's `data: {format: ...}` names (csv and tsv: BW_FMT_CSV), BW_FMT_AUTO when it names none. */
+BW_API bw_data_format bw_suite_data_format(const bw_suite *s);
+
 /** Every expectation type the engine implements, NULL-terminated (GE names). */
 BW_API const char *const *bw_expectation_types(void);
 

@@ -164,6 +164,11 @@ const char *bw_suite_type(const bw_suite *s, size_t i)
     return i < s->n ? s->exps[i].type : NULL;
 }
 
+bw_data_format bw_suite_data_format(const bw_suite *s)
+{
+    return s->format;
+}
+
 void bw_suite_data_opts(const bw_suite *s, bw_data_opts *o)
 {
     if (s->delim != 0) {

@@ -41,7 +41,8 @@ struct bw_suite {
     size_t ncols;
     /* reader options from `data:` */
     char delim;
-    int header; /* -1 unset, 0, 1 */
+    bw_data_format format; /* data.format (BW_FMT_AUTO when absent or auto) */
+    int header;            /* -1 unset, 0, 1 */
     char **nulls;
     size_t nnulls;
     int has_nulls;

@@ -738,6 +738,10 @@ static bw_status read_data(struct ld *L, bw_suite *s, const json_t *data, const 
             if (strcmp(f, "tsv") == 0 && s->delim == 0) {
                 s->delim = '\t';
             }
+            s->format = strcmp(f, "parquet") == 0                             ? BW_FMT_PARQUET
+                        : strcmp(f, "jsonl") == 0 || strcmp(f, "ndjson") == 0 ? BW_FMT_JSONL
+                        : strcmp(f, "auto") == 0                              ? BW_FMT_AUTO
+                                                                              : BW_FMT_CSV;
         } else if (strcmp(k, "delimiter") == 0) {
             const char *d = json_string_value(v);
             if (d != NULL && (strcmp(d, "tab") == 0 || strcmp(d, "\\t") == 0)) {

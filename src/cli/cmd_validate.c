@@ -271,6 +271,9 @@ int cmd_validate(int argc, char **argv)
     }
     o.on_bad = on_bad;
     o.ctx = &vc;
+    if (cd.fmt == BW_FMT_AUTO) {
+        cd.fmt = bw_suite_data_format(suite); /* the suite's data.format unless --input-format says */
+    }
     if (bw_dataset_open(vc.path, cd.fmt, &o, &d, &e) != BW_OK) {
         cli_report_error(&e, e.code);
         rc = CLI_EXIT_USAGE;
