@@ -277,7 +277,7 @@ bw_status bw_uspill_add(bw_uspill *s, uint64_t h, uint64_t row, const char *v, s
 bw_status bw_uspill_start(bw_uspill **out, const bw_umap *m, const char *dir, size_t budget, bw_error *err)
 {
     *out = NULL;
-    bw_uspill *s;
+    bw_uspill *s = NULL;
     BW_TRY(set_new(&s, dir, budget, 0, err));
     for (size_t i = 0; i < m->cap; i++) {
         uint64_t h = m->slot[2 * i];
@@ -510,7 +510,7 @@ static bw_status finish_set(bw_uspill *s, bw_uspill_emit emit, void *ctx, bw_err
 /* Split one too-large part into a new set at the next depth, then finish that. */
 static bw_status split(bw_uspill *s, struct stream *st, bw_uspill_emit emit, void *ctx, bw_error *err)
 {
-    bw_uspill *sub;
+    bw_uspill *sub = NULL;
     BW_TRY(set_new(&sub, s->dir, s->budget, s->depth + 1, err));
     bw_status rc = BW_OK;
     while (rc == BW_OK) {

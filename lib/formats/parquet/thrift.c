@@ -142,7 +142,7 @@ bw_status bw_thrift_field_next(bw_thrift *t, bw_thrift_struct *s, bw_thrift_fiel
                                      id);
         }
     } else {
-        uint32_t u;
+        uint32_t u = 0;
         BW_TRY(varint32(t, &u, "field id"));
         id = zigzag32(u);
         if (id < INT16_MIN || id > INT16_MAX) {
@@ -175,7 +175,7 @@ bw_status bw_thrift_int(bw_thrift *t, uint8_t type, int64_t *v)
         return BW_OK;
     case BW_THRIFT_I16:
     case BW_THRIFT_I32: {
-        uint32_t u32;
+        uint32_t u32 = 0;
         int32_t x;
         BW_TRY(varint32(t, &u32, bw_thrift_type_name(type)));
         x = zigzag32(u32);
@@ -229,7 +229,7 @@ bw_status bw_thrift_list_begin(bw_thrift *t, uint8_t *elem, uint32_t *count, siz
 {
     uint64_t at = bw_rd_offset(&t->rd);
     uint8_t b;
-    uint32_t n;
+    uint32_t n = 0;
     size_t min;
 
     BW_TRY(bw_rd_u8(&t->rd, &b));
@@ -280,7 +280,7 @@ static bw_status skip_struct(bw_thrift *t)
 static bw_status skip_map(bw_thrift *t)
 {
     uint64_t at = bw_rd_offset(&t->rd);
-    uint32_t n;
+    uint32_t n = 0;
     uint8_t kv, kt, vt;
     size_t kmin, vmin;
 
@@ -335,7 +335,7 @@ bw_status bw_thrift_skip(bw_thrift *t, uint8_t type)
     case BW_THRIFT_LIST:
     case BW_THRIFT_SET: {
         uint8_t elem;
-        uint32_t n;
+        uint32_t n = 0;
         BW_TRY(bw_thrift_list_begin(t, &elem, &n, 1));
         for (uint32_t i = 0; i < n; i++) {
             BW_TRY(bw_thrift_skip(t, elem));
