@@ -435,20 +435,6 @@ static inline bool re_hit(struct xp *x, size_t k, const char *s, size_t n, bool 
     return rc >= 0;
 }
 
-static inline bool all_ascii(const char *s, size_t n)
-{
-    uint64_t acc = 0, w;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        memcpy(&w, s + i, 8);
-        acc |= w;
-    }
-    for (; i < n; i++) {
-        acc |= (unsigned char)s[i];
-    }
-    return (acc & 0x8080808080808080ULL) == 0;
-}
-
 static bool text_ok(struct run *r, struct xp *x, const char *s, size_t n, bool ascii)
 {
     bool failed = false, okv = true;
@@ -524,7 +510,7 @@ static bw_status pv_text(struct run *r, struct xp *x, const bw_column *c, size_t
         memo = x->memo != NULL;
     }
     /* numbers, dates and booleans format as ASCII; a string batch is checked once (else value by value) */
-    int ascii = x->re_a == NULL ? 0 : c->type != BW_DT_STRING || all_ascii(c->str, c->str_len) ? 1 : -1;
+    int ascii = x->re_a == NULL ? 0 : c->type != BW_DT_STRING || bw_ascii(c->str, c->str_len) ? 1 : -1;
     for (size_t i = 0; i < nrows; i++) {
         if (is_null(c, i)) {
             x->missing++;
@@ -562,7 +548,7 @@ static bw_status pv_text(struct run *r, struct xp *x, const bw_column *c, size_t
                 if (s == NULL) {
                     s = text_at(r, c, i, &n);
                 }
-                okv = text_ok(r, x, s, n, ascii > 0 || (ascii < 0 && all_ascii(s, n)));
+                okv = text_ok(r, x, s, n, ascii > 0 || (ascii < 0 && bw_ascii(s, n)));
                 *slot = okv ? h : (h & ~(uint64_t)1);
             }
             if (x->memo_tries == MEMO_PROBE && x->memo_hits * 3 < MEMO_PROBE) {
@@ -571,7 +557,7 @@ static bw_status pv_text(struct run *r, struct xp *x, const bw_column *c, size_t
             }
         } else {
             s = text_at(r, c, i, &n);
-            okv = text_ok(r, x, s, n, ascii > 0 || (ascii < 0 && all_ascii(s, n)));
+            okv = text_ok(r, x, s, n, ascii > 0 || (ascii < 0 && bw_ascii(s, n)));
         }
         if (!okv) {
             BW_TRY(flag(r, x, c, i));

@@ -649,20 +649,6 @@ static bw_status next_row(bw_csv *r, bool *got, bw_error *err)
  * (spaces around a value, a widening, a bad value, a full array) returns
  * false and takes bw_col_push_text, which decides exactly as it always has.
  */
-static inline bool ascii(const char *s, size_t n)
-{
-    uint64_t acc = 0, w;
-    size_t i = 0;
-
-    for (; i + 8 <= n; i += 8) {
-        memcpy(&w, s + i, 8);
-        acc |= w;
-    }
-    for (; i < n; i++) {
-        acc |= (unsigned char)s[i];
-    }
-    return (acc & 0x8080808080808080ull) == 0;
-}
 
 static inline void mark_valid(bw_column *c)
 {
@@ -692,7 +678,7 @@ static inline bool put_fast(bw_column *c, const char *s, size_t n, const char *l
         }
         break;
     case BW_DT_STRING:
-        if (c->off == NULL || n > c->str_cap - c->str_len || (!ascii(s, n) && !bw_utf8_valid(s, n))) {
+        if (c->off == NULL || n > c->str_cap - c->str_len || (!bw_ascii(s, n) && !bw_utf8_valid(s, n))) {
             return false;
         }
         if (n <= 16 && (size_t)(lim - s) >= 16 && c->str_cap - c->str_len >= 16) {
@@ -858,7 +844,7 @@ static size_t run_str(bw_csv *r, bw_column *c, const struct span *sp, size_t st,
         } else
 #endif
         {
-            if (k > cap - len || (!ascii(s, k) && !bw_utf8_valid(s, k))) {
+            if (k > cap - len || (!bw_ascii(s, k) && !bw_utf8_valid(s, k))) {
                 break;
             }
             if (k > 0) {

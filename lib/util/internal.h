@@ -104,6 +104,21 @@ static inline int bw_hexval(unsigned char c)
     return -1;
 }
 
+/* True if s[0..n) is all ASCII (no byte >= 0x80), 8 bytes at a time. */
+static inline bool bw_ascii(const char *s, size_t n)
+{
+    uint64_t acc = 0, w;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        acc |= w;
+    }
+    for (; i < n; i++) {
+        acc |= (unsigned char)s[i];
+    }
+    return (acc & 0x8080808080808080ULL) == 0;
+}
+
 /* True if s[0..n) is well-formed UTF-8 (RFC 3629). */
 BW_INTERNAL bool bw_utf8_valid(const char *s, size_t n);
 
