@@ -215,6 +215,15 @@ typedef struct bw_data_opts {
      * slice's first record.
      */
     uint64_t range_start, range_end;
+    /**
+     * A projection: when not NULL, only the columns of these names need their values (the
+     * CSV reader converts nothing else). Every column of the input is still in the batch,
+     * under its name and with the right row count; one outside the list may be all null
+     * of type BW_DT_NULL (CSV) or read in full (JSONL, Parquet), and its bad values are
+     * then not reported. NULL: every column.
+     */
+    const char *const *columns;
+    size_t ncolumns;
 } bw_data_opts;
 
 #define BW_DATA_OPTS_VERSION 1

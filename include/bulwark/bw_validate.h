@@ -74,6 +74,16 @@ BW_API void bw_suite_data_opts(const bw_suite *s, bw_data_opts *o);
 /** The format the suite's `data: {format: ...}` names (csv and tsv: BW_FMT_CSV), BW_FMT_AUTO when it names none. */
 BW_API bw_data_format bw_suite_data_format(const bw_suite *s);
 
+/**
+ * The columns whose values the suite reads: the `column`, `column_A`,
+ * `column_B` and `column_list` arguments of its expectations (the table-level
+ * ones that look only at names and counts read none) and the columns of its
+ * schema, each once, in order of first use. For bw_data_opts.columns, so a
+ * reader converts nothing else. *names is allocated (free it with bw_free;
+ * NULL when *n is 0), the strings belong to the suite.
+ */
+BW_API bw_status bw_suite_columns_used(const bw_suite *s, const char ***names, size_t *n) BW_NODISCARD;
+
 /** Every expectation type the engine implements, NULL-terminated (GE names). */
 BW_API const char *const *bw_expectation_types(void);
 

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "bulwark/bw_batch.h"
+#include "data/data_internal.h"
 #include "util/internal.h"
 
 bool bw_parse_int64(const char *s, size_t n, int64_t *v)
@@ -47,6 +48,34 @@ bool bw_parse_int64(const char *s, size_t n, int64_t *v)
         *v = (int64_t)acc;
     }
     return true;
+}
+
+/* Eight bytes of s as a little-endian word (byte 0 in the low bits), whatever the host. */
+static inline uint64_t load_le64(const char *s)
+{
+    uint64_t v;
+
+    memcpy(&v, s, sizeof(v));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+/*
+ * x is eight bytes XORed with '0' (a digit becomes 0..9); the bytes whose
+ * 0x80 bit is set in `sel` are tested. Nonzero when one of them was not a
+ * digit: x + 0x76 has its top bit set exactly for 10..0x7F, x itself for
+ * 0x80 and up. A carry out of a byte needs x >= 0x8A, which already fails.
+ */
+static inline uint64_t not_digits(uint64_t x, uint64_t sel)
+{
+    return ((x + 0x7676767676767676ULL) | x) & sel;
+}
+
+static inline unsigned byte_at(uint64_t x, unsigned k)
+{
+    return (unsigned)(x >> (8 * k)) & 0xFF;
 }
 
 #define FLOAT_MAX 71 /* longest float text read */
@@ -153,6 +182,52 @@ bool bw_parse_float64(const char *s, size_t n, double *v)
     return float_strtod(s, n, v);
 }
 
+/*
+ * bw_parse_float64 for a text with at least 16 readable bytes at s (the
+ * CSV reader's window): [-]digits[.digits] of at most eight digits and
+ * the point, the common case, is read as one word -- checked for digits
+ * and a single '.', the point squeezed out, the digits combined pairwise
+ * (four, then two multiplications) -- and scaled like the general path,
+ * so the result is bit for bit the same. Anything else goes to it.
+ */
+bool bw_parse_float64_pad(const char *s, size_t n, double *v)
+{
+    bool neg = n > 0 && s[0] == '-';
+    size_t k = n - (neg ? 1 : 0), frac = 0;
+    uint64_t x, keep, bad;
+
+    if (k == 0 || k > 8) {
+        return bw_parse_float64(s, n, v);
+    }
+    keep = k == 8 ? ~0ULL : ((uint64_t)1 << (8 * k)) - 1;
+    x = (load_le64(s + (neg ? 1 : 0)) ^ 0x3030303030303030ULL) & keep;
+    bad = not_digits(x, 0x8080808080808080ULL & keep);
+    if (bad != 0) {
+        /* one non-digit, a '.' ('.' ^ '0' = 0x1E): squeeze it out */
+        unsigned p = (unsigned)__builtin_ctzll(bad) / 8;
+        if ((bad & (bad - 1)) != 0 || byte_at(x, p) != 0x1E || k == 1) {
+            return bw_parse_float64(s, n, v);
+        }
+        uint64_t lo = x & (((uint64_t)1 << (8 * p)) - 1);
+        uint64_t hi = p == 7 ? 0 : x >> (8 * (p + 1));
+        x = lo | (hi << (8 * p));
+        frac = k - 1 - p;
+        k--;
+    }
+    /* k digits, the first in the lowest byte: shift them up so that zeros lead */
+    x <<= 8 * (8 - k);
+    x = x * 10 + (x >> 8); /* byte 2i: the pair 10 * d[2i] + d[2i+1] */
+    x = ((x & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32)) +
+         ((x >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32))) >>
+        32;
+    double d = (double)(uint32_t)x;
+    if (frac != 0) {
+        d /= exact_pow10[frac];
+    }
+    *v = neg ? -d : d;
+    return true;
+}
+
 bool bw_parse_bool(const char *s, size_t n, bool *v)
 {
     if (n == 4 && (memcmp(s, "true", 4) == 0 || memcmp(s, "True", 4) == 0 || memcmp(s, "TRUE", 4) == 0)) {
@@ -186,33 +261,53 @@ static bool leap(unsigned y)
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
+/*
+ * "YYYY-MM-DD" at s (n >= 10): the first eight bytes are checked as one
+ * word (dashes at 4 and 7, digits elsewhere), then the range of the month
+ * and the day. Only the 29th of February asks whether the year is a leap year.
+ */
 static bool ymd(const char *s, size_t n, unsigned *y, unsigned *m, unsigned *d)
 {
     static const unsigned char mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    unsigned c[8];
+    uint64_t a;
+    unsigned d8, d9;
 
-    if (n < 10 || s[4] != '-' || s[7] != '-') {
+    if (n < 10) {
         return false;
     }
-    /* the eight digits at their fixed places; one test catches any that is not a digit */
-    c[0] = (unsigned char)s[0] - '0';
-    c[1] = (unsigned char)s[1] - '0';
-    c[2] = (unsigned char)s[2] - '0';
-    c[3] = (unsigned char)s[3] - '0';
-    c[4] = (unsigned char)s[5] - '0';
-    c[5] = (unsigned char)s[6] - '0';
-    c[6] = (unsigned char)s[8] - '0';
-    c[7] = (unsigned char)s[9] - '0';
-    if ((c[0] > 9) | (c[1] > 9) | (c[2] > 9) | (c[3] > 9) | (c[4] > 9) | (c[5] > 9) | (c[6] > 9) | (c[7] > 9)) {
+    a = load_le64(s) ^ 0x3030303030303030ULL;
+    d8 = (unsigned char)s[8] - '0';
+    d9 = (unsigned char)s[9] - '0';
+    /* '-' ^ '0' = 0x1D at bytes 4 and 7 */
+    if ((a & 0xFF0000FF00000000ULL) != 0x1D00001D00000000ULL || not_digits(a, 0x0080800080808080ULL) != 0 ||
+        (d8 > 9) | (d9 > 9)) {
         return false;
     }
-    *y = c[0] * 1000 + c[1] * 100 + c[2] * 10 + c[3];
-    *m = c[4] * 10 + c[5];
-    *d = c[6] * 10 + c[7];
-    if (*y < 1 || *m < 1 || *m > 12 || *d < 1) {
+    *y = byte_at(a, 0) * 1000 + byte_at(a, 1) * 100 + byte_at(a, 2) * 10 + byte_at(a, 3);
+    *m = byte_at(a, 5) * 10 + byte_at(a, 6);
+    *d = d8 * 10 + d9;
+    if (*y < 1 || *m - 1 > 11 || *d < 1) {
         return false;
+    }
+    if (*d <= 28) {
+        return true;
     }
     return *d <= (unsigned)mdays[*m - 1] + (*m == 2 && leap(*y) ? 1u : 0u);
+}
+
+/* "HH:MM:SS" at s (eight bytes): true with the three numbers, not yet range-checked. */
+static inline bool hms(const char *s, unsigned *hh, unsigned *mm, unsigned *ss)
+{
+    uint64_t a = load_le64(s) ^ 0x3030303030303030ULL;
+
+    /* ':' ^ '0' = 0x0A at bytes 2 and 5 */
+    if ((a & 0x0000FF0000FF0000ULL) != 0x00000A00000A0000ULL || not_digits(a, 0x8080008080008080ULL) != 0) {
+        return false;
+    }
+    *hh = byte_at(a, 0) * 10 + byte_at(a, 1);
+    *mm = byte_at(a, 3) * 10 + byte_at(a, 4);
+    *ss = byte_at(a, 6) * 10 + byte_at(a, 7);
+    return true;
 }
 
 /* bw_days_from_civil() for a checked date (years 1-9999): the same arithmetic, unsigned */
@@ -247,15 +342,24 @@ bool bw_parse_timestamp(const char *s, size_t n, int64_t *micros)
         *micros = (int64_t)civil_days(y, mo, d) * 86400000000LL; /* a date: its midnight */
         return true;
     }
-    if (n < 16 || !ymd(s, n, &y, &mo, &d) || (s[10] != 'T' && s[10] != ' ' && s[10] != 't') ||
-        !digits_at(s + 11, 2, &hh) || s[13] != ':' || !digits_at(s + 14, 2, &mm) || hh > 23 || mm > 59) {
+    if (n < 16 || !ymd(s, n, &y, &mo, &d) || (s[10] != 'T' && s[10] != ' ' && s[10] != 't')) {
         return false;
     }
-    if (i < n && s[i] == ':') {
+    if (n >= 19 && hms(s + 11, &hh, &mm, &ss)) {
+        /* the usual form, with seconds */
+        if (hh > 23 || mm > 59 || ss > 60) {
+            return false;
+        }
+        i = 19;
+    } else if (!digits_at(s + 11, 2, &hh) || s[13] != ':' || !digits_at(s + 14, 2, &mm) || hh > 23 || mm > 59) {
+        return false;
+    } else if (i < n && s[i] == ':') {
         if (n < 19 || !digits_at(s + 17, 2, &ss) || ss > 60) {
             return false;
         }
         i = 19;
+    }
+    if (i == 19) {
         if (i < n && (s[i] == '.' || s[i] == ',')) {
             unsigned k = 0;
             i++;

@@ -187,3 +187,75 @@ void bw_suite_data_opts(const bw_suite *s, bw_data_opts *o)
         o->ntypes = s->ntypes;
     }
 }
+
+/* Expectations that look only at the column names, their count or the row count. */
+static bool reads_no_values(const char *type)
+{
+    static const char *const names_only[] = {
+        "expect_table_columns_to_match_set",    "expect_table_columns_to_match_ordered_list",
+        "expect_table_column_count_to_equal",   "expect_table_column_count_to_be_between",
+        "expect_table_row_count_to_be_between", "expect_table_row_count_to_equal",
+    };
+    for (size_t i = 0; i < BW_ARRAY_LEN(names_only); i++) {
+        if (strcmp(type, names_only[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bw_status use_column(const char ***names, size_t *n, size_t *cap, const char *name)
+{
+    if (name == NULL) {
+        return BW_OK;
+    }
+    for (size_t i = 0; i < *n; i++) {
+        if (strcmp((*names)[i], name) == 0) {
+            return BW_OK;
+        }
+    }
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 16;
+        const char **g = bw_reallocarray(*names, c, sizeof(*g));
+        if (g == NULL) {
+            return BW_ENOMEM;
+        }
+        *names = g;
+        *cap = c;
+    }
+    (*names)[(*n)++] = name;
+    return BW_OK;
+}
+
+bw_status bw_suite_columns_used(const bw_suite *s, const char ***names, size_t *n)
+{
+    static const char *const keys[] = {"column", "column_A", "column_B"};
+    const char **v = NULL;
+    size_t cnt = 0, cap = 0;
+    bw_status rc = BW_OK;
+
+    for (size_t i = 0; i < s->ncols && rc == BW_OK; i++) {
+        rc = use_column(&v, &cnt, &cap, s->cols[i].name);
+    }
+    for (size_t i = 0; i < s->n && rc == BW_OK; i++) {
+        const bw_suite_exp *x = &s->exps[i];
+        if (reads_no_values(x->type)) {
+            continue;
+        }
+        for (size_t k = 0; k < BW_ARRAY_LEN(keys) && rc == BW_OK; k++) {
+            rc = use_column(&v, &cnt, &cap, json_string_value(json_object_get(x->kwargs, keys[k])));
+        }
+        const json_t *l = json_object_get(x->kwargs, "column_list");
+        for (size_t k = 0; k < json_array_size(l) && rc == BW_OK; k++) {
+            rc = use_column(&v, &cnt, &cap, json_string_value(json_array_get(l, k)));
+        }
+    }
+    if (rc != BW_OK) {
+        bw_free(v);
+        v = NULL;
+        cnt = 0;
+    }
+    *names = v;
+    *n = cnt;
+    return rc;
+}

@@ -58,6 +58,7 @@ struct bw_csv {
     uint8_t null_first[256]; /* 1 for a byte that starts a non-empty null spelling */
     size_t ncols;
     bool *fixed; /* type given by the caller: never widened */
+    bool *skip;  /* not among bw_data_opts.columns: every value read as null, nothing converted */
     size_t *idx; /* header names: open addressing, column + 1 (0 empty) */
     size_t nidx;
     unsigned *dupnext; /* per column: the next _N suffix for a repeat of its name */
@@ -604,7 +605,7 @@ static bw_status put_value(bw_csv *r, size_t k, const char *s, size_t n, bool nu
     const char *why = NULL;
     bw_status rc;
 
-    if (null) {
+    if (null || r->skip[k]) {
         return bw_col_push_null(&r->batch.cols[k]);
     }
     rc = bw_col_push_text(&r->batch.cols[k], s, n, r->fixed[k], &why);
@@ -760,7 +761,7 @@ static bw_status add_late(bw_csv *r, size_t row, size_t col, uint64_t off, const
 #define RUN_FIXED(name, T, arr, parse)                                                                                 \
     static size_t name(bw_csv *r, bw_column *c, const struct span *sp, size_t st, size_t i, size_t np)                 \
     {                                                                                                                  \
-        const char *b = r->w.buf;                                                                                      \
+        const char *b = r->w.buf, *lim = b + r->w.end;                                                                 \
         T *out = c->arr;                                                                                               \
         uint8_t *valid = c->valid;                                                                                     \
         size_t n = c->n;                                                                                               \
@@ -776,7 +777,7 @@ static bw_status add_late(bw_csv *r, size_t row, size_t col, uint64_t off, const
                 valid[n >> 3] &= (uint8_t) ~(1u << (n & 7));                                                           \
                 continue;                                                                                              \
             }                                                                                                          \
-            if (!parse(s, len, &out[n])) {                                                                             \
+            if (!parse(s, len, lim, &out[n])) {                                                                        \
                 break;                                                                                                 \
             }                                                                                                          \
             valid[n >> 3] |= (uint8_t)(1u << (n & 7));                                                                 \
@@ -785,15 +786,40 @@ static bw_status add_late(bw_csv *r, size_t row, size_t col, uint64_t off, const
         return i;                                                                                                      \
     }
 
-RUN_FIXED(run_i64, int64_t, i64, bw_parse_int64)
-RUN_FIXED(run_f64, double, f64, bw_parse_float64)
-RUN_FIXED(run_date, int32_t, days, bw_parse_date)
-RUN_FIXED(run_ts, int64_t, i64, bw_parse_timestamp)
+/* The parsers, taking the end of the window (only floats use it: 16 bytes there may be read) */
+static inline bool parse_i64(const char *s, size_t n, const char *lim, int64_t *out)
+{
+    (void)lim;
+    return bw_parse_int64(s, n, out);
+}
 
-static inline bool parse_bool_u8(const char *s, size_t n, uint8_t *out)
+static inline bool parse_f64(const char *s, size_t n, const char *lim, double *out)
+{
+    return (size_t)(lim - s) >= 16 ? bw_parse_float64_pad(s, n, out) : bw_parse_float64(s, n, out);
+}
+
+static inline bool parse_date(const char *s, size_t n, const char *lim, int32_t *out)
+{
+    (void)lim;
+    return bw_parse_date(s, n, out);
+}
+
+static inline bool parse_ts(const char *s, size_t n, const char *lim, int64_t *out)
+{
+    (void)lim;
+    return bw_parse_timestamp(s, n, out);
+}
+
+RUN_FIXED(run_i64, int64_t, i64, parse_i64)
+RUN_FIXED(run_f64, double, f64, parse_f64)
+RUN_FIXED(run_date, int32_t, days, parse_date)
+RUN_FIXED(run_ts, int64_t, i64, parse_ts)
+
+static inline bool parse_bool_u8(const char *s, size_t n, const char *lim, uint8_t *out)
 {
     bool v;
 
+    (void)lim;
     if (!bw_parse_bool(s, n, &v)) {
         return false;
     }
@@ -869,6 +895,12 @@ static bw_status flush_column(bw_csv *r, size_t k)
     bw_column *c = &r->batch.cols[k];
 
     BW_TRY(bw_col_reserve(c, c->n + np));
+    if (r->skip[k]) {
+        for (size_t i = 0; i < np; i++) {
+            BW_TRY(bw_col_push_null(c));
+        }
+        return BW_OK;
+    }
     for (size_t i = 0; i < np; i++) {
         switch (c->type) {
         case BW_DT_INT64: i = run_i64(r, c, sp, st, i, np); break;
@@ -1054,8 +1086,21 @@ static bw_status start(bw_csv *r, bw_error *err)
         }
     }
     r->fixed = bw_calloc(r->ncols ? r->ncols : 1, sizeof(*r->fixed));
-    if (r->fixed == NULL) {
+    r->skip = bw_calloc(r->ncols ? r->ncols : 1, sizeof(*r->skip));
+    if (r->fixed == NULL || r->skip == NULL) {
         return bw_fail(err, BW_ENOMEM, "out of memory");
+    }
+    if (r->o.columns != NULL) {
+        /* a projection: only the named columns are converted */
+        for (size_t k = 0; k < r->ncols; k++) {
+            r->skip[k] = true;
+            for (size_t j = 0; j < r->o.ncolumns; j++) {
+                if (r->o.columns[j] != NULL && strcmp(r->o.columns[j], r->batch.names[k]) == 0) {
+                    r->skip[k] = false;
+                    break;
+                }
+            }
+        }
     }
     r->in_data = true;
     if (r->o.range_start > (r->o.header ? r->w.base + r->w.pos : r->rec_off)) {
@@ -1090,7 +1135,9 @@ static bw_status start(bw_csv *r, bw_error *err)
                 given = true;
             }
         }
-        if (!given) {
+        if (r->skip[k]) {
+            t = BW_DT_NULL; /* never widened: put_value and flush_column push nulls */
+        } else if (!given) {
             bw_infer_init(&inf);
             for (size_t i = 0; i < r->nsamp; i++) {
                 const struct cell *c = &r->cells[i * r->ncols + k];
@@ -1259,6 +1306,7 @@ void bw_csv_free(bw_csv *r)
     bw_free(r->pend_line);
     bw_free(r->late);
     bw_free(r->fixed);
+    bw_free(r->skip);
     bw_free(r->idx);
     bw_free(r->dupnext);
     bw_buf_release(&r->scratch);

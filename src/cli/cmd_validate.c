@@ -165,6 +165,9 @@ int cmd_validate(int argc, char **argv)
     bool fmt_set = false;
     const char *suite_path = NULL;
     const char **tnames = NULL;
+    static const char *const none[1] = {NULL};
+    const char **used = NULL;
+    size_t nused = 0;
     bw_dtype *types = NULL;
     bw_data_opts o;
     bw_suite *suite = NULL;
@@ -269,6 +272,14 @@ int cmd_validate(int argc, char **argv)
     if (rc != 0) {
         goto out;
     }
+    if (bw_suite_columns_used(suite, &used, &nused) != BW_OK) {
+        cli_error("out of memory");
+        rc = CLI_EXIT_ERROR;
+        goto out;
+    }
+    /* a projection: the reader converts only the columns the suite reads (none: a non-NULL empty list) */
+    o.columns = used != NULL ? used : none;
+    o.ncolumns = nused;
     o.on_bad = on_bad;
     o.ctx = &vc;
     if (cd.fmt == BW_FMT_AUTO) {
@@ -308,6 +319,7 @@ out:
     bw_suite_free(suite);
     free(tnames);
     free(types);
+    bw_free(used);
     cli_data_opts_release(&cd);
     return rc;
 }

@@ -156,6 +156,24 @@ static void test_options(void)
     o.types = types;
     o.ntypes = 1;
     check("an explicit type keeps leading zeros", "code,n\n007,1\n042,2\n", &o, "code:string|n:int64\n007,1;042,2;");
+    /* a projection: b and d are converted; a and c keep their names and row count, all null, and a bad
+       value in them (x in an int column, a date-like text in a typed one) is not reported */
+    static const char *const proj[] = {"b", "d", "nosuch"};
+    struct bads bads = {0};
+    o = (bw_data_opts)BW_DATA_OPTS_INIT;
+    o.columns = proj;
+    o.ncolumns = 3;
+    o.on_bad = on_bad;
+    o.ctx = &bads;
+    o.type_names = names;
+    o.types = types;
+    o.ntypes = 1;
+    check("a projection converts only the listed columns", "a,b,code,d\n1,2.5,7,x\n2,\"3\",8,y\nzz,4,9,\"q\"\"r\"\n",
+          &o, "a:null|b:float64|code:null|d:string\n~,2.5,~,x;~,3,~,y;~,4,~,q\"r;");
+    is_int(bads.n, 0, "nothing reported from the columns left out");
+    o.ncolumns = 0;
+    check("an empty projection: every column null, rows counted", "a,b\n1,2\n3,4\n", &o, "a:null|b:null\n~,~;~,~;");
+    o = (bw_data_opts)BW_DATA_OPTS_INIT;
     o.version = 99;
     bw_csv *r = NULL;
     bw_error err = {0};

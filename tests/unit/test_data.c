@@ -10,6 +10,7 @@
 
 #include "bulwark/bw_batch.h"
 #include "bulwark/bw_buf.h"
+#include "data/data_internal.h"
 #include "tap.h"
 
 static void test_int(void)
@@ -49,6 +50,53 @@ static void test_float(void)
     ok(bw_parse_float64("1.25xyz", 4, &v) && v == 1.25, "reads only its length");
 }
 
+/*
+ * bw_parse_float64_pad (the word-at-a-time path for short numbers) against
+ * bw_parse_float64 bit for bit: every text of up to 9 bytes over a small
+ * alphabet would be 10^9 cases, so random ones from it, mutated numbers,
+ * and the edges by hand. The pad bytes after the text are random, to show
+ * they are never taken for digits.
+ */
+static void test_float_pad(void)
+{
+    static const char alphabet[] = "0123456789.-+eE xi\x80";
+    static const char *const edges[] = {"0",        "-0",       ".5",        "-.5", "5.",       "-5.",      ".",
+                                        "-.",       "-",        "",          "+1",  "12345678", "1234567.", ".1234567",
+                                        "99999999", "1e5",      "1.5e2",     "inf", "..",       "1..2",     "-12345678",
+                                        "00000001", "0000.001", "-9999999.", "1-2", "1.2.3"};
+    uint64_t x = 0x2545f4914f6cdd1dULL;
+    unsigned bad = 0, accepted = 0, total = 0;
+
+    for (size_t e = 0; e < sizeof(edges) / sizeof(edges[0]) + 600000; e++) {
+        char buf[32];
+        size_t n;
+        for (size_t i = 0; i < sizeof(buf); i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            buf[i] = (char)(x >> 24);
+        }
+        if (e < sizeof(edges) / sizeof(edges[0])) {
+            n = strlen(edges[e]);
+            memcpy(buf, edges[e], n);
+        } else {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            n = (size_t)(x % 11);
+            for (size_t i = 0; i < n; i++) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                /* mostly digits, with a point or a sign now and then */
+                buf[i] = (x & 3) != 0 ? (char)('0' + (x >> 8) % 10) : alphabet[(x >> 8) % (sizeof(alphabet) - 1)];
+            }
+        }
+        double a = 0, b = 0;
+        bool pa = bw_parse_float64_pad(buf, n, &a), pb = bw_parse_float64(buf, n, &b);
+        bad += pa != pb || (pa && memcmp(&a, &b, sizeof(a)) != 0);
+        accepted += pa;
+        total++;
+    }
+    is_int(bad, 0, "bw_parse_float64_pad equals bw_parse_float64 bit for bit on %u texts", total);
+    ok(accepted > total / 4 && accepted < total, "accepted and refused texts both tested (%u of %u accepted)", accepted,
+       total);
+}
+
 static void test_bool_date(void)
 {
     bool b = false;
@@ -80,6 +128,161 @@ static void test_bool_date(void)
            !bw_parse_timestamp("1970-01-01T00:00:00.", 20, &t) &&
            !bw_parse_timestamp("1970-01-01T00:00:00+25", 22, &t) && !bw_parse_timestamp("1970-01-01X00:00:00", 19, &t),
        "hour 24, minute 60, empty fraction, +25, bad separator refused");
+}
+
+/*
+ * Reference parsers for the differential test below: the byte-at-a-time
+ * forms the word-at-a-time ones in convert.c replaced, kept here to pin
+ * down that they accept and compute exactly the same.
+ */
+static bool ref_digits(const char *s, size_t k, unsigned *out)
+{
+    unsigned v = 0;
+
+    for (size_t i = 0; i < k; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+        v = v * 10 + (unsigned)(s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+static bool ref_ymd(const char *s, size_t n, unsigned *y, unsigned *m, unsigned *d)
+{
+    static const unsigned char mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+    if (n < 10 || s[4] != '-' || s[7] != '-' || !ref_digits(s, 4, y) || !ref_digits(s + 5, 2, m) ||
+        !ref_digits(s + 8, 2, d) || *y < 1 || *m < 1 || *m > 12 || *d < 1) {
+        return false;
+    }
+    bool lp = (*y % 4 == 0 && *y % 100 != 0) || *y % 400 == 0;
+    return *d <= (unsigned)mdays[*m - 1] + (*m == 2 && lp ? 1u : 0u);
+}
+
+static bool ref_date(const char *s, size_t n, int32_t *days)
+{
+    unsigned y, m, d;
+
+    if (n != 10 || !ref_ymd(s, n, &y, &m, &d)) {
+        return false;
+    }
+    *days = bw_days_from_civil((int)y, m, d);
+    return true;
+}
+
+static bool ref_timestamp(const char *s, size_t n, int64_t *micros)
+{
+    unsigned y, mo, d, hh, mm, ss = 0, us = 0;
+    size_t i = 16;
+    int64_t tz = 0;
+
+    if (n == 10 && ref_ymd(s, n, &y, &mo, &d)) {
+        *micros = (int64_t)bw_days_from_civil((int)y, mo, d) * 86400000000LL;
+        return true;
+    }
+    if (n < 16 || !ref_ymd(s, n, &y, &mo, &d) || (s[10] != 'T' && s[10] != ' ' && s[10] != 't') ||
+        !ref_digits(s + 11, 2, &hh) || s[13] != ':' || !ref_digits(s + 14, 2, &mm) || hh > 23 || mm > 59) {
+        return false;
+    }
+    if (i < n && s[i] == ':') {
+        if (n < 19 || !ref_digits(s + 17, 2, &ss) || ss > 60) {
+            return false;
+        }
+        i = 19;
+        if (i < n && (s[i] == '.' || s[i] == ',')) {
+            unsigned k = 0;
+            i++;
+            if (i == n || s[i] < '0' || s[i] > '9') {
+                return false;
+            }
+            for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+                if (k < 6) {
+                    us = us * 10 + (unsigned)(s[i] - '0');
+                    k++;
+                }
+            }
+            for (; k < 6; k++) {
+                us *= 10;
+            }
+        }
+    }
+    if (i < n && (s[i] == 'Z' || s[i] == 'z') && i + 1 == n) {
+        i++;
+    } else if (i < n && (s[i] == '+' || s[i] == '-')) {
+        unsigned th, tm = 0;
+        int sign = s[i] == '-' ? -1 : 1;
+        if (n - i < 3 || !ref_digits(s + i + 1, 2, &th) || th > 23) {
+            return false;
+        }
+        i += 3;
+        if (i < n && s[i] == ':') {
+            i++;
+        }
+        if (i < n) {
+            if (n - i != 2 || !ref_digits(s + i, 2, &tm) || tm > 59) {
+                return false;
+            }
+            i += 2;
+        }
+        tz = sign * ((int64_t)th * 3600 + (int64_t)tm * 60);
+    }
+    if (i != n) {
+        return false;
+    }
+    *micros = ((int64_t)bw_days_from_civil((int)y, mo, d) * 86400 + (int64_t)hh * 3600 + (int64_t)mm * 60 +
+               (int64_t)(ss > 59 ? 59 : ss) - tz) *
+                  1000000 +
+              (int64_t)us;
+    return true;
+}
+
+/*
+ * The date and timestamp parsers against the references on valid texts
+ * mutated a few bytes at a time (digits, separators, bytes with the high
+ * bit, digits' neighbours '/' and ':') and cut to random lengths.
+ */
+static void test_date_differential(void)
+{
+    static const char *const seeds[] = {"2024-02-29",           "1999-12-31",
+                                        "0001-01-01",           "9999-12-31 23:59:59",
+                                        "2023-02-28T12:34:56",  "2020-02-29 00:00:60",
+                                        "2024-05-06T07:08:09Z", "2024-05-06 07:08:09.123456+01:30",
+                                        "1900-02-28T23:59",     "2000-02-29t10:11:12,5-0930",
+                                        "2024-13-01 00:00:00",  "2024-04-30 24:00:00"};
+    static const char alphabet[] = "0123456789-:T Z.+/,t\x80\xff\x2d\x3a\x2f\x0a";
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    unsigned bad_date = 0, bad_ts = 0, accepted = 0;
+
+    for (unsigned it = 0; it < 400000; it++) {
+        char buf[48];
+        const char *seed = seeds[it % (sizeof(seeds) / sizeof(seeds[0]))];
+        size_t n = strlen(seed);
+        memcpy(buf, seed, n);
+        memset(buf + n, 'x', sizeof(buf) - n);
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        unsigned muts = (unsigned)(x % 4);
+        for (unsigned k = 0; k < muts; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            buf[(x >> 8) % n] = alphabet[(x >> 20) % (sizeof(alphabet) - 1)];
+        }
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        if (x % 3 == 0) {
+            n = (size_t)((x >> 5) % (n + 1));
+        }
+        int32_t d1 = 0, d2 = 0;
+        int64_t t1 = 0, t2 = 0;
+        bool a = bw_parse_date(buf, n, &d1), b = ref_date(buf, n, &d2);
+        bad_date += a != b || (a && d1 != d2);
+        a = bw_parse_timestamp(buf, n, &t1);
+        b = ref_timestamp(buf, n, &t2);
+        bad_ts += a != b || (a && t1 != t2);
+        accepted += a;
+    }
+    is_int(bad_date, 0, "bw_parse_date agrees with the byte-wise reference on 400k mutated texts");
+    is_int(bad_ts, 0, "bw_parse_timestamp agrees with the byte-wise reference on 400k mutated texts");
+    ok(accepted > 50000 && accepted < 350000, "the texts mix accepted and refused ones (%u accepted)", accepted);
 }
 
 /* The calendar against a walk day by day over four centuries. */
@@ -416,6 +619,8 @@ int main(void)
     test_int();
     test_float();
     test_bool_date();
+    test_date_differential();
+    test_float_pad();
     test_calendar();
     test_float_fast();
     test_date_fast();

@@ -424,6 +424,41 @@ static void test_json_errors(void)
        "JSON short form with two keys: %s", e.msg);
 }
 
+/* The columns a suite reads, for the readers' projection. */
+static void test_columns_used(void)
+{
+    bw_error e = {0};
+    const char **names = NULL;
+    size_t n = 0;
+    bw_suite *s = parse("suite: t\n"
+                        "columns:\n  id: {type: string}\n"
+                        "expectations:\n"
+                        "  - expect_table_columns_to_match_ordered_list: {column_list: [id, a, b, c, d, e]}\n"
+                        "  - expect_table_row_count_to_be_between: {min_value: 1}\n"
+                        "  - expect_column_values_to_not_be_null: {column: b}\n"
+                        "  - expect_column_pair_values_to_be_equal: {column_A: c, column_B: b}\n"
+                        "  - expect_compound_columns_to_be_unique: {column_list: [id, d]}\n"
+                        "  - expect_column_values_to_be_unique: {column: id}\n",
+                        "u.yml", &e);
+    ok(s != NULL, "suite parsed (%s)", e.msg);
+    if (s == NULL) {
+        return;
+    }
+    ok(bw_suite_columns_used(s, &names, &n) == BW_OK, "columns used");
+    bw_buf b = BW_BUF_INIT(4096);
+    for (size_t i = 0; i < n; i++) {
+        bw_buf_printf(&b, "%s%s", i ? "," : "", names[i]);
+    }
+    is_str(b.ptr != NULL ? b.ptr : "", "id,b,c,d", "schema first, then first uses; names-only expectations add none");
+    bw_buf_release(&b);
+    bw_free(names);
+    bw_suite_free(s);
+    s = parse("suite: t\nexpectations:\n  - expect_table_row_count_to_equal: {value: 3}\n", "v.yml", &e);
+    ok(s != NULL && bw_suite_columns_used(s, &names, &n) == BW_OK && n == 0 && names == NULL,
+       "a row-count suite reads no column");
+    bw_suite_free(s);
+}
+
 int main(void)
 {
     test_yaml_example();
@@ -433,5 +468,6 @@ int main(void)
     test_limits();
     test_ge_json();
     test_json_errors();
+    test_columns_used();
     return done_testing();
 }
