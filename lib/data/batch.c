@@ -362,6 +362,69 @@ int32_t bw_days_from_civil(int y, unsigned m, unsigned d)
     return (int32_t)(era * 146097 + (int64_t)doe - 719468);
 }
 
+/* The decimal digits of v at p (at most 20), returning their count. */
+static size_t put_u64(char *p, uint64_t v)
+{
+    char t[20];
+    size_t n = 0;
+
+    do {
+        t[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    for (size_t i = 0; i < n; i++) {
+        p[i] = t[n - 1 - i];
+    }
+    return n;
+}
+
+static bw_status put_i64(bw_buf *out, int64_t v)
+{
+    char tmp[24];
+    size_t n = 0;
+
+    if (v < 0) {
+        tmp[n++] = '-';
+    }
+    n += put_u64(tmp + n, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+    return bw_buf_add(out, tmp, n);
+}
+
+/* "YYYY-MM-DD" at p for a year in 0..9999 (the caller checks), 10 bytes. */
+static void put_ymd(char *p, int y, unsigned m, unsigned d)
+{
+    p[0] = (char)('0' + y / 1000);
+    p[1] = (char)('0' + y / 100 % 10);
+    p[2] = (char)('0' + y / 10 % 10);
+    p[3] = (char)('0' + y % 10);
+    p[4] = '-';
+    p[5] = (char)('0' + m / 10);
+    p[6] = (char)('0' + m % 10);
+    p[7] = '-';
+    p[8] = (char)('0' + d / 10);
+    p[9] = (char)('0' + d % 10);
+}
+
+static void put_2(char *p, unsigned v)
+{
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+}
+
+static bw_status put_date(bw_buf *out, int32_t days)
+{
+    char tmp[10];
+    int y;
+    unsigned m, d;
+
+    bw_civil_from_days(days, &y, &m, &d);
+    if (y < 0 || y > 9999) {
+        return bw_buf_printf(out, "%04d-%02u-%02u", y, m, d);
+    }
+    put_ymd(tmp, y, m, d);
+    return bw_buf_add(out, tmp, sizeof(tmp));
+}
+
 static bw_status put_ts(bw_buf *out, int64_t us)
 {
     int64_t days = us >= 0 ? us / 86400000000LL : -((-us + 86400000000LL - 1) / 86400000000LL);
@@ -369,29 +432,110 @@ static bw_status put_ts(bw_buf *out, int64_t us)
     int64_t secs = rest / 1000000, frac = rest % 1000000;
     int y;
     unsigned m, d;
+    char tmp[32];
+    size_t n = 19;
 
     if (days < INT32_MIN || days > INT32_MAX) {
         return bw_buf_printf(out, "%lld", (long long)us);
     }
     bw_civil_from_days((int32_t)days, &y, &m, &d);
-    bw_buf_printf(out, "%04d-%02u-%02uT%02d:%02d:%02d", y, m, d, (int)(secs / 3600), (int)(secs / 60 % 60),
-                  (int)(secs % 60));
+    if (y < 0 || y > 9999) {
+        bw_buf_printf(out, "%04d-%02u-%02uT%02d:%02d:%02d", y, m, d, (int)(secs / 3600), (int)(secs / 60 % 60),
+                      (int)(secs % 60));
+        n = 0;
+    } else {
+        put_ymd(tmp, y, m, d);
+        tmp[10] = 'T';
+        put_2(tmp + 11, (unsigned)(secs / 3600));
+        tmp[13] = ':';
+        put_2(tmp + 14, (unsigned)(secs / 60 % 60));
+        tmp[16] = ':';
+        put_2(tmp + 17, (unsigned)(secs % 60));
+    }
     if (frac != 0) {
-        char f[8];
+        /* the microseconds, trailing zeros dropped */
         int k = 6;
-        snprintf(f, sizeof(f), "%06lld", (long long)frac);
+        char f[6];
+        for (int i = 5; i >= 0; i--, frac /= 10) {
+            f[i] = (char)('0' + frac % 10);
+        }
         while (k > 1 && f[k - 1] == '0') {
             k--;
         }
-        bw_buf_printf(out, ".%.*s", k, f);
+        tmp[n] = '.';
+        memcpy(tmp + n + 1, f, (size_t)k);
+        n += (size_t)k + 1;
     }
-    return out->err;
+    return n > 0 ? bw_buf_add(out, tmp, n) : out->err;
+}
+
+static const double pow10_6[7] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6};
+
+/*
+ * What "%.15g" prints, the digits of a decimal with at most 15 significant
+ * digits and at most 6 after the point that rounds to v, for 1e-4 <= |v| <
+ * 1e15 (where %g prints no exponent): found as the first k in 0..6 with
+ * v * 10^k a whole number m below 2^53 and m / 10^k == v (both exact powers
+ * of ten, so the division rounds once, as reading the text back does).
+ * Such a decimal is within half an ulp of v, so rounding v to 15 digits
+ * gives it. False: use printf.
+ */
+static bool short_double(double v, char *p, size_t *len)
+{
+    double a = fabs(v);
+
+    if (!(a >= 1e-4 && a < 1e15)) {
+        return false;
+    }
+    for (int k = 0; k <= 6; k++) {
+        double m = a * pow10_6[k];
+        if (m >= 1e15) {
+            return false;
+        }
+        if (m != (double)(uint64_t)m || m / pow10_6[k] != a) {
+            continue;
+        }
+        char dg[24];
+        size_t n = put_u64(dg, (uint64_t)m), o = 0;
+        while (k > 0 && n > 1 && dg[n - 1] == '0') {
+            n--; /* a product that rounded to a whole number at a larger k: 1.5 as 1500000e-6 */
+            k--;
+        }
+        if (v < 0) {
+            p[o++] = '-';
+        }
+        if ((size_t)k >= n) {
+            /* 0.000ddd */
+            p[o++] = '0';
+            p[o++] = '.';
+            for (size_t z = n; z < (size_t)k; z++) {
+                p[o++] = '0';
+            }
+            memcpy(p + o, dg, n);
+            o += n;
+        } else {
+            memcpy(p + o, dg, n - (size_t)k);
+            o += n - (size_t)k;
+            if (k > 0) {
+                p[o++] = '.';
+                memcpy(p + o, dg + n - (size_t)k, (size_t)k);
+                o += (size_t)k;
+            }
+        }
+        *len = o;
+        return true;
+    }
+    return false;
 }
 
 static bw_status put_double(bw_buf *out, double v)
 {
     char tmp[40];
+    size_t n;
 
+    if (short_double(v, tmp, &n)) {
+        return bw_buf_add(out, tmp, n);
+    }
     if (isnan(v)) {
         return bw_buf_addstr(out, "nan");
     }
@@ -407,22 +551,19 @@ static bw_status put_double(bw_buf *out, double v)
 
 bw_status bw_col_format(const bw_column *c, size_t i, bw_buf *out)
 {
-    int y;
-    unsigned m, d;
-
     if (i >= c->n || !bw_col_valid(c, i)) {
         return out->err;
     }
     switch (c->type) {
     case BW_DT_BOOL: return bw_buf_addstr(out, c->b[i] ? "true" : "false");
-    case BW_DT_INT64: return bw_buf_printf(out, "%lld", (long long)c->i64[i]);
+    case BW_DT_INT64: return put_i64(out, c->i64[i]);
     case BW_DT_FLOAT64: return put_double(out, c->f64[i]);
     case BW_DT_STRING: {
         size_t n;
         const char *s = bw_col_str(c, i, &n);
         return bw_buf_add(out, s, n);
     }
-    case BW_DT_DATE: bw_civil_from_days(c->days[i], &y, &m, &d); return bw_buf_printf(out, "%04d-%02u-%02u", y, m, d);
+    case BW_DT_DATE: return put_date(out, c->days[i]);
     case BW_DT_TIMESTAMP: return put_ts(out, c->i64[i]);
     case BW_DT_NULL: break;
     }

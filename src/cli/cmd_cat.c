@@ -381,6 +381,10 @@ int cmd_cat(int argc, char **argv)
     o.type_names = tnames;
     o.types = types;
     o.ntypes = ntypes;
+    if (c.nwant > 0) {
+        o.columns = (const char *const *)c.want; /* the others are not converted (nor warned about) */
+        o.ncolumns = c.nwant;
+    }
     o.on_bad = on_bad;
     o.ctx = &c;
     bw_error_clear(&e);

@@ -97,6 +97,105 @@ static void test_float_pad(void)
        total);
 }
 
+/*
+ * bw_col_format against the printf forms it replaced: "%.15g" (or "%.17g"
+ * when that does not read back), "%lld", "%04d-%02u-%02u" and the timestamp
+ * form, on short decimals, random bit patterns, powers of ten and the edges.
+ */
+static void test_format_differential(void)
+{
+    bw_column f = {0}, i6 = {0}, dt = {0}, ts = {0};
+    uint64_t x = 0x853c49e6748fea9bULL;
+    unsigned bad_f = 0, bad_i = 0, bad_d = 0, bad_t = 0, nf = 0;
+    char want[64];
+    bw_buf got = BW_BUF_INIT(1 << 20);
+
+    f.type = BW_DT_FLOAT64;
+    i6.type = BW_DT_INT64;
+    dt.type = BW_DT_DATE;
+    ts.type = BW_DT_TIMESTAMP;
+    for (unsigned it = 0; it < 300000; it++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double v;
+        switch (it % 5) {
+        case 0: v = (double)(int64_t)(x >> (x % 50)) / pow(10, (double)((x >> 56) % 9)); break; /* short decimals */
+        case 1: memcpy(&v, &x, sizeof(v)); break;                                               /* any bits */
+        case 2: v = pow(10, (double)((int)(x % 40) - 20)) * ((x >> 40) & 1 ? -1 : 1); break;
+        case 3: v = nextafter(pow(10, (double)((int)(x % 30) - 10)), (x >> 33) & 1 ? 0 : INFINITY); break;
+        default: v = (double)(x % 100000) / 100 - 500; break;
+        }
+        if (it < 8) {
+            static const double edge[8] = {0.0, -0.0, 1e-4, 9.9999999999999e-5, 1e15, 999999999999999.0, 0.1, -2.5};
+            v = edge[it];
+        }
+        if (isnan(v)) {
+            continue;
+        }
+        if (isinf(v)) {
+            snprintf(want, sizeof(want), "%s", v < 0 ? "-inf" : "inf");
+        } else {
+            snprintf(want, sizeof(want), "%.15g", v);
+            if (strtod(want, NULL) != v) {
+                snprintf(want, sizeof(want), "%.17g", v);
+            }
+        }
+        bw_buf_reset(&got);
+        if (bw_col_push_f64(&f, v) != BW_OK || bw_col_format(&f, f.n - 1, &got) != BW_OK ||
+            strcmp(got.ptr != NULL ? got.ptr : "", want) != 0) {
+            if (bad_f++ < 3) {
+                tap_diag("float %.17g: got '%s', want '%s'", v, got.ptr != NULL ? got.ptr : "", want);
+            }
+        }
+        nf++;
+        int64_t iv = (int64_t)x >> (x % 64);
+        if (it == 1) {
+            iv = INT64_MIN;
+        }
+        snprintf(want, sizeof(want), "%lld", (long long)iv);
+        bw_buf_reset(&got);
+        bad_i += bw_col_push_i64(&i6, iv) != BW_OK || bw_col_format(&i6, i6.n - 1, &got) != BW_OK ||
+                 strcmp(got.ptr, want) != 0;
+        int32_t days = (int32_t)(x % 4000000) - 1000000; /* years about -800 to 12900 */
+        int y;
+        unsigned m, d;
+        bw_civil_from_days(days, &y, &m, &d);
+        snprintf(want, sizeof(want), "%04d-%02u-%02u", y, m, d);
+        bw_buf_reset(&got);
+        bad_d += bw_col_push_date(&dt, days) != BW_OK || bw_col_format(&dt, dt.n - 1, &got) != BW_OK ||
+                 strcmp(got.ptr, want) != 0;
+        int64_t us = (int64_t)(x % 600000000000000000ULL) - 100000000000000000LL;
+        if (it % 3 == 0) {
+            us -= us % 1000000; /* whole seconds */
+        }
+        int64_t dd = us >= 0 ? us / 86400000000LL : -((-us + 86400000000LL - 1) / 86400000000LL);
+        int64_t rest = us - dd * 86400000000LL, secs = rest / 1000000, frac = rest % 1000000;
+        bw_civil_from_days((int32_t)dd, &y, &m, &d);
+        int w = snprintf(want, sizeof(want), "%04d-%02u-%02uT%02d:%02d:%02d", y, m, d, (int)(secs / 3600),
+                         (int)(secs / 60 % 60), (int)(secs % 60));
+        if (frac != 0) {
+            char fr[8];
+            int k = 6;
+            snprintf(fr, sizeof(fr), "%06lld", (long long)frac);
+            while (k > 1 && fr[k - 1] == '0') {
+                k--;
+            }
+            snprintf(want + w, sizeof(want) - (size_t)w, ".%.*s", k, fr);
+        }
+        bw_buf_reset(&got);
+        bad_t += bw_col_push_ts(&ts, us) != BW_OK || bw_col_format(&ts, ts.n - 1, &got) != BW_OK ||
+                 strcmp(got.ptr, want) != 0;
+    }
+    is_int(bad_f, 0, "floats format as %%.15g / %%.17g did (%u values)", nf);
+    is_int(bad_i, 0, "int64 formats as %%lld did");
+    is_int(bad_d, 0, "dates format as %%04d-%%02u-%%02u did, negative and 5-digit years too");
+    is_int(bad_t, 0, "timestamps format as before");
+    bw_buf_release(&got);
+    bw_col_release(&f);
+    bw_col_release(&i6);
+    bw_col_release(&dt);
+    bw_col_release(&ts);
+}
+
 static void test_bool_date(void)
 {
     bool b = false;
@@ -621,6 +720,7 @@ int main(void)
     test_bool_date();
     test_date_differential();
     test_float_pad();
+    test_format_differential();
     test_calendar();
     test_float_fast();
     test_date_fast();
