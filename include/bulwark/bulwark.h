@@ -10,6 +10,8 @@
 #include "bw_csv.h"
 #include "bw_dataset.h"
 #include "bw_digest.h"
+#include "bw_dsse.h"
+#include "bw_key.h"
 #include "bw_file.h"
 #include "bw_gguf.h"
 #include "bw_hash.h"

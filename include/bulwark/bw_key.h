@@ -1,0 +1,65 @@
+/*
+ * bw_key.h - signing keys: ECDSA P-256 (the default), P-384, P-521 and
+ * Ed25519, held by OpenSSL.
+ *
+ * ECDSA signs the SHA-2 digest its curve calls for (P-256 with SHA-256,
+ * P-384 with SHA-384, P-521 with SHA-512, as cosign, sigstore-js and
+ * model_signing do) and gives DER signatures; verification also takes the
+ * raw r||s form (IEEE P1363, what JOSE and some DSSE signers write).
+ * Ed25519 signs the message itself (RFC 8032, pure).
+ */
+#ifndef BULWARK_BW_KEY_H
+#define BULWARK_BW_KEY_H
+
+#include "bw_buf.h"
+#include "bw_common.h"
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum bw_key_type {
+    BW_KEY_P256 = 1,
+    BW_KEY_P384,
+    BW_KEY_P521,
+    BW_KEY_ED25519,
+} bw_key_type;
+
+/** "p256", "p384", "p521", "ed25519". */
+BW_API const char *bw_key_type_name(bw_key_type t);
+/** A type by name, case-insensitive; also "ecdsa-p256", "nistp256", "prime256v1" and the like. */
+BW_API bw_status bw_key_type_parse(const char *s, bw_key_type *out) BW_NODISCARD;
+
+typedef struct bw_key bw_key;
+
+/** A new private key of type t from the system's random generator. */
+BW_API bw_status bw_key_generate(bw_key_type t, bw_key **out, bw_error *err) BW_NODISCARD;
+/**
+ * A key from PEM text: a public key (SubjectPublicKeyInfo, "BEGIN PUBLIC KEY") or an unencrypted
+ * PKCS#8 private key ("BEGIN PRIVATE KEY"). Text before the PEM block is skipped. `name` labels
+ * messages. Other algorithms and curves are BW_EUNSUPPORTED, malformed text BW_EFORMAT.
+ */
+BW_API bw_status bw_key_from_pem(const char *pem, size_t n, const char *name, bw_key **out, bw_error *err) BW_NODISCARD;
+BW_API void bw_key_free(bw_key *k);
+
+BW_API bw_key_type bw_key_get_type(const bw_key *k);
+/** True when the key can sign (it holds the private half). */
+BW_API bool bw_key_is_private(const bw_key *k);
+/** The public key as PEM SubjectPublicKeyInfo, appended to out. */
+BW_API bw_status bw_key_public_pem(const bw_key *k, bw_buf *out) BW_NODISCARD;
+/** Lower-case hex SHA-256 of the public key's PEM text (model_signing's key hint), 64 characters + NUL. */
+BW_API bw_status bw_key_hint(const bw_key *k, char hex[65]) BW_NODISCARD;
+
+/** Sign msg: a DER ECDSA signature or a 64-byte Ed25519 one, appended to sig. */
+BW_API bw_status bw_key_sign(const bw_key *k, const void *msg, size_t n, bw_buf *sig, bw_error *err) BW_NODISCARD;
+/**
+ * BW_OK when sig is a valid signature of msg by k (ECDSA: DER, or raw r||s of twice the curve's
+ * size); BW_EVERIFY when it is not, or is malformed.
+ */
+BW_API bw_status bw_key_verify(const bw_key *k, const void *msg, size_t n, const void *sig, size_t siglen) BW_NODISCARD;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

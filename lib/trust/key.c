@@ -1,0 +1,337 @@
+/*
+ * key.c - signing keys over OpenSSL 3 (see bw_key.h).
+ *
+ * A bw_key is an EVP_PKEY plus what bulwark needs to know about it: the
+ * type (which fixes the digest an ECDSA signature is made over) and whether
+ * the private half is present. OpenSSL's own error queue is cleared after
+ * every failed call, so one failure does not leak into a later message.
+ */
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <string.h>
+#include <strings.h>
+
+#include "bulwark/bw_key.h"
+#include "util/internal.h"
+
+struct bw_key {
+    EVP_PKEY *pk;
+    bw_key_type type;
+    bool priv;
+};
+
+const char *bw_key_type_name(bw_key_type t)
+{
+    switch (t) {
+    case BW_KEY_P256: return "p256";
+    case BW_KEY_P384: return "p384";
+    case BW_KEY_P521: return "p521";
+    case BW_KEY_ED25519: return "ed25519";
+    }
+    return "?";
+}
+
+bw_status bw_key_type_parse(const char *s, bw_key_type *out)
+{
+    static const struct {
+        const char *name;
+        bw_key_type t;
+    } names[] = {
+        {"p256", BW_KEY_P256},      {"p-256", BW_KEY_P256},      {"ecdsa-p256", BW_KEY_P256},
+        {"nistp256", BW_KEY_P256},  {"prime256v1", BW_KEY_P256}, {"secp256r1", BW_KEY_P256},
+        {"p384", BW_KEY_P384},      {"p-384", BW_KEY_P384},      {"ecdsa-p384", BW_KEY_P384},
+        {"nistp384", BW_KEY_P384},  {"secp384r1", BW_KEY_P384},  {"p521", BW_KEY_P521},
+        {"p-521", BW_KEY_P521},     {"ecdsa-p521", BW_KEY_P521}, {"nistp521", BW_KEY_P521},
+        {"secp521r1", BW_KEY_P521}, {"ed25519", BW_KEY_ED25519},
+    };
+    for (size_t i = 0; i < BW_ARRAY_LEN(names); i++) {
+        if (strcasecmp(s, names[i].name) == 0) {
+            *out = names[i].t;
+            return BW_OK;
+        }
+    }
+    return BW_EINVAL;
+}
+
+/* The curve's digest for ECDSA; NULL for Ed25519 (it hashes by itself). */
+static const EVP_MD *key_md(bw_key_type t)
+{
+    switch (t) {
+    case BW_KEY_P256: return EVP_sha256();
+    case BW_KEY_P384: return EVP_sha384();
+    case BW_KEY_P521: return EVP_sha512();
+    case BW_KEY_ED25519: return NULL;
+    }
+    return NULL;
+}
+
+/* The size of r (and of s) in bytes. */
+static size_t ec_size(bw_key_type t)
+{
+    return t == BW_KEY_P256 ? 32 : t == BW_KEY_P384 ? 48 : 66;
+}
+
+/* Wrap pk (taking it) after finding its type; BW_EUNSUPPORTED for other algorithms and curves. */
+static bw_status wrap(EVP_PKEY *pk, bool priv, const char *name, bw_key **out, bw_error *err)
+{
+    bw_key_type t;
+
+    if (EVP_PKEY_get_id(pk) == EVP_PKEY_ED25519) {
+        t = BW_KEY_ED25519;
+    } else if (EVP_PKEY_get_id(pk) == EVP_PKEY_EC) {
+        char group[64] = "";
+        size_t len = 0;
+        if (EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), &len) != 1) {
+            EVP_PKEY_free(pk);
+            ERR_clear_error();
+            return bw_fail(err, BW_EUNSUPPORTED, "%s: an EC key without a named curve", name);
+        }
+        if (strcmp(group, "prime256v1") == 0) {
+            t = BW_KEY_P256;
+        } else if (strcmp(group, "secp384r1") == 0) {
+            t = BW_KEY_P384;
+        } else if (strcmp(group, "secp521r1") == 0) {
+            t = BW_KEY_P521;
+        } else {
+            EVP_PKEY_free(pk);
+            return bw_fail(err, BW_EUNSUPPORTED, "%s: curve %s is not supported (P-256, P-384, P-521, Ed25519 are)",
+                           name, group);
+        }
+    } else {
+        const char *alg = EVP_PKEY_get0_type_name(pk);
+        bw_status rc = bw_fail(err, BW_EUNSUPPORTED, "%s: %s keys are not supported (P-256, P-384, P-521, Ed25519 are)",
+                               name, alg != NULL ? alg : "these");
+        EVP_PKEY_free(pk);
+        return rc;
+    }
+    bw_key *k = bw_calloc(1, sizeof(*k));
+    if (k == NULL) {
+        EVP_PKEY_free(pk);
+        return bw_fail(err, BW_ENOMEM, "out of memory");
+    }
+    k->pk = pk;
+    k->type = t;
+    k->priv = priv;
+    *out = k;
+    return BW_OK;
+}
+
+bw_status bw_key_generate(bw_key_type t, bw_key **out, bw_error *err)
+{
+    EVP_PKEY *pk = NULL;
+
+    *out = NULL;
+    switch (t) {
+    case BW_KEY_P256: pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"); break;
+    case BW_KEY_P384: pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384"); break;
+    case BW_KEY_P521: pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521"); break;
+    case BW_KEY_ED25519: pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"); break;
+    default: return bw_fail(err, BW_EINVAL, "unknown key type %d", (int)t);
+    }
+    if (pk == NULL) {
+        ERR_clear_error();
+        return bw_fail(err, BW_EIO, "could not generate a %s key", bw_key_type_name(t));
+    }
+    return wrap(pk, true, bw_key_type_name(t), out, err);
+}
+
+/* No passphrase prompt: an encrypted PEM simply fails to load. */
+static int no_pass(char *buf, int size, int rwflag, void *u)
+{
+    (void)buf;
+    (void)size;
+    (void)rwflag;
+    (void)u;
+    return -1;
+}
+
+bw_status bw_key_from_pem(const char *pem, size_t n, const char *name, bw_key **out, bw_error *err)
+{
+    EVP_PKEY *pk = NULL;
+    bool priv = false;
+    BIO *bio;
+
+    *out = NULL;
+    name = name != NULL ? name : "key";
+    if (n > (size_t)1 << 20) {
+        return bw_fail(err, BW_ELIMIT, "%s: more than 1 MiB of PEM text", name);
+    }
+    /* the PEM readers skip text before the block; which block comes first decides */
+    const char *pub = memmem(pem, n, "-----BEGIN PUBLIC KEY-----", 26);
+    const char *prv = memmem(pem, n, "-----BEGIN PRIVATE KEY-----", 27);
+    if (pub == NULL && prv == NULL) {
+        if (memmem(pem, n, "-----BEGIN ENCRYPTED PRIVATE KEY-----", 37) != NULL) {
+            return bw_fail(err, BW_EUNSUPPORTED, "%s: an encrypted private key (decrypt it first)", name);
+        }
+        return bw_fail(err, BW_EFORMAT, "%s: no PEM public key (BEGIN PUBLIC KEY) or private key (BEGIN PRIVATE KEY)",
+                       name);
+    }
+    priv = prv != NULL && (pub == NULL || prv < pub);
+    bio = BIO_new_mem_buf(pem, (int)n);
+    if (bio == NULL) {
+        return bw_fail(err, BW_ENOMEM, "out of memory");
+    }
+    pk = priv ? PEM_read_bio_PrivateKey(bio, NULL, no_pass, NULL) : PEM_read_bio_PUBKEY(bio, NULL, no_pass, NULL);
+    BIO_free(bio);
+    if (pk == NULL) {
+        ERR_clear_error();
+        return bw_fail(err, BW_EFORMAT, "%s: the PEM %s key does not parse", name, priv ? "private" : "public");
+    }
+    return wrap(pk, priv, name, out, err);
+}
+
+void bw_key_free(bw_key *k)
+{
+    if (k != NULL) {
+        EVP_PKEY_free(k->pk); /* OpenSSL clears private key material as it frees it */
+        bw_free(k);
+    }
+}
+
+bw_key_type bw_key_get_type(const bw_key *k)
+{
+    return k->type;
+}
+
+bool bw_key_is_private(const bw_key *k)
+{
+    return k->priv;
+}
+
+bw_status bw_key_public_pem(const bw_key *k, bw_buf *out)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    char *p = NULL;
+    long len;
+    bw_status rc = BW_OK;
+
+    if (bio == NULL) {
+        return BW_ENOMEM;
+    }
+    if (PEM_write_bio_PUBKEY(bio, k->pk) != 1) {
+        ERR_clear_error();
+        rc = BW_ENOMEM;
+    } else {
+        len = BIO_get_mem_data(bio, &p);
+        rc = len > 0 ? bw_buf_add(out, p, (size_t)len) : BW_ENOMEM;
+    }
+    BIO_free(bio);
+    return rc;
+}
+
+bw_status bw_key_hint(const bw_key *k, char hex[65])
+{
+    bw_buf pem = BW_BUF_INIT(1 << 16);
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    bw_status rc = bw_key_public_pem(k, &pem);
+
+    if (rc == BW_OK && EVP_Digest(pem.ptr, pem.len, md, &mdlen, EVP_sha256(), NULL) != 1) {
+        ERR_clear_error();
+        rc = BW_ENOMEM;
+    }
+    bw_buf_release(&pem);
+    if (rc != BW_OK) {
+        return rc;
+    }
+    for (unsigned i = 0; i < 32; i++) {
+        static const char x[] = "0123456789abcdef";
+        hex[2 * i] = x[md[i] >> 4];
+        hex[2 * i + 1] = x[md[i] & 15];
+    }
+    hex[64] = '\0';
+    return BW_OK;
+}
+
+bw_status bw_key_sign(const bw_key *k, const void *msg, size_t n, bw_buf *sig, bw_error *err)
+{
+    EVP_MD_CTX *ctx;
+    size_t len = 0;
+    unsigned char buf[160]; /* a DER P-521 signature is at most 139 bytes */
+    bw_status rc = BW_OK;
+
+    if (!k->priv) {
+        return bw_fail(err, BW_EINVAL, "a public key cannot sign");
+    }
+    ctx = EVP_MD_CTX_new();
+    if (ctx == NULL) {
+        return bw_fail(err, BW_ENOMEM, "out of memory");
+    }
+    len = sizeof(buf);
+    if (EVP_DigestSignInit(ctx, NULL, key_md(k->type), NULL, k->pk) != 1 ||
+        EVP_DigestSign(ctx, buf, &len, msg, n) != 1) {
+        ERR_clear_error();
+        rc = bw_fail(err, BW_EIO, "signing with the %s key failed", bw_key_type_name(k->type));
+    } else {
+        rc = bw_buf_add(sig, buf, len);
+    }
+    EVP_MD_CTX_free(ctx);
+    return rc;
+}
+
+/* A raw r||s ECDSA signature as DER, in der[cap]; 0 when it cannot be. */
+static size_t raw_to_der(const unsigned char *raw, size_t half, unsigned char *der, size_t cap)
+{
+    ECDSA_SIG *es = ECDSA_SIG_new();
+    BIGNUM *r = BN_bin2bn(raw, (int)half, NULL), *s = BN_bin2bn(raw + half, (int)half, NULL);
+    size_t out = 0;
+
+    if (es != NULL && r != NULL && s != NULL && ECDSA_SIG_set0(es, r, s) == 1) {
+        r = s = NULL; /* owned by es now */
+        int len = i2d_ECDSA_SIG(es, NULL);
+        if (len > 0 && (size_t)len <= cap) {
+            unsigned char *p = der;
+            out = (size_t)i2d_ECDSA_SIG(es, &p);
+        }
+    }
+    BN_free(r);
+    BN_free(s);
+    ECDSA_SIG_free(es);
+    return out;
+}
+
+/* True when sig is exactly one DER ECDSA-Sig-Value. */
+static bool is_der(const unsigned char *sig, size_t n)
+{
+    const unsigned char *p = sig;
+    ECDSA_SIG *es;
+    bool ok;
+
+    if (n < 8 || sig[0] != 0x30 || n > 160) {
+        return false;
+    }
+    es = d2i_ECDSA_SIG(NULL, &p, (long)n);
+    ok = es != NULL && p == sig + n;
+    ECDSA_SIG_free(es);
+    return ok;
+}
+
+bw_status bw_key_verify(const bw_key *k, const void *msg, size_t n, const void *sig, size_t siglen)
+{
+    const unsigned char *s = sig;
+    unsigned char der[160];
+    EVP_MD_CTX *ctx;
+    int ok;
+
+    if (k->type != BW_KEY_ED25519 && !is_der(s, siglen)) {
+        size_t half = ec_size(k->type);
+        if (siglen != 2 * half || (siglen = raw_to_der(s, half, der, sizeof(der))) == 0) {
+            ERR_clear_error();
+            return BW_EVERIFY;
+        }
+        s = der;
+    }
+    ctx = EVP_MD_CTX_new();
+    if (ctx == NULL) {
+        return BW_ENOMEM;
+    }
+    ok = EVP_DigestVerifyInit(ctx, NULL, key_md(k->type), NULL, k->pk) == 1 &&
+         EVP_DigestVerify(ctx, s, siglen, msg, n) == 1;
+    EVP_MD_CTX_free(ctx);
+    ERR_clear_error();
+    return ok ? BW_OK : BW_EVERIFY;
+}
