@@ -13,6 +13,7 @@
 #include "bw_dsse.h"
 #include "bw_key.h"
 #include "bw_merkle.h"
+#include "bw_note.h"
 #include "bw_file.h"
 #include "bw_gguf.h"
 #include "bw_hash.h"
