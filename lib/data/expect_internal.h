@@ -70,6 +70,130 @@ BW_INTERNAL int bw_expect_kind(const char *canonical);
 /* PCRE2 options every expectation regex is compiled with (UTF, and UCP for \w \d \b). */
 #define BW_XRE_OPTIONS (PCRE2_UTF | PCRE2_UCP)
 
+/*
+ * A regex as a lazily built DFA (expect_redfa.c), for ASCII subjects: what
+ * PCRE2 with BW_XRE_OPTIONS answers, for the regular subset of its syntax.
+ * bw_redfa_new gives NULL for a pattern outside the subset (use PCRE2);
+ * bw_redfa_match gives 1 (a match anywhere in s[0..n)), 0, or -1 when the
+ * DFA outgrew its cap (from then on always -1: use PCRE2). s must be ASCII.
+ */
+typedef struct bw_redfa bw_redfa;
+BW_INTERNAL bw_redfa *bw_redfa_new(const char *pat, size_t n);
+/* One DFA that matches where any of the k patterns does (their alternation, parsed one by one). */
+BW_INTERNAL bw_redfa *bw_redfa_new_any(const char *const *pats, const size_t *lens, size_t k);
+BW_INTERNAL void bw_redfa_free(bw_redfa *d);
+/*
+ * The part of a bw_redfa (its first member) the inline matchers read. States
+ * are row offsets (state << shift); a row holds one transition a byte class.
+ */
+typedef struct bw_redfa_hot {
+    uint32_t *trans; /* [row + class] = target row, or UINT32_MAX: not built yet */
+    uint16_t *t16;   /* the same, whole and 16-bit, for small DFAs built up front (else NULL) */
+    uint8_t *acc;    /* [state] bit 0: accepts at the end of the subject; bit 1: accepts when only "\n" is left */
+    uint32_t s0;     /* the start row */
+    uint32_t shift;  /* log2 of the row width */
+    uint8_t acc0;    /* acc of the start at position 0, where '^' may still pass after a '$' */
+    bool gave_up;
+    bool set_only;      /* the pattern is one class (maybe repeated): a match is a byte in inset[] */
+    uint8_t cls[256];   /* byte -> class */
+    uint8_t inset[256]; /* set_only: 1 for the bytes of the class */
+} bw_redfa_hot;
+/* Build the transition from row st on byte c: the target row, or UINT32_MAX (gave up). */
+BW_INTERNAL uint32_t bw_redfa_step(bw_redfa *d, uint32_t st, unsigned char c);
+
+/* The verdict of a whole DFA from row st with p[0..last] left (last: the final byte). */
+static inline int bw_redfa_tail16(const bw_redfa_hot *h, uint32_t st, const unsigned char *p, const unsigned char *last)
+{
+    const uint16_t *t = h->t16;
+    for (; last - p >= 4; p += 4) {
+        st = t[st + h->cls[p[0]]];
+        st = t[st + h->cls[p[1]]];
+        st = t[st + h->cls[p[2]]];
+        st = t[st + h->cls[p[3]]];
+    }
+    for (; p < last; p++) {
+        st = t[st + h->cls[*p]];
+    }
+    if (*last == '\n') {
+        return h->acc[st >> h->shift] >> 1 & 1;
+    }
+    return h->acc[t[st + h->cls[*last]] >> h->shift] & 1;
+}
+
+static inline int bw_redfa_match(bw_redfa *d, const char *s, size_t n)
+{
+    const bw_redfa_hot *h = (const bw_redfa_hot *)d;
+    const unsigned char *p = (const unsigned char *)s;
+    if (h->gave_up) {
+        return -1;
+    }
+    if (n <= 1 && (n == 0 || p[0] == '\n')) {
+        return n == 0 ? h->acc0 & 1 : h->acc0 >> 1 & 1;
+    }
+    if (h->set_only) {
+        unsigned any = 0; /* no chain of loads: each byte is looked up on its own */
+        for (size_t i = 0; i < n; i++) {
+            any |= h->inset[p[i]];
+        }
+        return any != 0;
+    }
+    const unsigned char *last = p + n - 1;
+    if (h->t16 != NULL) {
+        return bw_redfa_tail16(h, h->s0, p, last);
+    }
+    uint32_t st = h->s0;
+    for (; p < last; p++) {
+        uint32_t to = h->trans[st + h->cls[*p]];
+        if (__builtin_expect(to == UINT32_MAX, 0) && (to = bw_redfa_step(d, st, *p)) == UINT32_MAX) {
+            return -1;
+        }
+        st = to;
+    }
+    if (*last == '\n') {
+        return h->acc[st >> h->shift] >> 1 & 1;
+    }
+    uint32_t to = h->trans[st + h->cls[*last]];
+    if (to == UINT32_MAX && (to = bw_redfa_step(d, st, *last)) == UINT32_MAX) {
+        return -1;
+    }
+    return h->acc[to >> h->shift] & 1;
+}
+
+/* Whole and small, and not a single class: the 16-bit table walks (bw_redfa_match4 takes only these). */
+static inline bool bw_redfa_whole(const bw_redfa *d)
+{
+    return ((const bw_redfa_hot *)d)->t16 != NULL && !((const bw_redfa_hot *)d)->set_only;
+}
+
+/*
+ * Four walks of whole DFAs (the same one or not) over four subjects of at
+ * least 2 bytes, in lockstep: a DFA walk is a chain of dependent loads, and
+ * four chains overlap where one would wait on each load in turn.
+ */
+static inline void bw_redfa_match4(const bw_redfa *const *d, const char *const *s, const size_t *n, int *out)
+{
+    const bw_redfa_hot *h0 = (const bw_redfa_hot *)d[0], *h1 = (const bw_redfa_hot *)d[1],
+                       *h2 = (const bw_redfa_hot *)d[2], *h3 = (const bw_redfa_hot *)d[3];
+    const unsigned char *p0 = (const unsigned char *)s[0], *p1 = (const unsigned char *)s[1],
+                        *p2 = (const unsigned char *)s[2], *p3 = (const unsigned char *)s[3];
+    uint32_t s0 = h0->s0, s1 = h1->s0, s2 = h2->s0, s3 = h3->s0;
+    size_t k = n[0];
+    k = n[1] < k ? n[1] : k;
+    k = n[2] < k ? n[2] : k;
+    k = n[3] < k ? n[3] : k;
+    k--;
+    for (size_t i = 0; i < k; i++) {
+        s0 = h0->t16[s0 + h0->cls[p0[i]]];
+        s1 = h1->t16[s1 + h1->cls[p1[i]]];
+        s2 = h2->t16[s2 + h2->cls[p2[i]]];
+        s3 = h3->t16[s3 + h3->cls[p3[i]]];
+    }
+    out[0] = bw_redfa_tail16(h0, s0, p0 + k, p0 + n[0] - 1);
+    out[1] = bw_redfa_tail16(h1, s1, p1 + k, p1 + n[1] - 1);
+    out[2] = bw_redfa_tail16(h2, s2, p2 + k, p2 + n[2] - 1);
+    out[3] = bw_redfa_tail16(h3, s3, p3 + k, p3 + n[3] - 1);
+}
+
 /* A bw_dtype a GE / pandas / bulwark type name stands for; false for an unknown name. */
 BW_INTERNAL bool bw_expect_type_name(const char *name, bw_dtype *out, bool *numeric_any);
 

@@ -30,6 +30,7 @@ typedef struct bw_suite_col {
     int has_type;
     bw_dtype type;
     int required;
+    unsigned line; /* 1-based line of its entry in the suite file, 0 unknown */
 } bw_suite_col;
 
 struct bw_suite {

@@ -882,6 +882,8 @@ static bw_status read_columns(struct ld *L, bw_suite *s, const json_t *cols, con
          * from s->cols itself; "nullable: false" is an ordinary expectation added here.
          */
         const json_t *at = json_is_object(v) || json_is_string(v) ? v : cols;
+        unsigned line = line_of(L, at);
+        s->cols[s->ncols - 1].line = line != 0 ? line : line_of(L, cols); /* where reports point the derived ones */
         if (nullable != NULL && json_is_false(nullable)) {
             json_t *kw = json_pack("{s:s}", "column", k);
             BW_TRY(add_exp(L, s, "expect_column_values_to_not_be_null", kw, NULL, at, cols, what));

@@ -29,6 +29,8 @@
 #define TOPK_CAP 4096                    /* counters of the most-common-value sketch */
 #define MEMO_SLOTS 4096                  /* text check memo entries (32 KiB) */
 #define MEMO_PROBE 65536                 /* values after which a memo hitting less than a third is dropped */
+#define SMEMO_SLOTS 256                  /* in-set memo entries for short strings (6 KiB) */
+#define DMEMO_SLOTS 8192                 /* date memo entries, one per day modulo (64 KiB, 22 years without a clash) */
 #define DISTINCT_EXACT ((size_t)8 << 20) /* hashes kept for an exact distinct count, then HyperLogLog */
 
 __extension__ typedef __int128 i128; /* exact integer sums */
@@ -93,6 +95,10 @@ struct xp {
      */
     pcre2_code **re_a;
     uint64_t re_a_jit;
+    /* the same regexes as DFAs for ASCII text (expect_redfa.c; NULL where outside its subset) */
+    bw_redfa **dfa;
+    bw_redfa *dfa_any; /* a list on any (or none) of its regexes: one DFA of their alternation */
+    bool all_dfa;      /* every regex has one: string batches skip the memo, a DFA run costs less than its hash */
     /* value sets */
     bw_kset set;
     unsigned char *member_seen;
@@ -124,6 +130,12 @@ struct xp {
     uint64_t *memo; /* MEMO_SLOTS entries: hash with the result in bit 0 */
     uint64_t memo_tries, memo_hits;
     bool memo_off;
+    struct smemo {
+        uint64_t w0, w1; /* the bytes, zero-padded */
+        uint32_t n;      /* UINT32_MAX: empty */
+        bool in;
+    } * smemo;       /* in-set on strings of up to 16 bytes: SMEMO_SLOTS answers keyed by the bytes */
+    uint64_t *dmemo; /* DATE columns: DMEMO_SLOTS entries, day << 32 | 2 | result, indexed by the day (exact) */
     struct colagg *agg;
     /* quantiles */
     double qs[64], qr[64][2];
@@ -152,6 +164,8 @@ struct run {
     char num[32];
     double *tmp;
     size_t tmp_cap;
+    uint8_t *verdict; /* a regex expectation's verdict a row (pv_regex_ascii) */
+    size_t verdict_cap;
     const bw_batch *b;
     bw_error *err;
     size_t unique_budget;
@@ -421,6 +435,12 @@ static const char *row_text(struct run *r, const struct xp *x, size_t i, size_t 
 static inline bool re_hit(struct xp *x, size_t k, const char *s, size_t n, bool ascii, bool *failed)
 {
     int rc;
+    if (ascii && x->dfa[k] != NULL) {
+        rc = bw_redfa_match(x->dfa[k], s, n);
+        if (rc >= 0) {
+            return rc != 0;
+        }
+    }
     if (ascii && x->re_a != NULL && x->re_a[k] != NULL) {
         rc = k < 64 && (x->re_a_jit >> k & 1) ? pcre2_jit_match(x->re_a[k], (PCRE2_SPTR)s, n, 0, 0, x->md, NULL)
                                               : pcre2_match(x->re_a[k], (PCRE2_SPTR)s, n, 0, 0, x->md, NULL);
@@ -475,7 +495,274 @@ static bool text_ok(struct run *r, struct xp *x, const char *s, size_t n, bool a
     return okv && !failed;
 }
 
+/* A regex expectation's verdict on ASCII text from its DFAs alone: 1 passes, 0 fails, -1 a DFA gave up. */
+static inline int dfa_ok(const struct xp *x, const char *s, size_t n)
+{
+    int m;
+    if (x->dfa_any != NULL) {
+        /* a list matched on any (or none): the one DFA of the patterns' alternation */
+        m = bw_redfa_match(x->dfa_any, s, n);
+        return m < 0 ? -1 : x->kind == XK_REGEX_LIST ? m : !m;
+    }
+    switch (x->kind) {
+    case XK_REGEX: return bw_redfa_match(x->dfa[0], s, n);
+    case XK_NOT_REGEX: m = bw_redfa_match(x->dfa[0], s, n); return m < 0 ? -1 : !m;
+    case XK_REGEX_LIST:
+        for (size_t k = 0; k < x->nre; k++) {
+            if ((m = bw_redfa_match(x->dfa[k], s, n)) < 0 || m != x->match_all) {
+                return m < 0 ? -1 : m;
+            }
+        }
+        return x->match_all;
+    default: /* XK_NOT_REGEX_LIST */
+        for (size_t k = 0; k < x->nre; k++) {
+            if ((m = bw_redfa_match(x->dfa[k], s, n)) != 0) {
+                return m < 0 ? -1 : 0;
+            }
+        }
+        return 1;
+    }
+}
+
+/* Valid (non-null) values among rows 0..nrows of c, from the validity bitmap. */
+static size_t count_valid(const bw_column *c, size_t nrows)
+{
+    size_t k = 0, i = 0;
+    for (; i + 64 <= nrows; i += 64) {
+        uint64_t w;
+        memcpy(&w, c->valid + i / 8, 8);
+        /* SWAR bit count (the build has no popcnt instruction; the libgcc call costs more) */
+        w -= (w >> 1) & 0x5555555555555555ULL;
+        w = (w & 0x3333333333333333ULL) + ((w >> 2) & 0x3333333333333333ULL);
+        w = (w + (w >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+        k += (size_t)((w * 0x0101010101010101ULL) >> 56);
+    }
+    for (; i < nrows; i++) {
+        k += bw_col_valid(c, i);
+    }
+    return k;
+}
+
+/* The verdict of a regex expectation from the match results of its two regexes (lists of two). */
+static inline bool list2_ok(const struct xp *x, int m0, int m1)
+{
+    switch (x->kind) {
+    case XK_REGEX_LIST: return x->match_all ? (m0 && m1) : (m0 || m1);
+    default: return !m0 && !m1; /* XK_NOT_REGEX_LIST */
+    }
+}
+
+/*
+ * A regex expectation whose every regex is a DFA, on a string batch that is
+ * all ASCII: no memo, no dispatch. A DFA walk is a chain of dependent loads,
+ * so walks go four at a time in lockstep (four values for one regex, two
+ * values for the two regexes of a list) into a verdict a row; then the rows
+ * are counted and flagged in order.
+ */
+static bw_status pv_regex_ascii(struct run *r, struct xp *x, const bw_column *c, size_t nrows)
+{
+    const uint32_t *off = c->off;
+    const char *str = c->str != NULL ? c->str : "";
+    bool one = x->kind == XK_REGEX || x->kind == XK_NOT_REGEX || x->dfa_any != NULL;
+    const bw_redfa *d1 = x->dfa_any != NULL ? x->dfa_any : x->dfa[0]; /* the one DFA when `one` */
+    /* values per group of four walks: 4 (one regex), 2 (a list of two), 0 (one value at a time) */
+    size_t per = one && bw_redfa_whole(d1)                                                       ? 4
+                 : !one && x->nre == 2 && bw_redfa_whole(x->dfa[0]) && bw_redfa_whole(x->dfa[1]) ? 2
+                                                                                                 : 0;
+    if (r->verdict_cap < nrows) {
+        uint8_t *v = bw_realloc(r->verdict, nrows);
+        if (v == NULL) {
+            return BW_ENOMEM;
+        }
+        r->verdict = v;
+        r->verdict_cap = nrows;
+    }
+    uint8_t *verdict = r->verdict; /* 0 fails, 1 passes */
+    int want = x->kind == XK_REGEX || x->kind == XK_REGEX_LIST;
+    /*
+     * Rows wait in buckets by length (2 .. LEN_BUCKETS + 1 bytes, the last one
+     * for all longer values) until a bucket holds a group: walks of one length
+     * finish together, so no walk runs on alone after the others.
+     */
+    enum { LEN_BUCKETS = 48 };
+    size_t q[LEN_BUCKETS][4], nq[LEN_BUCKETS] = {0};
+    for (size_t i = 0; i <= nrows; i++) {
+        size_t n = i < nrows ? off[i + 1] - off[i] : 0;
+        if (i < nrows && per != 0 && n >= 2) {
+            size_t b = BW_MIN(n - 2, (size_t)LEN_BUCKETS - 1);
+            q[b][nq[b]++] = i;
+            if (nq[b] < per) {
+                continue;
+            }
+            const bw_redfa *d[4];
+            const char *sv[4];
+            size_t nv[4];
+            int m[4];
+            for (size_t k = 0; k < 4; k++) {
+                size_t row = q[b][per == 4 ? k : k / 2];
+                d[k] = per == 4 ? d1 : x->dfa[k % 2];
+                sv[k] = str + off[row];
+                nv[k] = off[row + 1] - off[row];
+            }
+            bw_redfa_match4(d, sv, nv, m);
+            for (size_t k = 0; k < per; k++) {
+                verdict[q[b][k]] = per == 4 ? m[k] == want : list2_ok(x, m[2 * k], m[2 * k + 1]);
+            }
+            nq[b] = 0;
+            continue;
+        }
+        if (i == nrows) {
+            /* what is left in the buckets, one at a time */
+            for (size_t b = 0; b < LEN_BUCKETS; b++) {
+                for (size_t k = 0; k < nq[b]; k++) {
+                    const char *sv = str + off[q[b][k]];
+                    size_t nk = off[q[b][k] + 1] - off[q[b][k]];
+                    int okv = dfa_ok(x, sv, nk);
+                    verdict[q[b][k]] = (uint8_t)(okv >= 0 ? okv : text_ok(r, x, sv, nk, true));
+                }
+            }
+            break;
+        }
+        /* nulls are walked too (no branch on them): their verdicts are not looked at */
+        int okv = dfa_ok(x, str + off[i], n);
+        verdict[i] = (uint8_t)(okv >= 0 ? okv : text_ok(r, x, str + off[i], n, true));
+    }
+    x->missing += nrows - count_valid(c, nrows);
+    for (size_t i = 0; i < nrows; i++) {
+        if ((verdict[i] == 0) & bw_col_valid(c, i)) {
+            BW_TRY(flag(r, x, c, i));
+        }
+    }
+    return BW_OK;
+}
+
 /* ---- per-value expectations, one batch ----------------------------------------------------------- */
+
+/* ---- byte prefilters, 8 bytes at a time (each test is exact: "some byte is ...") ---- */
+
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+static inline uint64_t has_byte(uint64_t w, unsigned char b)
+{
+    uint64_t x = w ^ (ONES * b);
+    return (x - ONES) & ~x & HIGHS;
+}
+
+/* Some byte of w is below 0x20 or above 0x7E (a control character, DEL or a byte of a non-ASCII character). */
+static inline uint64_t word_unplain(uint64_t w)
+{
+    return (w & HIGHS) | ((w - ONES * 0x20) & ~w & HIGHS) | has_byte(w, 0x7F);
+}
+
+static inline uint64_t word_markup(uint64_t w)
+{
+    return has_byte(w, '<') | has_byte(w, ':') | has_byte(w, '&');
+}
+
+/* The first byte at or after `pos` in s[0..n) that is a candidate for check `pre` (1 control, 2 markup), or n. */
+static size_t next_candidate(const char *s, size_t pos, size_t n, int pre)
+{
+    uint64_t w;
+    for (; pos + 8 <= n; pos += 8) {
+        memcpy(&w, s + pos, 8);
+        if ((pre == 1 ? word_unplain(w) : word_markup(w)) != 0) {
+            break;
+        }
+    }
+    for (; pos < n; pos++) {
+        unsigned char c = (unsigned char)s[pos];
+        if (pre == 1 ? (c < 0x20 || c > 0x7E) : (c == '<' || c == ':' || c == '&')) {
+            return pos;
+        }
+    }
+    return n;
+}
+
+/*
+ * The security checks on a string column. Control characters and markup: the
+ * batch's bytes are scanned 8 at a time for candidate bytes (most values have
+ * none), each candidate is mapped to its row, and only those rows get the
+ * full check; nulls are counted from the bitmap. Formulas look at the first
+ * bytes of each value.
+ */
+static bw_status pv_security(struct run *r, struct xp *x, const bw_column *c, size_t nrows)
+{
+    int pre = x->kind == XK_NO_CONTROL ? 1 : x->kind == XK_NO_MARKUP ? 2 : 0;
+    const char *str = c->str != NULL ? c->str : "";
+    const uint32_t *off = c->off;
+    x->missing += nrows - count_valid(c, nrows);
+    if (pre == 0) {
+        for (size_t i = 0; i < nrows; i++) {
+            const char *s = str + off[i];
+            size_t n = off[i + 1] - off[i];
+            /* only a value starting (after white space) with = + - @ can be a formula; empty ones are null */
+            if (n > 0 && (unsigned char)s[0] > '@' && bw_col_valid(c, i)) {
+                continue;
+            }
+            if (bw_col_valid(c, i) && !text_ok(r, x, s, n, false)) {
+                BW_TRY(flag(r, x, c, i));
+            }
+        }
+        return BW_OK;
+    }
+    size_t len = BW_MIN(c->str_len, (size_t)off[nrows]), row = 0;
+    for (size_t pos = next_candidate(str, 0, len, pre); pos < len; pos = next_candidate(str, pos, len, pre)) {
+        /* the row holding byte pos: the first row >= `row` whose value ends past it */
+        size_t lo = row, hi = nrows;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (off[mid + 1] <= pos) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        row = lo;
+        if (row >= nrows) {
+            break;
+        }
+        if (bw_col_valid(c, row) && !text_ok(r, x, str + off[row], off[row + 1] - off[row], false)) {
+            BW_TRY(flag(r, x, c, row));
+        }
+        pos = off[row + 1];
+        row++;
+    }
+    return BW_OK;
+}
+
+/*
+ * A text check on a DATE column: the text is a function of the day, so a
+ * memo indexed by the day itself answers exactly (no hash) and holds any
+ * span of DMEMO_SLOTS consecutive days without a clash.
+ */
+static bw_status pv_text_dates(struct run *r, struct xp *x, const bw_column *c, size_t nrows)
+{
+    if (x->dmemo == NULL && (x->dmemo = bw_calloc(DMEMO_SLOTS, sizeof *x->dmemo)) == NULL) {
+        return BW_ENOMEM;
+    }
+    for (size_t i = 0; i < nrows; i++) {
+        if (!bw_col_valid(c, i)) {
+            x->missing++;
+            continue;
+        }
+        uint32_t day = (uint32_t)c->days[i];
+        uint64_t key = (uint64_t)day << 32 | 2, *e = &x->dmemo[day & (DMEMO_SLOTS - 1)];
+        bool okv;
+        if ((*e & ~(uint64_t)1) == key) {
+            okv = *e & 1;
+        } else {
+            size_t n;
+            const char *s = text_at(r, c, i, &n);
+            okv = text_ok(r, x, s, n, bw_ascii(s, n));
+            *e = key | okv;
+        }
+        if (!okv) {
+            BW_TRY(flag(r, x, c, i));
+        }
+    }
+    return BW_OK;
+}
 
 static bw_status pv_text(struct run *r, struct xp *x, const bw_column *c, size_t nrows)
 {
@@ -488,6 +775,18 @@ static bw_status pv_text(struct run *r, struct xp *x, const bw_column *c, size_t
         return BW_OK;
     }
     if (c->type == BW_DT_STRING && (x->kind == XK_LENGTH_BETWEEN || x->kind == XK_LENGTH_EQUAL)) {
+        if (bw_ascii(c->str, c->str_len)) {
+            /* one byte a code point: the length is the byte count; no branch on nulls (they can be many, at random) */
+            x->missing += nrows - count_valid(c, nrows);
+            for (size_t i = 0; i < nrows; i++) {
+                size_t len = c->off[i + 1] - c->off[i];
+                bool okv = x->kind == XK_LENGTH_EQUAL ? (int64_t)len == x->ival : in_bounds(x, (double)len);
+                if (!okv & bw_col_valid(c, i)) {
+                    BW_TRY(flag(r, x, c, i));
+                }
+            }
+            return BW_OK;
+        }
         for (size_t i = 0; i < nrows; i++) {
             if (!bw_col_valid(c, i)) {
                 x->missing++;
@@ -503,14 +802,23 @@ static bw_status pv_text(struct run *r, struct xp *x, const bw_column *c, size_t
         }
         return BW_OK;
     }
+    if (c->type == BW_DT_STRING && (x->kind == XK_NO_CONTROL || x->kind == XK_NO_MARKUP || x->kind == XK_NO_FORMULA)) {
+        return pv_security(r, x, c, nrows);
+    }
+    /* numbers, dates and booleans format as ASCII; a string batch is checked once (else value by value) */
+    int ascii = x->re_a == NULL ? 0 : c->type != BW_DT_STRING || bw_ascii(c->str, c->str_len) ? 1 : -1;
+    if (x->all_dfa && c->type == BW_DT_STRING && ascii > 0) {
+        return pv_regex_ascii(r, x, c, nrows);
+    }
     bool memo = !x->memo_off && x->kind != XK_LENGTH_BETWEEN && x->kind != XK_LENGTH_EQUAL &&
                 x->kind != XK_NO_FORMULA && x->kind != XK_NO_CONTROL;
+    if (c->type == BW_DT_DATE && x->kind != XK_LENGTH_BETWEEN && x->kind != XK_LENGTH_EQUAL) {
+        return pv_text_dates(r, x, c, nrows);
+    }
     if (memo && x->memo == NULL) {
         x->memo = bw_calloc(MEMO_SLOTS, sizeof *x->memo);
         memo = x->memo != NULL;
     }
-    /* numbers, dates and booleans format as ASCII; a string batch is checked once (else value by value) */
-    int ascii = x->re_a == NULL ? 0 : c->type != BW_DT_STRING || bw_ascii(c->str, c->str_len) ? 1 : -1;
     for (size_t i = 0; i < nrows; i++) {
         if (is_null(c, i)) {
             x->missing++;
@@ -604,9 +912,93 @@ static bw_status pv_between(struct run *r, struct xp *x, const bw_column *c, siz
     return BW_OK;
 }
 
+/* The words of a string of at most 16 bytes, zero past its end; false when it is longer or too near the buffer's end. */
+static inline bool short_words(const bw_column *c, size_t i, uint64_t *w0, uint64_t *w1, size_t *n)
+{
+    uint32_t o = c->off[i];
+    *n = c->off[i + 1] - o;
+    if (*n > 16 || (size_t)o + 16 > c->str_len) {
+        return false;
+    }
+    memcpy(w0, c->str + o, 8);
+    memcpy(w1, c->str + o + 8, 8);
+    if (*n < 8) {
+        *w0 &= ((uint64_t)1 << (8 * *n)) - 1;
+        *w1 = 0;
+    } else if (*n < 16) {
+        *w1 &= ((uint64_t)1 << (8 * (*n - 8))) - 1;
+    }
+    return true;
+}
+
 static bw_status pv_set(struct run *r, struct xp *x, const bw_column *c, size_t nrows)
 {
     bool want_in = x->kind == XK_IN_SET;
+    if (c->type == BW_DT_BOOL) {
+        /* two possible values: look each up once */
+        bool in[2];
+        for (int v = 0; v < 2; v++) {
+            bw_vkey k;
+            bw_vkey_tagged('b', (uint64_t)v, &k);
+            in[v] = bw_kset_find(&x->set, &k) >= 0;
+        }
+        for (size_t i = 0; i < nrows; i++) {
+            if (!bw_col_valid(c, i)) {
+                x->missing++;
+            } else if (in[c->b[i] != 0] != want_in) {
+                BW_TRY(flag(r, x, c, i));
+            }
+        }
+        return BW_OK;
+    }
+    if (c->type == BW_DT_STRING && c->str != NULL) {
+        /*
+         * Short strings: an exact memo of the last answers (the value's bytes are the
+         * key, no hash collision is possible), so a column of a few categories costs
+         * two loads and a compare a value instead of a hash and a table probe.
+         */
+        if (x->smemo == NULL) {
+            x->smemo = bw_calloc(SMEMO_SLOTS, sizeof *x->smemo);
+            if (x->smemo == NULL) {
+                return BW_ENOMEM;
+            }
+            for (size_t k = 0; k < SMEMO_SLOTS; k++) {
+                x->smemo[k].n = UINT32_MAX;
+            }
+        }
+        for (size_t i = 0; i < nrows; i++) {
+            if (!bw_col_valid(c, i)) {
+                x->missing++;
+                continue;
+            }
+            uint64_t w0, w1;
+            size_t n;
+            bool in;
+            if (short_words(c, i, &w0, &w1, &n)) {
+                struct smemo *e = &x->smemo[((w0 * 0x9E3779B97F4A7C15ULL) ^ (w1 * 0xC2B2AE3D27D4EB4FULL) ^ n) >> 56 &
+                                            (SMEMO_SLOTS - 1)];
+                if (e->n == n && e->w0 == w0 && e->w1 == w1) {
+                    in = e->in;
+                } else {
+                    bw_vkey k;
+                    bw_vkey_of(c, i, &k);
+                    in = bw_kset_find(&x->set, &k) >= 0;
+                    e->w0 = w0;
+                    e->w1 = w1;
+                    e->n = (uint32_t)n;
+                    e->in = in;
+                }
+            } else {
+                bw_vkey k;
+                bw_vkey_of(c, i, &k);
+                in = bw_kset_find(&x->set, &k) >= 0;
+            }
+            if (in != want_in) {
+                BW_TRY(flag(r, x, c, i));
+            }
+        }
+        return BW_OK;
+    }
     for (size_t i = 0; i < nrows; i++) {
         if (is_null(c, i)) {
             x->missing++;
@@ -1221,9 +1613,11 @@ static bw_status compile_re(struct xp *x, const json_t *list, const json_t *one,
 {
     size_t n = list != NULL ? json_array_size(list) : 1;
     x->re = bw_calloc(n, sizeof *x->re);
-    if (x->re == NULL) {
+    x->dfa = bw_calloc(n + 1, sizeof *x->dfa);
+    if (x->re == NULL || x->dfa == NULL) {
         return oom(err);
     }
+    x->all_dfa = true;
     for (size_t k = 0; k < n; k++) {
         const json_t *e = list != NULL ? json_array_get(list, k) : one;
         int ecode;
@@ -1242,10 +1636,21 @@ static bw_status compile_re(struct xp *x, const json_t *list, const json_t *one,
         if (x->re_a[k] != NULL && pcre2_jit_compile(x->re_a[k], PCRE2_JIT_COMPLETE) == 0 && k < 64) {
             x->re_a_jit |= (uint64_t)1 << k;
         }
+        x->dfa[k] = bw_redfa_new(json_string_value(e), json_string_length(e));
+        x->all_dfa &= x->dfa[k] != NULL;
         /* the interpreter if JIT is unavailable; the strings matched are valid UTF-8 (the readers check) */
         if (pcre2_jit_compile(x->re[k], PCRE2_JIT_COMPLETE) == 0 && k < 64) {
             x->re_jit |= (uint64_t)1 << k;
         }
+    }
+    if (list != NULL && x->nre == n && n >= 2 && x->all_dfa && (x->kind == XK_NOT_REGEX_LIST || !x->match_all)) {
+        const char *pats[64];
+        size_t lens[64];
+        for (size_t k = 0; k < n && n <= 64; k++) {
+            pats[k] = json_string_value(json_array_get(list, k));
+            lens[k] = json_string_length(json_array_get(list, k));
+        }
+        x->dfa_any = n <= 64 ? bw_redfa_new_any(pats, lens, n) : NULL; /* NULL: one DFA a pattern, as before */
     }
     x->md = pcre2_match_data_create(1, NULL);
     return x->md != NULL ? BW_OK : oom(err);
@@ -2570,6 +2975,11 @@ static void xp_free(struct xp *x)
             pcre2_code_free(x->re_a[k]);
         }
     }
+    for (size_t k = 0; x->dfa != NULL && k < x->nre; k++) {
+        bw_redfa_free(x->dfa[k]);
+    }
+    bw_free(x->dfa);
+    bw_redfa_free(x->dfa_any);
     bw_free(x->re);
     bw_free(x->re_a);
     pcre2_match_data_free(x->md);
@@ -2581,6 +2991,8 @@ static void xp_free(struct xp *x)
     bw_umap_free(&x->umap);
     bw_uspill_free(x->spill);
     bw_free(x->memo);
+    bw_free(x->dmemo);
+    bw_free(x->smemo);
     bw_free(x->bins);
     bw_free(x->weights);
     bw_free(x->counts);
@@ -2611,6 +3023,7 @@ static void run_free(struct run *r)
     bw_buf_release(&r->txt);
     bw_buf_release(&r->scratch);
     bw_free(r->tmp);
+    bw_free(r->verdict);
     names_free(r);
 }
 
@@ -2658,6 +3071,7 @@ static bw_status add_schema(struct run *r, bw_error *err)
             x->kind = pass == 0 ? XK_COLUMN_EXISTS : XK_OF_TYPE;
             x->type = bw_expectation_types()[x->kind];
             x->implicit = true;
+            x->line = c->line; /* reports point at the schema entry */
             x->optional = pass == 1 && !c->required;
             BW_TRY(compile_xp(r, x, err));
         }

@@ -1079,6 +1079,167 @@ static void test_predicates(void)
     bw_buf_release(&sc);
 }
 
+/*
+ * The engine's fast paths (vrun.c): regexes as DFAs walked four at a time,
+ * in-set memos on short strings and booleans, the exact date memo (two days
+ * 8192 apart share a slot), the byte prefilters of the security checks.
+ * Every count and every sampled row is checked against values computed here
+ * (regexes with PCRE2), on 300 rows with nulls, 0- to 2-byte values and
+ * long values mixed in.
+ */
+static const char *fp_code(int i, char *buf)
+{
+    if (i % 7 == 0) {
+        return "";
+    }
+    if (i % 11 == 0) {
+        return "P";
+    }
+    if (i % 17 == 0) {
+        return "P1";
+    }
+    snprintf(buf, 16, "%c%02d", i % 13 == 0 ? 'X' : 'P', i % 100);
+    return buf;
+}
+
+static const char *fp_tag(int i)
+{
+    static const char *const tags[] = {"alpha", "beta", "gamma", "a-very-long-category-name",
+                                       "a-very-long-category-nameX"};
+    return i % 9 == 0 ? "" : tags[i % 5];
+}
+
+static int fp_note(int i)
+{
+    return i % 6 == 0 ? 0 : i % 23 == 0 ? 1 : i % 29 == 0 ? 2 : i % 31 == 0 ? 3 : i % 4 == 1 ? 4 : 5;
+}
+
+static void fp_day(int i, char *buf)
+{
+    if (i % 50 == 7) {
+        snprintf(buf, 16, "%s", "2042-06-08"); /* 2020-01-03 + 8192 days: the same memo slot */
+    } else {
+        snprintf(buf, 16, "2020-01-%02d", i % 10 + 1);
+    }
+}
+
+static bool pcre_hit(const char *pat, const char *v)
+{
+    int ec;
+    PCRE2_SIZE eo;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP, &ec, &eo, NULL);
+    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+    bool hit = re != NULL && pcre2_match(re, (PCRE2_SPTR)v, strlen(v), 0, 0, md, NULL) >= 0;
+    pcre2_match_data_free(md);
+    pcre2_code_free(re);
+    return hit;
+}
+
+/* The rows of e's samples, "r,r,...". */
+static const char *sample_rows(const bw_expect_result *e)
+{
+    static char buf[512];
+    size_t k = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < e->nsamples && k < sizeof buf - 24; i++) {
+        k += (size_t)snprintf(buf + k, sizeof buf - k, "%s%llu", i ? "," : "", (unsigned long long)e->samples[i].row);
+    }
+    return buf;
+}
+
+static void test_fast_paths(void)
+{
+    enum { N = 300, NX = 11 };
+    bw_buf csv = BW_BUF_INIT((size_t)1 << 20);
+    bw_buf_addstr(&csv, "code,tag,flag,day,notes\n");
+    static const char *const notes[] = {"",         "ctl\x01here",       "see <script>x</script>",
+                                        "=SUM(A1)", "time 10:30 & more", "plain note"};
+    for (int i = 0; i < N; i++) {
+        char code[16], day[16];
+        fp_day(i, day);
+        bw_buf_printf(&csv, "%s,%s,%s,%s,%s\n", fp_code(i, code), fp_tag(i),
+                      i % 10 == 3  ? ""
+                      : i % 3 == 0 ? "false"
+                                   : "true",
+                      day, notes[fp_note(i)]);
+    }
+    bw_suite *s = suite();
+    add(s, "expect_column_values_to_match_regex", "{\"column\": \"code\", \"regex\": \"^P[0-9]{2}$\"}");
+    add(s, "expect_column_values_to_not_match_regex", "{\"column\": \"code\", \"regex\": \"7$\"}");
+    add(s, "expect_column_values_to_match_regex_list", "{\"column\": \"code\", \"regex_list\": [\"^X\", \"7$\"]}");
+    add(s, "expect_column_values_to_not_match_regex_list",
+        "{\"column\": \"code\", \"regex_list\": [\"^X\", \"^P1$\"]}");
+    add(s, "expect_column_values_to_be_in_set",
+        "{\"column\": \"tag\", \"value_set\": [\"alpha\", \"beta\", \"a-very-long-category-name\"]}");
+    add(s, "expect_column_values_to_be_in_set", "{\"column\": \"flag\", \"value_set\": [true]}");
+    add(s, "expect_column_values_to_match_regex", "{\"column\": \"day\", \"regex\": \"^2020-01-0[1-5]$\"}");
+    add(s, "expect_column_values_to_not_contain_control_characters", "{\"column\": \"notes\"}");
+    add(s, "expect_column_values_to_not_contain_markup", "{\"column\": \"notes\"}");
+    add(s, "expect_column_values_to_not_contain_formula_injection", "{\"column\": \"notes\"}");
+    add(s, "expect_column_value_lengths_to_be_between", "{\"column\": \"code\", \"min_value\": 3, \"max_value\": 3}");
+    bw_vrun *r = run(s, csv.ptr);
+    if (!ok(r != NULL && r->nresults == NX, "ran")) {
+        bw_vrun_free(r);
+        bw_suite_free(s);
+        bw_buf_release(&csv);
+        return;
+    }
+    /* expected failures and nulls, row by row */
+    uint64_t bad[NX] = {0}, nulls[NX] = {0};
+    char want[NX][512];
+    size_t wlen[NX] = {0}, nsamp[NX] = {0};
+    for (int i = 0; i < N; i++) {
+        char code[16], day[16];
+        const char *c = fp_code(i, code), *t = fp_tag(i);
+        fp_day(i, day);
+        int nt = fp_note(i);
+        bool cnull = c[0] == '\0', fail[NX] = {false}, isnull[NX] = {false};
+        for (int k = 0; k < 4; k++) {
+            isnull[k] = cnull;
+        }
+        isnull[10] = cnull;
+        fail[0] = !pcre_hit("^P[0-9]{2}$", c);
+        fail[1] = pcre_hit("7$", c);
+        fail[2] = !pcre_hit("^X", c) && !pcre_hit("7$", c);
+        fail[3] = pcre_hit("^X", c) || pcre_hit("^P1$", c);
+        isnull[4] = t[0] == '\0';
+        fail[4] = strcmp(t, "gamma") == 0 || strcmp(t, "a-very-long-category-nameX") == 0;
+        isnull[5] = i % 10 == 3;
+        fail[5] = i % 3 == 0;
+        fail[6] = !pcre_hit("^2020-01-0[1-5]$", day);
+        isnull[7] = isnull[8] = isnull[9] = nt == 0;
+        fail[7] = nt == 1;
+        fail[8] = nt == 2;
+        fail[9] = nt == 3;
+        fail[10] = strlen(c) != 3;
+        for (int k = 0; k < NX; k++) {
+            if (isnull[k]) {
+                nulls[k]++;
+            } else if (fail[k]) {
+                bad[k]++;
+                if (nsamp[k]++ < 20) {
+                    wlen[k] +=
+                        (size_t)snprintf(want[k] + wlen[k], sizeof want[k] - wlen[k], "%s%d", wlen[k] ? "," : "", i);
+                }
+            }
+        }
+    }
+    for (int k = 0; k < NX; k++) {
+        want[k][wlen[k]] = '\0';
+        if (!ok(R(k)->unexpected_count == bad[k] && R(k)->missing_count == nulls[k] &&
+                    strcmp(sample_rows(R(k)), want[k]) == 0,
+                "%s: %llu unexpected, %llu missing, samples in row order", R(k)->label, (unsigned long long)bad[k],
+                (unsigned long long)nulls[k])) {
+            printf("#   got %llu unexpected, %llu missing, rows %s\n#   want rows %s\n",
+                   (unsigned long long)R(k)->unexpected_count, (unsigned long long)R(k)->missing_count,
+                   sample_rows(R(k)), want[k]);
+        }
+    }
+    bw_vrun_free(r);
+    bw_suite_free(s);
+    bw_buf_release(&csv);
+}
+
 int main(void)
 {
     if (mkdtemp(tmpdir) == NULL) {
@@ -1101,6 +1262,7 @@ int main(void)
     test_security();
     test_checks();
     test_predicates();
+    test_fast_paths();
     for (int i = 0; i < nfile; i++) {
         char p[256];
         snprintf(p, sizeof p, "%s/t%d.csv", tmpdir, i);
