@@ -19,6 +19,9 @@
  */
 #include <jansson.h>
 #include <math.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -70,6 +73,9 @@ struct pcol {
     bw_hll *hll;
     bw_kll *kll; /* numeric and temporal columns only */
     bw_topk *topk;
+    /* hints from the last chunk added (the figures do not depend on them) */
+    bool many; /* mostly distinct values */
+    bool few;  /* at most FEW_DISTINCT distinct values */
 };
 
 struct dtab;
@@ -400,11 +406,49 @@ static bool phone_like(const char *s, size_t n)
 }
 
 /*
+ * Bit i of each mask tells whether byte i of a value of at most 64 bytes is
+ * '@', ' ', '.', a control character (below 0x20 but tab, or 0x7f) or a
+ * UTF-8 continuation byte (10xxxxxx).
+ */
+struct tmask {
+    uint64_t at, sp, dot, ctl, cont;
+};
+
+/* The bits lo..hi-1 (hi <= 64). */
+static inline uint64_t bits_in(size_t lo, size_t hi)
+{
+    uint64_t below_hi = hi >= 64 ? UINT64_MAX : ((uint64_t)1 << hi) - 1;
+    uint64_t below_lo = lo >= 64 ? UINT64_MAX : ((uint64_t)1 << lo) - 1;
+    return below_hi & ~below_lo;
+}
+
+/*
+ * email_like (with no space in the value) told by the masks: the value is
+ * bytes t..t+tn-1 of the masked text, its first '@' at byte a.
+ */
+static inline bool email_masks(const struct tmask *m, size_t t, size_t tn, size_t a)
+{
+    size_t end = t + tn;
+    uint64_t dots;
+
+    if ((m->sp & bits_in(t, end)) != 0 || a == t || a + 1 >= end || (m->at & bits_in(a + 1, end)) != 0) {
+        return false;
+    }
+    dots = m->dot & bits_in(a + 1, end);
+    if (dots == 0) {
+        return false;
+    }
+    size_t d = 63 - (size_t)__builtin_clzll(dots); /* the last '.' */
+    return d > a + 1 && d < end - 1;
+}
+
+/*
  * Classify one string value, seen w times (code points already counted by the
  * caller's scan, which also found the first '@' and whether control characters
  * occur).
  */
-static void classify(struct pcol *c, const char *s, size_t n, const char *at, bool control, uint64_t w)
+static void classify(struct pcol *c, const char *s, size_t n, const char *at, bool control, uint64_t w,
+                     const struct tmask *mk)
 {
     const char *t = s;
     size_t tn = n;
@@ -454,7 +498,8 @@ static void classify(struct pcol *c, const char *s, size_t n, const char *at, bo
         c->pat[BW_PAT_UUID] += w;
         return;
     }
-    if (at != NULL && memchr(t, ' ', tn) == NULL && email_like(t, tn, at)) {
+    if (at != NULL && (mk != NULL ? email_masks(mk, (size_t)(t - s), tn, (size_t)(at - s))
+                                  : memchr(t, ' ', tn) == NULL && email_like(t, tn, at))) {
         c->pat[BW_PAT_EMAIL] += w;
         return;
     }
@@ -486,15 +531,25 @@ static void classify(struct pcol *c, const char *s, size_t n, const char *at, bo
  * their exact counts (the largest count left out is the floor;
  * bw_topk_merge_items), and text values have their length and pattern
  * classes worked out once and weighted by the count.
+ *
+ * A column whose last chunk held mostly distinct values (patient ids,
+ * emails, prices, timestamps) has its next chunk counted bucket by bucket
+ * (dtab_put_rows: the table stays in the cache), its text values measured
+ * row by row and the HLL fed row by row, which give the same figures and
+ * sketches as the walk of the distinct values would (whose entries, spread
+ * over a table larger than the cache, each cost a miss).
  */
 #define CHUNK 65536
 #define DT_SHORT 0x80000000u /* row flag: a value of at most BW_TOPK_MAX_KEY bytes (its hash goes to the HLL) */
 #define DT_TRUNC 0x40000000u /* row flag: a longer value, counted by its first BW_TOPK_MAX_KEY bytes */
 #define DT_ROW 0x3fffffffu
 
-enum { K_U64, K_F64, K_STR, K_PREFIX };
+enum { K_U64, K_F64, K_STR, K_PREFIX, K_BYTES };
 #define FEW 8 /* a numeric chunk with at most 1/FEW as many distinct values as values: (value, count) pairs to KLL */
 #define PEND 32
+#define FEW_DISTINCT 2048
+#define NBUCKET_LG 6
+#define NBUCKET (1u << NBUCKET_LG)
 #define AHEAD                                                                                                          \
     16 /* entries fetched ahead when the table is walked in insertion order */ /* values whose slots are fetched at once: the cache misses overlap */
 
@@ -513,7 +568,7 @@ struct pick {
 
 struct dtab {
     struct dent *e;
-    uint32_t *used; /* slots in use */
+    uint32_t *used; /* slots in use, in the order they were taken */
     size_t cap;     /* a power of two */
     unsigned shift; /* 64 - log2(cap) */
     size_t n;       /* entries in use */
@@ -522,9 +577,18 @@ struct dtab {
     uint64_t ph[PEND];
     uint32_t pr[PEND];
     size_t pn;
-    double *vals;  /* a numeric chunk's values, CHUNK of them */
-    uint64_t *wts; /* CHUNK / FEW of them: the counts of a chunk of few distinct values */
-    uint64_t *hs;  /* CHUNK: the hashes of a chunk's distinct values, for the HLL */
+    double *vals;       /* a numeric chunk's values, CHUNK of them */
+    uint64_t *wts;      /* CHUNK / FEW of them: the counts of a chunk of few distinct values */
+    uint64_t *hs;       /* CHUNK: the hashes of the chunk's rows, or (the HLL's) of its distinct values */
+    const uint64_t *rh; /* the hashes of the chunk's rows for the HLL (nrh of them: hs or bh), or NULL */
+    size_t nrh;
+    /* counting a chunk of many distinct values bucket by bucket: CHUNK each */
+    uint32_t *rows; /* the rows of the hashes in hs */
+    uint64_t *bh;   /* hs and rows sorted by bucket */
+    uint32_t *br;
+    uint32_t *loc;   /* 2 * CHUNK: a bucket's table of entry numbers + 1 (0 empty) */
+    struct dent *de; /* CHUNK: the entries of a chunk counted bucket by bucket, t->n of them, dense */
+    bool dense;      /* the entries are in de (t->e is untouched and t->used is not kept) */
     /* top-k scratch, pcap entries each */
     struct pick *pk;
     bw_topk_item *items;
@@ -540,6 +604,11 @@ static void dtab_free(struct dtab *t)
         bw_free(t->vals);
         bw_free(t->wts);
         bw_free(t->hs);
+        bw_free(t->rows);
+        bw_free(t->de);
+        bw_free(t->bh);
+        bw_free(t->br);
+        bw_free(t->loc);
         bw_free(t->pk);
         bw_free(t->items);
         bw_free(t->kb);
@@ -565,11 +634,19 @@ static bw_status dtab_need(bw_profile *p, size_t rows, size_t tcap)
                                (c * 0x9e3779b97f4a7c15ULL)) |
                  1;
     }
-    if (t->vals == NULL || t->wts == NULL || t->hs == NULL) {
+    if (t->loc == NULL) {
         t->vals = t->vals != NULL ? t->vals : bw_malloc(CHUNK * sizeof(*t->vals));
         t->wts = t->wts != NULL ? t->wts : bw_malloc(CHUNK / FEW * sizeof(*t->wts));
         t->hs = t->hs != NULL ? t->hs : bw_malloc(CHUNK * sizeof(*t->hs));
-        if (t->vals == NULL || t->wts == NULL || t->hs == NULL) {
+        t->rows = t->rows != NULL ? t->rows : bw_malloc(CHUNK * sizeof(*t->rows));
+        t->bh = t->bh != NULL ? t->bh : bw_malloc(CHUNK * sizeof(*t->bh));
+        t->br = t->br != NULL ? t->br : bw_malloc(CHUNK * sizeof(*t->br));
+        if (t->vals == NULL || t->wts == NULL || t->hs == NULL || t->rows == NULL || t->bh == NULL || t->br == NULL) {
+            return BW_ENOMEM;
+        }
+        t->de = t->de != NULL ? t->de : bw_malloc(CHUNK * sizeof(*t->de));
+        t->loc = t->de != NULL ? bw_malloc(2 * CHUNK * sizeof(*t->loc)) : NULL;
+        if (t->loc == NULL) {
             return BW_ENOMEM;
         }
     }
@@ -616,7 +693,9 @@ static bw_status dtab_need(bw_profile *p, size_t rows, size_t tcap)
 
 static void dtab_clear(struct dtab *t)
 {
-    if (t->n > t->cap / 8) {
+    if (t->dense) {
+        /* nothing to clear: the entries are in de */
+    } else if (t->n > t->cap / 8) {
         memset(t->e, 0, t->cap * sizeof(*t->e));
     } else {
         for (size_t i = 0; i < t->n; i++) {
@@ -625,17 +704,37 @@ static void dtab_clear(struct dtab *t)
     }
     t->n = 0;
     t->pn = 0;
+    t->rh = NULL;
+    t->nrh = 0;
+    t->dense = false;
 }
 
+/* Whether a[0..n) and b[0..n) are equal: 8 bytes at a time, the last 1 to 8 in one or two overlapping loads. */
 static inline bool bytes_eq(const char *a, const char *b, size_t n)
 {
-    for (; n >= 8; a += 8, b += 8, n -= 8) {
-        uint64_t x, y;
-        memcpy(&x, a, 8);
-        memcpy(&y, b, 8);
-        if (x != y) {
-            return false;
+    uint64_t x, y;
+    uint32_t u, v;
+
+    if (n >= 8) {
+        for (; n > 8; a += 8, b += 8, n -= 8) {
+            memcpy(&x, a, 8);
+            memcpy(&y, b, 8);
+            if (x != y) {
+                return false;
+            }
         }
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return x == y;
+    }
+    if (n >= 4) {
+        memcpy(&u, a, 4);
+        memcpy(&v, b, 4);
+        x = u;
+        y = v;
+        memcpy(&u, a + n - 4, 4);
+        memcpy(&v, b + n - 4, 4);
+        return (x ^ y) == 0 && u == v;
     }
     for (size_t i = 0; i < n; i++) {
         if (a[i] != b[i]) {
@@ -652,7 +751,8 @@ static inline bool same_value(const bw_column *col, int kind, uint32_t a, uint32
     const char *sa, *sb;
 
     switch (kind) {
-    case K_U64: return true;
+    case K_U64:
+    case K_BYTES: return true;
     case K_F64: {
         double x = col->f64[a], y = col->f64[b];
         return x == y || (isnan(x) && isnan(y));
@@ -688,6 +788,95 @@ static inline void dtab_put(struct dtab *t, const bw_column *col, int kind, uint
             e->row |= flags;
             return;
         }
+    }
+}
+
+/*
+ * Count the n values of rows t->rows[0..n) (ascending), hashes t->hs[0..n),
+ * bucket by bucket, the buckets being the top bits of the hashes. The
+ * entries go to t->e densely (t->dense), and a bucket's values are found
+ * through a small table of entry numbers (slots keyed like the big table's)
+ * that is cleared for each bucket, so that everything a bucket touches stays
+ * in the cache (a chunk of many distinct values otherwise misses the table
+ * on almost every value). A value's rows all fall in one bucket and are
+ * counted in row order, so every entry ends with the same count and first
+ * row as if counted row by row; only the order of the entries differs, and
+ * t->used is not kept (dtab_flush and kll_feed do without). The hashes, in
+ * bucket order, are left in t->bh for the HLL: its registers are then
+ * updated a few kilobytes at a time.
+ */
+static void dtab_put_rows(struct dtab *t, const bw_column *col, int kind, size_t n)
+{
+    uint32_t at[NBUCKET] = {0};
+    unsigned sh = 64 - NBUCKET_LG;
+    uint64_t mul = t->mul;
+    uint32_t *loc = t->loc;
+    struct dent *ent = t->de;
+    uint32_t ne = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        at[t->hs[i] >> sh]++;
+    }
+    for (uint32_t b = 0, sum = 0; b < NBUCKET; b++) {
+        uint32_t c = at[b];
+        at[b] = sum;
+        sum += c;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t j = at[t->hs[i] >> sh]++;
+        t->bh[j] = t->hs[i];
+        t->br[j] = t->rows[i];
+    }
+    /* at[b] is now the end of bucket b */
+    t->dense = true;
+    for (uint32_t b = 0, j = 0; b < NBUCKET; b++) {
+        uint32_t end = at[b], lcap = 16;
+        unsigned lg = 4;
+        while (lcap < 2 * (end - j)) {
+            lcap *= 2;
+            lg++;
+        }
+        memset(loc, 0, lcap * sizeof(*loc));
+        for (; j < end; j++) {
+            uint64_t h = t->bh[j];
+            uint32_t row = t->br[j];
+            for (size_t k = (size_t)((h * mul) >> (64 - lg));; k = (k + 1) & (lcap - 1)) {
+                uint32_t id = loc[k];
+                if (id == 0) {
+                    ent[ne] = (struct dent){h, 1, row | DT_SHORT};
+                    loc[k] = ++ne;
+                    break;
+                }
+                struct dent *e = &ent[id - 1];
+                if (e->hash == h && same_value(col, kind, e->row & DT_ROW, row)) {
+                    e->count++;
+                    break;
+                }
+            }
+        }
+    }
+    t->n = ne;
+    t->rh = t->bh;
+    t->nrh = n;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* t->used of a dense table: its entries in the order of their first rows (the order dtab_put leaves). */
+static void dtab_order(struct dtab *t)
+{
+    uint64_t *key = t->hs; /* free: the HLL takes the hashes from t->bh */
+
+    for (size_t i = 0; i < t->n; i++) {
+        key[i] = (uint64_t)(t->de[i].row & DT_ROW) << 32 | i;
+    }
+    qsort(key, t->n, sizeof(*key), cmp_u64);
+    for (size_t i = 0; i < t->n; i++) {
+        t->used[i] = (uint32_t)key[i];
     }
 }
 
@@ -785,10 +974,38 @@ static void pick_sift(struct pick *h, size_t n, size_t i)
     }
 }
 
+/* Offer entry e to the choice of the `cap` strongest entries (h, kept so far); a loser's count raises the floor. */
+static inline void pick_offer(struct pick *h, size_t cap, size_t *kept, uint64_t *floor_, const struct dent *e)
+{
+    struct pick pk = {NULL, 0, e->count, e->row & DT_ROW, (e->row & DT_TRUNC) != 0};
+
+    if (*kept < cap) {
+        h[(*kept)++] = pk;
+        if (*kept == cap) {
+            for (size_t k = cap / 2 + 1; k-- > 0;) {
+                pick_sift(h, *kept, k);
+            }
+        }
+    } else if (pick_weaker(&h[0], &pk)) {
+        *floor_ = BW_MAX(*floor_, h[0].count);
+        h[0] = pk;
+        pick_sift(h, *kept, 0);
+    } else {
+        *floor_ = BW_MAX(*floor_, pk.count);
+    }
+}
+
 /*
  * Feed the table's values to the column's sketches: each distinct hash of a
  * short value to the HLL once (long values went in row by row), and the
  * chunk's most frequent values, with their exact counts, to the top-k.
+ *
+ * When the adder left the hashes of the chunk's rows (t->rh, nrh of them),
+ * the HLL takes those instead (the same set). A chunk counted bucket by
+ * bucket (t->dense) offers its entries in their dense order: the choice (the
+ * strongest by count, then first row, a total order) and the floor (the
+ * largest count left out) are the same whatever the order of the offers, and
+ * bw_topk_merge_items sorts its items, so the sketches get the same bytes.
  */
 static bw_status dtab_flush(bw_profile *p, struct pcol *c, const bw_column *col, uint64_t total)
 {
@@ -802,28 +1019,21 @@ static bw_status dtab_flush(bw_profile *p, struct pcol *c, const bw_column *col,
     if (t->n == 0) {
         return BW_OK;
     }
-    for (size_t i = 0; i < t->n; i++) {
-        const struct dent *e = &t->e[t->used[i]];
-        if (i + AHEAD < t->n) {
-            __builtin_prefetch(&t->e[t->used[i + AHEAD]]);
+    if (t->dense) {
+        for (size_t i = 0; i < t->n; i++) {
+            pick_offer(h, cap, &kept, &floor_, &t->de[i]);
         }
-        if (e->row & DT_SHORT) {
-            hs[nh++] = e->hash;
-        }
-        struct pick pk = {NULL, 0, e->count, e->row & DT_ROW, (e->row & DT_TRUNC) != 0};
-        if (kept < cap) {
-            h[kept++] = pk;
-            if (kept == cap) {
-                for (size_t k = cap / 2 + 1; k-- > 0;) {
-                    pick_sift(h, kept, k);
-                }
+    } else {
+        bool distinct_h = t->rh == NULL;
+        for (size_t i = 0; i < t->n; i++) {
+            const struct dent *e = &t->e[t->used[i]];
+            if (i + AHEAD < t->n) {
+                __builtin_prefetch(&t->e[t->used[i + AHEAD]]);
             }
-        } else if (pick_weaker(&h[0], &pk)) {
-            floor_ = BW_MAX(floor_, h[0].count);
-            h[0] = pk;
-            pick_sift(h, kept, 0);
-        } else {
-            floor_ = BW_MAX(floor_, pk.count);
+            if (distinct_h && (e->row & DT_SHORT)) {
+                hs[nh++] = e->hash;
+            }
+            pick_offer(h, cap, &kept, &floor_, e);
         }
     }
     for (size_t k = 0; k < kept; k++) {
@@ -831,7 +1041,7 @@ static bw_status dtab_flush(bw_profile *p, struct pcol *c, const bw_column *col,
         const uint8_t *key = row_key(col, h[k].row, t->kb[k], &len);
         t->items[k] = (bw_topk_item){key, len, h[k].count, 0, h[k].trunc && len == BW_TOPK_MAX_KEY};
     }
-    BW_TRY(bw_hll_add_hashes(c->hll, hs, nh));
+    BW_TRY(t->rh != NULL ? bw_hll_add_hashes(c->hll, t->rh, t->nrh) : bw_hll_add_hashes(c->hll, hs, nh));
     return bw_topk_merge_items(c->topk, t->items, kept, total, floor_);
 }
 
@@ -864,14 +1074,112 @@ static inline bool swar_special(uint64_t w)
     return ((lt | z7f | zat) & high) != 0;
 }
 
-/* Lengths and patterns of one text value seen w times. */
-static void text_stats(struct pcol *c, const char *s, size_t n, uint64_t w, uint64_t *lmin, uint64_t *lmax,
-                       uint64_t *lsum)
+/* Bits set in x. */
+static inline unsigned popcount64(uint64_t x)
 {
-    size_t cps = utf8_count(s, n), k = 0;
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+    return (unsigned)((x * 0x0101010101010101ULL) >> 56);
+}
+
+#ifdef __SSE2__
+/* The masks of 16 bytes at p, placed at bit `at` of m. */
+static inline void masks16(const char *p, unsigned at, struct tmask *m)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i low = _mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8((char)0xe0)), _mm_setzero_si128());
+    __m128i ctl = _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')), low),
+                               _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
+    __m128i cont = _mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8((char)0xc0)), _mm_set1_epi8((char)0x80));
+
+    m->at |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('@'))) << at;
+    m->sp |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' '))) << at;
+    m->dot |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('.'))) << at;
+    m->ctl |= (uint64_t)(uint32_t)_mm_movemask_epi8(ctl) << at;
+    m->cont |= (uint64_t)(uint32_t)_mm_movemask_epi8(cont) << at;
+}
+#else
+static inline void masks16(const char *p, unsigned at, struct tmask *m)
+{
+    for (unsigned i = 0; i < 16; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        uint64_t bit = (uint64_t)1 << (at + i);
+        m->at |= ch == '@' ? bit : 0;
+        m->sp |= ch == ' ' ? bit : 0;
+        m->dot |= ch == '.' ? bit : 0;
+        m->ctl |= (ch < 0x20 && ch != '\t') || ch == 0x7f ? bit : 0;
+        m->cont |= (ch & 0xc0) == 0x80 ? bit : 0;
+    }
+}
+#endif
+
+/*
+ * The first bytes after which classify has more to test than an email: a
+ * blank (' ', tab, CR, LF), those that may start a number (digits, sign,
+ * '.', inf, nan), a formula ('=', '@'), a phone number ('(') or a URL (h, f,
+ * s: http, https, ftp, s3), either case. A value that starts with another
+ * byte, does not end with a blank, holds no control character and is not 36
+ * bytes long (a UUID) can only be an email.
+ */
+static const bool loud_first[256] = {
+    [' '] = true, ['\t'] = true, ['\r'] = true, ['\n'] = true, ['0'] = true, ['1'] = true, ['2'] = true, ['3'] = true,
+    ['4'] = true, ['5'] = true,  ['6'] = true,  ['7'] = true,  ['8'] = true, ['9'] = true, ['-'] = true, ['+'] = true,
+    ['.'] = true, ['='] = true,  ['@'] = true,  ['('] = true,  ['i'] = true, ['I'] = true, ['n'] = true, ['N'] = true,
+    ['h'] = true, ['H'] = true,  ['f'] = true,  ['F'] = true,  ['s'] = true, ['S'] = true,
+};
+
+static inline bool blank_byte(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/*
+ * Lengths and patterns of one text value seen w times. The bytes up to lim
+ * may be read (a value of at most 64 bytes is taken 16 bytes at a time, the
+ * bytes past its end masked off; near lim it is copied first).
+ */
+static void text_stats(struct pcol *c, const char *s, size_t n, uint64_t w, uint64_t *lmin, uint64_t *lmax,
+                       uint64_t *lsum, const char *lim)
+{
+    size_t cps, k = 0;
     const char *at = NULL;
     bool control = false, special = false;
 
+    if (n > 0 && n <= 64) {
+        struct tmask m = {0, 0, 0, 0, 0};
+        size_t blocks = (n + 15) / 16;
+        const char *p = s;
+        char buf[64];
+        if ((size_t)(lim - s) < blocks * 16) {
+            memset(buf, 0, sizeof(buf));
+            memcpy(buf, s, n);
+            p = buf;
+        }
+        for (size_t b = 0; b < blocks; b++) {
+            masks16(p + 16 * b, (unsigned)(16 * b), &m);
+        }
+        uint64_t in = bits_in(0, n);
+        m.at &= in;
+        m.sp &= in;
+        m.dot &= in;
+        m.ctl &= in;
+        m.cont &= in;
+        cps = n - popcount64(m.cont);
+        *lmin = cps < *lmin ? cps : *lmin;
+        *lmax = cps > *lmax ? cps : *lmax;
+        *lsum += (uint64_t)cps * w;
+        if (!loud_first[(unsigned char)s[0]] && !blank_byte(s[n - 1]) && m.ctl == 0 && n != 36) {
+            /* nothing classify tests can match but an email (it would do the same) */
+            if (m.at != 0 && email_masks(&m, 0, n, (size_t)__builtin_ctzll(m.at))) {
+                c->pat[BW_PAT_EMAIL] += w;
+            }
+            return;
+        }
+        classify(c, s, n, m.at != 0 ? s + __builtin_ctzll(m.at) : NULL, m.ctl != 0, w, &m);
+        return;
+    }
+    cps = utf8_count(s, n);
     for (; k + 8 <= n && !special; k += 8) {
         uint64_t x;
         memcpy(&x, s + k, 8);
@@ -892,7 +1200,108 @@ static void text_stats(struct pcol *c, const char *s, size_t n, uint64_t w, uint
     *lmin = cps < *lmin ? cps : *lmin;
     *lmax = cps > *lmax ? cps : *lmax;
     *lsum += (uint64_t)cps * w;
-    classify(c, s, n, at, control, w);
+    classify(c, s, n, at, control, w, NULL);
+}
+
+/*
+ * Count the n values of rows t->rows[0..n), hashes t->hs[0..n): bucket by
+ * bucket if the column's last chunk held mostly distinct values, directly
+ * if few, else with the slots fetched ahead. The entries come out the same.
+ */
+static void count_rows(struct dtab *t, const struct pcol *c, const bw_column *col, int kind, size_t n)
+{
+    if (c->many) {
+        dtab_put_rows(t, col, kind, n);
+    } else if (c->few) {
+        /* the entries stay in the cache: no need to fetch them ahead */
+        for (size_t i = 0; i < n; i++) {
+            dtab_put(t, col, kind, t->hs[i], t->rows[i], DT_SHORT, 1);
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            pend_put(t, col, kind, t->hs[i], t->rows[i]);
+        }
+        pend_flush(t, col, kind);
+    }
+}
+
+/*
+ * The adder left the hashes of the chunk's n values in t->hs: the HLL takes
+ * them row by row when the chunk was counted bucket by bucket (its entries
+ * are not walked), else once per distinct value. The column remembers
+ * whether half the values were distinct, or few, for its next chunk.
+ */
+static inline void rows_hashed(struct dtab *t, struct pcol *c, size_t n)
+{
+    c->many = t->n * 2 > n;
+    c->few = t->n <= FEW_DISTINCT;
+}
+
+/*
+ * The bytes of a value of at most 8 bytes as a number (the first byte the
+ * lowest, zeros past the end): false if the value holds a NUL byte (then
+ * "a" and "a\0" would be the same number). The bytes up to lim may be read.
+ */
+static inline bool short_bytes(const char *s, size_t n, const char *lim, uint64_t *out)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t w = 0, in;
+
+    if (n == 0) {
+        *out = 0;
+        return true;
+    }
+    if ((size_t)(lim - s) >= 8) {
+        memcpy(&w, s, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        w = __builtin_bswap64(w);
+#endif
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+        }
+    }
+    in = n >= 8 ? UINT64_MAX : ((uint64_t)1 << (8 * n)) - 1;
+    w &= in;
+    *out = w;
+    return ((w - ones) & ~w & high & in) == 0;
+}
+
+/*
+ * A chunk of values of at most 8 bytes, none with a NUL, in a column that
+ * is not mostly distinct: each value is counted by its bytes (K_BYTES: equal
+ * keys are equal values, so nothing is compared), and only the distinct
+ * values are hashed for the HLL. False (nothing counted) if a value does
+ * not fit.
+ */
+static bool add_short_strings(struct dtab *t, const struct pcol *c, const bw_column *col, size_t r0, size_t r1,
+                              const char *lim, size_t *ln)
+{
+    size_t k = 0;
+
+    for (size_t i = r0; i < r1; i++) {
+        size_t n;
+        uint64_t w;
+        if (!bw_col_valid(col, i)) {
+            continue;
+        }
+        const char *s = bw_col_str(col, i, &n);
+        if (!short_bytes(s, n, lim, &w)) {
+            return false;
+        }
+        t->hs[k] = bw_hash64_u64(w);
+        t->rows[k++] = (uint32_t)i;
+    }
+    count_rows(t, c, col, K_BYTES, k);
+    /* the HLL takes the values' hashes, not the keys of the table */
+    for (size_t i = 0; i < t->n; i++) {
+        struct dent *e = &t->e[t->used[i]];
+        size_t n;
+        const char *s = bw_col_str(col, e->row & DT_ROW, &n);
+        e->hash = bw_data_hash(s, n);
+    }
+    *ln = k;
+    return true;
 }
 
 static bw_status add_strings(bw_profile *p, struct pcol *c, const bw_column *col, size_t r0, size_t r1, size_t *nv)
@@ -900,33 +1309,45 @@ static bw_status add_strings(bw_profile *p, struct pcol *c, const bw_column *col
     struct dtab *t = p->dt;
     uint64_t lmin = c->len_min, lmax = c->len_max, lsum = 0, ln = 0;
     uint32_t longest = 0;
+    const char *lim = col->str != NULL ? col->str + col->off[col->n] : NULL; /* the end of the column's bytes */
 
     for (size_t i = r0; i < r1; i++) {
         uint32_t n = col->off[i + 1] - col->off[i];
         longest = n > longest ? n : longest;
     }
     if (longest <= BW_TOPK_MAX_KEY) {
-        /* every value is short: lengths and patterns once per distinct value */
-        for (size_t i = r0; i < r1; i++) {
-            size_t n;
-            const char *s;
-            if (!bw_col_valid(col, i)) {
-                continue;
+        /*
+         * every value is short: lengths and patterns once per distinct value,
+         * or row by row (the same sums) in a column whose last chunk was
+         * mostly distinct values
+         */
+        bool per_row = c->many;
+        if (per_row || longest > 8 || !add_short_strings(t, c, col, r0, r1, lim, &ln)) {
+            for (size_t i = r0; i < r1; i++) {
+                size_t n;
+                const char *s;
+                if (!bw_col_valid(col, i)) {
+                    continue;
+                }
+                s = bw_col_str(col, i, &n);
+                t->hs[ln] = bw_data_hash(s, n);
+                t->rows[ln++] = (uint32_t)i;
+                if (per_row) {
+                    text_stats(c, s, n, 1, &lmin, &lmax, &lsum, lim);
+                }
             }
-            s = bw_col_str(col, i, &n);
-            pend_put(t, col, K_STR, bw_hash64(s, n, 0), (uint32_t)i);
-            ln++;
+            count_rows(t, c, col, K_STR, ln);
         }
-        pend_flush(t, col, K_STR);
-        for (size_t i = 0; i < t->n; i++) {
+        for (size_t i = 0; i < t->n && !per_row; i++) {
             const struct dent *e = &t->e[t->used[i]];
             size_t n;
             if (i + AHEAD < t->n) {
                 __builtin_prefetch(&t->e[t->used[i + AHEAD]]);
             }
             const char *s = bw_col_str(col, e->row & DT_ROW, &n);
-            text_stats(c, s, n, e->count, &lmin, &lmax, &lsum);
+            text_stats(c, s, n, e->count, &lmin, &lmax, &lsum, lim);
         }
+        rows_hashed(t, c, ln);
     } else {
         /* a long value: the top-k counts it by its first bytes, the HLL by all of it; each row on its own */
         for (size_t i = r0; i < r1; i++) {
@@ -936,15 +1357,17 @@ static bw_status add_strings(bw_profile *p, struct pcol *c, const bw_column *col
                 continue;
             }
             s = bw_col_str(col, i, &n);
+            uint64_t h = bw_data_hash(s, n);
+            t->hs[ln++] = h;
             if (n <= BW_TOPK_MAX_KEY) {
-                dtab_put(t, col, K_PREFIX, bw_hash64(s, n, 0), (uint32_t)i, DT_SHORT, 1);
+                dtab_put(t, col, K_PREFIX, h, (uint32_t)i, DT_SHORT, 1);
             } else {
-                BW_TRY(bw_hll_add_hash(c->hll, bw_hash64(s, n, 0)));
-                dtab_put(t, col, K_PREFIX, bw_hash64(s, BW_TOPK_MAX_KEY, 0), (uint32_t)i, DT_TRUNC, 1);
+                dtab_put(t, col, K_PREFIX, bw_data_hash(s, BW_TOPK_MAX_KEY), (uint32_t)i, DT_TRUNC, 1);
             }
-            text_stats(c, s, n, 1, &lmin, &lmax, &lsum);
-            ln++;
+            text_stats(c, s, n, 1, &lmin, &lmax, &lsum, lim);
         }
+        t->rh = t->hs; /* the HLL takes every row's hash (long values are not in the table whole) */
+        t->nrh = ln;
     }
     c->len_min = lmin;
     c->len_max = lmax;
@@ -1004,8 +1427,11 @@ static bw_status kll_feed(struct dtab *t, struct pcol *c, const bw_column *col, 
     if (t->n * FEW > k) {
         return bw_kll_add_many(c->kll, vals, k);
     }
+    if (t->dense) {
+        dtab_order(t);
+    }
     for (size_t i = 0; i < t->n; i++) {
-        const struct dent *e = &t->e[t->used[i]];
+        const struct dent *e = &(t->dense ? t->de : t->e)[t->used[i]];
         uint32_t row = e->row & DT_ROW;
         double v;
         switch (col->type) {
@@ -1038,8 +1464,9 @@ static bw_status add_ints(bw_profile *p, struct pcol *c, const bw_column *col, s
                 int64_t v = (int64_t)col->days[i] * US_PER_DAY;
                 lo = v < lo ? v : lo;
                 hi = v > hi ? v : hi;
+                t->hs[k] = bw_hash64_u64((uint64_t)v);
+                t->rows[k] = (uint32_t)i;
                 vals[k++] = (double)v;
-                pend_put(t, col, K_U64, bw_hash64_u64((uint64_t)v), (uint32_t)i);
             }
         }
     } else {
@@ -1048,12 +1475,14 @@ static bw_status add_ints(bw_profile *p, struct pcol *c, const bw_column *col, s
                 int64_t v = col->i64[i];
                 lo = v < lo ? v : lo;
                 hi = v > hi ? v : hi;
+                t->hs[k] = bw_hash64_u64((uint64_t)v);
+                t->rows[k] = (uint32_t)i;
                 vals[k++] = (double)v;
-                pend_put(t, col, K_U64, bw_hash64_u64((uint64_t)v), (uint32_t)i);
             }
         }
     }
-    pend_flush(t, col, K_U64);
+    count_rows(t, c, col, K_U64, k);
+    rows_hashed(t, c, k);
     *nv = k;
     if (k == 0) {
         return BW_OK;
@@ -1083,7 +1512,8 @@ static bw_status add_doubles(bw_profile *p, struct pcol *c, const bw_column *col
             continue;
         }
         d = col->f64[i];
-        pend_put(t, col, K_F64, double_hash(d), (uint32_t)i);
+        t->hs[k + nan] = double_hash(d);
+        t->rows[k + nan] = (uint32_t)i;
         if (isnan(d)) {
             nan++;
             continue;
@@ -1091,7 +1521,8 @@ static bw_status add_doubles(bw_profile *p, struct pcol *c, const bw_column *col
         inf += isinf(d) != 0;
         vals[k++] = d;
     }
-    pend_flush(t, col, K_F64);
+    count_rows(t, c, col, K_F64, k + nan);
+    rows_hashed(t, c, k + nan);
     *nv = k + nan;
     c->nnan += nan;
     c->ninf += inf;
@@ -1328,7 +1759,7 @@ static bw_status add_as_text(bw_profile *p, struct pcol *c, const bw_column *col
         bw_buf_reset(&p->scratch);
         BW_TRY(bw_col_format(col, i, &p->scratch));
         const char *s = p->scratch.ptr != NULL ? p->scratch.ptr : "";
-        BW_TRY(bw_hll_add_hash(c->hll, bw_hash64(s, p->scratch.len, 0)));
+        BW_TRY(bw_hll_add_hash(c->hll, bw_data_hash(s, p->scratch.len)));
         BW_TRY(bw_topk_add(c->topk, s, p->scratch.len));
     }
     (void)err;
@@ -1338,12 +1769,15 @@ static bw_status add_as_text(bw_profile *p, struct pcol *c, const bw_column *col
 
 static size_t count_valid(const bw_column *col, size_t nrows)
 {
-    size_t n = 0, full = nrows / 8;
+    size_t n = 0, full = nrows / 64;
 
+    /* 64 rows a word (__builtin_popcount would be a libgcc call a byte without -mpopcnt) */
     for (size_t i = 0; i < full; i++) {
-        n += (size_t)__builtin_popcount(col->valid[i]);
+        uint64_t w;
+        memcpy(&w, col->valid + 8 * i, 8);
+        n += popcount64(w);
     }
-    for (size_t i = full * 8; i < nrows; i++) {
+    for (size_t i = full * 64; i < nrows; i++) {
         n += bw_col_valid(col, i);
     }
     return n;
@@ -1697,6 +2131,12 @@ static void json_num(bw_json *j, double v)
 }
 
 /* A value of a column of type t given as a double (or exactly as iv when exact) in the column's terms. */
+/* A quantile as int64 (what x86-64 converts one outside int64's range or NaN to, without the undefined cast). */
+static int64_t quantile_i64(double v)
+{
+    return v >= -9223372036854775808.0 && v < 9223372036854775808.0 ? (int64_t)v : INT64_MIN;
+}
+
 static void json_value(bw_json *j, bw_dtype t, double v, int64_t iv, bool exact, bw_buf *tmp)
 {
     if (t == BW_DT_INT64 && exact) {
@@ -1705,11 +2145,11 @@ static void json_value(bw_json *j, bw_dtype t, double v, int64_t iv, bool exact,
     }
     if (is_temporal(t)) {
         uint8_t key[9] = {KEY_TIME};
-        int64_t us = exact ? iv : (int64_t)floor(v);
         if (!exact && !(v >= -9.2e18 && v <= 9.2e18)) {
             json_num(j, v);
             return;
         }
+        int64_t us = exact ? iv : (int64_t)floor(v);
         if (t == BW_DT_DATE) {
             us -= ((us % US_PER_DAY) + US_PER_DAY) % US_PER_DAY; /* the day it falls in */
         }
@@ -1794,7 +2234,7 @@ static bw_status write_col(const bw_profile *p, size_t i, bw_json *j, size_t top
         bw_json_obj_begin(j);
         for (int q = 0; q < BW_PROFILE_NQUANTILES; q++) {
             bw_json_key(j, qnames[q]);
-            json_value(j, c->type, pc.quantiles[q], (int64_t)pc.quantiles[q], c->type == BW_DT_INT64, tmp);
+            json_value(j, c->type, pc.quantiles[q], quantile_i64(pc.quantiles[q]), c->type == BW_DT_INT64, tmp);
         }
         bw_json_obj_end(j);
     }

@@ -27,6 +27,7 @@
 #include <stdatomic.h>
 
 #include "bulwark/bw_sketch.h"
+#include "data/data_internal.h"
 #include "util/internal.h"
 
 static void put_le(bw_buf *b, uint64_t v, unsigned nbytes)
@@ -731,125 +732,270 @@ static int kll_cmp(double a, double b)
     return (signbit(b) != 0) - (signbit(a) != 0);
 }
 
-/* kll_cmp(a, b) < 0, inlined for the sort. */
+/* kll_cmp(a, b) < 0, for min and max. */
 static inline bool kll_lt(double a, double b)
 {
     return a < b || (a == b && signbit(a) && !signbit(b));
 }
 
-static void kll_insertion(double *v, size_t n)
+/*
+ * Sorting works on keys: the bits of an item with the sign bit flipped when
+ * it is clear and every bit flipped when it is set, so that kll_cmp order
+ * (-0 before +0) is unsigned integer order, which sorts and merges without
+ * branches on the data. Items are never NaN (no key is UINT64_MAX, the
+ * padding of a network) and equal keys are equal bits, so any correct sort
+ * gives the same bytes as any other.
+ */
+static inline uint64_t kll_key_bits(uint64_t u)
 {
-    for (size_t i = 1; i < n; i++) {
-        double x = v[i];
-        size_t j = i;
+    return u ^ ((0 - (u >> 63)) | 0x8000000000000000ULL);
+}
 
-        while (j > 0 && kll_lt(x, v[j - 1])) {
-            v[j] = v[j - 1];
-            j--;
+static inline uint64_t kll_key(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof(u));
+    return kll_key_bits(u);
+}
+
+static inline uint64_t kll_unkey_bits(uint64_t k)
+{
+    return k ^ ((0 - (~k >> 63)) | 0x8000000000000000ULL);
+}
+
+/* Keys are kept in the items' own memory while sorting, read and written as bytes (no aliasing questions). */
+static inline uint64_t kll_kget(const double *v, size_t i)
+{
+    uint64_t k;
+    memcpy(&k, v + i, sizeof(k));
+    return k;
+}
+
+static inline void kll_kput(double *v, size_t i, uint64_t k)
+{
+    memcpy(v + i, &k, sizeof(k));
+}
+
+/* A compare-exchange of a sorting network: t[a] gets the smaller key, t[b] the larger. */
+#define KLL_CX(t, a, b)                                                                                                \
+    do {                                                                                                               \
+        uint64_t x_ = (t)[a], y_ = (t)[b];                                                                             \
+        (t)[a] = x_ < y_ ? x_ : y_;                                                                                    \
+        (t)[b] = x_ < y_ ? y_ : x_;                                                                                    \
+    } while (0)
+
+/* Batcher's odd-even merge sort networks for 8 keys (19 compare-exchanges) and 16 (63). */
+static inline void kll_net8(uint64_t *t)
+{
+    KLL_CX(t, 0, 1);
+    KLL_CX(t, 2, 3);
+    KLL_CX(t, 4, 5);
+    KLL_CX(t, 6, 7);
+    KLL_CX(t, 0, 2);
+    KLL_CX(t, 1, 3);
+    KLL_CX(t, 4, 6);
+    KLL_CX(t, 5, 7);
+    KLL_CX(t, 1, 2);
+    KLL_CX(t, 5, 6);
+    KLL_CX(t, 0, 4);
+    KLL_CX(t, 1, 5);
+    KLL_CX(t, 2, 6);
+    KLL_CX(t, 3, 7);
+    KLL_CX(t, 2, 4);
+    KLL_CX(t, 3, 5);
+    KLL_CX(t, 1, 2);
+    KLL_CX(t, 3, 4);
+    KLL_CX(t, 5, 6);
+}
+
+static inline void kll_net16(uint64_t *t)
+{
+    kll_net8(t);
+    KLL_CX(t, 8, 9);
+    KLL_CX(t, 10, 11);
+    KLL_CX(t, 12, 13);
+    KLL_CX(t, 14, 15);
+    KLL_CX(t, 8, 10);
+    KLL_CX(t, 9, 11);
+    KLL_CX(t, 12, 14);
+    KLL_CX(t, 13, 15);
+    KLL_CX(t, 9, 10);
+    KLL_CX(t, 13, 14);
+    KLL_CX(t, 8, 12);
+    KLL_CX(t, 9, 13);
+    KLL_CX(t, 10, 14);
+    KLL_CX(t, 11, 15);
+    KLL_CX(t, 10, 12);
+    KLL_CX(t, 11, 13);
+    KLL_CX(t, 9, 10);
+    KLL_CX(t, 11, 12);
+    KLL_CX(t, 13, 14);
+    KLL_CX(t, 0, 8);
+    KLL_CX(t, 1, 9);
+    KLL_CX(t, 2, 10);
+    KLL_CX(t, 3, 11);
+    KLL_CX(t, 4, 12);
+    KLL_CX(t, 5, 13);
+    KLL_CX(t, 6, 14);
+    KLL_CX(t, 7, 15);
+    KLL_CX(t, 4, 8);
+    KLL_CX(t, 5, 9);
+    KLL_CX(t, 6, 10);
+    KLL_CX(t, 7, 11);
+    KLL_CX(t, 2, 4);
+    KLL_CX(t, 3, 5);
+    KLL_CX(t, 6, 8);
+    KLL_CX(t, 7, 9);
+    KLL_CX(t, 10, 12);
+    KLL_CX(t, 11, 13);
+    KLL_CX(t, 1, 2);
+    KLL_CX(t, 3, 4);
+    KLL_CX(t, 5, 6);
+    KLL_CX(t, 7, 8);
+    KLL_CX(t, 9, 10);
+    KLL_CX(t, 11, 12);
+    KLL_CX(t, 13, 14);
+}
+
+/*
+ * Sort n <= 16 items by a network over keys padded with UINT64_MAX: from the
+ * items (doubles, `keyed` false) or from keys in their memory (true), back
+ * the same way.
+ */
+static void kll_sort_small(double *v, size_t n, bool keyed)
+{
+    uint64_t t[16];
+    size_t m = n <= 8 ? 8 : 16;
+
+    for (size_t i = 0; i < n; i++) {
+        t[i] = keyed ? kll_kget(v, i) : kll_key(v[i]);
+    }
+    for (size_t i = n; i < m; i++) {
+        t[i] = UINT64_MAX;
+    }
+    if (m == 8) {
+        kll_net8(t);
+    } else {
+        kll_net16(t);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (keyed) {
+            kll_kput(v, i, t[i]);
+        } else {
+            uint64_t u = kll_unkey_bits(t[i]);
+            memcpy(v + i, &u, sizeof(u));
         }
-        v[j] = x;
     }
 }
 
-static void kll_sift(double *v, size_t i, size_t m)
+static void kll_key_sift(double *v, size_t i, size_t m)
 {
     for (;;) {
         size_t l = 2 * i + 1, b = i;
-        if (l < m && kll_lt(v[b], v[l])) {
+        if (l < m && kll_kget(v, b) < kll_kget(v, l)) {
             b = l;
         }
-        if (l + 1 < m && kll_lt(v[b], v[l + 1])) {
+        if (l + 1 < m && kll_kget(v, b) < kll_kget(v, l + 1)) {
             b = l + 1;
         }
         if (b == i) {
             return;
         }
-        double t = v[i];
-        v[i] = v[b];
-        v[b] = t;
+        uint64_t t = kll_kget(v, i);
+        kll_kput(v, i, kll_kget(v, b));
+        kll_kput(v, b, t);
         i = b;
     }
 }
 
-static void kll_heapsort(double *v, size_t n)
+static void kll_key_heapsort(double *v, size_t n)
 {
     for (size_t k = n / 2; k-- > 0;) {
-        kll_sift(v, k, n);
+        kll_key_sift(v, k, n);
     }
     for (size_t m = n; m > 1; m--) {
-        double t = v[0];
-        v[0] = v[m - 1];
-        v[m - 1] = t;
-        kll_sift(v, 0, m - 1);
+        uint64_t t = kll_kget(v, 0);
+        kll_kput(v, 0, kll_kget(v, m - 1));
+        kll_kput(v, m - 1, t);
+        kll_key_sift(v, 0, m - 1);
     }
+}
+
+/* Move the keys of v[0..n) below p to the front (branch-free Lomuto); return how many there are. */
+static size_t kll_partition(double *v, size_t n, uint64_t p, bool or_equal)
+{
+    size_t i = 0;
+
+    for (size_t j = 0; j < n; j++) {
+        uint64_t x = kll_kget(v, j);
+        kll_kput(v, j, kll_kget(v, i));
+        kll_kput(v, i, x);
+        i += or_equal ? x <= p : x < p;
+    }
+    return i;
 }
 
 /*
- * Sort level 0 into kll_cmp order: quicksort (median of three, Hoare
- * partition, so runs of equal values split evenly) on the larger side in a
- * loop and the smaller side recursively, insertion sort below 24 items and
- * heapsort past a depth limit. Items are never NaN and equal items are the
- * same bits (kll_cmp tells -0 from +0), so every correct sort gives the
- * same bytes.
+ * Quicksort of keys (held in the items' memory): a median-of-three pivot,
+ * the keys below it moved to the front without branches; when none is below
+ * (the pivot is the least key), the keys equal to it are moved to the front
+ * instead and are done, so runs of equal keys cost one pass. The smaller side
+ * is sorted recursively, the larger in the loop, 16 keys or fewer by a
+ * network, and past a depth limit by heapsort.
  */
-static void kll_sort_depth(double *v, size_t n, unsigned depth)
+static void kll_key_sort(double *v, size_t n, unsigned depth)
 {
-    while (n > 24) {
+    while (n > 16) {
         if (depth-- == 0) {
-            kll_heapsort(v, n);
+            kll_key_heapsort(v, n);
             return;
         }
-        size_t mid = n / 2;
-        if (kll_lt(v[mid], v[0])) {
-            double t = v[mid];
-            v[mid] = v[0];
-            v[0] = t;
+        uint64_t a = kll_kget(v, 0), b = kll_kget(v, n / 2), c = kll_kget(v, n - 1);
+        uint64_t lo = a < b ? a : b, hi = a < b ? b : a;
+        uint64_t p = c < lo ? lo : c > hi ? hi : c;
+        size_t left = kll_partition(v, n, p, false);
+        if (left == 0) {
+            size_t eq = kll_partition(v, n, p, true);
+            v += eq;
+            n -= eq;
+            continue;
         }
-        if (kll_lt(v[n - 1], v[mid])) {
-            double t = v[mid];
-            v[mid] = v[n - 1];
-            v[n - 1] = t;
-            if (kll_lt(v[mid], v[0])) {
-                t = v[mid];
-                v[mid] = v[0];
-                v[0] = t;
-            }
-        }
-        double pivot = v[mid];
-        size_t i = 0, j = n - 1;
-        for (;;) {
-            while (kll_lt(v[i], pivot)) {
-                i++;
-            }
-            while (kll_lt(pivot, v[j])) {
-                j--;
-            }
-            if (i >= j) {
-                break;
-            }
-            double t = v[i];
-            v[i] = v[j];
-            v[j] = t;
-            i++;
-            j--;
-        }
-        /* v[0..j] <= pivot <= v[j+1..n) */
-        size_t left = j + 1;
         if (left < n - left) {
-            kll_sort_depth(v, left, depth);
+            kll_key_sort(v, left, depth);
             v += left;
             n -= left;
         } else {
-            kll_sort_depth(v + left, n - left, depth);
+            kll_key_sort(v + left, n - left, depth);
             n = left;
         }
     }
-    kll_insertion(v, n);
+    if (n > 1) {
+        kll_sort_small(v, n, true);
+    }
 }
 
+/* Sort items into kll_cmp order. */
 static void kll_sort(double *v, size_t n)
 {
-    kll_sort_depth(v, n, 2 * (unsigned)(64 - __builtin_clzll((unsigned long long)n | 1)));
+    if (n <= 16) {
+        if (n > 1) {
+            kll_sort_small(v, n, false);
+        }
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        kll_kput(v, i, kll_key(v[i]));
+    }
+    kll_key_sort(v, n, 2 * (unsigned)(64 - __builtin_clzll((unsigned long long)n)));
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u = kll_unkey_bits(kll_kget(v, i));
+        memcpy(v + i, &u, sizeof(u));
+    }
+}
+
+void bw_kll_sort_items(double *v, size_t n)
+{
+    kll_sort(v, n);
 }
 
 static bw_status kll_reserve(struct kll_level *l, uint64_t need)
@@ -923,12 +1069,18 @@ static bw_status kll_compact_one(bw_kll *s)
     i = half;
     j = hi->n;
     w = (size_t)hi->n + half;
+    while (i > 0 && j > 0) {
+        uint64_t a, b;
+        memcpy(&a, &hi->v[j - 1], sizeof(a));
+        memcpy(&b, &lo->v[keep + i - 1], sizeof(b));
+        bool up = kll_key_bits(a) > kll_key_bits(b); /* kll_cmp(a, b) > 0, without a branch */
+        a = up ? a : b;
+        memcpy(&hi->v[--w], &a, sizeof(a));
+        j -= up;
+        i -= !up;
+    }
     while (i > 0) {
-        if (j > 0 && kll_cmp(hi->v[j - 1], lo->v[keep + i - 1]) > 0) {
-            hi->v[--w] = hi->v[--j];
-        } else {
-            hi->v[--w] = lo->v[keep + --i];
-        }
+        hi->v[--w] = lo->v[keep + --i];
     }
     hi->n += half;
     lo->n = keep;

@@ -4,8 +4,12 @@
  * min/max, moments, distinct-count sketch bytes, exact top values), type
  * widening and conflicts in merges, the JSON round trip, and malformed
  * profile JSON refused with BW_EFORMAT; lengths and patterns counted once per
- * distinct value across chunks, and values longer than the top-k key.
+ * distinct value across chunks, and values longer than the top-k key; a
+ * chunk of mostly distinct values after one (counted bucket by bucket),
+ * bw_data_hash against bw_hash64, and the JSON of a corpus that takes every
+ * counting path against the digest of the engine before it was sped up.
  */
+#include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,7 +18,9 @@
 
 #include "bulwark/bw_buf.h"
 #include "bulwark/bw_csv.h"
+#include "bulwark/bw_hash.h"
 #include "bulwark/bw_profile.h"
+#include "data/data_internal.h"
 #include "tap.h"
 
 static bool near(double a, double b, double rel)
@@ -432,6 +438,320 @@ static void test_chunks(void)
     bw_batch_release(&b);
 }
 
+/*
+ * One chunk of mostly distinct values (every 1000th row holds one repeated
+ * value) profiled twice: the first time the column has no history, the
+ * second time it has just held mostly distinct values, so the chunk is
+ * counted bucket by bucket, its lengths and patterns taken row by row and
+ * its top values chosen from the repeated ones and then the earliest
+ * values seen once. Both passes must pick the same values: the repeated one
+ * and rows 1..127, each then counted twice (exact), the floor 2.
+ */
+static void test_many(void)
+{
+    enum { N = 65536 };
+    bw_batch b;
+    bw_profile *p = NULL;
+    bw_profile_column c;
+    bw_profile_top *tv = NULL;
+    size_t ntv = 0;
+    bw_error err = {0};
+    bw_status rc = BW_OK;
+    char v[64];
+    uint64_t lsum = 0;
+    bool picked = true;
+
+    bw_batch_init(&b);
+    rc |= bw_batch_add_column(&b, "s", 1, BW_DT_STRING);
+    rc |= bw_batch_add_column(&b, "i", 1, BW_DT_INT64);
+    rc |= bw_batch_add_column(&b, "f", 1, BW_DT_FLOAT64);
+    for (int r = 0; r < N; r++) {
+        int n = r % 1000 == 0 ? snprintf(v, sizeof(v), "dup@x.org") : snprintf(v, sizeof(v), "u%d@x.org", r);
+        lsum += (uint64_t)n;
+        rc |= bw_col_push_str(&b.cols[0], v, (size_t)n);
+        rc |= bw_col_push_i64(&b.cols[1], r % 1000 == 0 ? -7 : r);
+        rc |= bw_col_push_f64(&b.cols[2], r % 1000 == 0 ? 0.25 : r + 0.5);
+    }
+    b.nrows = N;
+    ok(rc == BW_OK && bw_profile_new(&p, NULL, &err) == BW_OK && bw_profile_add_batch(p, &b, &err) == BW_OK &&
+           bw_profile_add_batch(p, &b, &err) == BW_OK,
+       "a chunk of mostly distinct values profiled twice");
+    col_get(p, 0, &c, &err);
+    ok(c.count == 2 * N && c.patterns[BW_PAT_EMAIL] == 2 * N && c.patterns[BW_PAT_NUMERIC] == 0, "all %d emails",
+       2 * N);
+    ok(c.len_min == 8 && c.len_max == 12 && near(c.len_mean, (double)lsum / N, 1e-15), "lengths 8..12, mean %.6f",
+       c.len_mean);
+    ok(c.distinct > 63000 && c.distinct < 68000, "distinct about 65471: %" PRIu64, c.distinct);
+    for (size_t col = 0; col < 3; col++) {
+        ok(bw_profile_top_values(p, col, 200, &tv, &ntv, &err) == BW_OK && ntv == 128, "column %zu: 128 top values",
+           col);
+        ok(ntv == 128 && tv[0].count == 132 && tv[0].err == 0, "column %zu: the repeated value 132 times, exact", col);
+        picked = ntv == 128;
+        for (size_t k = 1; k < ntv && picked; k++) {
+            /* rows 1..127, in the order of their text */
+            picked = tv[k].count == 2 && tv[k].err == 0;
+        }
+        ok(picked, "column %zu: then 127 values twice each, exact", col);
+        if (col == 0 && ntv == 128) {
+            ok(strcmp(tv[0].value, "dup@x.org") == 0 && strcmp(tv[1].value, "u100@x.org") == 0 &&
+                   strcmp(tv[127].value, "u9@x.org") == 0,
+               "strings: dup@x.org, then u1@x.org..u127@x.org (u100 first, u9 last as text)");
+        }
+        if (col > 0 && ntv == 128) {
+            double sum = 0;
+            bool in = true;
+            for (size_t k = 1; k < ntv; k++) {
+                double x = strtod(tv[k].value, NULL) - (col == 2 ? 0.5 : 0);
+                in = in && x >= 1 && x <= 127 && x == floor(x);
+                sum += x;
+            }
+            ok(strcmp(tv[0].value, col == 1 ? "-7" : "0.25") == 0 && in && sum == 127 * 128 / 2,
+               "column %zu: the repeated value, then the values of rows 1..127", col);
+        }
+        bw_profile_top_free(tv, ntv);
+    }
+    col_get(p, 2, &c, &err);
+    ok(c.min == 0.25 && c.max == N - 0.5 && c.count == 2 * N, "doubles 0.25 .. %.1f", c.max);
+    bw_profile_free(p);
+    bw_batch_release(&b);
+}
+
+/* bw_data_hash (inlined for the profiler) equals bw_hash64(p, n, 0) at every length to 300 and every alignment. */
+static void test_data_hash(void)
+{
+    uint8_t buf[320];
+    unsigned bad = 0;
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+
+    for (size_t rep = 0; rep < 4; rep++) {
+        for (size_t i = 0; i < sizeof(buf); i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            buf[i] = rep == 3 ? (uint8_t)(i & 1 ? 0xff : 0) : (uint8_t)x;
+        }
+        for (size_t off = 0; off < 8; off++) {
+            for (size_t n = 0; n <= 300; n++) {
+                bad += bw_data_hash(buf + off, n) != bw_hash64(buf + off, n, 0);
+            }
+        }
+    }
+    is_int(bad, 0, "bw_data_hash equals bw_hash64 on 4 x 8 x 301 inputs");
+}
+
+/*
+ * A deterministic corpus that drives every path of the profiler's per-column
+ * engine: batches of mostly distinct values, of few, of a few thousand, with
+ * long values, signed zeros, infinities, NaN, NUL bytes and every pattern
+ * class, so that each column moves between the counting modes.
+ */
+static uint64_t fz_state;
+
+static uint64_t fz_next(void)
+{
+    uint64_t x = fz_state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    fz_state = x;
+    return x;
+}
+
+static const char *const fz_words[] = {
+    "",
+    " ",
+    "M",
+    "F",
+    "a",
+    "a\0",
+    "ab\0c",
+    "Cardio",
+    "Internal",
+    "12345678",
+    "=SUM(A1)",
+    "+1 (555) 010-9999",
+    "http://x.org/a",
+    "https://y.com",
+    "ftp://f.net/z",
+    "s3://b/k",
+    "sam@x.org",
+    "nina@y.com",
+    "hal@z.io",
+    "zane.butler694@ex.org",
+    "a@b",
+    "@x.y",
+    "x@y.",
+    "2021-03-04",
+    "2021-03-04T05:06:07",
+    "10.0.0.1",
+    "nan",
+    "-inf",
+    "0.5",
+    " padded ",
+    "tab\tin",
+    "ctl\x01x",
+    "\x7f",
+    "\xc3\xa9t\xc3\xa9",
+    "123e4567-e89b-12d3-a456-426614174000",
+    "Infinity",
+    "(555) 123-4567",
+    "-",
+    ".",
+    "i",
+    "n",
+    "h",
+    "s@s.s",
+    "f@f.f.",
+};
+
+/* One string value of kind `mode` (0: mostly distinct, 1: few, 2: some thousands, 3: with long ones). */
+static size_t fz_string(int mode, char *buf)
+{
+    uint64_t r = fz_next();
+    size_t nw = sizeof(fz_words) / sizeof(fz_words[0]);
+
+    switch (mode) {
+    case 0:
+        return (size_t)snprintf(buf, 400, "%c%llu%s", "Pzhq@ 9"[r % 7], (unsigned long long)(r >> 20) % 100000000,
+                                (r & 0x300) == 0 ? "@ex.org" : "");
+    case 1:
+    case 4: {
+        static const char *const few[] = {"M", "F", "X", "U", "a", "ab", "abc", "abcdefgh"};
+        if (mode == 4 && (r & 0xf00) == 0) {
+            memcpy(buf, "a\0", 2); /* "a" and a NUL: not counted by its bytes */
+            return 2;
+        }
+        return (size_t)snprintf(buf, 400, "%s", few[r % 8]);
+    }
+    case 2: {
+        const char *w = fz_words[r % nw];
+        size_t n = strlen(w);
+        if (w == fz_words[5] || w == fz_words[6]) {
+            n = w == fz_words[5] ? 2 : 4; /* with their NUL bytes */
+        }
+        memcpy(buf, w, n);
+        n += (size_t)snprintf(buf + n, 400 - n, "%llu", (unsigned long long)(r >> 40) % 3000 * ((r >> 8) & 1));
+        return n;
+    }
+    default: {
+        size_t n = (r >> 8) % 300;
+        for (size_t i = 0; i < n; i++) {
+            buf[i] = (char)(' ' + (fz_next() >> 33) % 95);
+        }
+        return n;
+    }
+    }
+}
+
+static double fz_double(int mode)
+{
+    uint64_t r = fz_next();
+    static const double special[] = {0.0, -0.0, INFINITY, -INFINITY, NAN, 1.0, -1.0, 2.5, 1e300, -1e-300};
+
+    if ((r & 63) == 0) {
+        return special[(r >> 6) % 10];
+    }
+    switch (mode) {
+    case 0: return (double)(int64_t)(r >> 11) / 1048576.0 - 4e6;
+    case 1:
+    case 4: return special[(r >> 6) % 10];
+    case 2: return (double)((r >> 20) % 3000) / 8.0 - 100;
+    default: return (double)(int64_t)((r >> 20) % 2000000) - 1000000;
+    }
+}
+
+/* A batch of n rows in `mode`, into b (initialised). */
+static bw_status fz_batch(bw_batch *b, int mode, size_t n)
+{
+    char buf[400];
+    bw_status rc = BW_OK;
+
+    rc |= bw_batch_add_column(b, "s", 1, BW_DT_STRING);
+    rc |= bw_batch_add_column(b, "i", 1, BW_DT_INT64);
+    rc |= bw_batch_add_column(b, "f", 1, BW_DT_FLOAT64);
+    rc |= bw_batch_add_column(b, "d", 1, BW_DT_DATE);
+    rc |= bw_batch_add_column(b, "t", 1, BW_DT_TIMESTAMP);
+    rc |= bw_batch_add_column(b, "b", 1, BW_DT_BOOL);
+    for (size_t r = 0; r < n && rc == BW_OK; r++) {
+        uint64_t x = fz_next();
+        bool null = (x & 31) == 7;
+        int m = mode == 3 && (x & 1) ? 2 : mode;
+        uint64_t span = mode == 0 ? 1u << 30 : mode == 1 || mode == 4 ? 6 : 2500;
+        size_t k = fz_string(m, buf);
+        rc |= null ? bw_col_push_null(&b->cols[0]) : bw_col_push_str(&b->cols[0], buf, k);
+        rc |= null ? bw_col_push_null(&b->cols[1]) : bw_col_push_i64(&b->cols[1], (int64_t)((x >> 8) % span) - 40);
+        rc |= bw_col_push_f64(&b->cols[2], fz_double(mode));
+        rc |= bw_col_push_date(&b->cols[3], (int32_t)((x >> 24) % BW_MIN(span, 2900000)) - 300); /* 8000 years */
+        rc |= bw_col_push_ts(&b->cols[4], (int64_t)((x >> 3) % (span * 1000003)) - 99);
+        rc |= (x & 3) == 3 ? bw_col_push_null(&b->cols[5]) : bw_col_push_bool(&b->cols[5], (x >> 40) & 1);
+    }
+    b->nrows = n;
+    return rc;
+}
+
+/* The modes and sizes of the batches, in order. */
+static const struct {
+    int mode;
+    size_t n;
+} fz_plan[] = {{0, 70000},  {1, 70000}, {2, 30000}, {0, 65536}, {3, 9000},
+               {2, 140000}, {4, 20000}, {1, 500},   {4, 2000},  {0, 3000}};
+
+/* The profile of the whole plan as JSON (with its sketches), or an error. */
+static bw_status fz_profile_json(bw_buf *out, bw_error *err)
+{
+    bw_profile *p = NULL;
+    bw_status rc;
+
+    fz_state = 0x9e3779b97f4a7c15ULL;
+    rc = bw_profile_new(&p, NULL, err);
+    for (size_t i = 0; i < sizeof(fz_plan) / sizeof(fz_plan[0]) && rc == BW_OK; i++) {
+        bw_batch b;
+        bw_batch_init(&b);
+        rc = fz_batch(&b, fz_plan[i].mode, fz_plan[i].n);
+        if (rc == BW_OK) {
+            rc = bw_profile_add_batch(p, &b, err);
+        }
+        bw_batch_release(&b);
+    }
+    if (rc == BW_OK) {
+        rc = bw_profile_write_json(p, "corpus", 50, 0, out, err);
+    }
+    bw_profile_free(p);
+    return rc;
+}
+
+/*
+ * The JSON (figures and sketches) of a corpus that takes every column
+ * through every path of the per-column engine (a chunk of a column that
+ * held mostly distinct values counted bucket by bucket, then one of few
+ * values fed to the quantile sketch with counts, short values counted by
+ * their bytes, a NUL byte falling back, long values, pattern classes of
+ * every kind, signed zeros, infinities and NaN in the quantile sketch),
+ * against the digest of the JSON the engine wrote before it was made
+ * faster (the quicksort KLL, one hash table, bw_hash64 out of line: the
+ * engine of commit 127228c). A change that moves this digest moves profiles. The
+ * moments are sums of doubles, which a platform that fuses multiply-adds
+ * may round differently, so the digest is checked on x86-64 only.
+ */
+static void test_corpus(void)
+{
+    bw_buf b;
+    bw_error err = {0};
+    bw_status rc;
+
+    bw_buf_init(&b, (size_t)1 << 30);
+    rc = fz_profile_json(&b, &err);
+    ok(rc == BW_OK, "corpus profiled: %s", rc == BW_OK ? "ok" : err.msg);
+#if defined(__x86_64__)
+    ok(b.len == 1376376 && bw_hash64(b.ptr, b.len, 0) == 0x112a9fdf964294e5ULL,
+       "corpus JSON: 1376376 bytes, digest 0x112a9fdf964294e5 as before (got %zu, 0x%016" PRIx64 ")", b.len,
+       bw_hash64(b.ptr, b.len, 0));
+#else
+    skip(1, "the corpus digest is checked on x86-64");
+#endif
+    bw_buf_release(&b);
+}
+
 int main(void)
 {
     test_by_hand();
@@ -439,5 +759,8 @@ int main(void)
     test_types();
     test_malformed();
     test_chunks();
+    test_many();
+    test_data_hash();
+    test_corpus();
     return done_testing();
 }

@@ -8,14 +8,18 @@
  * round trip, every truncation and each kind of lie in the bytes, and every
  * out-of-memory path (bw_alloc_fail_after); bw_kll_add_many giving the
  * bytes of one add at a time (and bw_hll_add_hashes), bw_kll_add_weighted
- * within the bound, and bw_topk_merge_items the bytes of a merge.
+ * within the bound, and bw_topk_merge_items the bytes of a merge; the
+ * KLL level sort (bw_kll_sort_items) against qsort in kll_cmp order.
  *
  * The error figures printed as diagnostics are the ones quoted in
  * docs/internals/sketch.md.
  */
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "bulwark/bw_sketch.h"
+#include "data/data_internal.h"
 #include "tap.h"
 #include "util/internal.h"
 
@@ -1695,6 +1699,90 @@ static void test_kll_add_many(void)
  * fractions), within the documented bound at scale, a sketch the reader
  * accepts, and its limits.
  */
+/* The KLL order written out (kll_cmp): by value, and -0 before +0. */
+static int ref_kll_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    if (x < y) {
+        return -1;
+    }
+    if (x > y) {
+        return 1;
+    }
+    return (signbit(y) != 0) - (signbit(x) != 0);
+}
+
+static uint64_t sort_rng = 0x2545f4914f6cdd1dULL;
+
+static uint64_t sort_next(void)
+{
+    sort_rng ^= sort_rng << 13;
+    sort_rng ^= sort_rng >> 7;
+    sort_rng ^= sort_rng << 17;
+    return sort_rng;
+}
+
+/* An item of kind k (never NaN). */
+static double sort_item(int k, size_t i, size_t n)
+{
+    static const double edge[] = {
+        0.0, -0.0, INFINITY, -INFINITY, 1.0, -1.0, 4.9e-324, -4.9e-324, 1.7976931348623157e308};
+    uint64_t r = sort_next(), bits;
+    double d;
+
+    switch (k) {
+    case 0: /* any finite or infinite bit pattern */
+        bits = r;
+        memcpy(&d, &bits, sizeof(d));
+        return isnan(d) ? (double)(int64_t)r : d;
+    case 1: return (double)(r % 3) - 1.0;                       /* -1, 0, 1 only */
+    case 2: return edge[r % BW_ARRAY_LEN(edge)];                /* signed zeros, infinities, denormals */
+    case 3: return (double)i * 0.5 - (double)n / 4;             /* sorted */
+    case 4: return (double)(n - i) * 0.25;                      /* reverse sorted */
+    case 5: return -0.0;                                        /* all equal */
+    case 6: return (double)((int64_t)(r % 2001) - 1000) * 1e-3; /* many duplicates around zero */
+    default: return (r & 1) ? 0.0 : -0.0;                       /* only zeros of both signs */
+    }
+}
+
+/*
+ * bw_kll_sort_items (order-preserving integer keys: networks for 16 items
+ * or fewer, a branch-free quicksort above) against qsort with kll_cmp's
+ * order, byte for byte, on 8 kinds of input at every size up to 40 and some
+ * larger ones.
+ */
+static void test_kll_sort(void)
+{
+    static const size_t big[] = {47, 64, 100, 255, 256, 257, 1000, 4097};
+    double *v = malloc(4097 * sizeof(*v)), *ref = malloc(4097 * sizeof(*ref));
+    unsigned bad = 0, runs = 0;
+
+    for (int k = 0; k < 8 && v != NULL && ref != NULL; k++) {
+        for (size_t si = 0; si < 41 + BW_ARRAY_LEN(big); si++) {
+            size_t n = si <= 40 ? si : big[si - 41];
+            for (int rep = 0; rep < (n <= 40 ? 20 : 3); rep++) {
+                for (size_t i = 0; i < n; i++) {
+                    v[i] = sort_item(k, i, n);
+                }
+                memcpy(ref, v, n * sizeof(*v));
+                qsort(ref, n, sizeof(*ref), ref_kll_cmp);
+                bw_kll_sort_items(v, n);
+                if (memcmp(v, ref, n * sizeof(*v)) != 0) {
+                    if (bad++ == 0) {
+                        tap_diag("kind %d, %zu items: not in kll_cmp order", k, n);
+                    }
+                }
+                runs++;
+            }
+        }
+    }
+    ok(v != NULL && ref != NULL && runs == 8 * (41 * 20 + 8 * 3), "%u sorts run", runs);
+    is_int(bad, 0, "every sort equals qsort in kll_cmp order, bit for bit (-0 before +0)");
+    free(v);
+    free(ref);
+}
+
 static void test_kll_add_weighted(void)
 {
     static double xs[1000];
@@ -1930,6 +2018,7 @@ int main(void)
     test_hll_add_hashes();
     test_kll_add_many();
     test_kll_add_weighted();
+    test_kll_sort();
     test_topk_merge_items();
     test_oom_atomic();
     test_oom();
