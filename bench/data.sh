@@ -222,6 +222,8 @@ if want raw; then
   [ -f "$pq" ] && measure raw-parquet "$pq_bytes" "$RUNS" devnull cat "$pq"
 fi
 [ "${bw[profile]}" = ok ] && measure bulwark-profile "$csv_bytes" "$RUNS" keep "$BULWARK" "${bw_profile_args[@]}" "$csv"
+# the per-core speed, on one core (two threads share caches and memory bandwidth on this machine)
+[ "${bw[profile]}" = ok ] && measure bulwark-profile-1t "$csv_bytes" "$RUNS" keep "$BULWARK" profile --format json --threads 1 "$csv"
 if [ -n "$node_ok" ] && want duckdb; then
   measure duckdb-csv "$csv_bytes" "$RUNS" keep node "$peers/duckdb_profile.mjs" "$csv"
 fi
@@ -327,6 +329,7 @@ print(f"Data: `{os.path.basename(csv)}`, {csv_bytes:,} bytes ({csv_bytes / 1e9:.
 labels = [
     ("raw-csv", "`cat` CSV > /dev/null (raw limit)", "CSV"),
     ("bulwark-profile", f"`bulwark {' '.join(bw_prof_cmd.split()[1:])}`", "CSV"),
+    ("bulwark-profile-1t", "`bulwark profile --format json --threads 1` (one core)", "CSV"),
     ("duckdb-csv", "DuckDB: count, nulls, min, max, mean, approx_count_distinct", "CSV"),
     ("pandas", "pandas: read_csv + describe(include='all') + nunique()", "CSV"),
     ("bulwark-validate", "`bulwark validate --suite bench/data_suite.yml` (25 expectations)", "CSV"),
@@ -336,7 +339,7 @@ labels = [
     ("duckdb-parquet", "DuckDB: the same query", "Parquet"),
     ("bulwark-cat-parquet", "`bulwark cat --format csv` > /dev/null", "Parquet"),
 ]
-bwkey = {"bulwark-profile": "profile", "bulwark-validate": "validate", "bulwark-cat": "cat",
+bwkey = {"bulwark-profile": "profile", "bulwark-profile-1t": "profile", "bulwark-validate": "validate", "bulwark-cat": "cat",
          "bulwark-profile-parquet": "profile-parquet", "bulwark-cat-parquet": "cat-parquet"}
 peer_skip = {}
 for k in ("pandas",):
@@ -473,7 +476,12 @@ def pending(k):
 
 if "bulwark-profile" in best:
     v = mbcore("bulwark-profile")
-    print(f"| profile ≥ 300 MB/s per core | {v:.0f} MB/s per CPU-s: {verdict(v >= 300)} |")
+    if "bulwark-profile-1t" in best:
+        v1 = mbcore("bulwark-profile-1t")
+        print(f"| profile ≥ 300 MB/s per core | {v1:.0f} MB/s per CPU-s on one core: {verdict(v1 >= 300)} "
+              f"({v:.0f} per CPU-s with two threads) |")
+    else:
+        print(f"| profile ≥ 300 MB/s per core | {v:.0f} MB/s per CPU-s: {verdict(v >= 300)} |")
     if "duckdb-csv" in best:
         r = best["bulwark-profile"]["wall"] / best["duckdb-csv"]["wall"]
         print(f"| profile wall ≤ 1/3 of DuckDB's | {r:.2f}x DuckDB's wall: {verdict(r <= 1 / 3)} |")
