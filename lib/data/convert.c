@@ -50,18 +50,6 @@ bool bw_parse_int64(const char *s, size_t n, int64_t *v)
     return true;
 }
 
-/* Eight bytes of s as a little-endian word (byte 0 in the low bits), whatever the host. */
-static inline uint64_t load_le64(const char *s)
-{
-    uint64_t v;
-
-    memcpy(&v, s, sizeof(v));
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    return v;
-}
-
 /*
  * x is eight bytes XORed with '0' (a digit becomes 0..9); the bytes whose
  * 0x80 bit is set in `sel` are tested. Nonzero when one of them was not a
@@ -200,7 +188,7 @@ bool bw_parse_float64_pad(const char *s, size_t n, double *v)
         return bw_parse_float64(s, n, v);
     }
     keep = k == 8 ? ~0ULL : ((uint64_t)1 << (8 * k)) - 1;
-    x = (load_le64(s + (neg ? 1 : 0)) ^ 0x3030303030303030ULL) & keep;
+    x = (bw_load_le64(s + (neg ? 1 : 0)) ^ 0x3030303030303030ULL) & keep;
     bad = not_digits(x, 0x8080808080808080ULL & keep);
     if (bad != 0) {
         /* one non-digit, a '.' ('.' ^ '0' = 0x1E): squeeze it out */
@@ -275,7 +263,7 @@ static bool ymd(const char *s, size_t n, unsigned *y, unsigned *m, unsigned *d)
     if (n < 10) {
         return false;
     }
-    a = load_le64(s) ^ 0x3030303030303030ULL;
+    a = bw_load_le64(s) ^ 0x3030303030303030ULL;
     d8 = (unsigned char)s[8] - '0';
     d9 = (unsigned char)s[9] - '0';
     /* '-' ^ '0' = 0x1D at bytes 4 and 7 */
@@ -298,7 +286,7 @@ static bool ymd(const char *s, size_t n, unsigned *y, unsigned *m, unsigned *d)
 /* "HH:MM:SS" at s (eight bytes): true with the three numbers, not yet range-checked. */
 static inline bool hms(const char *s, unsigned *hh, unsigned *mm, unsigned *ss)
 {
-    uint64_t a = load_le64(s) ^ 0x3030303030303030ULL;
+    uint64_t a = bw_load_le64(s) ^ 0x3030303030303030ULL;
 
     /* ':' ^ '0' = 0x0A at bytes 2 and 5 */
     if ((a & 0x0000FF0000FF0000ULL) != 0x00000A00000A0000ULL || not_digits(a, 0x8080008080008080ULL) != 0) {

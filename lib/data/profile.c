@@ -2097,27 +2097,6 @@ oom:
 
 /* ---- JSON out ----------------------------------------------------------------------------------- */
 
-static void b64_encode(bw_buf *out, const uint8_t *p, size_t n)
-{
-    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t i = 0;
-
-    for (; i + 3 <= n; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-        char q[4] = {a[v >> 18], a[v >> 12 & 63], a[v >> 6 & 63], a[v & 63]};
-        bw_buf_add(out, q, 4);
-    }
-    if (n - i == 1) {
-        uint32_t v = (uint32_t)p[i] << 16;
-        char q[4] = {a[v >> 18], a[v >> 12 & 63], '=', '='};
-        bw_buf_add(out, q, 4);
-    } else if (n - i == 2) {
-        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
-        char q[4] = {a[v >> 18], a[v >> 12 & 63], a[v >> 6 & 63], '='};
-        bw_buf_add(out, q, 4);
-    }
-}
-
 /* A double that JSON cannot hold (inf, nan) is written as a string. */
 static void json_num(bw_json *j, double v)
 {
@@ -2168,7 +2147,7 @@ static bw_status sketch_b64(bw_json *j, const char *key, bw_status (*ser)(const 
     bw_buf_reset(tmp);
     bw_buf_reset(enc);
     BW_TRY(ser(s, tmp));
-    b64_encode(enc, (const uint8_t *)tmp->ptr, tmp->len);
+    (void)bw_base64_encode(tmp->ptr, tmp->len, enc);
     BW_TRY(enc->err);
     bw_json_key(j, key);
     bw_json_strn(j, enc->ptr != NULL ? enc->ptr : "", enc->len);

@@ -3,6 +3,7 @@
  * the accessors, and the reader options it implies. The file formats are
  * read in suite_load.c.
  */
+#include "data/expect_internal.h"
 #include "data/suite_internal.h"
 
 bw_status bw_suite_new(const char *name, const char *source, bw_suite **out, bw_error *err)
@@ -188,20 +189,11 @@ void bw_suite_data_opts(const bw_suite *s, bw_data_opts *o)
     }
 }
 
-/* Expectations that look only at the column names, their count or the row count. */
+/* Expectations that look only at the column names, their count or the row count (the table kinds). */
 static bool reads_no_values(const char *type)
 {
-    static const char *const names_only[] = {
-        "expect_table_columns_to_match_set",    "expect_table_columns_to_match_ordered_list",
-        "expect_table_column_count_to_equal",   "expect_table_column_count_to_be_between",
-        "expect_table_row_count_to_be_between", "expect_table_row_count_to_equal",
-    };
-    for (size_t i = 0; i < BW_ARRAY_LEN(names_only); i++) {
-        if (strcmp(type, names_only[i]) == 0) {
-            return true;
-        }
-    }
-    return false;
+    int k = bw_expect_kind(type);
+    return k >= XK_TABLE_COLUMNS_SET && k <= XK_ROW_COUNT_EQUAL;
 }
 
 static bw_status use_column(const char ***names, size_t *n, size_t *cap, const char *name)

@@ -161,7 +161,6 @@ struct run {
     size_t nx;
     struct colagg *aggs;
     bw_buf txt, scratch;
-    char num[32];
     double *tmp;
     size_t tmp_cap;
     uint8_t *verdict; /* a regex expectation's verdict a row (pv_regex_ascii) */
@@ -208,54 +207,14 @@ static inline bool is_null(const bw_column *c, size_t i)
     return !bw_col_valid(c, i) || (c->type == BW_DT_FLOAT64 && isnan(c->f64[i]));
 }
 
-/* Digits of v, right-aligned ending at `end`; returns the first. */
-static inline char *utoa_end(uint64_t v, char *end)
-{
-    do {
-        *--end = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    return end;
-}
-
 static inline const char *text_at(struct run *r, const bw_column *c, size_t i, size_t *n)
 {
     switch (c->type) {
     case BW_DT_STRING: return bw_col_str(c, i, n);
-    case BW_DT_INT64: {
-        /* the common cases without printf (same text as bw_col_format) */
-        int64_t v = c->i64[i];
-        char *e = r->num + sizeof r->num, *p = utoa_end(v < 0 ? 0 - (uint64_t)v : (uint64_t)v, e);
-        if (v < 0) {
-            *--p = '-';
-        }
-        *n = (size_t)(e - p);
-        return p;
-    }
-    case BW_DT_DATE: {
-        int y;
-        unsigned m, d;
-        bw_civil_from_days(c->days[i], &y, &m, &d);
-        if (y < 0 || y > 9999) {
-            break;
-        }
-        char *p = r->num;
-        p[0] = (char)('0' + y / 1000);
-        p[1] = (char)('0' + y / 100 % 10);
-        p[2] = (char)('0' + y / 10 % 10);
-        p[3] = (char)('0' + y % 10);
-        p[4] = '-';
-        p[5] = (char)('0' + m / 10);
-        p[6] = (char)('0' + m % 10);
-        p[7] = '-';
-        p[8] = (char)('0' + d / 10);
-        p[9] = (char)('0' + d % 10);
-        *n = 10;
-        return p;
-    }
     case BW_DT_BOOL: *n = c->b[i] ? 4 : 5; return c->b[i] ? "true" : "false";
     default: break;
     }
+    /* numbers, dates and timestamps as bw_col_format writes them (no printf for the common forms) */
     bw_buf_reset(&r->txt);
     (void)bw_col_format(c, i, &r->txt);
     *n = r->txt.len;

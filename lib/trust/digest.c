@@ -38,6 +38,11 @@ static const EVP_MD *md_for(bw_algo a)
     return NULL;
 }
 
+const EVP_MD *bw_digest_md(bw_algo a)
+{
+    return md_for(a);
+}
+
 const char *bw_algo_name(bw_algo a)
 {
     switch (a) {

@@ -5,6 +5,7 @@
 #ifndef BW_DIGEST_INTERNAL_H
 #define BW_DIGEST_INTERNAL_H
 
+#include <openssl/types.h>
 #include <stdatomic.h>
 #include <time.h>
 
@@ -29,5 +30,8 @@ __attribute__((visibility("hidden"))) void bw_digest_progress_add(bw_digest_prog
 __attribute__((visibility("hidden"))) bw_status bw_digest_range(bw_file *f, bw_hasher *h, uint64_t start, uint64_t len,
                                                                 uint8_t *buf, size_t cap, bw_digest_progress *prog,
                                                                 bw_digest *out, bw_error *err);
+
+/* The algorithm's EVP_MD, fetched once per process (shared by every module that hashes with OpenSSL). */
+__attribute__((visibility("hidden"))) const EVP_MD *bw_digest_md(bw_algo a);
 
 #endif

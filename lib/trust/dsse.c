@@ -6,7 +6,6 @@
  * until a signature over its PAE has verified.
  */
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <string.h>
 
 #include "bulwark/bw_dsse.h"
@@ -21,23 +20,6 @@ bw_status bw_dsse_pae(const char *type, const void *payload, size_t n, bw_buf *o
     BW_TRY(bw_buf_add(out, type, tl));
     BW_TRY(bw_buf_printf(out, " %zu ", n));
     return n > 0 ? bw_buf_add(out, payload, n) : BW_OK;
-}
-
-/* Standard base64 with padding of p[0..n), appended to out. */
-static bw_status b64(const void *p, size_t n, bw_buf *out)
-{
-    size_t need = 4 * ((n + 2) / 3) + 1;
-
-    if (n > (SIZE_MAX - 8) / 2) {
-        return BW_ELIMIT;
-    }
-    BW_TRY(bw_buf_grow(out, need));
-    int len = EVP_EncodeBlock((unsigned char *)out->ptr + out->len, p, (int)n);
-    if (len < 0) {
-        return BW_ELIMIT;
-    }
-    out->len += (size_t)len;
-    return BW_OK;
 }
 
 bw_status bw_dsse_sign(const char *type, const void *payload, size_t n, const bw_key *k, const char *keyid, bw_buf *out,
@@ -59,7 +41,7 @@ bw_status bw_dsse_sign(const char *type, const void *payload, size_t n, const bw
     if (rc == BW_OK) {
         bw_json_init(&j, out, 0);
         bw_json_obj_begin(&j);
-        rc = b64(payload, n, &enc);
+        rc = bw_base64_encode(payload, n, &enc);
         bw_json_key(&j, "payload");
         bw_json_strn(&j, enc.ptr != NULL ? enc.ptr : "", enc.len);
         bw_json_kv_str(&j, "payloadType", type);
@@ -71,7 +53,7 @@ bw_status bw_dsse_sign(const char *type, const void *payload, size_t n, const bw
         }
         bw_buf_reset(&enc);
         if (rc == BW_OK) {
-            rc = b64(sig.ptr, sig.len, &enc);
+            rc = bw_base64_encode(sig.ptr, sig.len, &enc);
         }
         bw_json_key(&j, "sig");
         bw_json_strn(&j, enc.ptr != NULL ? enc.ptr : "", enc.len);

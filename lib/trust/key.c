@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bulwark/bw_digest.h"
 #include "bulwark/bw_key.h"
 #include "util/internal.h"
 
@@ -226,24 +227,19 @@ bw_status bw_key_public_pem(const bw_key *k, bw_buf *out)
 bw_status bw_key_hint(const bw_key *k, char hex[65])
 {
     bw_buf pem = BW_BUF_INIT(1 << 16);
-    unsigned char md[32];
-    unsigned int mdlen = 0;
+    bw_digest d;
+    char full[BW_DIGEST_HEX_MAX];
     bw_status rc = bw_key_public_pem(k, &pem);
 
-    if (rc == BW_OK && EVP_Digest(pem.ptr, pem.len, md, &mdlen, EVP_sha256(), NULL) != 1) {
-        ERR_clear_error();
-        rc = BW_ENOMEM;
+    if (rc == BW_OK) {
+        rc = bw_digest_bytes(BW_ALGO_SHA256, pem.ptr, pem.len, &d);
     }
     bw_buf_release(&pem);
     if (rc != BW_OK) {
         return rc;
     }
-    for (unsigned i = 0; i < 32; i++) {
-        static const char x[] = "0123456789abcdef";
-        hex[2 * i] = x[md[i] >> 4];
-        hex[2 * i + 1] = x[md[i] & 15];
-    }
-    hex[64] = '\0';
+    bw_digest_hex(&d, full);
+    memcpy(hex, full, 65); /* 64 hex digits of SHA-256 and the NUL */
     return BW_OK;
 }
 

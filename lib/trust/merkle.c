@@ -10,33 +10,47 @@
 #include <string.h>
 
 #include "bulwark/bw_merkle.h"
+#include "trust/digest_internal.h"
 #include "util/internal.h"
 
-static void sha256_parts(const void *a, size_t an, const void *b, size_t bn, const void *c, size_t cn, bw_mhash *out)
+/*
+ * SHA-256 of a || b || c with ctx (re-initialised here), so a tree walk
+ * allocates one context, not one per node. SHA-256 cannot fail on a valid
+ * context; a NULL one (allocation failed) leaves zeros, which no proof matches.
+ */
+static void sha256_parts(EVP_MD_CTX *ctx, const void *a, size_t an, const void *b, size_t bn, const void *c, size_t cn,
+                         bw_mhash *out)
 {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     unsigned int len = 0;
 
-    /* SHA-256 cannot fail on a valid context; a failed allocation leaves a hash of zeros, which no proof matches */
     memset(out->b, 0, sizeof(out->b));
-    if (ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 && EVP_DigestUpdate(ctx, a, an) == 1 &&
-        (bn == 0 || EVP_DigestUpdate(ctx, b, bn) == 1) && (cn == 0 || EVP_DigestUpdate(ctx, c, cn) == 1)) {
+    if (ctx != NULL && EVP_DigestInit_ex(ctx, bw_digest_md(BW_ALGO_SHA256), NULL) == 1 &&
+        EVP_DigestUpdate(ctx, a, an) == 1 && (bn == 0 || EVP_DigestUpdate(ctx, b, bn) == 1) &&
+        (cn == 0 || EVP_DigestUpdate(ctx, c, cn) == 1)) {
         EVP_DigestFinal_ex(ctx, out->b, &len);
     }
-    EVP_MD_CTX_free(ctx);
+}
+
+static void node_hash(EVP_MD_CTX *ctx, const bw_mhash *left, const bw_mhash *right, bw_mhash *out)
+{
+    static const uint8_t one = 0x01;
+    bw_mhash l = *left, r = *right; /* out may be left or right */
+    sha256_parts(ctx, &one, 1, l.b, sizeof(l.b), r.b, sizeof(r.b), out);
 }
 
 void bw_merkle_leaf_hash(const void *entry, size_t n, bw_mhash *out)
 {
     static const uint8_t zero = 0x00;
-    sha256_parts(&zero, 1, entry, n, NULL, 0, out);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    sha256_parts(ctx, &zero, 1, entry, n, NULL, 0, out);
+    EVP_MD_CTX_free(ctx);
 }
 
 void bw_merkle_node_hash(const bw_mhash *left, const bw_mhash *right, bw_mhash *out)
 {
-    static const uint8_t one = 0x01;
-    bw_mhash l = *left, r = *right; /* out may be left or right */
-    sha256_parts(&one, 1, l.b, sizeof(l.b), r.b, sizeof(r.b), out);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    node_hash(ctx, left, right, out);
+    EVP_MD_CTX_free(ctx);
 }
 
 /* The largest power of two below n (n >= 2). */
@@ -47,12 +61,14 @@ static uint64_t split_point(uint64_t n)
 
 void bw_merkle_root(const bw_mhash *leaves, uint64_t n, bw_mhash *out)
 {
-    if (n == 0) {
-        sha256_parts("", 0, NULL, 0, NULL, 0, out);
-        return;
-    }
     if (n == 1) {
         *out = leaves[0];
+        return;
+    }
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (n == 0) {
+        sha256_parts(ctx, "", 0, NULL, 0, NULL, 0, out);
+        EVP_MD_CTX_free(ctx);
         return;
     }
     /* bottom-up over a stack of complete subtrees: the same tree as the recursion, in O(log n) space */
@@ -63,16 +79,17 @@ void bw_merkle_root(const bw_mhash *leaves, uint64_t n, bw_mhash *out)
         stack[top] = leaves[i];
         depth[top++] = 0;
         while (top >= 2 && depth[top - 1] == depth[top - 2]) {
-            bw_merkle_node_hash(&stack[top - 2], &stack[top - 1], &stack[top - 2]);
+            node_hash(ctx, &stack[top - 2], &stack[top - 1], &stack[top - 2]);
             depth[top - 2]++;
             top--;
         }
     }
     /* the right edge: fold the smaller subtrees into the larger ones from the right */
     while (top >= 2) {
-        bw_merkle_node_hash(&stack[top - 2], &stack[top - 1], &stack[top - 2]);
+        node_hash(ctx, &stack[top - 2], &stack[top - 1], &stack[top - 2]);
         top--;
     }
+    EVP_MD_CTX_free(ctx);
     *out = stack[0];
 }
 
@@ -151,28 +168,31 @@ bw_status bw_merkle_verify_inclusion(uint64_t index, uint64_t size, const bw_mha
 {
     uint64_t fn = index, sn;
     bw_mhash r = *leaf;
+    EVP_MD_CTX *ctx;
+    bool ok = true;
 
     if (index >= size || len > BW_MERKLE_MAX_PROOF) {
         return BW_EVERIFY;
     }
+    ctx = EVP_MD_CTX_new();
     sn = size - 1;
-    for (size_t i = 0; i < len; i++) {
+    for (size_t i = 0; i < len && ok; i++) {
         if (sn == 0) {
-            return BW_EVERIFY;
-        }
-        if ((fn & 1) != 0 || fn == sn) {
-            bw_merkle_node_hash(&proof[i], &r, &r);
+            ok = false; /* a proof longer than the path */
+        } else if ((fn & 1) != 0 || fn == sn) {
+            node_hash(ctx, &proof[i], &r, &r);
             while ((fn & 1) == 0 && fn != 0) {
                 fn >>= 1;
                 sn >>= 1;
             }
         } else {
-            bw_merkle_node_hash(&r, &proof[i], &r);
+            node_hash(ctx, &r, &proof[i], &r);
         }
         fn >>= 1;
         sn >>= 1;
     }
-    return sn == 0 && same(&r, root) ? BW_OK : BW_EVERIFY;
+    EVP_MD_CTX_free(ctx);
+    return ok && sn == 0 && same(&r, root) ? BW_OK : BW_EVERIFY;
 }
 
 bw_status bw_merkle_verify_consistency(uint64_t size1, uint64_t size2, const bw_mhash *root1, const bw_mhash *root2,
@@ -203,22 +223,24 @@ bw_status bw_merkle_verify_consistency(uint64_t size1, uint64_t size2, const bw_
         sn >>= 1;
     }
     fr = sr = path[0];
-    for (size_t i = 1; i < np; i++) {
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    bool ok = true;
+    for (size_t i = 1; i < np && ok; i++) {
         if (sn == 0) {
-            return BW_EVERIFY;
-        }
-        if ((fn & 1) != 0 || fn == sn) {
-            bw_merkle_node_hash(&path[i], &fr, &fr);
-            bw_merkle_node_hash(&path[i], &sr, &sr);
+            ok = false; /* a proof longer than the path */
+        } else if ((fn & 1) != 0 || fn == sn) {
+            node_hash(ctx, &path[i], &fr, &fr);
+            node_hash(ctx, &path[i], &sr, &sr);
             while ((fn & 1) == 0 && fn != 0) {
                 fn >>= 1;
                 sn >>= 1;
             }
         } else {
-            bw_merkle_node_hash(&sr, &path[i], &sr);
+            node_hash(ctx, &sr, &path[i], &sr);
         }
         fn >>= 1;
         sn >>= 1;
     }
-    return sn == 0 && same(&fr, root1) && same(&sr, root2) ? BW_OK : BW_EVERIFY;
+    EVP_MD_CTX_free(ctx);
+    return ok && sn == 0 && same(&fr, root1) && same(&sr, root2) ? BW_OK : BW_EVERIFY;
 }

@@ -42,24 +42,22 @@ static uint32_t key_id(const char *name, const uint8_t pub[32])
     return (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
 }
 
-static bw_status add_b64(bw_buf *out, const uint8_t *p, size_t n)
-{
-    size_t cap = sodium_base64_encoded_len(n, sodium_base64_VARIANT_ORIGINAL);
-    BW_TRY(bw_buf_grow(out, cap));
-    sodium_bin2base64(out->ptr + out->len, cap, p, n, sodium_base64_VARIANT_ORIGINAL);
-    out->len += strlen(out->ptr + out->len);
-    return BW_OK;
-}
-
-/* Strict standard base64 of s[0..n) into out[cap]: the decoded length, or SIZE_MAX. */
+/* Base64 of s[0..n) (bw_base64_decode's forms) into out[cap]: the decoded length, or SIZE_MAX. */
 static size_t from_b64(const char *s, size_t n, uint8_t *out, size_t cap)
 {
-    size_t len = 0;
-    const char *end = NULL;
+    bw_buf b = BW_BUF_INIT(cap + 3); /* the decoder reserves up to two bytes more than it writes */
+    size_t bad, len = SIZE_MAX;
 
-    if (sodium_base642bin(out, cap, s, n, NULL, &len, &end, sodium_base64_VARIANT_ORIGINAL) != 0 || end != s + n) {
-        return SIZE_MAX;
+    if (bw_base64_decode(s, n, &b, &bad) == BW_OK && b.len <= cap) {
+        len = b.len;
+        if (len > 0) {
+            memcpy(out, b.ptr, len);
+        }
     }
+    if (b.ptr != NULL) {
+        sodium_memzero(b.ptr, b.len); /* it may have held a signer's seed */
+    }
+    bw_buf_release(&b);
     return len;
 }
 
@@ -155,7 +153,7 @@ bw_status bw_note_verifier_format(const bw_note_verifier *v, bw_buf *out)
     key[0] = SIG_ED25519;
     memcpy(key + 1, v->pub, 32);
     BW_TRY(bw_buf_printf(out, "%s+%08x+", v->name, (unsigned)v->id));
-    return add_b64(out, key, sizeof(key));
+    return bw_base64_encode(key, sizeof(key), out);
 }
 
 bw_status bw_note_signer_format(const bw_note_signer *s, bw_buf *out)
@@ -167,7 +165,7 @@ bw_status bw_note_signer_format(const bw_note_signer *s, bw_buf *out)
     memcpy(key + 1, s->sk, 32); /* libsodium's secret key starts with the seed */
     rc = bw_buf_printf(out, "PRIVATE+KEY+%s+%08x+", s->v.name, (unsigned)s->v.id);
     if (rc == BW_OK) {
-        rc = add_b64(out, key, sizeof(key));
+        rc = bw_base64_encode(key, sizeof(key), out);
     }
     sodium_memzero(key, sizeof(key));
     return rc;
@@ -196,7 +194,7 @@ bw_status bw_note_sign(const char *text, size_t n, const bw_note_signer *s, bw_b
         rc = bw_buf_printf(out, "\n%s%s ", dash, s->v.name);
     }
     if (rc == BW_OK) {
-        rc = add_b64(out, sig, sizeof(sig));
+        rc = bw_base64_encode(sig, sizeof(sig), out);
     }
     if (rc == BW_OK) {
         rc = bw_buf_addc(out, '\n');
@@ -279,7 +277,7 @@ bw_status bw_note_verify(const char *note, size_t n, const bw_note_verifier *vs,
 bw_status bw_checkpoint_format(const char *origin, uint64_t size, const uint8_t root[32], bw_buf *out)
 {
     BW_TRY(bw_buf_printf(out, "%s\n%llu\n", origin, (unsigned long long)size));
-    BW_TRY(add_b64(out, root, 32));
+    BW_TRY(bw_base64_encode(root, 32, out));
     return bw_buf_addc(out, '\n');
 }
 

@@ -1,5 +1,6 @@
 /*
- * base64.c - decoding base64 from untrusted input (RFC 4648).
+ * base64.c - base64 (RFC 4648): writing the standard form, and decoding
+ * untrusted input.
  *
  * DSSE and Sigstore producers disagree on the alphabet and padding: the DSSE
  * spec allows either standard or URL-safe base64, and some writers drop the
@@ -76,4 +77,27 @@ bw_status bw_base64_decode(const char *in, size_t n, bw_buf *out, size_t *bad_at
     }
     out->ptr[out->len] = '\0';
     return BW_OK;
+}
+
+bw_status bw_base64_encode(const void *data, size_t n, bw_buf *out)
+{
+    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const uint8_t *p = data;
+    size_t i = 0;
+
+    for (; i + 3 <= n; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+        char q[4] = {a[v >> 18], a[v >> 12 & 63], a[v >> 6 & 63], a[v & 63]};
+        bw_buf_add(out, q, 4);
+    }
+    if (n - i == 1) {
+        uint32_t v = (uint32_t)p[i] << 16;
+        char q[4] = {a[v >> 18], a[v >> 12 & 63], '=', '='};
+        bw_buf_add(out, q, 4);
+    } else if (n - i == 2) {
+        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
+        char q[4] = {a[v >> 18], a[v >> 12 & 63], a[v >> 6 & 63], '='};
+        bw_buf_add(out, q, 4);
+    }
+    return out->err;
 }

@@ -104,6 +104,27 @@ static inline int bw_hexval(unsigned char c)
     return -1;
 }
 
+/* Eight (four) bytes at s as a little-endian number, whatever the host's byte order. */
+static inline uint64_t bw_load_le64(const void *s)
+{
+    uint64_t v;
+    memcpy(&v, s, sizeof(v));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+static inline uint64_t bw_load_le32(const void *s)
+{
+    uint32_t v;
+    memcpy(&v, s, sizeof(v));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+    return v;
+}
+
 /* True if s[0..n) is all ASCII (no byte >= 0x80), 8 bytes at a time. */
 static inline bool bw_ascii(const char *s, size_t n)
 {
@@ -130,6 +151,8 @@ BW_INTERNAL void bw_escape_for_log(const char *s, size_t n, char *out, size_t ca
  * BW_EFORMAT with *bad_at = the index of the first bad character.
  */
 BW_INTERNAL bw_status bw_base64_decode(const char *in, size_t n, bw_buf *out, size_t *bad_at);
+/* Standard base64 with padding of data[0..n), appended to `out` (its error status). */
+BW_INTERNAL bw_status bw_base64_encode(const void *data, size_t n, bw_buf *out);
 
 /* Logging: the level check comes before any argument is evaluated. */
 extern BW_INTERNAL int bw_log_max_level;
