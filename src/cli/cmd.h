@@ -131,4 +131,14 @@ int cli_parse_size(const char *s, uint64_t *out);
 /* Human-readable byte count into buf. */
 const char *cli_human_bytes(uint64_t n, char *buf, size_t cap);
 
+/*
+ * src/cli/project.c: the project's state directory `.bulwark/` ($BULWARK_DIR, or the nearest
+ * `.bulwark` in the current directory or a parent up to a repository root, or `./.bulwark`).
+ * cli_state_dir: its path (malloc'd; created with mode 0700 when `create`). cli_state_path: the
+ * path of `name` inside it ("ledger.db", "keys/NAME.key"), creating the directories on the way
+ * when `create`. Both print the error and return NULL on failure.
+ */
+char *cli_state_dir(bool create);
+char *cli_state_path(const char *name, bool create);
+
 #endif
