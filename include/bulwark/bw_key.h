@@ -41,7 +41,23 @@ BW_API bw_status bw_key_generate(bw_key_type t, bw_key **out, bw_error *err) BW_
  * messages. Other algorithms and curves are BW_EUNSUPPORTED, malformed text BW_EFORMAT.
  */
 BW_API bw_status bw_key_from_pem(const char *pem, size_t n, const char *name, bw_key **out, bw_error *err) BW_NODISCARD;
+/**
+ * A key from DER: an unencrypted PKCS#8 PrivateKeyInfo, or a SubjectPublicKeyInfo. The whole input must
+ * be the one structure. `name` labels messages. Other algorithms and curves are BW_EUNSUPPORTED,
+ * anything else BW_EFORMAT.
+ */
+BW_API bw_status bw_key_from_der(const void *der, size_t n, const char *name, bw_key **out, bw_error *err) BW_NODISCARD;
 BW_API void bw_key_free(bw_key *k);
+
+/** Room enough for the PKCS#8 DER of any supported private key (P-521 needs about 240 bytes). */
+#define BW_KEY_DER_MAX 512
+/**
+ * The private key as unencrypted PKCS#8 DER (PrivateKeyInfo), written to buf[0..cap) with its length in
+ * *len. The bytes are secret: the caller wipes buf after use. No copy is left in memory the library
+ * frees. BW_EINVAL for a public key, BW_ELIMIT when cap is too small.
+ */
+BW_API bw_status bw_key_private_der(const bw_key *k, unsigned char *buf, size_t cap, size_t *len,
+                                    bw_error *err) BW_NODISCARD;
 
 BW_API bw_key_type bw_key_get_type(const bw_key *k);
 /** True when the key can sign (it holds the private half). */

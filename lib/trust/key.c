@@ -9,9 +9,11 @@
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/encoder.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <string.h>
 #include <strings.h>
 
@@ -183,6 +185,70 @@ bw_status bw_key_from_pem(const char *pem, size_t n, const char *name, bw_key **
         return bw_fail(err, BW_EFORMAT, "%s: the PEM %s key does not parse", name, priv ? "private" : "public");
     }
     return wrap(pk, priv, name, out, err);
+}
+
+bw_status bw_key_from_der(const void *der, size_t n, const char *name, bw_key **out, bw_error *err)
+{
+    const unsigned char *start = der, *p = der;
+    PKCS8_PRIV_KEY_INFO *p8;
+    EVP_PKEY *pk;
+
+    *out = NULL;
+    name = name != NULL ? name : "key";
+    if (n > (size_t)1 << 16) {
+        return bw_fail(err, BW_ELIMIT, "%s: more than 64 KiB of DER", name);
+    }
+    if (n == 0) {
+        return bw_fail(err, BW_EFORMAT, "%s: no DER key (empty)", name);
+    }
+    /* both structures are a SEQUENCE; try the private form first, and insist on the whole input */
+    p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)n);
+    if (p8 != NULL) {
+        pk = p == start + n ? EVP_PKCS82PKEY(p8) : NULL;
+        PKCS8_PRIV_KEY_INFO_free(p8); /* clears the key octets as it frees them */
+        if (pk == NULL) {
+            ERR_clear_error();
+            return bw_fail(err, BW_EFORMAT, "%s: the PKCS#8 private key does not parse", name);
+        }
+        return wrap(pk, true, name, out, err);
+    }
+    ERR_clear_error();
+    p = start;
+    pk = d2i_PUBKEY(NULL, &p, (long)n);
+    if (pk == NULL || p != start + n) {
+        EVP_PKEY_free(pk);
+        ERR_clear_error();
+        return bw_fail(err, BW_EFORMAT, "%s: not a DER PKCS#8 private key or SubjectPublicKeyInfo public key", name);
+    }
+    return wrap(pk, false, name, out, err);
+}
+
+bw_status bw_key_private_der(const bw_key *k, unsigned char *buf, size_t cap, size_t *len, bw_error *err)
+{
+    OSSL_ENCODER_CTX *ec;
+    unsigned char *p = buf;
+    size_t left = cap;
+    int ok;
+
+    *len = 0;
+    if (!k->priv) {
+        return bw_fail(err, BW_EINVAL, "a public key has no private half to encode");
+    }
+    /*
+     * The encoder writes straight into buf; its scratch memory is a memory BIO, which OpenSSL clears
+     * as it frees (BUF_MEM_free), so no copy of the key is left behind.
+     */
+    ec = OSSL_ENCODER_CTX_new_for_pkey(k->pk, OSSL_KEYMGMT_SELECT_KEYPAIR, "DER", "PrivateKeyInfo", NULL);
+    ok = ec != NULL && OSSL_ENCODER_CTX_get_num_encoders(ec) > 0 && OSSL_ENCODER_to_data(ec, &p, &left) == 1;
+    OSSL_ENCODER_CTX_free(ec);
+    ERR_clear_error();
+    if (!ok || left > cap) {
+        bw_wipe(buf, cap);
+        return bw_fail(err, BW_ELIMIT, "the %s private key does not encode as PKCS#8 in %zu bytes",
+                       bw_key_type_name(k->type), cap);
+    }
+    *len = cap - left;
+    return BW_OK;
 }
 
 void bw_key_free(bw_key *k)

@@ -141,4 +141,28 @@ const char *cli_human_bytes(uint64_t n, char *buf, size_t cap);
 char *cli_state_dir(bool create);
 char *cli_state_path(const char *name, bool create);
 
+/*
+ * src/cli/cmd_key.c and keyarg.c: `bulwark key`, and keys for the other commands.
+ * cli_key_load: `spec` is a key-store name or a path (it contains '/', ends in .pem/.pub/.key, or
+ * names an existing file) to PEM (SPKI or unencrypted PKCS#8) or a bulwark key file; a sealed
+ * private key gets its passphrase from cli_key_passphrase. Returns 0 with *out (bw_key_free it), or
+ * an exit code after printing why (1 wrong passphrase or damaged sealed key, 2 anything else).
+ * cli_key_passphrase: --passphrase-file FILE (first line), else $BULWARK_PASSPHRASE, else a prompt
+ * on /dev/tty (asked twice when `confirm`); 2 with a message when there is no source. Free the
+ * result with cli_key_passphrase_free, which wipes it.
+ */
+int cmd_key(int argc, char **argv);
+extern const char cmd_key_usage[];
+int cli_key_load(const char *spec, bool want_private, const char *passphrase_file, bw_key **out);
+int cli_key_passphrase(const char *passphrase_file, bool confirm, char **out, size_t *n);
+int cli_key_passphrase_for(const char *passphrase_file, const char *key_name, bool confirm, char **out, size_t *n);
+void cli_key_passphrase_free(char *p, size_t n);
+/* `key passwd`: the new passphrase, from FILE, else $BULWARK_NEW_PASSPHRASE, else the terminal (twice). */
+int cli_key_new_passphrase(const char *passphrase_file, const char *key_name, char **out, size_t *n);
+/* The project's key store, .bulwark/keys (BULWARK_KDF_OPS / BULWARK_KDF_MEM set its cost, for tests). */
+int cli_key_store_open(bool create, bw_keystore **out);
+/* The exit code for a key-loading status: 0, 1 for BW_EVERIFY, else 2. */
+int cli_key_exit(bw_status rc);
+bool cli_key_spec_is_path(const char *spec);
+
 #endif

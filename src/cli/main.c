@@ -20,6 +20,7 @@ const struct cmd cli_commands[] = {
     {"profile", cmd_profile, "per-column statistics of a data file; shards, merge, draft suites", cmd_profile_usage},
     {"validate", cmd_validate, "check a data file against a suite of expectations (a data contract)",
      cmd_validate_usage},
+    {"key", cmd_key, "make, list, export, import and delete signing keys (.bulwark/keys)", cmd_key_usage},
     {"rules", cmd_rules, "list and try the rules of the secrets and personal-data scanner", cmd_rules_usage},
     {"help", cmd_help, "show help for bulwark or one of its commands", cmd_help_usage},
     {"version", cmd_version, "print the version", cmd_version_usage},
