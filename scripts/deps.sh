@@ -16,7 +16,10 @@ pkgs=(
   libsnappy-dev libzstd-dev liblz4-dev # Parquet page codecs (gzip comes from zlib)
   git                                  # scan secrets --staged / --git-history
   python3 python3-jsonschema           # example generator; independent SARIF schema validator
+  nodejs                               # interop test: sigstore-js (@sigstore/verify) checks our bundles
 )
+# npm: Debian's package, unless a nodejs that bundles its own npm (NodeSource's) is installed
+command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 # The multi-pattern prefilter: Intel Hyperscan on amd64. Debian's Vectorscan 5.4.9 loses matches
 # on AVX-512 hosts depending on where a buffer starts in memory (docs/architecture.md), and the two
 # packages conflict, so an installed Vectorscan is swapped out. Elsewhere Vectorscan is the only one.

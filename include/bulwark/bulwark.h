@@ -6,6 +6,7 @@
 
 #include "bw_batch.h"
 #include "bw_buf.h"
+#include "bw_bundle.h"
 #include "bw_common.h"
 #include "bw_csv.h"
 #include "bw_dataset.h"
@@ -32,6 +33,7 @@
 #include "bw_safetensors.h"
 #include "bw_scan.h"
 #include "bw_secrets.h"
+#include "bw_sign.h"
 #include "bw_sketch.h"
 #include "bw_validate.h"
 #include "bw_walk.h"

@@ -31,6 +31,10 @@ int cmd_profile(int argc, char **argv);
 extern const char cmd_profile_usage[];
 int cmd_validate(int argc, char **argv);
 extern const char cmd_validate_usage[];
+int cmd_sign(int argc, char **argv);
+extern const char cmd_sign_usage[];
+int cmd_verify(int argc, char **argv);
+extern const char cmd_verify_usage[];
 extern const char cmd_cat_usage[];
 extern const char cmd_rules_usage[];
 

@@ -20,6 +20,8 @@ const struct cmd cli_commands[] = {
     {"profile", cmd_profile, "per-column statistics of a data file; shards, merge, draft suites", cmd_profile_usage},
     {"validate", cmd_validate, "check a data file against a suite of expectations (a data contract)",
      cmd_validate_usage},
+    {"sign", cmd_sign, "sign a model or dataset (OpenSSF model signing, Sigstore bundle)", cmd_sign_usage},
+    {"verify", cmd_verify, "verify a model signature and report added, removed or changed files", cmd_verify_usage},
     {"key", cmd_key, "make, list, export, import and delete signing keys (.bulwark/keys)", cmd_key_usage},
     {"rules", cmd_rules, "list and try the rules of the secrets and personal-data scanner", cmd_rules_usage},
     {"help", cmd_help, "show help for bulwark or one of its commands", cmd_help_usage},

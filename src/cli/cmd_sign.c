@@ -1,0 +1,219 @@
+/*
+ * cmd_sign.c - `bulwark sign PATH`: an OpenSSF model-signing (OMS v1.0)
+ * signature of a model or dataset directory (or file), in a Sigstore bundle
+ * written to model.sig in the current directory by default, as
+ * model_signing's `sign key` does. The library does the work (bw_sign_path);
+ * this file loads the key, writes the bundle atomically and reports.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "src/cli/cmd.h"
+
+const char cmd_sign_usage[] =
+    "usage: bulwark sign --key KEY [OPTIONS] PATH\n"
+    "\n"
+    "Sign the model or dataset at PATH (a directory or a file): build its manifest (every file's\n"
+    "path and SHA-256 digest, sorted by path components), wrap it as an in-toto statement with the\n"
+    "OpenSSF model-signing predicate (OMS v1.0), sign it (DSSE) and write a Sigstore bundle v0.3,\n"
+    "the same model.sig that model_signing writes and verifies. Check it with 'bulwark verify'.\n"
+    "\n"
+    "Options:\n"
+    "  -k, --key KEY           the private key: a PEM file (unencrypted PKCS#8, 'BEGIN PRIVATE KEY';\n"
+    "                          ECDSA P-256, P-384, P-521 or Ed25519)\n"
+    "  -s, --signature FILE    where to write the bundle (default: model.sig in the current\n"
+    "                          directory); replaced atomically. Left out of the manifest when it\n"
+    "                          lies inside PATH\n"
+    "      --shard SIZE        hash every SIZE-byte range of each file on its own (model_signing's\n"
+    "                          shard mode); SIZE takes K, M, G\n"
+    "  -e, --exclude PATH      leave PATH (relative to the model root, or a gitignore glob) out of\n"
+    "                          the manifest; recorded in the statement's ignore_paths. Repeatable\n"
+    "      --no-default-ignores  keep .gitattributes, .github and .gitignore at the top of PATH\n"
+    "                          (.git is always left out)\n"
+    "\n"
+    "Global options apply: --format text|json, --output, --quiet, -j N.\n"
+    "\n"
+    "Exit codes: 0 signed, 2 usage error, unreadable key or PATH, or the bundle could not be written.\n"
+    "\n"
+    "Examples:\n"
+    "  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out signing.pem\n"
+    "  bulwark sign --key signing.pem models/readmission\n"
+    "  bulwark sign --key signing.pem --signature models/readmission/model.sig models/readmission\n";
+
+/*
+ * The one place keys are loaded. `spec` is, for now, the path of a PEM file;
+ * the key store will resolve names here. want_private: the key must sign.
+ */
+static int load_key(const char *spec, bool want_private, bw_key **key)
+{
+    bw_buf pem = BW_BUF_INIT((size_t)1 << 20);
+    bw_error e;
+    bw_status s;
+
+    bw_error_clear(&e);
+    *key = NULL;
+    s = bw_file_slurp(spec, BW_FILE_FOLLOW, (size_t)1 << 20, &pem, &e);
+    if (s == BW_OK) {
+        s = bw_key_from_pem(pem.ptr != NULL ? pem.ptr : "", pem.len, spec, key, &e);
+    }
+    if (pem.ptr != NULL) {
+        explicit_bzero(pem.ptr, pem.len); /* the private key's text */
+    }
+    bw_buf_release(&pem);
+    if (s != BW_OK) {
+        cli_report_error(&e, s);
+        return CLI_EXIT_ERROR;
+    }
+    if (want_private && !bw_key_is_private(*key)) {
+        cli_error("'%s' is a public key; signing needs the private key", spec);
+        bw_key_free(*key);
+        *key = NULL;
+        return CLI_EXIT_ERROR;
+    }
+    return 0;
+}
+
+int cmd_sign(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        CLI_GLOBAL_LONGOPTS,
+        {"key", required_argument, NULL, 'k'},
+        {"signature", required_argument, NULL, 's'},
+        {"shard", required_argument, NULL, 0x2001},
+        {"exclude", required_argument, NULL, 'e'},
+        {"no-default-ignores", no_argument, NULL, 0x2002},
+        {NULL, 0, NULL, 0},
+    };
+    bw_sign_opts so = BW_SIGN_OPTS_INIT;
+    const char *key_spec = NULL, *sig_path = "model.sig";
+    const char **excludes = NULL;
+    bw_buf bundle = BW_BUF_INIT(BW_BUNDLE_MAX_BYTES);
+    bw_manifest *m = NULL;
+    bw_key *key = NULL;
+    bw_pool *pool = NULL;
+    bw_error e;
+    bw_status s;
+    int c, rc = CLI_EXIT_ERROR;
+
+    excludes = calloc((size_t)argc + 1, sizeof(*excludes));
+    if (excludes == NULL) {
+        cli_error("out of memory");
+        return CLI_EXIT_ERROR;
+    }
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":" CLI_GLOBAL_SHORTOPTS "k:s:e:", longopts, NULL)) != -1) {
+        int g = cli_global_option(c, optarg);
+        if (g < 0) {
+            rc = CLI_EXIT_USAGE;
+            goto out;
+        }
+        if (g > 0) {
+            continue;
+        }
+        switch (c) {
+        case 'h':
+            free(excludes);
+            cli_out_str(cmd_sign_usage);
+            return cli_out_close();
+        case 'k': key_spec = optarg; break;
+        case 's': sig_path = optarg; break;
+        case 0x2001:
+            if (cli_parse_size(optarg, &so.shard_size) != 0 || so.shard_size == 0) {
+                rc = cli_usage_error("sign", "--shard expects a positive size such as 1G or 65536, not '%s'", optarg);
+                goto out;
+            }
+            break;
+        case 'e': excludes[so.n_excludes++] = optarg; break;
+        case 0x2002: so.no_default_ignores = 1; break;
+        case ':': rc = cli_usage_error("sign", "option '%s' needs a value", argv[optind - 1]); goto out;
+        default: rc = cli_usage_error("sign", "unknown option '%s'", argv[optind - 1]); goto out;
+        }
+    }
+    cli_resolve_color();
+    argc -= optind;
+    argv += optind;
+    if (cli.format == BW_FORMAT_SARIF) {
+        rc = cli_usage_error("sign", "--format sarif does not apply (use text or json)");
+        goto out;
+    }
+    if (argc != 1) {
+        rc = cli_usage_error("sign", argc == 0 ? "no PATH given" : "sign takes one PATH");
+        goto out;
+    }
+    if (key_spec == NULL) {
+        rc = cli_usage_error("sign", "no key given (--key FILE)");
+        goto out;
+    }
+    if ((rc = load_key(key_spec, true, &key)) != 0) {
+        goto out;
+    }
+    rc = cli_out_open();
+    if (rc != 0) {
+        goto out;
+    }
+    bw_error_clear(&e);
+    if (bw_pool_new(&pool, cli.jobs, &e) != BW_OK) {
+        cli_report_error(&e, e.code);
+        rc = CLI_EXIT_ERROR;
+        goto out;
+    }
+    so.excludes = excludes;
+    so.signature = sig_path;
+    so.pool = pool;
+    if (cli_progress_enabled()) {
+        so.progress = cli_progress;
+    }
+    s = bw_sign_path(argv[0], key, &so, &bundle, &m, &e);
+    cli_progress_end();
+    if (s == BW_OK) {
+        s = bw_file_write_atomic(sig_path, bundle.ptr, bundle.len, 0644, &e);
+    }
+    if (s != BW_OK) {
+        cli_report_error(&e, s);
+        rc = cli_out_finish(CLI_EXIT_ERROR);
+        goto out;
+    }
+    {
+        char hex[BW_DIGEST_HEX_MAX], hint[65] = "";
+        bw_digest_hex(&m->root, hex);
+        if (bw_key_hint(key, hint) != BW_OK) {
+            hint[0] = '\0';
+        }
+        if (cli.format == BW_FORMAT_JSON) {
+            bw_buf jb = BW_BUF_INIT(1 << 20);
+            bw_json j;
+            bw_json_init(&j, &jb, 1);
+            bw_json_obj_begin(&j);
+            bw_json_kv_str(&j, "path", argv[0]);
+            bw_json_kv_str(&j, "signature", sig_path);
+            bw_json_kv_str(&j, "name", m->name);
+            bw_json_kv_str(&j, "method", m->shard_size ? "shards" : "files");
+            bw_json_key(&j, "files");
+            bw_json_uint(&j, m->n_files);
+            bw_json_key(&j, "bytes");
+            bw_json_uint(&j, m->total_bytes);
+            bw_json_kv_str(&j, "manifest_digest", hex);
+            bw_json_kv_str(&j, "key_type", bw_key_type_name(bw_key_get_type(key)));
+            bw_json_kv_str(&j, "key_hint", hint);
+            bw_json_obj_end(&j);
+            if (bw_json_finish(&j) == BW_OK) {
+                cli_out_write(jb.ptr, jb.len);
+                cli_out_str("\n");
+            }
+            bw_buf_release(&jb);
+        } else {
+            cli_out_printf("signed '%s' (%zu file%s, %s manifest sha256:%s) -> %s\n", argv[0], m->n_files,
+                           m->n_files == 1 ? "" : "s", m->shard_size ? "shards" : "files", hex, sig_path);
+        }
+    }
+    rc = cli_out_finish(CLI_EXIT_OK);
+out:
+    bw_manifest_free(m);
+    bw_key_free(key);
+    bw_pool_free(pool);
+    bw_buf_release(&bundle);
+    free(excludes);
+    return rc;
+}
