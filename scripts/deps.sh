@@ -16,6 +16,7 @@ pkgs=(
   libsnappy-dev libzstd-dev liblz4-dev # Parquet page codecs (gzip comes from zlib)
   git                                  # scan secrets --staged / --git-history
   python3 python3-jsonschema           # example generator; independent SARIF schema validator
+  in-toto                              # in-toto-verify checks bulwark's layouts and links (tests/interop/in-toto)
   nodejs                               # interop test: sigstore-js (@sigstore/verify) checks our bundles
 )
 # npm: Debian's package, unless a nodejs that bundles its own npm (NodeSource's) is installed

@@ -12,6 +12,7 @@
 #include "bw_dataset.h"
 #include "bw_digest.h"
 #include "bw_dsse.h"
+#include "bw_export.h"
 #include "bw_file.h"
 #include "bw_gguf.h"
 #include "bw_hash.h"

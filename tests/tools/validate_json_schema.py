@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Validate a JSON document against a JSON Schema (draft 4), independently of
-the C code that wrote it.
+"""Validate a JSON document against a JSON Schema, independently of the C code
+that wrote it. The draft is the one the schema's "$schema" names (SARIF: draft
+4, OpenLineage: 2020-12), draft 4 when it names none.
 
 usage: validate_json_schema.py SCHEMA FILE
 
@@ -13,7 +14,9 @@ python3-jsonschema.
 Formats "uri" and "uri-reference" are checked here against RFC 3986's
 character set (jsonschema checks them only when rfc3987 is installed, and
 Debian does not install it): every character must be unreserved, reserved
-or part of a %XX escape, and a "uri" must start with a scheme.
+or part of a %XX escape, and a "uri" must start with a scheme. "date-time" is
+checked against RFC 3339 section 5.6 (jsonschema needs rfc3339-validator for
+it, which Debian does not install either).
 """
 import json
 import re
@@ -27,6 +30,8 @@ except ImportError:
 
 _URI_CHARS = re.compile(r"^(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*$")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+_DATE_TIME = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)"
+                        r"(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$")
 
 
 def _is_uri_reference(value):
@@ -35,6 +40,10 @@ def _is_uri_reference(value):
 
 def _is_uri(value):
     return not isinstance(value, str) or (_is_uri_reference(value) and _SCHEME.match(value) is not None)
+
+
+def _is_date_time(value):
+    return not isinstance(value, str) or _DATE_TIME.match(value) is not None
 
 
 def _path(error):
@@ -60,7 +69,9 @@ def main(argv):
     checker = jsonschema.FormatChecker()
     checker.checks("uri")(_is_uri)
     checker.checks("uri-reference")(_is_uri_reference)
-    validator = jsonschema.Draft4Validator(schema, format_checker=checker)
+    checker.checks("date-time")(_is_date_time)
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft4Validator)
+    validator = cls(schema, format_checker=checker)
     errors = sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
     for e in errors:
         print("%s: %s: %s" % (argv[2], _path(e), e.message))
