@@ -188,6 +188,21 @@ typedef struct bw_bad_row {
     const char *msg;    /**< what is wrong; never quotes the data */
 } bw_bad_row;
 
+/** How the first record of a slice (bw_data_opts.range_start > 0) is found; CSV and JSONL. */
+typedef enum bw_range_mode {
+    /** Exactly: the quotes and line breaks before range_start are counted, which reads them. */
+    BW_RANGE_FIND = 0,
+    /**
+     * The first line start at or after range_start, without reading what comes before it: right
+     * unless that line break lies inside a quoted field (CSV). The caller checks the guess:
+     * bw_data_stats.first of this slice must equal bw_data_stats.next of the slice before it;
+     * when it does not, the slice is read again with BW_RANGE_AT from that offset.
+     */
+    BW_RANGE_GUESS,
+    /** range_start is a record start (the previous slice's bw_data_stats.next): read from there. */
+    BW_RANGE_AT,
+} bw_range_mode;
+
 typedef struct bw_data_opts {
     int version;              /**< BW_DATA_OPTS_VERSION */
     char delim;               /**< CSV: 0 sniffs among , ; TAB | */
@@ -224,9 +239,24 @@ typedef struct bw_data_opts {
      */
     const char *const *columns;
     size_t ncolumns;
+    /**
+     * How a slice's first record is found (see bw_range_mode). With BW_RANGE_GUESS and
+     * BW_RANGE_AT line numbers (bw_bad_row.line, messages) count from 1 at the slice's first
+     * record: the caller adds the lines before it (bw_data_stats.next_line of the slices before).
+     */
+    bw_range_mode range_mode;
+    /**
+     * Types to start from instead of inferring them, by column name: what an earlier part of the
+     * same input was inferred as (profile's slices take the first slice's), so that every part
+     * reads a column alike. Unlike `types` they widen as inferred types do. CSV and JSONL;
+     * BW_DT_NULL entries are ignored.
+     */
+    const char *const *start_names;
+    const bw_dtype *start_types;
+    size_t nstart;
 } bw_data_opts;
 
-#define BW_DATA_OPTS_VERSION 1
+#define BW_DATA_OPTS_VERSION 2 /* 2 added range_mode; 1 is still read */
 #define BW_DATA_OPTS_INIT                                                                                              \
     {                                                                                                                  \
         .version = BW_DATA_OPTS_VERSION, .header = 1                                                                   \
@@ -238,6 +268,14 @@ typedef struct bw_data_stats {
     uint64_t bad_rows; /**< malformed rows skipped */
     uint64_t bad_values;
     uint64_t bytes; /**< input bytes consumed */
+    /*
+     * Where a slice began and ended (CSV, JSONL), once its batches are all read: `first` is the
+     * input offset of its first record (or, with no record in the slice, equals `next`); `next`
+     * the offset where reading stopped: the first line start at or after range_end (outside
+     * quotes), or the input's end. `next_line` is the line number of the line at `next`, in the
+     * slice's numbering (see bw_data_opts.range_mode).
+     */
+    uint64_t first, next, next_line;
 } bw_data_stats;
 
 #ifdef __cplusplus

@@ -6,6 +6,7 @@
  * cap + 1 offsets, so a batch of short strings is two allocations.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -645,10 +646,20 @@ bw_status bw_batch_add_column(bw_batch *b, const char *name, size_t n, bw_dtype 
 
 bw_status bw_data_opts_resolve(const bw_data_opts *in, bw_data_opts *out, bw_error *err)
 {
-    if (in != NULL && in->version != BW_DATA_OPTS_VERSION) {
-        return bw_fail(err, BW_EINVAL, "bw_data_opts version %d is not %d", in->version, BW_DATA_OPTS_VERSION);
+    if (in != NULL && in->version != 1 && in->version != BW_DATA_OPTS_VERSION) {
+        return bw_fail(err, BW_EINVAL, "bw_data_opts version %d is not 1 or %d", in->version, BW_DATA_OPTS_VERSION);
     }
-    *out = in != NULL ? *in : (bw_data_opts)BW_DATA_OPTS_INIT;
+    *out = (bw_data_opts)BW_DATA_OPTS_INIT;
+    if (in != NULL) {
+        /* version 1 ended before range_mode (2 added it and the start types) */
+        memcpy(out, in, in->version == 1 ? offsetof(bw_data_opts, range_mode) : sizeof(*out));
+    }
+    if ((unsigned)out->range_mode > BW_RANGE_AT) {
+        return bw_fail(err, BW_EINVAL, "bw_data_opts: unknown range mode %d", (int)out->range_mode);
+    }
+    if (out->nstart > 0 && (out->start_names == NULL || out->start_types == NULL)) {
+        return bw_fail(err, BW_EINVAL, "bw_data_opts: start types without names or types");
+    }
     if (out->delim == '"' || out->delim == '\n' || out->delim == '\r') {
         return bw_fail(err, BW_EINVAL, "the delimiter cannot be a quote or a line break");
     }

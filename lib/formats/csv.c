@@ -399,6 +399,8 @@ static bw_status next_record(bw_csv *r, bool *got, bool *unterminated, bw_error 
 
         if ((r->w.pos == r->w.end && r->w.eof) || (r->in_data && r->w.base + r->w.pos >= r->range_end)) {
             r->done = true;
+            r->st.next = r->w.base + r->w.pos;
+            r->st.next_line = r->line;
             return BW_OK;
         }
         k = split(r, &next, &lines, err, &rc);
@@ -1046,6 +1048,22 @@ static bw_status keep_sample(bw_csv *r, bw_error *err)
     return BW_OK;
 }
 
+/* True when the options give column `name` a type (explicit or to start from). */
+static bool known_type(const bw_data_opts *o, const char *name)
+{
+    for (size_t j = 0; j < o->ntypes; j++) {
+        if (o->type_names[j] != NULL && strcmp(o->type_names[j], name) == 0) {
+            return true;
+        }
+    }
+    for (size_t j = 0; j < o->nstart; j++) {
+        if (o->start_names[j] != NULL && o->start_types[j] != BW_DT_NULL && strcmp(o->start_names[j], name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static bw_status start(bw_csv *r, bw_error *err)
 {
     bool got, unterminated;
@@ -1107,22 +1125,35 @@ static bw_status start(bw_csv *r, bw_error *err)
         }
     }
     r->in_data = true;
+    r->st.first = r->o.header ? r->w.base + r->w.pos : r->rec_off;
+    if (r->o.range_start > 0 && r->o.range_mode != BW_RANGE_FIND) {
+        r->line = 1; /* numbered from the slice's first record, wherever that is */
+    }
     if (r->o.range_start > (r->o.header ? r->w.base + r->w.pos : r->rec_off)) {
         /* a slice past the first data record: on from the first record that starts in it */
         uint64_t at, lines;
-        BW_TRY(bw_slice_find(&r->w, r->o.range_start, true, &at, &lines, err));
-        if (at == UINT64_MAX || at >= r->range_end) {
+        bool relative;
+        BW_TRY(bw_slice_start(&r->w, &r->o, true, &at, &lines, &relative, err));
+        r->line = relative ? 1 : 1 + lines;
+        r->st.first = at;
+        if (at >= r->range_end) {
             r->done = true;
             r->w.pos = r->w.end;
+            r->st.next = at;
+            r->st.next_line = r->line;
         } else {
             BW_TRY(bw_slice_seek(&r->w, at, err));
-            r->line = 1 + lines;
         }
     } else if (!r->o.header && r->rec_off < r->range_end) {
         BW_TRY(keep_sample(r, err)); /* the first row is data */
     }
-    /* the sample: well-formed rows up to infer_rows (or the byte cap) */
-    while (!r->done && r->nsamp < r->o.infer_rows && r->samp.len < BW_DATA_SAMPLE_MAX) {
+    /* the sample: well-formed rows up to infer_rows (or the byte cap); none when every column's
+       type is given or known from an earlier part of the input */
+    bool known = true;
+    for (size_t k = 0; k < r->ncols && known; k++) {
+        known = r->skip[k] || known_type(&r->o, r->batch.names[k]);
+    }
+    while (!r->done && !known && r->nsamp < r->o.infer_rows && r->samp.len < BW_DATA_SAMPLE_MAX) {
         BW_TRY(next_row(r, &got, err));
         if (!got) {
             break;
@@ -1139,9 +1170,14 @@ static bw_status start(bw_csv *r, bw_error *err)
                 given = true;
             }
         }
+        for (size_t j = 0; j < r->o.nstart && !given && t == BW_DT_NULL; j++) {
+            if (r->o.start_names[j] != NULL && strcmp(r->o.start_names[j], r->batch.names[k]) == 0) {
+                t = r->o.start_types[j]; /* as an earlier part of the input was read: not inferred again */
+            }
+        }
         if (r->skip[k]) {
             t = BW_DT_NULL; /* never widened: put_value and flush_column push nulls */
-        } else if (!given) {
+        } else if (!given && t == BW_DT_NULL) {
             bw_infer_init(&inf);
             for (size_t i = 0; i < r->nsamp; i++) {
                 const struct cell *c = &r->cells[i * r->ncols + k];

@@ -541,6 +541,8 @@ static bw_status next_line(bw_jsonl *r, const char **line, size_t *len, bool *go
 
         if ((r->w.pos == r->w.end && r->w.eof) || r->w.base + r->w.pos >= r->range_end) {
             r->done = true;
+            r->st.next = r->w.base + r->w.pos;
+            r->st.next_line = r->line;
             return BW_OK;
         }
         nl = r->w.end > r->w.pos ? memchr(r->w.buf + r->w.pos, '\n', r->w.end - r->w.pos) : NULL;
@@ -712,12 +714,16 @@ static bw_status start(bw_jsonl *r, bw_error *err)
     if (r->o.range_start > 0) {
         /* a slice: on from the first line that starts in it */
         uint64_t at, lines;
-        BW_TRY(bw_slice_find(&r->w, r->o.range_start, false, &at, &lines, err));
-        if (at == UINT64_MAX || at >= r->range_end) {
+        bool relative;
+        BW_TRY(bw_slice_start(&r->w, &r->o, false, &at, &lines, &relative, err));
+        r->line = relative ? 1 : 1 + lines;
+        r->st.first = at;
+        if (at >= r->range_end) {
             r->done = true;
+            r->st.next = at;
+            r->st.next_line = r->line;
         } else {
             BW_TRY(bw_slice_seek(&r->w, at, err));
-            r->line = 1 + lines;
         }
     }
     while (!r->done && r->nsamp < r->o.infer_rows && r->samp.len < BW_DATA_SAMPLE_MAX) {
@@ -729,7 +735,17 @@ static bw_status start(bw_jsonl *r, bw_error *err)
     }
     for (size_t c = 0; c < r->batch.ncols; c++) {
         bw_infer inf;
+        bw_dtype st = BW_DT_NULL;
         if (r->fixed[c]) {
+            continue;
+        }
+        for (size_t j = 0; j < r->o.nstart && st == BW_DT_NULL; j++) {
+            if (r->o.start_names[j] != NULL && strcmp(r->o.start_names[j], r->batch.names[c]) == 0) {
+                st = r->o.start_types[j]; /* as an earlier part of the input was read: not inferred again */
+            }
+        }
+        if (st != BW_DT_NULL) {
+            bw_col_retype(&r->batch.cols[c], st);
             continue;
         }
         bw_infer_init(&inf);

@@ -66,7 +66,9 @@ bw_status bw_slice_check(const bw_data_opts *o, bw_window *w, uint64_t *end, bw_
     if (o->range_start == 0 && o->range_end == 0) {
         return BW_OK;
     }
-    if (*end < o->range_start) {
+    if (*end < o->range_start && o->range_mode != BW_RANGE_FIND) {
+        *end = o->range_start; /* a record from the slice before runs past this one: it is empty */
+    } else if (*end < o->range_start) {
         return bw_fail(err, BW_EINVAL, "%s: a slice that ends (%llu) before it starts (%llu)", w->name,
                        (unsigned long long)o->range_end, (unsigned long long)o->range_start);
     }
@@ -90,10 +92,12 @@ static bw_status view(bw_window *w, char *buf, uint64_t off, size_t want, const 
     return bw_file_pread(w->file, buf, want, off, got, err);
 }
 
-bw_status bw_slice_find(bw_window *w, uint64_t from, bool quotes, uint64_t *at, uint64_t *lines, bw_error *err)
+/* bw_slice_find, from offset `off` (0: counting what comes before from - 1) */
+static bw_status find(bw_window *w, uint64_t off, uint64_t from, bool quotes, uint64_t *at, uint64_t *lines,
+                      bw_error *err)
 {
     char *buf = NULL;
-    uint64_t off = 0, nl = 0, q = 0;
+    uint64_t nl = 0, q = 0;
     bw_status rc = BW_OK;
 
     *at = UINT64_MAX;
@@ -143,6 +147,35 @@ out:
     *lines = nl;
     bw_free(buf);
     return rc;
+}
+
+bw_status bw_slice_find(bw_window *w, uint64_t from, bool quotes, uint64_t *at, uint64_t *lines, bw_error *err)
+{
+    return find(w, 0, from, quotes, at, lines, err);
+}
+
+bw_status bw_slice_start(bw_window *w, const bw_data_opts *o, bool quotes, uint64_t *at, uint64_t *lines,
+                         bool *relative, bw_error *err)
+{
+    uint64_t size = w->file != NULL ? bw_file_info(w->file)->size : (uint64_t)w->end;
+    uint64_t from = o->range_start;
+
+    *lines = 0;
+    *relative = o->range_mode == BW_RANGE_GUESS || o->range_mode == BW_RANGE_AT;
+    if (o->range_mode == BW_RANGE_AT) {
+        *at = BW_MIN(from, size);
+        return BW_OK;
+    }
+    if (o->range_mode == BW_RANGE_GUESS) {
+        BW_TRY(find(w, from - 1, from, false, at, lines, err));
+        *lines = 0;
+    } else {
+        BW_TRY(find(w, 0, from, quotes, at, lines, err));
+    }
+    if (*at == UINT64_MAX) {
+        *at = size;
+    }
+    return BW_OK;
 }
 
 bw_status bw_slice_seek(bw_window *w, uint64_t at, bw_error *err)

@@ -35,6 +35,17 @@ BW_INTERNAL bw_status bw_slice_check(const bw_data_opts *o, bw_window *w, uint64
 BW_INTERNAL bw_status bw_slice_find(bw_window *w, uint64_t from, bool quotes, uint64_t *at, uint64_t *lines,
                                     bw_error *err);
 
+/*
+ * Where the slice of options o starts, by o->range_mode: BW_RANGE_FIND as
+ * bw_slice_find (*lines as it counts, *relative false), BW_RANGE_GUESS the
+ * successor of the first line break at or after range_start - 1 read from
+ * there alone, BW_RANGE_AT range_start itself (*lines 0, *relative true:
+ * line numbers start again at the slice). With no record start, *at is the
+ * input's end.
+ */
+BW_INTERNAL bw_status bw_slice_start(bw_window *w, const bw_data_opts *o, bool quotes, uint64_t *at, uint64_t *lines,
+                                     bool *relative, bw_error *err);
+
 /* Make the window read on from input offset `at` (dropping what it holds). */
 BW_INTERNAL bw_status bw_slice_seek(bw_window *w, uint64_t at, bw_error *err);
 

@@ -2,10 +2,11 @@
  * cmd_profile.c - `bulwark profile`: per-column statistics of a data file,
  * on several threads, one shard at a time, or merged from shard profiles.
  *
- * A seekable input is cut into N byte slices (bw_data_opts.range_start/end)
- * that N threads read and profile on their own; the profiles are merged in
- * slice order, which gives what one pass gives (sketch error aside: see
- * docs/profile.md). --shard i/N profiles slice i alone and writes its JSON;
+ * A seekable input is cut into byte slices (bw_data_opts.range_start/end;
+ * how many depends on the size alone) that the threads take in turn and
+ * profile on their own; the profiles are merged in slice order, which gives
+ * what one pass gives (sketch error aside: see docs/profile.md) and the
+ * same result whatever the number of threads. --shard i/N profiles slice i alone and writes its JSON;
  * --merge combines such files. --suggest drafts a validation suite from the
  * result.
  */
@@ -37,7 +38,10 @@ const char cmd_profile_usage[] =
     "  -c, --columns A,B,...      profile only these columns\n"
     "      --top N                top values to report a column (default 5 in text, 10 in JSON)\n"
     "      --threads N            read N slices of the file at once (default: the CPUs, at most\n"
-    "                             64; standard input and small files use one)\n"
+    "                             64; standard input and small files use one). The result does\n"
+    "                             not depend on N\n"
+    "      --slice-size SIZE      bytes of the file per slice (default 64M, at least 64K; a file\n"
+    "                             under 8M is read in one pass, one under 256M in 2 to 4 slices)\n"
     "      --shard I/N            profile only slice I (1..N) of N equal byte ranges of the file\n"
     "      --merge                the arguments are JSON profiles (of shards): print their merge\n"
     "      --suggest FILE         also write a draft validation suite (YAML) from the profile\n" CLI_DATA_USAGE "\n"
@@ -57,71 +61,163 @@ const char cmd_profile_usage[] =
 
 #define MAX_WARNINGS 20
 #define MAX_THREADS 64
-#define MIN_SLICE ((uint64_t)4 << 20) /* smaller files are not cut for threads */
+#define MIN_SLICE ((uint64_t)4 << 20)    /* a file under twice this is read in one pass */
+#define SLICE_BYTES ((uint64_t)64 << 20) /* a unit of work of a large file (--slice-size) */
+#define MIN_SLICE_BYTES ((uint64_t)64 << 10)
+#define MAX_SLICES ((size_t)1 << 16)
 #define MAX_PROFILE_FILE ((size_t)256 << 20)
+
+/* a malformed row or bad value, kept until its slice's first line number is known */
+struct warn {
+    uint64_t line, offset;
+    char *column; /* NULL: a malformed row */
+    char *msg;
+};
+
+/*
+ * One unit of work: a byte range of the file, profiled on its own. Slices
+ * after the first guess where their first record starts (BW_RANGE_GUESS:
+ * the first line start in the range, without reading what comes before);
+ * the guess is checked when the slice before has been read, against where
+ * that one stopped, and a wrong guess (a line break inside a quoted field)
+ * reads the slice again from the right offset. Profiles are merged in slice
+ * order, so the result depends on the slices, never on the threads.
+ */
+struct slice {
+    bw_data_opts o; /* its range and range mode */
+    bw_profile *prof;
+    bw_status rc;
+    bw_error err;
+    bw_data_stats st;   /* where it began and stopped */
+    bw_data_format fmt; /* the format the dataset was read as */
+    uint64_t line_off;  /* lines before its line 1 (its numbering is relative unless BW_RANGE_FIND) */
+    struct warn *warn;  /* the first MAX_WARNINGS reports */
+    size_t nwarn;
+    uint64_t nbad; /* every report */
+    int rereads;   /* times read again (a wrong guess; a failure) */
+    enum { S_TODO, S_BUSY, S_DONE } state;
+};
 
 struct run {
     const char *path;
     char **want;
     size_t nwant;
-    pthread_mutex_t mu;
-    uint64_t warned;
-};
-
-struct worker {
-    struct run *run;
     bw_data_format fmt;
-    bw_data_opts o;
-    bw_profile *prof;
-    bw_error err;
+    pthread_mutex_t mu;
+    struct slice *sl;
+    size_t n;
+    size_t next;      /* the next slice to take */
+    size_t merged;    /* slices [0, merged) are in prof */
+    bw_profile *prof; /* their merge */
+    bool failed;
     bw_status rc;
-    pthread_t th;
-    bool started;
+    bw_error err;
+    uint64_t warned, printed;
+    uint64_t rereads; /* slices read again after a wrong guess */
+    /* the column types of the first slice's first batch, which every other slice starts from (as
+       one pass would read them: the types come from the top of the file) */
+    pthread_cond_t typed;
+    bool published;
+    char **start_names;
+    bw_dtype *start_types;
+    size_t nstart;
 };
 
-static void on_bad(void *ctx, const bw_bad_row *b)
+/* Make the first slice's types (b may be NULL: none) the start of the others; wakes them. */
+static void publish_types(struct run *r, const bw_batch *b)
 {
-    struct run *r = ctx;
-
     pthread_mutex_lock(&r->mu);
-    r->warned++;
-    if (r->warned <= MAX_WARNINGS) {
-        if (b->column != NULL) {
-            cli_warn("%s: line %llu, column '%s': %s (read as null)", r->path, (unsigned long long)b->line, b->column,
-                     b->msg);
-        } else {
-            cli_warn("%s: line %llu (offset %llu): %s (row skipped)", r->path, (unsigned long long)b->line,
-                     (unsigned long long)b->offset, b->msg);
+    if (!r->published && b != NULL && b->ncols > 0) {
+        r->start_names = calloc(b->ncols, sizeof(*r->start_names));
+        r->start_types = calloc(b->ncols, sizeof(*r->start_types));
+        for (size_t k = 0; r->start_names != NULL && r->start_types != NULL && k < b->ncols; k++) {
+            r->start_names[k] = strdup(b->names[k]);
+            r->start_types[k] = r->start_names[k] != NULL ? b->cols[k].type : BW_DT_NULL;
+            r->nstart++;
         }
     }
+    r->published = true;
+    pthread_cond_broadcast(&r->typed);
     pthread_mutex_unlock(&r->mu);
 }
 
-/* Profile one slice (or the whole input) into w->prof. */
-static void *work(void *arg)
+static char *dup_or_null(const char *s)
 {
-    struct worker *w = arg;
-    struct run *r = w->run;
+    return s != NULL ? strdup(s) : NULL;
+}
+
+/* bw_data_opts.on_bad of a slice: the report is kept (its line may be relative to the slice) */
+static void on_bad(void *ctx, const bw_bad_row *b)
+{
+    struct slice *s = ctx;
+
+    s->nbad++;
+    if (s->nwarn < MAX_WARNINGS) {
+        struct warn *w = &s->warn[s->nwarn];
+        w->line = b->line;
+        w->offset = b->offset;
+        w->column = dup_or_null(b->column);
+        w->msg = dup_or_null(b->msg != NULL ? b->msg : "malformed");
+        s->nwarn += w->msg != NULL && (b->column == NULL || w->column != NULL);
+    }
+}
+
+static void slice_reset(struct slice *s)
+{
+    bw_profile_free(s->prof);
+    s->prof = NULL;
+    for (size_t i = 0; i < s->nwarn; i++) {
+        free(s->warn[i].column);
+        free(s->warn[i].msg);
+    }
+    s->nwarn = 0;
+    s->nbad = 0;
+    s->rc = BW_OK;
+    bw_error_clear(&s->err);
+}
+
+/* Profile slice s into s->prof (no lock held). */
+static void read_slice(struct run *r, struct slice *s)
+{
     bw_dataset *d = NULL;
     bw_column *cols = NULL;
     char **names = NULL;
 
-    bw_error_clear(&w->err);
-    w->rc = bw_profile_new(&w->prof, NULL, &w->err);
-    if (w->rc == BW_OK) {
-        w->rc = bw_dataset_open(r->path, w->fmt, &w->o, &d, &w->err);
+    bool first = s == &r->sl[0] && !r->published;
+
+    slice_reset(s);
+    memset(&s->st, 0, sizeof(s->st));
+    s->o.on_bad = on_bad;
+    s->o.ctx = s;
+    if (s != &r->sl[0]) {
+        pthread_mutex_lock(&r->mu);
+        while (!r->published) {
+            pthread_cond_wait(&r->typed, &r->mu);
+        }
+        pthread_mutex_unlock(&r->mu);
+        s->o.start_names = (const char *const *)r->start_names;
+        s->o.start_types = r->start_types;
+        s->o.nstart = r->nstart;
     }
-    if (w->rc == BW_OK && r->nwant > 0) {
+    s->rc = bw_profile_new(&s->prof, NULL, &s->err);
+    if (s->rc == BW_OK) {
+        s->rc = bw_dataset_open(r->path, r->fmt, &s->o, &d, &s->err);
+    }
+    if (s->rc == BW_OK && r->nwant > 0) {
         cols = calloc(r->nwant, sizeof(*cols));
         names = calloc(r->nwant, sizeof(*names));
         if (cols == NULL || names == NULL) {
-            w->rc = BW_ENOMEM;
+            s->rc = BW_ENOMEM;
         }
     }
-    while (w->rc == BW_OK) {
+    while (s->rc == BW_OK) {
         const bw_batch *b = NULL;
-        w->rc = bw_dataset_next(d, &b, &w->err);
-        if (w->rc != BW_OK || b == NULL) {
+        s->rc = bw_dataset_next(d, &b, &s->err);
+        if (first) {
+            publish_types(r, s->rc == BW_OK ? b : NULL);
+            first = false;
+        }
+        if (s->rc != BW_OK || b == NULL) {
             break;
         }
         if (r->nwant > 0) {
@@ -136,18 +232,129 @@ static void *work(void *arg)
                     }
                 }
             }
-            w->rc = bw_profile_add_batch(w->prof, &v, &w->err);
+            s->rc = bw_profile_add_batch(s->prof, &v, &s->err);
         } else {
-            w->rc = bw_profile_add_batch(w->prof, b, &w->err);
+            s->rc = bw_profile_add_batch(s->prof, b, &s->err);
         }
     }
-    if (w->rc == BW_OK) {
-        bw_profile_add_bad_rows(w->prof, bw_dataset_stats(d)->bad_rows);
+    if (d != NULL) {
+        s->st = *bw_dataset_stats(d);
+        s->fmt = bw_dataset_format(d);
+        if (s->rc == BW_OK) {
+            bw_profile_add_bad_rows(s->prof, s->st.bad_rows);
+        }
+    }
+    if (first) {
+        publish_types(r, NULL); /* it could not be opened: the others infer on their own */
     }
     bw_dataset_free(d);
     free(cols);
     free(names);
+}
+
+/* The kept reports of slice s, numbered from the top of the file (lock held). */
+static void print_warnings(struct run *r, const struct slice *s)
+{
+    for (size_t i = 0; i < s->nwarn && r->printed < MAX_WARNINGS; i++, r->printed++) {
+        const struct warn *w = &s->warn[i];
+        unsigned long long line = (unsigned long long)(w->line + s->line_off);
+        if (w->column != NULL) {
+            cli_warn("%s: line %llu, column '%s': %s (read as null)", r->path, line, w->column, w->msg);
+        } else {
+            cli_warn("%s: line %llu (offset %llu): %s (row skipped)", r->path, line, (unsigned long long)w->offset,
+                     w->msg);
+        }
+    }
+    r->warned += s->nbad;
+}
+
+/*
+ * Merge the slices that are read, in order (lock held). A slice whose guess
+ * was wrong, or that failed after a guess (its message would number lines
+ * from the slice), is read again here from where the one before stopped.
+ */
+static void advance(struct run *r)
+{
+    while (!r->failed && r->merged < r->n && r->sl[r->merged].state == S_DONE) {
+        struct slice *s = &r->sl[r->merged];
+        const struct slice *p = r->merged > 0 ? &r->sl[r->merged - 1] : NULL;
+        bool lines = s->fmt != BW_FMT_PARQUET; /* a line-oriented slice: its start and numbering are checked */
+        if (p != NULL && lines && s->o.range_mode != BW_RANGE_FIND && s->rereads < 2 &&
+            (s->st.first != p->st.next || s->rc != BW_OK)) {
+            bool empty = s->o.range_end != 0 && p->st.next >= s->o.range_end;
+            if (s->rc == BW_OK || empty) {
+                s->o.range_mode = BW_RANGE_AT; /* from where the slice before stopped */
+                r->rereads += s->rc == BW_OK;
+            } else {
+                s->o.range_mode = BW_RANGE_FIND; /* a failure: again, with line numbers from the top */
+            }
+            s->o.range_start = p->st.next;
+            s->rereads++;
+            s->state = S_BUSY;
+            pthread_mutex_unlock(&r->mu);
+            read_slice(r, s);
+            pthread_mutex_lock(&r->mu);
+            s->state = S_DONE;
+            continue;
+        }
+        if (s->rc != BW_OK) {
+            r->failed = true;
+            r->rc = s->rc;
+            r->err = s->err;
+            break;
+        }
+        s->line_off = p == NULL || !lines || s->o.range_mode == BW_RANGE_FIND ? 0 : p->line_off + p->st.next_line - 1;
+        print_warnings(r, s);
+        if (r->prof == NULL) {
+            r->prof = s->prof;
+            s->prof = NULL;
+        } else {
+            bw_error e;
+            bw_error_clear(&e);
+            if (bw_profile_merge(r->prof, s->prof, &e) != BW_OK) {
+                r->failed = true;
+                r->rc = e.code != BW_OK ? e.code : BW_ENOMEM;
+                r->err = e;
+                break;
+            }
+        }
+        slice_reset(s);
+        r->merged++;
+    }
+}
+
+/* A thread: take the next slice, read it, merge what is in order; until none is left. */
+static void *work(void *arg)
+{
+    struct run *r = arg;
+
+    pthread_mutex_lock(&r->mu);
+    while (!r->failed && r->next < r->n) {
+        struct slice *s = &r->sl[r->next++];
+        s->state = S_BUSY;
+        pthread_mutex_unlock(&r->mu);
+        read_slice(r, s);
+        pthread_mutex_lock(&r->mu);
+        s->state = S_DONE;
+        advance(r);
+    }
+    pthread_mutex_unlock(&r->mu);
     return NULL;
+}
+
+/* Slices of a range of len bytes: one per slice_bytes, and for a file under 8 of them at least two
+   (from 2 * MIN_SLICE) up to four, one per 16 MiB, so a mid-sized file still spreads over the cores; one
+   under 2 * MIN_SLICE. Never depends on the threads. */
+static size_t slices_for(uint64_t len, uint64_t slice_bytes)
+{
+    uint64_t n = len / slice_bytes + (len % slice_bytes != 0), floor = len / (4 * MIN_SLICE);
+
+    if (len < 2 * MIN_SLICE && slice_bytes >= MIN_SLICE) {
+        return 1;
+    }
+    floor = floor < 2 ? 2 : floor > 4 ? 4 : floor;
+    n = n > floor ? n : floor;
+    return n > MAX_SLICES ? MAX_SLICES : (size_t)n;
 }
 
 /* ---- text output -------------------------------------------------------------------------------- */
@@ -609,13 +816,15 @@ int cmd_profile(int argc, char **argv)
         {"shard", required_argument, NULL, 0x5104},
         {"merge", no_argument, NULL, 0x5105},
         {"suggest", required_argument, NULL, 0x5106},
+        {"slice-size", required_argument, NULL, 0x5107},
         CLI_DATA_LONGOPTS,
         CLI_GLOBAL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     struct cli_data_opts dopt;
     struct run run = {0};
-    struct worker *ws = NULL;
+    pthread_t *ths = NULL;
+    uint64_t slice_bytes = SLICE_BYTES;
     bw_profile *prof = NULL;
     bool json = cli.format == BW_FORMAT_JSON, merge = false, top_set = false;
     unsigned long long top = 0, shard_i = 0, shard_n = 0, threads = 0;
@@ -624,6 +833,7 @@ int cmd_profile(int argc, char **argv)
     int rc = CLI_EXIT_OK, ch;
 
     pthread_mutex_init(&run.mu, NULL);
+    pthread_cond_init(&run.typed, NULL);
     if (cli_data_opts_init(&dopt, argc) != 0) {
         rc = CLI_EXIT_ERROR;
         goto out;
@@ -692,6 +902,12 @@ int cmd_profile(int argc, char **argv)
         }
         case 0x5105: merge = true; break;
         case 0x5106: suggest = optarg; break;
+        case 0x5107:
+            if (cli_parse_size(optarg, &slice_bytes) != 0 || slice_bytes < MIN_SLICE_BYTES) {
+                rc = cli_usage_error("profile", "--slice-size expects a size of at least 64K, not '%s'", optarg);
+                goto out;
+            }
+            break;
         case ':': rc = cli_usage_error("profile", "option '%s' needs a value", argv[optind - 1]); goto out;
         default: rc = cli_usage_error("profile", "unknown option '%s'", argv[optind - 1]); goto out;
         }
@@ -730,8 +946,7 @@ int cmd_profile(int argc, char **argv)
         }
         run.path = argv[0];
         cli_data_opts_finish(&dopt);
-        dopt.o.on_bad = on_bad;
-        dopt.o.ctx = &run;
+        run.fmt = dopt.fmt;
         bool seekable = strcmp(run.path, "-") != 0 && stat(run.path, &st) == 0 && S_ISREG(st.st_mode);
         if (seekable) {
             size = (uint64_t)st.st_size;
@@ -748,58 +963,58 @@ int cmd_profile(int argc, char **argv)
         if (threads == 0) {
             threads = cli.jobs ? (cli.jobs > MAX_THREADS ? MAX_THREADS : cli.jobs) : cpus();
         }
-        nw = seekable ? (size_t)threads : 1;
-        if (seekable && (hi - lo) / MIN_SLICE < nw) {
-            nw = (size_t)((hi - lo) / MIN_SLICE);
+        run.n = seekable ? slices_for(hi - lo, slice_bytes) : 1;
+        run.sl = calloc(run.n, sizeof(*run.sl));
+        for (size_t k = 0; run.sl != NULL && k < run.n; k++) {
+            struct slice *sl = &run.sl[k];
+            sl->warn = calloc(MAX_WARNINGS, sizeof(*sl->warn));
+            if (sl->warn == NULL) {
+                break;
+            }
+            sl->o = dopt.o;
+            if (shard_n > 0 || run.n > 1) {
+                uint64_t len = hi - lo, n = run.n;
+                sl->o.range_start = lo + len / n * k + len % n * k / n;
+                sl->o.range_end = lo + len / n * (k + 1) + len % n * (k + 1) / n;
+                if (sl->o.range_end == 0) {
+                    sl->o.range_end = 1; /* an empty slice at 0 (0 would mean the whole input) */
+                }
+                /* the first slice is found exactly (a shard's start is not checked by a slice before it) */
+                sl->o.range_mode = k == 0 ? BW_RANGE_FIND : BW_RANGE_GUESS;
+            }
         }
-        nw = nw ? nw : 1;
-        ws = calloc(nw, sizeof(*ws));
-        if (ws == NULL) {
+        if (run.sl == NULL || run.sl[run.n - 1].warn == NULL) {
             cli_error("out of memory");
             rc = CLI_EXIT_ERROR;
             goto out;
         }
-        for (size_t k = 0; k < nw; k++) {
-            ws[k].run = &run;
-            ws[k].fmt = dopt.fmt;
-            ws[k].o = dopt.o;
-            if (shard_n > 0 || nw > 1) {
-                ws[k].o.range_start = lo + (hi - lo) / nw * k + (hi - lo) % nw * k / nw;
-                ws[k].o.range_end = lo + (hi - lo) / nw * (k + 1) + (hi - lo) % nw * (k + 1) / nw;
-                if (ws[k].o.range_end == 0) {
-                    ws[k].o.range_end = 1; /* an empty slice at 0 (0 would mean the whole input) */
-                }
-            }
+        nw = threads < run.n ? (size_t)threads : run.n;
+        ths = calloc(nw, sizeof(*ths));
+        if (ths == NULL) {
+            cli_error("out of memory");
+            rc = CLI_EXIT_ERROR;
+            goto out;
         }
+        size_t started = 0;
         for (size_t k = 1; k < nw; k++) {
-            ws[k].started = pthread_create(&ws[k].th, NULL, work, &ws[k]) == 0;
-            if (!ws[k].started) {
-                work(&ws[k]);
+            if (pthread_create(&ths[started], NULL, work, &run) == 0) {
+                started++;
             }
         }
-        work(&ws[0]);
-        for (size_t k = 1; k < nw; k++) {
-            if (ws[k].started) {
-                pthread_join(ws[k].th, NULL);
-            }
+        work(&run);
+        for (size_t k = 0; k < started; k++) {
+            pthread_join(ths[k], NULL);
         }
-        for (size_t k = 0; k < nw; k++) {
-            if (ws[k].rc != BW_OK) {
-                cli_report_error(&ws[k].err, ws[k].rc);
-                rc = ws[k].rc == BW_ENOMEM ? CLI_EXIT_ERROR : CLI_EXIT_USAGE;
-                goto out;
-            }
+        if (run.failed) {
+            cli_report_error(&run.err, run.rc);
+            rc = run.rc == BW_ENOMEM ? CLI_EXIT_ERROR : CLI_EXIT_USAGE;
+            goto out;
         }
-        prof = ws[0].prof;
-        ws[0].prof = NULL;
-        for (size_t k = 1; k < nw; k++) {
-            bw_error e;
-            bw_error_clear(&e);
-            if (bw_profile_merge(prof, ws[k].prof, &e) != BW_OK) {
-                cli_report_error(&e, e.code);
-                rc = CLI_EXIT_ERROR;
-                goto out;
-            }
+        prof = run.prof;
+        run.prof = NULL;
+        if (run.rereads > 0 && cli.verbose) {
+            cli_note("%s: %llu of %zu slices read again (a guessed start was inside a quoted field)", run.path,
+                     (unsigned long long)run.rereads, run.n);
         }
         for (size_t k = 0; k < run.nwant; k++) {
             bool found = false;
@@ -844,16 +1059,27 @@ int cmd_profile(int argc, char **argv)
         rc = cli_out_finish(write_text(prof, run.path, (size_t)top));
     }
 out:
-    for (size_t k = 0; ws != NULL && k < nw; k++) {
-        bw_profile_free(ws[k].prof);
+    for (size_t k = 0; run.sl != NULL && k < run.n; k++) {
+        if (run.sl[k].warn != NULL) {
+            slice_reset(&run.sl[k]);
+            free(run.sl[k].warn);
+        }
     }
-    free(ws);
+    free(run.sl);
+    free(ths);
+    bw_profile_free(run.prof);
     bw_profile_free(prof);
     for (size_t i = 0; i < run.nwant; i++) {
         free(run.want[i]);
     }
     free(run.want);
     cli_data_opts_release(&dopt);
+    for (size_t k = 0; k < run.nstart; k++) {
+        free(run.start_names[k]);
+    }
+    free(run.start_names);
+    free(run.start_types);
+    pthread_cond_destroy(&run.typed);
     pthread_mutex_destroy(&run.mu);
     return rc;
 }

@@ -405,6 +405,154 @@ static void make_text(bw_buf *t, size_t rows, unsigned seed)
     }
 }
 
+/* One slice read with a range mode: rows appended to out as in slice_rows, bad rows' lines to bad. */
+static bw_status mode_rows(const char *text, size_t n, uint64_t s, uint64_t e, bw_range_mode mode, bw_buf *out,
+                           bw_data_stats *st, struct bads *bad, bw_error *err)
+{
+    static const char *const names[] = {"id", "note", "x"};
+    static const bw_dtype types[] = {BW_DT_STRING, BW_DT_STRING, BW_DT_STRING};
+    bw_data_opts o = BW_DATA_OPTS_INIT;
+    bw_csv *r = NULL;
+    const bw_batch *b = NULL;
+    bw_status rc;
+
+    o.range_start = s;
+    o.range_end = e;
+    o.range_mode = mode;
+    o.type_names = names;
+    o.types = types;
+    o.ntypes = 3;
+    o.batch_rows = 7;
+    o.on_bad = on_bad;
+    o.ctx = bad;
+    rc = bw_csv_open_mem(text, n, "t.csv", &o, &r, err);
+    while (rc == BW_OK && (rc = bw_csv_next(r, &b, err)) == BW_OK && b != NULL) {
+        for (size_t i = 0; i < b->nrows; i++) {
+            for (size_t k = 0; k < b->ncols; k++) {
+                bw_buf_addstr(out, k ? "|" : "");
+                if (bw_col_valid(&b->cols[k], i)) {
+                    (void)bw_col_format(&b->cols[k], i, out);
+                }
+            }
+            bw_buf_addc(out, '\n');
+        }
+    }
+    if (r != NULL) {
+        *st = *bw_csv_stats(r);
+    }
+    bw_csv_free(r);
+    return rc;
+}
+
+/*
+ * Guessed slices (BW_RANGE_GUESS), as `profile` reads them: each slice after the first starts at the
+ * first line start in it; a guess that is not where the slice before stopped (a line break inside
+ * quotes) is read again with BW_RANGE_AT from there. Every tiling must give the rows of one pass,
+ * and the line numbers of malformed rows, made absolute through bw_data_stats.next_line, one pass's.
+ */
+static void test_guessed_slices(void)
+{
+    bw_buf text = BW_BUF_INIT(64 << 20), whole = BW_BUF_INIT(64 << 20);
+    struct bads wbad = {0};
+    bw_data_stats wst;
+    bw_error err = {0};
+    unsigned seed = 11;
+    size_t bad_rows = 0, bad_lines = 0, bad_chain = 0, guesses = 0, wrong = 0, tilings = 0;
+
+    bw_buf_addstr(&text, "id,note,x\n");
+    for (size_t i = 0; i < 400; i++) {
+        seed = seed * 1103515245u + 12345u;
+        unsigned k = seed >> 16;
+        switch (k % 5) {
+        case 0: bw_buf_printf(&text, "%zu,\"multi\nline\r\n%u\",%u\n", i, k, k % 7); break;
+        case 1: /* a malformed row, now and then */
+            bw_buf_printf(&text, k % 4 == 1 ? "%zu,too,many,fields\n" : "%zu,\"q\",\"\"\n", i);
+            break;
+        case 2: bw_buf_printf(&text, "%zu,\"\n\",\"\"\"\"\r\n", i); break;
+        case 3: bw_buf_printf(&text, "\n%zu,plain,NA\n", i); break; /* a blank line first */
+        default: bw_buf_printf(&text, "%zu,x,y\n", i); break;
+        }
+    }
+    ok(mode_rows(text.ptr, text.len, 0, 0, BW_RANGE_FIND, &whole, &wst, &wbad, &err) == BW_OK, "one pass reads");
+    ok(wbad.n > 20 && wbad.n < 64, "one pass: %zu malformed rows", wbad.n);
+    is_int(wst.next, text.len, "one pass stops at the end");
+    for (int round = 0; round < 600; round++) {
+        bw_buf got = BW_BUF_INIT(64 << 20);
+        struct bads all = {0};
+        uint64_t cuts[12], prev_next = 0, line_off = 0, prev_line = 1;
+        size_t k = 2 + (size_t)round % 10;
+        cuts[0] = 0;
+        cuts[k] = text.len;
+        for (size_t i = 1; i < k; i++) {
+            seed = seed * 1103515245u + 12345u;
+            cuts[i] = 1 + (seed >> 8) % text.len;
+        }
+        for (size_t i = 1; i < k; i++) {
+            for (size_t j = i; j > 1 && cuts[j] < cuts[j - 1]; j--) {
+                uint64_t t = cuts[j];
+                cuts[j] = cuts[j - 1];
+                cuts[j - 1] = t;
+            }
+        }
+        for (size_t i = 0; i < k; i++) {
+            bw_buf part = BW_BUF_INIT(64 << 20);
+            struct bads pb = {0};
+            bw_data_stats st = {0};
+            bw_range_mode m = i == 0 ? BW_RANGE_FIND : BW_RANGE_GUESS;
+            uint64_t s = cuts[i];
+            if (mode_rows(text.ptr, text.len, s, cuts[i + 1] ? cuts[i + 1] : 1, m, &part, &st, &pb, &err) != BW_OK) {
+                bad_chain++;
+                tap_diag("slice %zu [%llu, %llu): %s", i, (unsigned long long)s, (unsigned long long)cuts[i + 1],
+                         err.msg);
+            }
+            if (i > 0) {
+                guesses++;
+                if (st.first != prev_next) {
+                    wrong++;
+                    bw_buf_reset(&part);
+                    memset(&pb, 0, sizeof(pb));
+                    m = BW_RANGE_AT;
+                    if (mode_rows(text.ptr, text.len, prev_next, cuts[i + 1], m, &part, &st, &pb, &err) != BW_OK ||
+                        st.first != prev_next) {
+                        if (bad_chain++ < 3) {
+                            tap_diag("slice %zu read at %llu: first %llu, rows [%llu, %llu)", i,
+                                     (unsigned long long)prev_next, (unsigned long long)st.first,
+                                     (unsigned long long)prev_next, (unsigned long long)cuts[i + 1]);
+                        }
+                    }
+                }
+            }
+            /* lines before this slice's line 1 */
+            line_off = i == 0 ? 0 : line_off + prev_line - 1;
+            for (size_t j = 0; j < pb.n && all.n < 64; j++) {
+                all.line[all.n++] = pb.line[j] + line_off;
+            }
+            prev_next = st.next;
+            prev_line = st.next_line;
+            bw_buf_add(&got, part.ptr, part.len);
+            bw_buf_release(&part);
+        }
+        tilings++;
+        if (prev_next != text.len && bad_chain++ < 3) {
+            tap_diag("tiling %d: the last slice stopped at %llu of %zu", round, (unsigned long long)prev_next,
+                     text.len);
+        }
+        bad_rows += got.len != whole.len || memcmp(got.ptr, whole.ptr, got.len) != 0;
+        bool same = all.n == wbad.n;
+        for (size_t j = 0; same && j < all.n; j++) {
+            same = all.line[j] == wbad.line[j];
+        }
+        bad_lines += !same;
+        bw_buf_release(&got);
+    }
+    is_int(bad_rows, 0, "%zu tilings with guessed starts read one pass's rows", tilings);
+    is_int(bad_lines, 0, "... and number the malformed rows as one pass does");
+    is_int(bad_chain, 0, "... every slice starts where the one before stopped, after a re-read");
+    ok(wrong > 0 && wrong < guesses, "%zu of %zu guesses were inside quotes and read again", wrong, guesses);
+    bw_buf_release(&text);
+    bw_buf_release(&whole);
+}
+
 static void test_slices(void)
 {
     bw_buf text = BW_BUF_INIT(64 << 20), whole = BW_BUF_INIT(64 << 20);
@@ -1096,6 +1244,7 @@ int main(void)
     test_file();
     test_prefixes();
     test_slices();
+    test_guessed_slices();
     test_blocks();
     test_chunks();
     test_reference();
