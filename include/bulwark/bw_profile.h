@@ -129,6 +129,13 @@ BW_API void bw_profile_free(bw_profile *p);
  * @return BW_OK, BW_ENOMEM, BW_ELIMIT (counts past 2^64)
  */
 BW_API bw_status bw_profile_add_batch(bw_profile *p, const bw_batch *b, bw_error *err) BW_NODISCARD;
+/**
+ * Columns (by name) whose distinct count is already an estimate in the
+ * profile this one will be merged into: their sketches skip the exact phase
+ * (bw_hll_make_dense), which costs time and changes nothing once merged.
+ * Call before the first batch. @return BW_OK, BW_ENOMEM
+ */
+BW_API bw_status bw_profile_expect_many(bw_profile *p, const char *const *names, size_t n, bw_error *err) BW_NODISCARD;
 /** Count the malformed rows a reader skipped (bw_data_stats.bad_rows). */
 BW_API void bw_profile_add_bad_rows(bw_profile *p, uint64_t n);
 

@@ -103,6 +103,13 @@ BW_API double bw_hll_estimate(const bw_hll *h);
 BW_API uint64_t bw_hll_count(const bw_hll *h);
 /** 1 while the sketch still keeps every distinct hash (the count is exact), else 0. */
 BW_API int bw_hll_is_exact(const bw_hll *h);
+/**
+ * Give up exactness now: the sketch turns into registers, as when its exact
+ * set fills. For a part of an input whose merged count is an estimate anyway
+ * (the merge of registers is the same whichever way they were filled); it
+ * saves the exact phase. @return BW_OK, BW_ENOMEM (the sketch unchanged)
+ */
+BW_API bw_status bw_hll_make_dense(bw_hll *h) BW_NODISCARD;
 BW_API unsigned bw_hll_precision(const bw_hll *h);
 
 /** Append the serialised sketch to `out`. The bytes depend only on what was added, not on the order. */

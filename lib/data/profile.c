@@ -92,6 +92,8 @@ struct bw_profile {
     size_t mapcap;
     bw_buf scratch;
     struct dtab *dt; /* the distinct values of the batch column being added */
+    char **many;     /* bw_profile_expect_many: columns whose sketches start dense */
+    size_t nmany;
 };
 
 static bool is_numeric(bw_dtype t)
@@ -171,7 +173,31 @@ void bw_profile_free(bw_profile *p)
     bw_free(p->map);
     bw_buf_release(&p->scratch);
     dtab_free(p->dt);
+    for (size_t i = 0; i < p->nmany; i++) {
+        bw_free(p->many[i]);
+    }
+    bw_free(p->many);
     bw_free(p);
+}
+
+bw_status bw_profile_expect_many(bw_profile *p, const char *const *names, size_t n, bw_error *err)
+{
+    char **m = n > 0 ? bw_reallocarray(p->many, p->nmany + n, sizeof(*m)) : p->many;
+
+    if (n > 0 && m == NULL) {
+        return bw_fail(err, BW_ENOMEM, "out of memory");
+    }
+    p->many = m;
+    for (size_t i = 0; i < n; i++) {
+        if (names[i] == NULL) {
+            continue;
+        }
+        if ((p->many[p->nmany] = bw_strdup(names[i])) == NULL) {
+            return bw_fail(err, BW_ENOMEM, "out of memory");
+        }
+        p->nmany++;
+    }
+    return BW_OK;
 }
 
 /* Keyed by the profile's address: a crafted file cannot pile its names into one probe run. */
@@ -239,6 +265,12 @@ static bw_status add_col(bw_profile *p, const char *name, uint64_t rows, size_t 
         bw_topk_new(&c->topk, p->o.topk_counters, err) != BW_OK) {
         col_release(c);
         return bw_fail(err, BW_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < p->nmany; i++) {
+        if (strcmp(p->many[i], name) == 0 && bw_hll_make_dense(c->hll) != BW_OK) {
+            col_release(c);
+            return bw_fail(err, BW_ENOMEM, "out of memory");
+        }
     }
     c->count = rows;
     c->nulls = rows;

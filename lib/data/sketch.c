@@ -414,6 +414,11 @@ int bw_hll_is_exact(const bw_hll *h)
     return h->reg == NULL;
 }
 
+bw_status bw_hll_make_dense(bw_hll *h)
+{
+    return h->reg != NULL ? BW_OK : hll_densify(h);
+}
+
 unsigned bw_hll_precision(const bw_hll *h)
 {
     return h->p;

@@ -176,6 +176,31 @@ static void slice_reset(struct slice *s)
     bw_error_clear(&s->err);
 }
 
+/* Columns whose distinct count the slices merged so far already estimate: p's sketches of them
+   start dense (the merged result is the same, the exact phase is saved). */
+static bw_status expect_many(struct run *r, bw_profile *p, bw_error *err)
+{
+    const char **names = NULL;
+    size_t n = 0;
+    bw_status rc = BW_OK;
+
+    pthread_mutex_lock(&r->mu);
+    size_t nc = r->prof != NULL ? bw_profile_ncols(r->prof) : 0;
+    names = nc > 0 ? calloc(nc, sizeof(*names)) : NULL;
+    for (size_t i = 0; names != NULL && i < nc; i++) {
+        bw_profile_column c;
+        if (bw_profile_column_get(r->prof, i, &c, NULL) == BW_OK && !c.distinct_exact) {
+            names[n++] = c.name;
+        }
+    }
+    if (n > 0) {
+        rc = bw_profile_expect_many(p, names, n, err);
+    }
+    pthread_mutex_unlock(&r->mu);
+    free(names);
+    return rc;
+}
+
 /* Profile slice s into s->prof (no lock held). */
 static void read_slice(struct run *r, struct slice *s)
 {
@@ -200,6 +225,9 @@ static void read_slice(struct run *r, struct slice *s)
         s->o.nstart = r->nstart;
     }
     s->rc = bw_profile_new(&s->prof, NULL, &s->err);
+    if (s->rc == BW_OK) {
+        s->rc = expect_many(r, s->prof, &s->err);
+    }
     if (s->rc == BW_OK) {
         s->rc = bw_dataset_open(r->path, r->fmt, &s->o, &d, &s->err);
     }

@@ -179,6 +179,62 @@ static json_t *as_json(const bw_profile *p, unsigned flags, bw_buf *out)
     return json_loadb(out->ptr, out->len, 0, NULL);
 }
 
+/*
+ * bw_profile_expect_many: a shard whose column sketch starts dense merges into the same profile
+ * (byte for byte) as one that went through the exact phase, once the merged count is an estimate;
+ * the hinted shard's own count is an estimate from the start.
+ */
+static void test_expect_many(void)
+{
+    bw_buf t = BW_BUF_INIT(64 << 20), j1 = BW_BUF_INIT(64 << 20), j2 = BW_BUF_INIT(64 << 20);
+    bw_profile *a = NULL, *b = NULL, *a2 = NULL, *h = NULL;
+    bw_profile_column c;
+    bw_error err = {0};
+    static const char *const many[] = {"id", "note", "no such column"};
+
+    make_csv(&t, 80000);
+    uint64_t cut = t.len * 3 / 4;
+    ok(profile_slice(&t, 0, cut, &a, &err) == BW_OK && profile_slice(&t, 0, cut, &a2, &err) == BW_OK, "the first part");
+    ok(profile_slice(&t, cut, t.len, &b, &err) == BW_OK, "the last part");
+    ok(bw_profile_new(&h, NULL, &err) == BW_OK && bw_profile_expect_many(h, many, 3, &err) == BW_OK,
+       "a hinted profile");
+    {
+        bw_data_opts o = BW_DATA_OPTS_INIT;
+        bw_csv *r = NULL;
+        const bw_batch *bt = NULL;
+        bw_status rc;
+        o.range_start = cut;
+        o.batch_rows = 1000;
+        rc = bw_csv_open_mem(t.ptr, t.len, "t.csv", &o, &r, &err);
+        while (rc == BW_OK && (rc = bw_csv_next(r, &bt, &err)) == BW_OK && bt != NULL) {
+            rc = bw_profile_add_batch(h, bt, &err);
+        }
+        bw_csv_free(r);
+        ok(rc == BW_OK, "the last part, hinted");
+    }
+    col_get(b, 0, &c, &err);
+    ok(c.distinct_exact, "unhinted, the last part's %llu ids are counted exactly", (unsigned long long)c.distinct);
+    col_get(h, 0, &c, &err);
+    ok(!c.distinct_exact, "hinted, they are an estimate (%llu)", (unsigned long long)c.distinct);
+    col_get(h, 1, &c, &err);
+    ok(c.distinct_exact, "an unhinted column stays exact");
+    col_get(a, 0, &c, &err);
+    ok(!c.distinct_exact, "the first part's %llu ids are an estimate", (unsigned long long)c.distinct);
+    ok(bw_profile_merge(a, b, &err) == BW_OK && bw_profile_merge(a2, h, &err) == BW_OK, "both merge");
+    json_t *x = as_json(a, 0, &j1), *y = as_json(a2, 0, &j2);
+    ok(x != NULL && y != NULL && j1.len == j2.len && memcmp(j1.ptr, j2.ptr, j1.len) == 0,
+       "the merges are the same byte for byte (%zu bytes)", j1.len);
+    json_decref(x);
+    json_decref(y);
+    bw_profile_free(a);
+    bw_profile_free(a2);
+    bw_profile_free(b);
+    bw_profile_free(h);
+    bw_buf_release(&t);
+    bw_buf_release(&j1);
+    bw_buf_release(&j2);
+}
+
 static void test_shards(void)
 {
     bw_buf t = BW_BUF_INIT(64 << 20), j1 = BW_BUF_INIT(64 << 20), j2 = BW_BUF_INIT(64 << 20);
@@ -756,6 +812,7 @@ int main(void)
 {
     test_by_hand();
     test_shards();
+    test_expect_many();
     test_types();
     test_malformed();
     test_chunks();
