@@ -21,8 +21,11 @@ const char cmd_sign_usage[] =
     "the same model.sig that model_signing writes and verifies. Check it with 'bulwark verify'.\n"
     "\n"
     "Options:\n"
-    "  -k, --key KEY           the private key: a PEM file (unencrypted PKCS#8, 'BEGIN PRIVATE KEY';\n"
-    "                          ECDSA P-256, P-384, P-521 or Ed25519)\n"
+    "  -k, --key KEY           the private key: a key-store name ('bulwark key new NAME'), or a\n"
+    "                          file: a bulwark .key file or PEM (unencrypted PKCS#8, 'BEGIN PRIVATE\n"
+    "                          KEY'); ECDSA P-256, P-384, P-521 or Ed25519\n"
+    "      --passphrase-file F the passphrase of a sealed key (first line of F); else\n"
+    "                          $BULWARK_PASSPHRASE, else a prompt on the terminal\n"
     "  -s, --signature FILE    where to write the bundle (default: model.sig in the current\n"
     "                          directory); replaced atomically. Left out of the manifest when it\n"
     "                          lies inside PATH\n"
@@ -35,44 +38,21 @@ const char cmd_sign_usage[] =
     "\n"
     "Global options apply: --format text|json, --output, --quiet, -j N.\n"
     "\n"
-    "Exit codes: 0 signed, 2 usage error, unreadable key or PATH, or the bundle could not be written.\n"
+    "Exit codes: 0 signed, 1 wrong passphrase (or a damaged sealed key), 2 usage error, unreadable\n"
+    "key or PATH, or the bundle could not be written.\n"
     "\n"
     "Examples:\n"
     "  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out signing.pem\n"
     "  bulwark sign --key signing.pem models/readmission\n"
+    "  bulwark key new release && bulwark sign --key release models/readmission\n"
     "  bulwark sign --key signing.pem --signature models/readmission/model.sig models/readmission\n";
 
-/*
- * The one place keys are loaded. `spec` is, for now, the path of a PEM file;
- * the key store will resolve names here. want_private: the key must sign.
- */
+/* The one place keys are loaded: a key-store name or a key file (cli_key_load, src/cli/keyarg.c). */
+static const char *passphrase_file;
+
 static int load_key(const char *spec, bool want_private, bw_key **key)
 {
-    bw_buf pem = BW_BUF_INIT((size_t)1 << 20);
-    bw_error e;
-    bw_status s;
-
-    bw_error_clear(&e);
-    *key = NULL;
-    s = bw_file_slurp(spec, BW_FILE_FOLLOW, (size_t)1 << 20, &pem, &e);
-    if (s == BW_OK) {
-        s = bw_key_from_pem(pem.ptr != NULL ? pem.ptr : "", pem.len, spec, key, &e);
-    }
-    if (pem.ptr != NULL) {
-        explicit_bzero(pem.ptr, pem.len); /* the private key's text */
-    }
-    bw_buf_release(&pem);
-    if (s != BW_OK) {
-        cli_report_error(&e, s);
-        return CLI_EXIT_ERROR;
-    }
-    if (want_private && !bw_key_is_private(*key)) {
-        cli_error("'%s' is a public key; signing needs the private key", spec);
-        bw_key_free(*key);
-        *key = NULL;
-        return CLI_EXIT_ERROR;
-    }
-    return 0;
+    return cli_key_load(spec, want_private, passphrase_file, key);
 }
 
 int cmd_sign(int argc, char **argv)
@@ -84,6 +64,7 @@ int cmd_sign(int argc, char **argv)
         {"shard", required_argument, NULL, 0x2001},
         {"exclude", required_argument, NULL, 'e'},
         {"no-default-ignores", no_argument, NULL, 0x2002},
+        {"passphrase-file", required_argument, NULL, 0x2003},
         {NULL, 0, NULL, 0},
     };
     bw_sign_opts so = BW_SIGN_OPTS_INIT;
@@ -127,6 +108,7 @@ int cmd_sign(int argc, char **argv)
             break;
         case 'e': excludes[so.n_excludes++] = optarg; break;
         case 0x2002: so.no_default_ignores = 1; break;
+        case 0x2003: passphrase_file = optarg; break;
         case ':': rc = cli_usage_error("sign", "option '%s' needs a value", argv[optind - 1]); goto out;
         default: rc = cli_usage_error("sign", "unknown option '%s'", argv[optind - 1]); goto out;
         }
@@ -143,7 +125,7 @@ int cmd_sign(int argc, char **argv)
         goto out;
     }
     if (key_spec == NULL) {
-        rc = cli_usage_error("sign", "no key given (--key FILE)");
+        rc = cli_usage_error("sign", "no key given (--key NAME or --key FILE)");
         goto out;
     }
     if ((rc = load_key(key_spec, true, &key)) != 0) {

@@ -26,8 +26,9 @@ const char cmd_verify_usage[] =
     "paths the signature records. Files added, removed or modified since signing are listed.\n"
     "\n"
     "Options:\n"
-    "  -k, --key PUB           the signer's public key (PEM SubjectPublicKeyInfo, 'BEGIN PUBLIC KEY';\n"
-    "                          ECDSA P-256, P-384, P-521 or Ed25519)\n"
+    "  -k, --key PUB           the signer's public key: a key-store name ('bulwark key list'), or a\n"
+    "                          file: PEM SubjectPublicKeyInfo ('BEGIN PUBLIC KEY') or a bulwark\n"
+    "                          .key file; ECDSA P-256, P-384, P-521 or Ed25519\n"
     "  -t, --trust-store DIR   a directory of PEM public keys: the key whose hint the bundle names\n"
     "                          is tried first, then every other key\n"
     "  -s, --signature FILE    the bundle (default: model.sig in the current directory); left out\n"
@@ -45,37 +46,10 @@ const char cmd_verify_usage[] =
     "  bulwark verify --key signing.pub models/readmission\n"
     "  bulwark verify --trust-store keys/ --signature models/readmission/model.sig models/readmission\n";
 
-/*
- * The one place keys are loaded. `spec` is, for now, the path of a PEM file;
- * the key store will resolve names here. want_private: the key must sign.
- */
+/* The one place keys are loaded: a key-store name or a key file (cli_key_load, src/cli/keyarg.c). */
 static int load_key(const char *spec, bool want_private, bw_key **key)
 {
-    bw_buf pem = BW_BUF_INIT((size_t)1 << 20);
-    bw_error e;
-    bw_status s;
-
-    bw_error_clear(&e);
-    *key = NULL;
-    s = bw_file_slurp(spec, BW_FILE_FOLLOW, (size_t)1 << 20, &pem, &e);
-    if (s == BW_OK) {
-        s = bw_key_from_pem(pem.ptr != NULL ? pem.ptr : "", pem.len, spec, key, &e);
-    }
-    if (pem.ptr != NULL) {
-        explicit_bzero(pem.ptr, pem.len); /* in case it was a private key */
-    }
-    bw_buf_release(&pem);
-    if (s != BW_OK) {
-        cli_report_error(&e, s);
-        return CLI_EXIT_ERROR;
-    }
-    if (want_private && !bw_key_is_private(*key)) {
-        cli_error("'%s' is a public key; signing needs the private key", spec);
-        bw_key_free(*key);
-        *key = NULL;
-        return CLI_EXIT_ERROR;
-    }
-    return 0;
+    return cli_key_load(spec, want_private, NULL, key);
 }
 
 struct keyset {
