@@ -20,6 +20,7 @@
 #include "bw_jsonl.h"
 #include "bw_key.h"
 #include "bw_keystore.h"
+#include "bw_ledger.h"
 #include "bw_log.h"
 #include "bw_merkle.h"
 #include "bw_note.h"

@@ -23,6 +23,8 @@ extern const struct cmd cli_commands[];
 const struct cmd *cli_find_command(const char *name);
 
 int cmd_digest(int argc, char **argv);
+int cmd_ledger(int argc, char **argv);
+extern const char cmd_ledger_usage[];
 int cmd_scan(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_rules(int argc, char **argv);

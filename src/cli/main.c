@@ -24,6 +24,7 @@ const struct cmd cli_commands[] = {
     {"verify", cmd_verify, "verify a model signature and report added, removed or changed files", cmd_verify_usage},
     {"key", cmd_key, "make, list, export, import and delete signing keys (.bulwark/keys)", cmd_key_usage},
     {"rules", cmd_rules, "list and try the rules of the secrets and personal-data scanner", cmd_rules_usage},
+    {"ledger", cmd_ledger, "the tamper-evident ledger: add, log, show, verify, proof, checkpoint", cmd_ledger_usage},
     {"help", cmd_help, "show help for bulwark or one of its commands", cmd_help_usage},
     {"version", cmd_version, "print the version", cmd_version_usage},
     {NULL, NULL, NULL, NULL},

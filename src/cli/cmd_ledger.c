@@ -1,0 +1,843 @@
+/*
+ * cmd_ledger.c - `bulwark ledger add|log|show|verify|proof|checkpoint`: the
+ * project's tamper-evident ledger in .bulwark/ledger.db (docs/ledger.md).
+ *
+ * Every batch gets a checkpoint signed with the log's own Ed25519 note key,
+ * .bulwark/ledger.note-key (mode 0600, made on first use and named after the
+ * log's origin). `add --key PEM` signs the batch with the actor's key and
+ * registers that key first (a "key" entry in the same batch) when the ledger
+ * does not know it yet; without --key the batch is unsigned, which `ledger
+ * verify` reports (and fails with --require-signed).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "src/cli/cmd.h"
+
+const char cmd_ledger_usage[] =
+    "usage: bulwark ledger add --kind KIND [--json FILE|-] [FIELD OPTIONS] [--key PEM]\n"
+    "       bulwark ledger log [--kind KIND] [--limit N]\n"
+    "       bulwark ledger show INDEX\n"
+    "       bulwark ledger verify [--since CHECKPOINT] [--require-signed] [--trusted-key PEM]...\n"
+    "       bulwark ledger proof --inclusion INDEX [--size N]\n"
+    "       bulwark ledger proof --consistency OLD [--size NEW]\n"
+    "       bulwark ledger checkpoint [--note-key]\n"
+    "\n"
+    "The project's append-only ledger (.bulwark/ledger.db): an RFC 9162 Merkle log of entries\n"
+    "(artifact, stage_run, gate, approval, key), each batch signed by its actor's key and followed by a\n"
+    "C2SP checkpoint signed with the ledger's note key (.bulwark/ledger.note-key).\n"
+    "\n"
+    "add:  records one entry. The body comes from --json (an object; '-' reads standard input) and the\n"
+    "      field options, which add fields: --actor NAME (default $BULWARK_ACTOR, then $USER),\n"
+    "      --time RFC3339 (default now), --name, --digest [sha256:]HEX, --media-type, --size N,\n"
+    "      --stage, --run-id, --commit, --exit-status N, --check, --verdict pass|fail|warn,\n"
+    "      --subject [sha256:]HEX, --findings-digest [sha256:]HEX, --target INDEX|[sha256:]HEX,\n"
+    "      --decision override|approve|reject, --reason TEXT, --event added|revoked,\n"
+    "      --public-key PEM (kind key: sets public_key and key_hint).\n"
+    "      --key PEM signs the batch with that private key (registering it first if the ledger does\n"
+    "      not know it, under --key-name or the file's base name); without it the entry is unsigned.\n"
+    "log:  one line per entry: index, time, kind, actor and what; --limit N shows the last N.\n"
+    "show: the entry with its batch, leaf hash and signer, as JSON.\n"
+    "verify: recomputes every leaf and node, checks every tree head, batch signature, key\n"
+    "      registration and checkpoint. --since FILE proves the log only grew since an old\n"
+    "      checkpoint (a fork or a rollback fails). Exit 0 verified, 1 tampering found, 2 unreadable.\n"
+    "proof: inclusion or consistency proofs as JSON (base64 hashes, as tlog tools print them).\n"
+    "checkpoint: the latest signed checkpoint; --note-key prints the verifier key instead.\n"
+    "\n"
+    "Global options apply: --format text|json, --output, --quiet.\n";
+
+enum {
+    O_KIND = 0x2000,
+    O_JSON,
+    O_KEY,
+    O_KEY_NAME,
+    O_LIMIT,
+    O_SINCE,
+    O_REQUIRE_SIGNED,
+    O_TRUSTED,
+    O_INCLUSION,
+    O_CONSISTENCY,
+    O_SIZE_ARG,
+    O_NOTE_KEY,
+    O_PUBLIC_KEY,
+    O_FIELD, /* field options: O_FIELD + index into fields[] */
+};
+
+/* Field options of `add`: the JSON name and how its value is written. */
+enum ftype { FT_STR, FT_INT, FT_DIGEST, FT_TARGET };
+static const struct {
+    const char *opt, *json;
+    enum ftype t;
+} fields[] = {
+    {"actor", "actor", FT_STR},
+    {"time", "time", FT_STR},
+    {"name", "name", FT_STR},
+    {"digest", "digest", FT_DIGEST},
+    {"media-type", "media_type", FT_STR},
+    {"size", "size", FT_INT},
+    {"stage", "stage", FT_STR},
+    {"run-id", "run_id", FT_STR},
+    {"commit", "commit", FT_STR},
+    {"exit-status", "exit_status", FT_INT},
+    {"check", "check", FT_STR},
+    {"verdict", "verdict", FT_STR},
+    {"subject", "subject", FT_DIGEST},
+    {"findings-digest", "findings_digest", FT_DIGEST},
+    {"target", "target", FT_TARGET},
+    {"decision", "decision", FT_STR},
+    {"reason", "reason", FT_STR},
+    {"event", "event", FT_STR},
+};
+#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+
+struct opts {
+    const char *kind, *json, *key, *key_name, *since, *public_key;
+    const char **trusted;
+    size_t n_trusted;
+    const char *field[NFIELDS];
+    long long limit;
+    int require_signed, note_key;
+    const char *inclusion, *consistency, *size;
+};
+
+/* ------------------------------------------------------------------------------------------------ */
+
+static void b64(const uint8_t *p, size_t n, char *out)
+{
+    static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
+        out[o++] = t[v >> 18 & 63];
+        out[o++] = t[v >> 12 & 63];
+        out[o++] = i + 1 < n ? t[v >> 6 & 63] : '=';
+        out[o++] = i + 2 < n ? t[v & 63] : '=';
+    }
+    out[o] = '\0';
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+    char *end;
+    if (s == NULL || *s < '0' || *s > '9') {
+        return -1;
+    }
+    errno = 0;
+    unsigned long long x = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0') {
+        return -1;
+    }
+    *v = x;
+    return 0;
+}
+
+static int fail(const bw_error *err, bw_status rc)
+{
+    cli_report_error(err, rc);
+    return rc == BW_EVERIFY ? CLI_EXIT_FINDINGS : CLI_EXIT_ERROR;
+}
+
+/* Open the project's ledger; NULL after printing why. */
+static bw_ledger *open_ledger(bool create)
+{
+    bw_ledger_opts o = BW_LEDGER_OPTS_INIT;
+    bw_ledger *l = NULL;
+    bw_error err = {0};
+    char *path = cli_state_path("ledger.db", create);
+    bw_status rc;
+
+    if (path == NULL) {
+        return NULL;
+    }
+    o.create = create;
+    rc = bw_ledger_open(&l, path, &o, &err);
+    if (rc == BW_ENOTFOUND) {
+        cli_error("no ledger at '%s' (it is made by 'bulwark ledger add')", path);
+    } else if (rc != BW_OK) {
+        cli_report_error(&err, rc);
+    }
+    free(path);
+    return l;
+}
+
+/*
+ * The ledger's note signer from .bulwark/ledger.note-key, made (mode 0600) when absent. For
+ * reading commands (!create) only its public half is wanted: 1 when there is none.
+ */
+static int note_signer(const bw_ledger *l, bool create, bw_note_signer *s)
+{
+    char *path = cli_state_path("ledger.note-key", create);
+    bw_buf b = BW_BUF_INIT(4096);
+    bw_error err = {0};
+    struct stat st;
+    int rc = 0;
+
+    if (path == NULL) {
+        return -1;
+    }
+    if (lstat(path, &st) != 0 && errno == ENOENT) {
+        if (!create) {
+            free(path);
+            return 1;
+        }
+        if (bw_note_signer_new(bw_ledger_origin(l), s, &err) != BW_OK || bw_note_signer_format(s, &b) != BW_OK ||
+            bw_buf_addc(&b, '\n') != BW_OK || bw_file_write_atomic(path, b.ptr, b.len, 0600, &err) != BW_OK) {
+            cli_error("cannot create the ledger's note key '%s': %s", path, err.msg);
+            rc = -1;
+        }
+    } else if (bw_file_slurp(path, 0, 4096, &b, &err) != BW_OK) {
+        cli_report_error(&err, err.code);
+        rc = -1;
+    } else {
+        if (b.len > 0 && b.ptr[b.len - 1] == '\n') {
+            b.ptr[--b.len] = '\0';
+        }
+        if (bw_note_signer_parse(b.ptr, s, &err) != BW_OK) {
+            cli_error("'%s': %s", path, err.msg);
+            rc = -1;
+        } else if ((st.st_mode & 077) != 0) {
+            cli_warn("'%s' is readable by others (chmod 600 it)", path);
+        }
+    }
+    if (b.ptr != NULL) {
+        explicit_bzero(b.ptr, b.len);
+    }
+    bw_buf_release(&b);
+    free(path);
+    return rc;
+}
+
+/* The actor's signing key from a PEM file. The one place keys are loaded: the key store replaces it. */
+static bw_key *load_key(const char *spec)
+{
+    bw_buf b = BW_BUF_INIT(1 << 20);
+    bw_error err = {0};
+    bw_key *k = NULL;
+
+    if (bw_file_slurp(spec, BW_FILE_FOLLOW, 1 << 20, &b, &err) != BW_OK ||
+        bw_key_from_pem(b.ptr, b.len, spec, &k, &err) != BW_OK) {
+        cli_report_error(&err, err.code);
+        k = NULL;
+    } else if (!bw_key_is_private(k)) {
+        cli_error("'%s' is a public key; --key needs a private key to sign with", spec);
+        bw_key_free(k);
+        k = NULL;
+    }
+    if (b.ptr != NULL) {
+        explicit_bzero(b.ptr, b.len);
+    }
+    bw_buf_release(&b);
+    return k;
+}
+
+static void now_rfc3339(char out[32])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static const char *default_actor(void)
+{
+    const char *a = getenv("BULWARK_ACTOR");
+    if (a == NULL || *a == '\0') {
+        a = getenv("USER");
+    }
+    return a != NULL && *a != '\0' ? a : "unknown";
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+
+static void json_digest(bw_buf *b, const char *v)
+{
+    if (strncmp(v, "sha256:", 7) == 0) {
+        v += 7;
+    }
+    bw_buf_addstr(b, "{\"sha256\":\"");
+    bw_json_escape(b, v, strlen(v));
+    bw_buf_addstr(b, "\"}");
+}
+
+static int ledger_add(struct opts *o)
+{
+    bw_buf body = BW_BUF_INIT(1 << 24), filled = BW_BUF_INIT(1 << 24), kentry = BW_BUF_INIT(1 << 16);
+    bw_error err = {0};
+    bw_ledger *l = NULL;
+    bw_key *key = NULL, *pub = NULL;
+    bw_note_signer ns;
+    bw_ledger_head h;
+    char now[32];
+    int rc = CLI_EXIT_ERROR;
+    bw_status st;
+
+    memset(&ns, 0, sizeof(ns));
+    if (o->json != NULL) {
+        if (bw_file_slurp(o->json, BW_FILE_STDIN | BW_FILE_FOLLOW, 1 << 20, &body, &err) != BW_OK) {
+            cli_report_error(&err, err.code);
+            goto out;
+        }
+        while (body.len > 0 && strchr(" \t\r\n", body.ptr[body.len - 1]) != NULL) {
+            body.ptr[--body.len] = '\0';
+        }
+        if (body.len == 0 || body.ptr[body.len - 1] != '}') {
+            cli_error("'%s' is not a JSON object", o->json);
+            goto out;
+        }
+        body.ptr[--body.len] = '\0'; /* the options' fields go before the closing brace */
+    } else {
+        bw_buf_addc(&body, '{');
+    }
+    size_t lead = strspn(body.ptr, " \t\r\n");
+    if (body.ptr[lead] != '{') {
+        cli_error("'%s' is not a JSON object", o->json);
+        goto out;
+    }
+    bool first = strspn(body.ptr + lead + 1, " \t\r\n") == body.len - lead - 1;
+#define SEP() (first ? (void)(first = false) : (void)bw_buf_addc(&body, ','))
+    if (o->kind != NULL) {
+        SEP();
+        bw_buf_printf(&body, "\"kind\":\"");
+        bw_json_escape(&body, o->kind, strlen(o->kind));
+        bw_buf_addc(&body, '"');
+    }
+    for (size_t i = 0; i < NFIELDS; i++) {
+        const char *v = o->field[i];
+        uint64_t n;
+        if (v == NULL) {
+            continue;
+        }
+        SEP();
+        bw_buf_printf(&body, "\"%s\":", fields[i].json);
+        if (fields[i].t == FT_INT || (fields[i].t == FT_TARGET && parse_u64(v, &n) == 0)) {
+            char *end;
+            errno = 0;
+            long long x = strtoll(v, &end, 10);
+            if (errno != 0 || *end != '\0' || end == v) {
+                cli_usage_error("ledger", "--%s needs an integer", fields[i].opt);
+                goto out;
+            }
+            bw_buf_printf(&body, "%lld", x);
+        } else if (fields[i].t == FT_DIGEST || fields[i].t == FT_TARGET) {
+            json_digest(&body, v);
+        } else {
+            bw_buf_addc(&body, '"');
+            bw_json_escape(&body, v, strlen(v));
+            bw_buf_addc(&body, '"');
+        }
+    }
+    if (o->public_key != NULL) {
+        bw_buf pem = BW_BUF_INIT(1 << 16);
+        char hint[65];
+        if (bw_file_slurp(o->public_key, BW_FILE_FOLLOW, 1 << 20, &pem, &err) != BW_OK ||
+            bw_key_from_pem(pem.ptr, pem.len, o->public_key, &pub, &err) != BW_OK) {
+            bw_buf_release(&pem);
+            cli_report_error(&err, err.code);
+            goto out;
+        }
+        bw_buf_reset(&pem);
+        if (bw_key_public_pem(pub, &pem) != BW_OK || bw_key_hint(pub, hint) != BW_OK) {
+            bw_buf_release(&pem);
+            cli_error("cannot read the public key of '%s'", o->public_key);
+            goto out;
+        }
+        SEP();
+        bw_buf_printf(&body, "\"key_hint\":\"%s\",\"public_key\":\"", hint);
+        bw_json_escape(&body, pem.ptr, pem.len);
+        bw_buf_addc(&body, '"');
+        bw_buf_release(&pem);
+    }
+#undef SEP
+    bw_buf_addc(&body, '}');
+    now_rfc3339(now);
+    st = bw_ledger_entry_fill(body.ptr, body.len, now, default_actor(), &filled, &err);
+    if (st != BW_OK) {
+        rc = fail(&err, st);
+        goto out;
+    }
+    if (o->key != NULL && (key = load_key(o->key)) == NULL) {
+        goto out;
+    }
+    l = open_ledger(true);
+    if (l == NULL || note_signer(l, true, &ns) != 0) {
+        goto out;
+    }
+    bw_bytes batch[2];
+    size_t nb = 0;
+    if (key != NULL) {
+        char hint[65];
+        int state = 0;
+        if (bw_key_hint(key, hint) != BW_OK || bw_ledger_key_state(l, hint, &state, &err) != BW_OK) {
+            rc = fail(&err, err.code);
+            goto out;
+        }
+        if (state < 0) {
+            cli_error("key '%s' was revoked in the ledger", o->key);
+            goto out;
+        }
+        if (state == 0) {
+            char name[256];
+            const char *base = strrchr(o->key, '/') != NULL ? strrchr(o->key, '/') + 1 : o->key;
+            snprintf(name, sizeof(name), "%s", o->key_name != NULL ? o->key_name : base);
+            char *dot = strrchr(name, '.');
+            if (dot != NULL && dot != name) {
+                *dot = '\0';
+            }
+            const char *actor = o->field[0] != NULL ? o->field[0] : default_actor();
+            if (bw_ledger_key_entry(key, name, actor, o->field[1] != NULL ? o->field[1] : now, &kentry, &err) !=
+                BW_OK) {
+                rc = fail(&err, err.code);
+                goto out;
+            }
+            batch[nb].ptr = (const uint8_t *)kentry.ptr;
+            batch[nb++].len = kentry.len;
+        }
+    }
+    batch[nb].ptr = (const uint8_t *)filled.ptr;
+    batch[nb++].len = filled.len;
+    st = bw_ledger_append_batch(l, batch, nb, key, &ns, &h, &err);
+    if (st != BW_OK) {
+        rc = fail(&err, st);
+        goto out;
+    }
+    if (cli.format == BW_FORMAT_JSON) {
+        char r[64];
+        b64(h.root.b, 32, r);
+        cli_out_printf("{\"index\":%llu,\"batch\":%llu,\"tree_size\":%llu,\"root\":\"%s\",\"signed\":%s}\n",
+                       (unsigned long long)(h.size - 1), (unsigned long long)h.batch, (unsigned long long)h.size, r,
+                       key != NULL ? "true" : "false");
+    } else {
+        cli_out_printf("entry %llu recorded%s (tree size %llu)\n", (unsigned long long)(h.size - 1),
+                       key != NULL ? ", signed" : ", unsigned", (unsigned long long)h.size);
+    }
+    rc = CLI_EXIT_OK;
+out:
+    bw_note_signer_clear(&ns);
+    bw_key_free(key);
+    bw_key_free(pub);
+    bw_ledger_close(l);
+    bw_buf_release(&body);
+    bw_buf_release(&filled);
+    bw_buf_release(&kentry);
+    return rc;
+}
+
+struct log_ctx {
+    const char *kind;
+    bw_json *j;
+    bw_buf line;
+};
+
+static int log_one(void *ud, const bw_ledger_entry *e)
+{
+    struct log_ctx *c = ud;
+    if (c->kind != NULL && strcmp(c->kind, e->kind) != 0) {
+        return 0;
+    }
+    if (c->j != NULL) {
+        bw_json_obj_begin(c->j);
+        bw_json_key(c->j, "index");
+        bw_json_uint(c->j, e->index);
+        bw_json_key(c->j, "batch");
+        bw_json_uint(c->j, e->batch);
+        bw_json_key(c->j, "entry");
+        bw_json_raw(c->j, (const char *)e->body.ptr, e->body.len);
+        bw_json_obj_end(c->j);
+        return 0;
+    }
+    bw_buf_reset(&c->line);
+    if (bw_ledger_entry_summary(e->body.ptr, e->body.len, &c->line) == BW_OK) {
+        cli_out_printf("%-5llu %s\n", (unsigned long long)e->index, c->line.ptr);
+    }
+    return 0;
+}
+
+static int ledger_log(struct opts *o)
+{
+    bw_ledger *l = open_ledger(false);
+    bw_error err = {0};
+    bw_buf jb = BW_BUF_INIT(SIZE_MAX / 2);
+    bw_json j;
+    bw_ledger_head h;
+    struct log_ctx c = {o->kind, NULL, BW_BUF_INIT(1 << 16)};
+    uint64_t from = 0;
+    bw_status st;
+
+    if (l == NULL) {
+        return CLI_EXIT_ERROR;
+    }
+    st = bw_ledger_current(l, &h, &err);
+    if (st == BW_OK && o->limit >= 0 && (uint64_t)o->limit < h.size) {
+        from = h.size - (uint64_t)o->limit;
+    }
+    if (cli.format == BW_FORMAT_JSON) {
+        bw_json_init(&j, &jb, 1);
+        bw_json_arr_begin(&j);
+        c.j = &j;
+    }
+    if (st == BW_OK) {
+        st = bw_ledger_each(l, from, log_one, &c, &err);
+    }
+    if (st == BW_OK && c.j != NULL) {
+        bw_json_arr_end(&j);
+        if (bw_json_finish(&j) == BW_OK) {
+            cli_out_write(jb.ptr, jb.len);
+            cli_out_str("\n");
+        }
+    }
+    bw_buf_release(&jb);
+    bw_buf_release(&c.line);
+    bw_ledger_close(l);
+    return st == BW_OK ? CLI_EXIT_OK : fail(&err, st);
+}
+
+static int ledger_show(const char *arg)
+{
+    bw_ledger *l;
+    bw_error err = {0};
+    bw_buf b = BW_BUF_INIT(1 << 24), jb = BW_BUF_INIT(1 << 26);
+    bw_ledger_entry e;
+    uint64_t idx;
+    bw_json j;
+    char leaf[64];
+    bw_status st;
+
+    if (parse_u64(arg, &idx) != 0) {
+        return cli_usage_error("ledger", "show needs an entry index, not '%s'", arg);
+    }
+    if ((l = open_ledger(false)) == NULL) {
+        return CLI_EXIT_ERROR;
+    }
+    st = bw_ledger_get(l, idx, &b, &e, &err);
+    if (st == BW_OK) {
+        b64(e.leaf.b, 32, leaf);
+        bw_json_init(&j, &jb, 1);
+        bw_json_obj_begin(&j);
+        bw_json_key(&j, "index");
+        bw_json_uint(&j, e.index);
+        bw_json_key(&j, "batch");
+        bw_json_uint(&j, e.batch);
+        bw_json_kv_str(&j, "leaf_hash", leaf);
+        bw_json_kv_str(&j, "signer", e.signer[0] != '\0' ? e.signer : NULL);
+        bw_json_key(&j, "entry");
+        bw_json_raw(&j, (const char *)e.body.ptr, e.body.len);
+        bw_json_obj_end(&j);
+        if (bw_json_finish(&j) == BW_OK) {
+            cli_out_write(jb.ptr, jb.len);
+            cli_out_str("\n");
+        }
+    }
+    bw_buf_release(&b);
+    bw_buf_release(&jb);
+    bw_ledger_close(l);
+    return st == BW_OK ? CLI_EXIT_OK : fail(&err, st);
+}
+
+static int ledger_verify(struct opts *o)
+{
+    bw_ledger_verify_opts vo = BW_LEDGER_VERIFY_OPTS_INIT;
+    bw_ledger_report rep;
+    bw_ledger *l = open_ledger(false);
+    bw_error err = {0};
+    bw_note_signer ns;
+    bw_buf since = BW_BUF_INIT(1 << 20);
+    bw_key **trusted = NULL;
+    int rc = CLI_EXIT_ERROR, have;
+    bw_status st = BW_OK;
+
+    memset(&ns, 0, sizeof(ns));
+    if (l == NULL || (have = note_signer(l, false, &ns)) < 0) {
+        goto out;
+    }
+    if (have == 0) {
+        vo.note_keys = &ns.v;
+        vo.n_note_keys = 1;
+    }
+    if (o->since != NULL) {
+        if (bw_file_slurp(o->since, BW_FILE_STDIN | BW_FILE_FOLLOW, 1 << 20, &since, &err) != BW_OK) {
+            cli_report_error(&err, err.code);
+            goto out;
+        }
+        vo.since = since.ptr != NULL ? since.ptr : "";
+        vo.since_len = since.len;
+    }
+    trusted = calloc(o->n_trusted + 1, sizeof(*trusted));
+    for (size_t i = 0; trusted != NULL && i < o->n_trusted; i++) {
+        bw_buf pem = BW_BUF_INIT(1 << 20);
+        if (bw_file_slurp(o->trusted[i], BW_FILE_FOLLOW, 1 << 20, &pem, &err) != BW_OK ||
+            bw_key_from_pem(pem.ptr, pem.len, o->trusted[i], &trusted[i], &err) != BW_OK) {
+            bw_buf_release(&pem);
+            cli_report_error(&err, err.code);
+            goto out;
+        }
+        bw_buf_release(&pem);
+    }
+    vo.trusted = (const bw_key *const *)trusted;
+    vo.n_trusted = o->n_trusted;
+    vo.require_signed = o->require_signed != 0;
+    st = bw_ledger_verify(l, &vo, &rep, &err);
+    if (cli.format == BW_FORMAT_JSON) {
+        char r[64];
+        b64(rep.root.b, 32, r);
+        cli_out_printf("{\"ok\":%s,", st == BW_OK ? "true" : "false");
+        if (st != BW_OK) {
+            bw_buf e = BW_BUF_INIT(1024);
+            bw_json_escape(&e, err.msg, strlen(err.msg));
+            cli_out_printf("\"error\":\"%s\"}\n", e.ptr != NULL ? e.ptr : "");
+            bw_buf_release(&e);
+        } else {
+            cli_out_printf("\"entries\":%llu,\"batches\":%llu,\"signed_batches\":%llu,\"unsigned_batches\":%llu,"
+                           "\"checkpoints\":%llu,\"keys\":%llu,\"root\":\"%s\"",
+                           (unsigned long long)rep.entries, (unsigned long long)rep.batches,
+                           (unsigned long long)rep.signed_batches, (unsigned long long)rep.unsigned_batches,
+                           (unsigned long long)rep.checkpoints, (unsigned long long)rep.keys, r);
+            if (rep.since_checked) {
+                cli_out_printf(",\"since_size\":%llu", (unsigned long long)rep.since_size);
+            }
+            cli_out_str("}\n");
+        }
+    } else if (st == BW_OK) {
+        char r[64];
+        b64(rep.root.b, 32, r);
+        cli_out_printf("ledger: %llu entries in %llu batches (%llu signed, %llu unsigned), %llu checkpoints, %llu "
+                       "keys\nroot: %s\n",
+                       (unsigned long long)rep.entries, (unsigned long long)rep.batches,
+                       (unsigned long long)rep.signed_batches, (unsigned long long)rep.unsigned_batches,
+                       (unsigned long long)rep.checkpoints, (unsigned long long)rep.keys, r);
+        if (rep.since_checked) {
+            cli_out_printf("consistent with the checkpoint of %llu entries: the log only grew\n",
+                           (unsigned long long)rep.since_size);
+        }
+        cli_out_str("verified\n");
+    }
+    if (st == BW_OK) {
+        if (rep.unsigned_batches > 0) {
+            cli_warn("%llu of %llu batches are unsigned (recorded without --key)",
+                     (unsigned long long)rep.unsigned_batches, (unsigned long long)rep.batches);
+        }
+        if (rep.own_note_key) {
+            cli_warn("checkpoints checked with the key the ledger records (no .bulwark/ledger.note-key here)");
+        }
+        rc = CLI_EXIT_OK;
+    } else if (st == BW_EVERIFY) {
+        cli_error("ledger verification failed: %s", err.msg);
+        rc = CLI_EXIT_FINDINGS;
+    } else {
+        cli_report_error(&err, st);
+    }
+out:
+    for (size_t i = 0; trusted != NULL && i < o->n_trusted; i++) {
+        bw_key_free(trusted[i]);
+    }
+    free(trusted);
+    bw_note_signer_clear(&ns);
+    bw_buf_release(&since);
+    bw_ledger_close(l);
+    return rc;
+}
+
+static void print_proof(const char *type, const bw_mhash *proof, size_t len)
+{
+    char h[64];
+    cli_out_printf("  \"proof\": [");
+    for (size_t i = 0; i < len; i++) {
+        b64(proof[i].b, 32, h);
+        cli_out_printf("%s\n    \"%s\"", i > 0 ? "," : "", h);
+    }
+    cli_out_printf("%s]\n}\n", len > 0 ? "\n  " : "");
+    (void)type;
+}
+
+static int ledger_proof(struct opts *o)
+{
+    bw_mhash proof[BW_MERKLE_MAX_PROOF], a, b;
+    uint64_t x, size = 0;
+    size_t len = 0;
+    bw_error err = {0};
+    bw_ledger *l;
+    bw_status st;
+    char ha[64], hb[64];
+
+    if ((o->inclusion == NULL) == (o->consistency == NULL)) {
+        return cli_usage_error("ledger", "proof needs --inclusion INDEX or --consistency OLD");
+    }
+    if (parse_u64(o->inclusion != NULL ? o->inclusion : o->consistency, &x) != 0 ||
+        (o->size != NULL && (parse_u64(o->size, &size) != 0 || size == 0))) {
+        return cli_usage_error("ledger", "proof takes whole numbers (and a --size above 0)");
+    }
+    if ((l = open_ledger(false)) == NULL) {
+        return CLI_EXIT_ERROR;
+    }
+    if (o->inclusion != NULL) {
+        st = bw_ledger_inclusion(l, x, size, &a, &b, proof, &len, &err);
+    } else {
+        st = bw_ledger_consistency(l, x, size, &a, &b, proof, &len, &err);
+    }
+    if (st == BW_OK && size == 0) {
+        bw_ledger_head h;
+        st = bw_ledger_current(l, &h, &err);
+        size = h.size;
+    }
+    bw_ledger_close(l);
+    if (st != BW_OK) {
+        return st == BW_EINVAL ? (cli_report_error(&err, st), CLI_EXIT_USAGE) : fail(&err, st);
+    }
+    b64(a.b, 32, ha);
+    b64(b.b, 32, hb);
+    if (o->inclusion != NULL) {
+        cli_out_printf("{\n  \"type\": \"inclusion\",\n  \"index\": %llu,\n  \"tree_size\": %llu,\n  \"leaf_hash\": "
+                       "\"%s\",\n  \"root\": \"%s\",\n",
+                       (unsigned long long)x, (unsigned long long)size, ha, hb);
+    } else {
+        cli_out_printf("{\n  \"type\": \"consistency\",\n  \"old_size\": %llu,\n  \"new_size\": %llu,\n  \"old_root\": "
+                       "\"%s\",\n  \"new_root\": \"%s\",\n",
+                       (unsigned long long)x, (unsigned long long)size, ha, hb);
+    }
+    print_proof(o->inclusion != NULL ? "inclusion" : "consistency", proof, len);
+    return CLI_EXIT_OK;
+}
+
+static int ledger_checkpoint(struct opts *o)
+{
+    bw_ledger *l = open_ledger(false);
+    bw_buf b = BW_BUF_INIT(1 << 20);
+    bw_error err = {0};
+    bw_status st;
+
+    if (l == NULL) {
+        return CLI_EXIT_ERROR;
+    }
+    st = o->note_key ? bw_ledger_note_key(l, &b, &err) : bw_ledger_checkpoint(l, &b, &err);
+    if (st == BW_OK) {
+        cli_out_write(b.ptr, b.len);
+        if (o->note_key) {
+            cli_out_str("\n");
+        }
+    }
+    bw_buf_release(&b);
+    bw_ledger_close(l);
+    return st == BW_OK ? CLI_EXIT_OK : fail(&err, st);
+}
+
+int cmd_ledger(int argc, char **argv)
+{
+    struct option longopts[64] = {
+        {"kind", required_argument, NULL, O_KIND},
+        {"json", required_argument, NULL, O_JSON},
+        {"key", required_argument, NULL, O_KEY},
+        {"key-name", required_argument, NULL, O_KEY_NAME},
+        {"limit", required_argument, NULL, O_LIMIT},
+        {"since", required_argument, NULL, O_SINCE},
+        {"require-signed", no_argument, NULL, O_REQUIRE_SIGNED},
+        {"trusted-key", required_argument, NULL, O_TRUSTED},
+        {"inclusion", required_argument, NULL, O_INCLUSION},
+        {"consistency", required_argument, NULL, O_CONSISTENCY},
+        {"note-key", no_argument, NULL, O_NOTE_KEY},
+        {"public-key", required_argument, NULL, O_PUBLIC_KEY},
+        CLI_GLOBAL_LONGOPTS,
+    };
+    size_t n = 0;
+    while (longopts[n].name != NULL) {
+        n++;
+    }
+    for (size_t i = 0; i < NFIELDS; i++) {
+        longopts[n++] = (struct option){fields[i].opt, required_argument, NULL, O_FIELD + (int)i};
+    }
+    longopts[n] = (struct option){NULL, 0, NULL, 0};
+
+    struct opts o;
+    const char *sub;
+    int c, rc;
+
+    memset(&o, 0, sizeof(o));
+    o.limit = -1;
+    if (argc < 2 || argv[1][0] == '-') {
+        if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+            return cli_print_usage(cmd_ledger_usage);
+        }
+        return cli_usage_error("ledger", "which one: add, log, show, verify, proof or checkpoint?");
+    }
+    sub = argv[1];
+    argc--;
+    argv++;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
+        int g;
+        uint64_t v;
+        switch (c) {
+        case O_KIND: o.kind = optarg; break;
+        case O_JSON: o.json = optarg; break;
+        case O_KEY: o.key = optarg; break;
+        case O_KEY_NAME: o.key_name = optarg; break;
+        case O_LIMIT:
+            if (parse_u64(optarg, &v) != 0 || v > (uint64_t)INT64_MAX) {
+                return cli_usage_error("ledger", "--limit needs a whole number");
+            }
+            o.limit = (long long)v;
+            break;
+        case O_SINCE: o.since = optarg; break;
+        case O_REQUIRE_SIGNED: o.require_signed = 1; break;
+        case O_TRUSTED: {
+            const char **t = realloc(o.trusted, (o.n_trusted + 1) * sizeof(*t));
+            if (t == NULL) {
+                return CLI_EXIT_ERROR;
+            }
+            o.trusted = t;
+            o.trusted[o.n_trusted++] = optarg;
+            break;
+        }
+        case O_INCLUSION: o.inclusion = optarg; break;
+        case O_CONSISTENCY: o.consistency = optarg; break;
+        case O_NOTE_KEY: o.note_key = 1; break;
+        case O_PUBLIC_KEY: o.public_key = optarg; break;
+        case 'h': free(o.trusted); return cli_print_usage(cmd_ledger_usage);
+        case '?': free(o.trusted); return cli_usage_error("ledger", "unknown option '%s'", argv[optind - 1]);
+        case ':': free(o.trusted); return cli_usage_error("ledger", "option '%s' needs a value", argv[optind - 1]);
+        default:
+            if (c >= O_FIELD && c < O_FIELD + (int)NFIELDS) {
+                o.field[c - O_FIELD] = optarg;
+                break;
+            }
+            g = cli_global_option(c, optarg);
+            if (g <= 0) {
+                free(o.trusted);
+                return g < 0 ? CLI_EXIT_USAGE : cli_usage_error("ledger", "unknown option");
+            }
+        }
+    }
+    /* --size is both a field of add (an artifact's size) and proof's tree size */
+    o.size = o.field[5];
+    cli_resolve_color();
+    if (cli_out_open() != 0) {
+        free(o.trusted);
+        return CLI_EXIT_ERROR;
+    }
+    if (strcmp(sub, "add") == 0 && optind == argc) {
+        if (o.kind == NULL && o.json == NULL) {
+            rc = cli_usage_error("ledger", "add needs --kind KIND or --json FILE");
+        } else {
+            rc = ledger_add(&o);
+        }
+    } else if (strcmp(sub, "log") == 0 && optind == argc) {
+        rc = ledger_log(&o);
+    } else if (strcmp(sub, "show") == 0 && optind == argc - 1) {
+        rc = ledger_show(argv[optind]);
+    } else if (strcmp(sub, "verify") == 0 && optind == argc) {
+        rc = ledger_verify(&o);
+    } else if (strcmp(sub, "proof") == 0 && optind == argc) {
+        o.field[5] = NULL;
+        rc = ledger_proof(&o);
+    } else if (strcmp(sub, "checkpoint") == 0 && optind == argc) {
+        rc = ledger_checkpoint(&o);
+    } else {
+        rc = cli_usage_error("ledger", "unknown subcommand or extra arguments: 'ledger %s'", sub);
+    }
+    free(o.trusted);
+    return cli_out_finish(rc);
+}
