@@ -40,8 +40,9 @@ const char cmd_profile_usage[] =
     "      --threads N            read N slices of the file at once (default: the CPUs, at most\n"
     "                             64; standard input and small files use one). The result does\n"
     "                             not depend on N\n"
-    "      --slice-size SIZE      bytes of the file per slice (default 64M, at least 64K; a file\n"
-    "                             under 8M is read in one pass, one under 256M in 2 to 4 slices)\n"
+    "      --slice-size SIZE      the smallest slice (default 32M, at least 4K): slices take a\n"
+    "                             third of what is left of the file, down to SIZE; a file under\n"
+    "                             8M is read in one pass\n"
     "      --shard I/N            profile only slice I (1..N) of N equal byte ranges of the file\n"
     "      --merge                the arguments are JSON profiles (of shards): print their merge\n"
     "      --suggest FILE         also write a draft validation suite (YAML) from the profile\n" CLI_DATA_USAGE "\n"
@@ -62,8 +63,8 @@ const char cmd_profile_usage[] =
 #define MAX_WARNINGS 20
 #define MAX_THREADS 64
 #define MIN_SLICE ((uint64_t)4 << 20)    /* a file under twice this is read in one pass */
-#define SLICE_BYTES ((uint64_t)64 << 20) /* a unit of work of a large file (--slice-size) */
-#define MIN_SLICE_BYTES ((uint64_t)64 << 10)
+#define SLICE_BYTES ((uint64_t)32 << 20) /* the smallest slice of a large file (--slice-size) */
+#define MIN_SLICE_BYTES ((uint64_t)4 << 10)
 #define MAX_SLICES ((size_t)1 << 16)
 #define MAX_PROFILE_FILE ((size_t)256 << 20)
 
@@ -370,19 +371,35 @@ static void *work(void *arg)
     return NULL;
 }
 
-/* Slices of a range of len bytes: one per slice_bytes, and for a file under 8 of them at least two
-   (from 2 * MIN_SLICE) up to four, one per 16 MiB, so a mid-sized file still spreads over the cores; one
-   under 2 * MIN_SLICE. Never depends on the threads. */
-static size_t slices_for(uint64_t len, uint64_t slice_bytes)
+/*
+ * Where the slices of a range of len bytes end (ends[0..n), at most MAX_SLICES): each takes a
+ * third of what is left, down to `tail` bytes (or a quarter of the range, for a range under
+ * 4 * tail), and the last takes the rest when under one and a half slices remain. Big slices
+ * first keep the per-slice cost down, small ones last let the threads finish together. One
+ * slice under 2 * MIN_SLICE. Never depends on the threads, so neither does the result.
+ */
+static size_t plan_slices(uint64_t len, uint64_t tail, uint64_t *ends)
 {
-    uint64_t n = len / slice_bytes + (len % slice_bytes != 0), floor = len / (4 * MIN_SLICE);
+    uint64_t pos = 0, least = tail < len / 4 ? tail : len / 4;
+    size_t n = 0;
 
-    if (len < 2 * MIN_SLICE && slice_bytes >= MIN_SLICE) {
+    if (len < 2 * MIN_SLICE && tail >= MIN_SLICE) {
+        ends[0] = len;
         return 1;
     }
-    floor = floor < 2 ? 2 : floor > 4 ? 4 : floor;
-    n = n > floor ? n : floor;
-    return n > MAX_SLICES ? MAX_SLICES : (size_t)n;
+    least = least > 0 ? least : 1;
+    while (pos < len && n < MAX_SLICES - 1) {
+        uint64_t rem = len - pos, s = rem / 3 > least ? rem / 3 : least;
+        if (rem < s + s / 2) {
+            s = rem;
+        }
+        pos += s;
+        ends[n++] = pos;
+    }
+    if (pos < len) {
+        ends[n++] = len;
+    }
+    return n;
 }
 
 /* ---- text output -------------------------------------------------------------------------------- */
@@ -932,7 +949,7 @@ int cmd_profile(int argc, char **argv)
         case 0x5106: suggest = optarg; break;
         case 0x5107:
             if (cli_parse_size(optarg, &slice_bytes) != 0 || slice_bytes < MIN_SLICE_BYTES) {
-                rc = cli_usage_error("profile", "--slice-size expects a size of at least 64K, not '%s'", optarg);
+                rc = cli_usage_error("profile", "--slice-size expects a size of at least 4K, not '%s'", optarg);
                 goto out;
             }
             break;
@@ -991,8 +1008,15 @@ int cmd_profile(int argc, char **argv)
         if (threads == 0) {
             threads = cli.jobs ? (cli.jobs > MAX_THREADS ? MAX_THREADS : cli.jobs) : cpus();
         }
-        run.n = seekable ? slices_for(hi - lo, slice_bytes) : 1;
+        uint64_t *ends = calloc(MAX_SLICES, sizeof(*ends));
+        if (ends == NULL) {
+            cli_error("out of memory");
+            rc = CLI_EXIT_ERROR;
+            goto out;
+        }
+        run.n = seekable ? plan_slices(hi - lo, slice_bytes, ends) : 1;
         run.sl = calloc(run.n, sizeof(*run.sl));
+        const uint64_t *slice_ends = ends;
         for (size_t k = 0; run.sl != NULL && k < run.n; k++) {
             struct slice *sl = &run.sl[k];
             sl->warn = calloc(MAX_WARNINGS, sizeof(*sl->warn));
@@ -1001,9 +1025,8 @@ int cmd_profile(int argc, char **argv)
             }
             sl->o = dopt.o;
             if (shard_n > 0 || run.n > 1) {
-                uint64_t len = hi - lo, n = run.n;
-                sl->o.range_start = lo + len / n * k + len % n * k / n;
-                sl->o.range_end = lo + len / n * (k + 1) + len % n * (k + 1) / n;
+                sl->o.range_start = lo + (k > 0 ? slice_ends[k - 1] : 0);
+                sl->o.range_end = lo + slice_ends[k];
                 if (sl->o.range_end == 0) {
                     sl->o.range_end = 1; /* an empty slice at 0 (0 would mean the whole input) */
                 }
@@ -1011,6 +1034,7 @@ int cmd_profile(int argc, char **argv)
                 sl->o.range_mode = k == 0 ? BW_RANGE_FIND : BW_RANGE_GUESS;
             }
         }
+        free(ends);
         if (run.sl == NULL || run.sl[run.n - 1].warn == NULL) {
             cli_error("out of memory");
             rc = CLI_EXIT_ERROR;

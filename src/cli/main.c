@@ -5,6 +5,7 @@
  * digest x` and `bulwark digest --format json x` work).
  */
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,10 @@ int main(int argc, char **argv)
 
     /* a closed pipe is a write error we report, not a signal that kills us silently */
     signal(SIGPIPE, SIG_IGN);
+    /* large buffers (read windows, column batches, sketches of each slice a command reads) are
+       reused from the heap rather than mapped, faulted in and unmapped again for every slice */
+    (void)mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    (void)mallopt(M_TRIM_THRESHOLD, 256 << 20);
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+" CLI_GLOBAL_SHORTOPTS "V", longopts, NULL)) != -1) {
         int g;
