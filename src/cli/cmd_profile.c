@@ -40,8 +40,8 @@ const char cmd_profile_usage[] =
     "      --threads N            read N slices of the file at once (default: the CPUs, at most\n"
     "                             64; standard input and small files use one). The result does\n"
     "                             not depend on N\n"
-    "      --slice-size SIZE      the smallest slice (default 32M, at least 4K): slices take a\n"
-    "                             third of what is left of the file, down to SIZE; a file under\n"
+    "      --slice-size SIZE      the smallest slice (default 32M, at least 4K): slices take\n"
+    "                             half of what is left of the file, down to SIZE; a file under\n"
     "                             8M is read in one pass\n"
     "      --shard I/N            profile only slice I (1..N) of N equal byte ranges of the file\n"
     "      --merge                the arguments are JSON profiles (of shards): print their merge\n"
@@ -372,8 +372,8 @@ static void *work(void *arg)
 }
 
 /*
- * Where the slices of a range of len bytes end (ends[0..n), at most MAX_SLICES): each takes a
- * third of what is left, down to `tail` bytes (or a quarter of the range, for a range under
+ * Where the slices of a range of len bytes end (ends[0..n), at most MAX_SLICES): each takes
+ * half of what is left, down to `tail` bytes (or a quarter of the range, for a range under
  * 4 * tail), and the last takes the rest when under one and a half slices remain. Big slices
  * first keep the per-slice cost down, small ones last let the threads finish together. One
  * slice under 2 * MIN_SLICE. Never depends on the threads, so neither does the result.
@@ -389,7 +389,7 @@ static size_t plan_slices(uint64_t len, uint64_t tail, uint64_t *ends)
     }
     least = least > 0 ? least : 1;
     while (pos < len && n < MAX_SLICES - 1) {
-        uint64_t rem = len - pos, s = rem / 3 > least ? rem / 3 : least;
+        uint64_t rem = len - pos, s = rem / 2 > least ? rem / 2 : least;
         if (rem < s + s / 2) {
             s = rem;
         }
