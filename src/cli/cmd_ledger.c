@@ -21,7 +21,7 @@
 #include "src/cli/cmd.h"
 
 const char cmd_ledger_usage[] =
-    "usage: bulwark ledger add --kind KIND [--json FILE|-] [FIELD OPTIONS] [--key PEM]\n"
+    "usage: bulwark ledger add --kind KIND [--json FILE|-] [FIELD OPTIONS] [--key KEY]\n"
     "       bulwark ledger log [--kind KIND] [--limit N]\n"
     "       bulwark ledger show INDEX\n"
     "       bulwark ledger verify [--since CHECKPOINT] [--require-signed] [--trusted-key PEM]...\n"
@@ -40,8 +40,9 @@ const char cmd_ledger_usage[] =
     "      --subject [sha256:]HEX, --findings-digest [sha256:]HEX, --target INDEX|[sha256:]HEX,\n"
     "      --decision override|approve|reject, --reason TEXT, --event added|revoked,\n"
     "      --public-key PEM (kind key: sets public_key and key_hint).\n"
-    "      --key PEM signs the batch with that private key (registering it first if the ledger does\n"
-    "      not know it, under --key-name or the file's base name); without it the entry is unsigned.\n"
+    "      --key KEY signs the batch with that private key, a key-store name or a key file (registering\n"
+    "      it first if the ledger does not know it, under --key-name or the key's name); without it the\n"
+    "      entry is unsigned.\n"
     "log:  one line per entry: index, time, kind, actor and what; --limit N shows the last N.\n"
     "show: the entry with its batch, leaf hash and signer, as JSON.\n"
     "verify: recomputes every leaf and node, checks every tree head, batch signature, key\n"
@@ -213,27 +214,13 @@ static int note_signer(const bw_ledger *l, bool create, bw_note_signer *s)
     return rc;
 }
 
-/* The actor's signing key from a PEM file. The one place keys are loaded: the key store replaces it. */
+/* The actor's signing key: a key-store name or a key file (cli_key_load; a sealed key's passphrase
+   from $BULWARK_PASSPHRASE or the terminal). The one place keys are loaded. */
 static bw_key *load_key(const char *spec)
 {
-    bw_buf b = BW_BUF_INIT(1 << 20);
-    bw_error err = {0};
     bw_key *k = NULL;
 
-    if (bw_file_slurp(spec, BW_FILE_FOLLOW, 1 << 20, &b, &err) != BW_OK ||
-        bw_key_from_pem(b.ptr, b.len, spec, &k, &err) != BW_OK) {
-        cli_report_error(&err, err.code);
-        k = NULL;
-    } else if (!bw_key_is_private(k)) {
-        cli_error("'%s' is a public key; --key needs a private key to sign with", spec);
-        bw_key_free(k);
-        k = NULL;
-    }
-    if (b.ptr != NULL) {
-        explicit_bzero(b.ptr, b.len);
-    }
-    bw_buf_release(&b);
-    return k;
+    return cli_key_load(spec, true, NULL, &k) == 0 ? k : NULL;
 }
 
 static void now_rfc3339(char out[32])
