@@ -25,6 +25,14 @@ const struct cmd *cli_find_command(const char *name);
 int cmd_digest(int argc, char **argv);
 int cmd_ledger(int argc, char **argv);
 extern const char cmd_ledger_usage[];
+/*
+ * src/cli/cmd_ledger.c: append one entry (already filled: bw_ledger_entry_fill) to the project's
+ * ledger (.bulwark/ledger.db, made on first use with its note key), in a batch signed by `key`
+ * when not NULL (registered first under key_name, by actor at time, if the ledger does not know
+ * it). Returns 0 with *out the new tree head, or an exit code after printing why.
+ */
+int cli_ledger_record(const char *filled, size_t n, const bw_key *key, const char *key_name, const char *actor,
+                      const char *time, bw_ledger_head *out);
 int cmd_scan(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_rules(int argc, char **argv);

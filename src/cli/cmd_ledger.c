@@ -252,19 +252,64 @@ static void json_digest(bw_buf *b, const char *v)
     bw_buf_addstr(b, "\"}");
 }
 
+int cli_ledger_record(const char *filled, size_t n, const bw_key *key, const char *key_name, const char *actor,
+                      const char *time, bw_ledger_head *out)
+{
+    bw_buf kentry = BW_BUF_INIT(1 << 16);
+    bw_error err = {0};
+    bw_ledger *l = open_ledger(true);
+    bw_note_signer ns;
+    bw_bytes batch[2];
+    size_t nb = 0;
+    int rc = CLI_EXIT_ERROR;
+    bw_status st;
+
+    memset(&ns, 0, sizeof(ns));
+    if (l == NULL || note_signer(l, true, &ns) != 0) {
+        goto out;
+    }
+    if (key != NULL) {
+        char hint[65];
+        int state = 0;
+        if (bw_key_hint(key, hint) != BW_OK || bw_ledger_key_state(l, hint, &state, &err) != BW_OK) {
+            rc = fail(&err, err.code);
+            goto out;
+        }
+        if (state < 0) {
+            cli_error("key '%s' was revoked in the ledger", key_name);
+            goto out;
+        }
+        if (state == 0) {
+            /* a key the ledger does not know: registered in the same batch */
+            if (bw_ledger_key_entry(key, key_name, actor, time, &kentry, &err) != BW_OK) {
+                rc = fail(&err, err.code);
+                goto out;
+            }
+            batch[nb].ptr = (const uint8_t *)kentry.ptr;
+            batch[nb++].len = kentry.len;
+        }
+    }
+    batch[nb].ptr = (const uint8_t *)filled;
+    batch[nb++].len = n;
+    st = bw_ledger_append_batch(l, batch, nb, key, &ns, out, &err);
+    rc = st == BW_OK ? CLI_EXIT_OK : fail(&err, st);
+out:
+    bw_note_signer_clear(&ns);
+    bw_ledger_close(l);
+    bw_buf_release(&kentry);
+    return rc;
+}
+
 static int ledger_add(struct opts *o)
 {
-    bw_buf body = BW_BUF_INIT(1 << 24), filled = BW_BUF_INIT(1 << 24), kentry = BW_BUF_INIT(1 << 16);
+    bw_buf body = BW_BUF_INIT(1 << 24), filled = BW_BUF_INIT(1 << 24);
     bw_error err = {0};
-    bw_ledger *l = NULL;
     bw_key *key = NULL, *pub = NULL;
-    bw_note_signer ns;
     bw_ledger_head h;
     char now[32];
     int rc = CLI_EXIT_ERROR;
     bw_status st;
 
-    memset(&ns, 0, sizeof(ns));
     if (o->json != NULL) {
         if (bw_file_slurp(o->json, BW_FILE_STDIN | BW_FILE_FOLLOW, 1 << 20, &body, &err) != BW_OK) {
             cli_report_error(&err, err.code);
@@ -351,46 +396,18 @@ static int ledger_add(struct opts *o)
     if (o->key != NULL && (key = load_key(o->key)) == NULL) {
         goto out;
     }
-    l = open_ledger(true);
-    if (l == NULL || note_signer(l, true, &ns) != 0) {
-        goto out;
-    }
-    bw_bytes batch[2];
-    size_t nb = 0;
+    char name[256] = "";
     if (key != NULL) {
-        char hint[65];
-        int state = 0;
-        if (bw_key_hint(key, hint) != BW_OK || bw_ledger_key_state(l, hint, &state, &err) != BW_OK) {
-            rc = fail(&err, err.code);
-            goto out;
-        }
-        if (state < 0) {
-            cli_error("key '%s' was revoked in the ledger", o->key);
-            goto out;
-        }
-        if (state == 0) {
-            char name[256];
-            const char *base = strrchr(o->key, '/') != NULL ? strrchr(o->key, '/') + 1 : o->key;
-            snprintf(name, sizeof(name), "%s", o->key_name != NULL ? o->key_name : base);
-            char *dot = strrchr(name, '.');
-            if (dot != NULL && dot != name) {
-                *dot = '\0';
-            }
-            const char *actor = o->field[0] != NULL ? o->field[0] : default_actor();
-            if (bw_ledger_key_entry(key, name, actor, o->field[1] != NULL ? o->field[1] : now, &kentry, &err) !=
-                BW_OK) {
-                rc = fail(&err, err.code);
-                goto out;
-            }
-            batch[nb].ptr = (const uint8_t *)kentry.ptr;
-            batch[nb++].len = kentry.len;
+        const char *base = strrchr(o->key, '/') != NULL ? strrchr(o->key, '/') + 1 : o->key;
+        snprintf(name, sizeof(name), "%s", o->key_name != NULL ? o->key_name : base);
+        char *dot = strrchr(name, '.');
+        if (dot != NULL && dot != name) {
+            *dot = '\0';
         }
     }
-    batch[nb].ptr = (const uint8_t *)filled.ptr;
-    batch[nb++].len = filled.len;
-    st = bw_ledger_append_batch(l, batch, nb, key, &ns, &h, &err);
-    if (st != BW_OK) {
-        rc = fail(&err, st);
+    rc = cli_ledger_record(filled.ptr, filled.len, key, name, o->field[0] != NULL ? o->field[0] : default_actor(),
+                           o->field[1] != NULL ? o->field[1] : now, &h);
+    if (rc != CLI_EXIT_OK) {
         goto out;
     }
     if (cli.format == BW_FORMAT_JSON) {
@@ -405,13 +422,10 @@ static int ledger_add(struct opts *o)
     }
     rc = CLI_EXIT_OK;
 out:
-    bw_note_signer_clear(&ns);
     bw_key_free(key);
     bw_key_free(pub);
-    bw_ledger_close(l);
     bw_buf_release(&body);
     bw_buf_release(&filled);
-    bw_buf_release(&kentry);
     return rc;
 }
 
