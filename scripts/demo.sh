@@ -101,4 +101,20 @@ run "$BW" validate "$bad" --suite "$EX/config/patients.suite.yml" --reference "$
   --format html -o "$STATE/validate.html"
 echo "JUnit for CI in $STATE/validate.junit.xml, a self-contained report in $STATE/validate.html"
 
+echo; echo "== 15. Sign the model (OpenSSF model signing in a Sigstore bundle) with a key from the"
+echo "       project's key store, and verify it (the demo's key has no passphrase; real keys do)"
+export BULWARK_DIR="$PWD/$STATE" BULWARK_ACTOR="${BULWARK_ACTOR:-${USER:-demo}}"
+"$BW" key list 2>/dev/null | grep -q '^demo ' || run "$BW" key new demo --no-passphrase
+run "$BW" sign --key demo --signature "$STATE/model.sig" "$EX/model"
+run "$BW" verify --key demo --signature "$STATE/model.sig" "$EX/model"
+run "$BW" verify --key demo --signature "$STATE/model.sig" "$tamper/model"
+
+echo; echo "== 16. Record the model in the tamper-evident ledger (signed batch, C2SP checkpoint) and check it"
+digest=$("$BW" sign --key demo --signature "$STATE/model.sig" --format json "$EX/model" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["manifest_digest"])')
+run "$BW" ledger add --kind artifact --name "$EX/model" --digest "sha256:$digest" --key demo
+run "$BW" ledger log
+run "$BW" ledger verify
+run "$BW" ledger checkpoint
+
 echo; echo "demo done: manifests and reports are in $STATE/"
