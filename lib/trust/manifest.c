@@ -301,8 +301,8 @@ bw_status bw_manifest_build(bw_manifest **out, const char *path, const bw_manife
     m->algo = o->algo;
     m->shard_size = o->shard_size;
     m->name = base_name(path);
-    excl = bw_calloc(BW_ARRAY_LEN(default_ignores) + o->n_excludes, sizeof(*excl));
-    m->ignore_paths = bw_calloc(BW_ARRAY_LEN(default_ignores) + o->n_excludes, sizeof(char *));
+    excl = bw_calloc(BW_ARRAY_LEN(default_ignores) + 1 + o->n_excludes, sizeof(*excl));
+    m->ignore_paths = bw_calloc(BW_ARRAY_LEN(default_ignores) + 1 + o->n_excludes, sizeof(char *));
     if (m->name == NULL || excl == NULL || m->ignore_paths == NULL) {
         rc = bw_fail(err, BW_ENOMEM, "out of memory");
         goto out;
@@ -321,6 +321,27 @@ bw_status bw_manifest_build(bw_manifest **out, const char *path, const bw_manife
         for (size_t i = 0; i < BW_ARRAY_LEN(default_ignores); i++) {
             excl[n_excl++] = anchored[i];
             if ((m->ignore_paths[m->n_ignore] = bw_strdup(default_ignores[i])) == NULL) {
+                rc = bw_fail(err, BW_ENOMEM, "out of memory");
+                goto out;
+            }
+            m->n_ignore++;
+        }
+        /* bulwark's own state (keys, the ledger) at the top of a directory is not its content: left
+           out and recorded, only when it is there (so other manifests stay model_signing's bytes) */
+        struct stat st;
+        size_t pl = strlen(path);
+        char *state = bw_malloc(pl + sizeof("/.bulwark"));
+        if (state == NULL) {
+            rc = bw_fail(err, BW_ENOMEM, "out of memory");
+            goto out;
+        }
+        memcpy(state, path, pl);
+        memcpy(state + pl, "/.bulwark", sizeof("/.bulwark"));
+        bool here = lstat(state, &st) == 0 && S_ISDIR(st.st_mode);
+        bw_free(state);
+        if (here) {
+            excl[n_excl++] = "/.bulwark";
+            if ((m->ignore_paths[m->n_ignore] = bw_strdup(".bulwark")) == NULL) {
                 rc = bw_fail(err, BW_ENOMEM, "out of memory");
                 goto out;
             }

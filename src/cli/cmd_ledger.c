@@ -300,6 +300,37 @@ out:
     return rc;
 }
 
+int cli_ledger_note(const char *body, const bw_key *key, const char *key_name)
+{
+    char *dir = cli_state_dir(false);
+    bw_buf filled = BW_BUF_INIT(1 << 20);
+    bw_error err = {0};
+    bw_ledger_head h;
+    struct stat st;
+    char now[32];
+    int rc = CLI_EXIT_OK;
+
+    if (dir == NULL) {
+        return CLI_EXIT_ERROR;
+    }
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        free(dir); /* no project state here: nothing to record in */
+        return CLI_EXIT_OK;
+    }
+    free(dir);
+    now_rfc3339(now);
+    if (bw_ledger_entry_fill(body, strlen(body), now, default_actor(), &filled, &err) != BW_OK) {
+        rc = fail(&err, err.code);
+    } else {
+        rc = cli_ledger_record(filled.ptr, filled.len, key, key_name, default_actor(), now, &h);
+        if (rc == CLI_EXIT_OK && cli.verbose) {
+            cli_note("recorded in the ledger as entry %llu", (unsigned long long)(h.size - 1));
+        }
+    }
+    bw_buf_release(&filled);
+    return rc;
+}
+
 static int ledger_add(struct opts *o)
 {
     bw_buf body = BW_BUF_INIT(1 << 24), filled = BW_BUF_INIT(1 << 24);

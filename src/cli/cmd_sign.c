@@ -33,6 +33,8 @@ const char cmd_sign_usage[] =
     "                          shard mode); SIZE takes K, M, G\n"
     "  -e, --exclude PATH      leave PATH (relative to the model root, or a gitignore glob) out of\n"
     "                          the manifest; recorded in the statement's ignore_paths. Repeatable\n"
+    "      --no-ledger         do not record the signed model in the project's ledger (by default it\n"
+    "                          is, when the project has a .bulwark directory)\n"
     "      --no-default-ignores  keep .gitattributes, .github and .gitignore at the top of PATH\n"
     "                          (.git is always left out)\n"
     "\n"
@@ -65,9 +67,11 @@ int cmd_sign(int argc, char **argv)
         {"exclude", required_argument, NULL, 'e'},
         {"no-default-ignores", no_argument, NULL, 0x2002},
         {"passphrase-file", required_argument, NULL, 0x2003},
+        {"no-ledger", no_argument, NULL, 0x2004},
         {NULL, 0, NULL, 0},
     };
     bw_sign_opts so = BW_SIGN_OPTS_INIT;
+    bool no_ledger = false;
     const char *key_spec = NULL, *sig_path = "model.sig";
     const char **excludes = NULL;
     bw_buf bundle = BW_BUF_INIT(BW_BUNDLE_MAX_BYTES);
@@ -109,6 +113,7 @@ int cmd_sign(int argc, char **argv)
         case 'e': excludes[so.n_excludes++] = optarg; break;
         case 0x2002: so.no_default_ignores = 1; break;
         case 0x2003: passphrase_file = optarg; break;
+        case 0x2004: no_ledger = true; break;
         case ':': rc = cli_usage_error("sign", "option '%s' needs a value", argv[optind - 1]); goto out;
         default: rc = cli_usage_error("sign", "unknown option '%s'", argv[optind - 1]); goto out;
         }
@@ -190,7 +195,28 @@ int cmd_sign(int argc, char **argv)
                            m->n_files == 1 ? "" : "s", m->shard_size ? "shards" : "files", hex, sig_path);
         }
     }
-    rc = cli_out_finish(CLI_EXIT_OK);
+    rc = CLI_EXIT_OK;
+    if (!no_ledger) {
+        /* the signed model in the ledger, in a batch signed by the same key */
+        bw_buf body = BW_BUF_INIT(1 << 20);
+        char hex[BW_DIGEST_HEX_MAX], kname[256];
+        const char *base = strrchr(key_spec, '/') != NULL ? strrchr(key_spec, '/') + 1 : key_spec;
+        snprintf(kname, sizeof(kname), "%s", base);
+        char *dot = strrchr(kname, '.');
+        if (dot != NULL && dot != kname) {
+            *dot = '\0';
+        }
+        bw_digest_hex(&m->root, hex);
+        bw_buf_addstr(&body, "{\"kind\":\"artifact\",\"name\":\"");
+        bw_json_escape(&body, argv[0], strlen(argv[0]));
+        bw_buf_printf(&body,
+                      "\",\"digest\":{\"sha256\":\"%s\"},\"media_type\":\"application/vnd.bulwark.model+%s\","
+                      "\"size\":%llu}",
+                      hex, m->shard_size ? "shards" : "files", (unsigned long long)m->total_bytes);
+        rc = cli_ledger_note(body.ptr, key, kname);
+        bw_buf_release(&body);
+    }
+    rc = cli_out_finish(rc);
 out:
     bw_manifest_free(m);
     bw_key_free(key);

@@ -35,6 +35,8 @@ const char cmd_verify_usage[] =
     "                          of the comparison when it lies inside PATH\n"
     "  -e, --exclude PATTERN   also leave out paths matching PATTERN (gitignore syntax; repeatable),\n"
     "                          e.g. a path a pre-1.1 model_signing signer ignored without recording it\n"
+    "      --no-ledger         do not record the verdict in the project's ledger (by default it is, as\n"
+    "                          a gate entry, when the project has a .bulwark directory)\n"
     "\n"
     "Global options apply: --format text|json, --output, --quiet, -j N.\n"
     "\n"
@@ -248,6 +250,32 @@ static void report_text(const struct keyset *ks, const bw_verify_result *r)
                    counts[BW_CHANGE_REMOVED]);
 }
 
+/* The verdict as a gate in the project's ledger (unsigned: verifying needs no private key). */
+static int record(const char *path, const char *sig_path, bool pass, const bw_manifest *actual, bool no_ledger)
+{
+    bw_buf body = BW_BUF_INIT(1 << 20);
+    int rc;
+
+    if (no_ledger) {
+        return CLI_EXIT_OK;
+    }
+    bw_buf_addstr(&body, "{\"kind\":\"gate\",\"stage\":\"verify\",\"check\":\"signature ");
+    bw_json_escape(&body, sig_path, strlen(sig_path));
+    bw_buf_addstr(&body, " of ");
+    bw_json_escape(&body, path, strlen(path));
+    bw_buf_printf(&body, "\",\"verdict\":\"%s\",\"subject\":", pass ? "pass" : "fail");
+    if (actual != NULL) {
+        char hex[BW_DIGEST_HEX_MAX];
+        bw_digest_hex(&actual->root, hex);
+        bw_buf_printf(&body, "{\"sha256\":\"%s\"}}", hex);
+    } else {
+        bw_buf_addstr(&body, "null}");
+    }
+    rc = cli_ledger_note(body.ptr, NULL, NULL);
+    bw_buf_release(&body);
+    return rc;
+}
+
 int cmd_verify(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -256,9 +284,11 @@ int cmd_verify(int argc, char **argv)
         {"trust-store", required_argument, NULL, 't'},
         {"signature", required_argument, NULL, 's'},
         {"exclude", required_argument, NULL, 'e'},
+        {"no-ledger", no_argument, NULL, 0x2101},
         {NULL, 0, NULL, 0},
     };
     bw_verify_opts vo = BW_VERIFY_OPTS_INIT;
+    bool no_ledger = false;
     const char *key_spec = NULL, *store = NULL, *sig_path = "model.sig";
     const char **excludes = NULL;
     bw_buf raw = BW_BUF_INIT(BW_BUNDLE_MAX_BYTES);
@@ -293,6 +323,7 @@ int cmd_verify(int argc, char **argv)
         case 't': store = optarg; break;
         case 's': sig_path = optarg; break;
         case 'e': excludes[vo.n_excludes++] = optarg; break;
+        case 0x2101: no_ledger = true; break;
         case ':': rc = cli_usage_error("verify", "option '%s' needs a value", argv[optind - 1]); goto out;
         default: rc = cli_usage_error("verify", "unknown option '%s'", argv[optind - 1]); goto out;
         }
@@ -363,14 +394,16 @@ int cmd_verify(int argc, char **argv)
         } else {
             report_text(&ks, &res);
         }
-        rc = cli_out_finish(s == BW_OK ? CLI_EXIT_OK : CLI_EXIT_FINDINGS);
+        rc = record(argv[0], sig_path, s == BW_OK, res.actual, no_ledger);
+        rc = cli_out_finish(rc != CLI_EXIT_OK ? rc : s == BW_OK ? CLI_EXIT_OK : CLI_EXIT_FINDINGS);
     } else if (s == BW_EVERIFY) {
         /* no signature verifies, or a verified payload that is not a statement */
         cli_report_error(&e, s);
         if (cli.format == BW_FORMAT_JSON) {
             report_json(sig_path, argv[0], &ks, &res, false, e.msg);
         }
-        rc = cli_out_finish(CLI_EXIT_FINDINGS);
+        rc = record(argv[0], sig_path, false, res.actual, no_ledger);
+        rc = cli_out_finish(rc != CLI_EXIT_OK ? rc : CLI_EXIT_FINDINGS);
     } else {
         cli_report_error(&e, s);
         rc = cli_out_finish(CLI_EXIT_ERROR);
