@@ -34,11 +34,12 @@ extern const char cmd_ledger_usage[];
 int cli_ledger_record(const char *filled, size_t n, const bw_key *key, const char *key_name, const char *actor,
                       const char *time, bw_ledger_head *out);
 /*
- * Record one entry body (a kind's fields; time and actor are filled in) in the project's ledger when
- * the project has a state directory (`.bulwark/` exists; none is made for it). sign and verify
- * call it unless --no-ledger. Returns 0, or an exit code after printing why.
+ * Record one entry body (a kind's fields; time and actor are filled in) in the project's ledger:
+ * when the project has a state directory (`.bulwark/` exists), or always when `create` (then made).
+ * sign and verify call it unless --no-ledger, digest --record with create. Returns 0, or an exit
+ * code after printing why.
  */
-int cli_ledger_note(const char *body, const bw_key *key, const char *key_name);
+int cli_ledger_note(const char *body, const bw_key *key, const char *key_name, bool create);
 int cmd_scan(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_rules(int argc, char **argv);

@@ -44,6 +44,8 @@ const char cmd_digest_usage[] =
     "                         as well as the manifest's own (and the manifest file itself)\n"
     "      --no-default-ignores  keep .gitattributes, .github and .gitignore at the top of a\n"
     "                         directory (.git directories are always left out)\n"
+    "      --record           append each PATH (name, digest, size) as an artifact entry to the\n"
+    "                         project's ledger (.bulwark/ledger.db, made if need be; SHA-256 only)\n"
     "\n"
     "Global options apply: --format text|json, --output, --quiet, --verbose, -j N.\n"
     "\n"
@@ -66,7 +68,31 @@ struct opts {
     const char **excludes;
     size_t n_excludes;
     int no_default_ignores;
+    bool record; /* --record: each PATH as an artifact entry in the project's ledger */
 };
+
+/* --record: PATH (file or directory, by its digest) as an artifact in the project's ledger. */
+static int record(const struct opts *o, const char *path, bool dir, const bw_digest *d, uint64_t size)
+{
+    bw_buf body = BW_BUF_INIT(1 << 20);
+    char hex[BW_DIGEST_HEX_MAX];
+    int rc;
+
+    if (!o->record) {
+        return CLI_EXIT_OK;
+    }
+    bw_digest_hex(d, hex);
+    bw_buf_addstr(&body, "{\"kind\":\"artifact\",\"name\":\"");
+    bw_json_escape(&body, path, strlen(path));
+    bw_buf_printf(
+        &body, "\",\"digest\":{\"sha256\":\"%s\"},\"media_type\":\"%s\",\"size\":%llu}", hex,
+        dir ? (o->shard ? "application/vnd.bulwark.manifest+shards" : "application/vnd.bulwark.manifest+files")
+            : "application/octet-stream",
+        (unsigned long long)size);
+    rc = cli_ledger_note(body.ptr, NULL, NULL, true);
+    bw_buf_release(&body);
+    return rc;
+}
 
 /* A sha256sum line: names holding '\\', '\n' or '\r' are escaped and the line starts with '\\'. */
 static void print_line(const bw_digest *d, const char *name)
@@ -301,6 +327,9 @@ static int do_digest(struct opts *o, int n, char **paths, bw_pool *pool)
             } else {
                 print_line(&d, path);
             }
+            if (record(o, path, false, &d, size) != CLI_EXIT_OK) {
+                rc = CLI_EXIT_ERROR;
+            }
             continue;
         }
         {
@@ -347,6 +376,12 @@ static int do_digest(struct opts *o, int n, char **paths, bw_pool *pool)
             int w = write_manifest_file(o->manifest_out, m);
             if (w != 0) {
                 rc = w;
+            }
+        }
+        {
+            const bw_digest *rd = !is_dir && m->shard_size == 0 && m->n == 1 ? &m->entries[0].digest : &m->root;
+            if (record(o, path, is_dir, rd, m->total_bytes) != CLI_EXIT_OK) {
+                rc = CLI_EXIT_ERROR;
             }
         }
         if (cli.format == BW_FORMAT_JSON) {
@@ -574,6 +609,7 @@ int cmd_digest(int argc, char **argv)
         {"check", required_argument, NULL, 'c'},
         {"exclude", required_argument, NULL, 'e'},
         {"no-default-ignores", no_argument, NULL, 0x2002},
+        {"record", no_argument, NULL, 0x2003},
         {NULL, 0, NULL, 0},
     };
     struct opts o = {.algo = BW_ALGO_SHA256};
@@ -617,6 +653,7 @@ int cmd_digest(int argc, char **argv)
         case 'c': o.check = optarg; break;
         case 'e': o.excludes[o.n_excludes++] = optarg; break;
         case 0x2002: o.no_default_ignores = 1; break;
+        case 0x2003: o.record = true; break;
         case ':': rc = cli_usage_error("digest", "option '%s' needs a value", argv[optind - 1]); goto out;
         default: rc = cli_usage_error("digest", "unknown option '%s'", argv[optind - 1]); goto out;
         }
@@ -630,6 +667,10 @@ int cmd_digest(int argc, char **argv)
     }
     if (o.check == NULL && argc == 0) {
         rc = cli_usage_error("digest", "no PATH given");
+        goto out;
+    }
+    if (o.record && (o.check != NULL || o.algo != BW_ALGO_SHA256)) {
+        rc = cli_usage_error("digest", "--record takes SHA-256 digests (no --check, no -a blake2b)");
         goto out;
     }
     if (o.manifest_out != NULL && argc != 1) {

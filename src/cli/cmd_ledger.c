@@ -300,9 +300,9 @@ out:
     return rc;
 }
 
-int cli_ledger_note(const char *body, const bw_key *key, const char *key_name)
+int cli_ledger_note(const char *body, const bw_key *key, const char *key_name, bool create)
 {
-    char *dir = cli_state_dir(false);
+    char *dir = cli_state_dir(create);
     bw_buf filled = BW_BUF_INIT(1 << 20);
     bw_error err = {0};
     bw_ledger_head h;

@@ -213,7 +213,7 @@ int cmd_sign(int argc, char **argv)
                       "\",\"digest\":{\"sha256\":\"%s\"},\"media_type\":\"application/vnd.bulwark.model+%s\","
                       "\"size\":%llu}",
                       hex, m->shard_size ? "shards" : "files", (unsigned long long)m->total_bytes);
-        rc = cli_ledger_note(body.ptr, key, kname);
+        rc = cli_ledger_note(body.ptr, key, kname, false);
         bw_buf_release(&body);
     }
     rc = cli_out_finish(rc);

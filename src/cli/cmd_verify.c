@@ -271,7 +271,7 @@ static int record(const char *path, const char *sig_path, bool pass, const bw_ma
     } else {
         bw_buf_addstr(&body, "null}");
     }
-    rc = cli_ledger_note(body.ptr, NULL, NULL);
+    rc = cli_ledger_note(body.ptr, NULL, NULL, false);
     bw_buf_release(&body);
     return rc;
 }
