@@ -92,7 +92,8 @@ static bw_status view(bw_window *w, char *buf, uint64_t off, size_t want, const 
     return bw_file_pread(w->file, buf, want, off, got, err);
 }
 
-/* bw_slice_find, from offset `off` (0: counting what comes before from - 1) */
+/* The first record start at or after from, stepping from offset `off` (0: counting the quotes and
+   line breaks of what comes before from - 1); *at UINT64_MAX when there is none. */
 static bw_status find(bw_window *w, uint64_t off, uint64_t from, bool quotes, uint64_t *at, uint64_t *lines,
                       bw_error *err)
 {
@@ -147,11 +148,6 @@ out:
     *lines = nl;
     bw_free(buf);
     return rc;
-}
-
-bw_status bw_slice_find(bw_window *w, uint64_t from, bool quotes, uint64_t *at, uint64_t *lines, bw_error *err)
-{
-    return find(w, 0, from, quotes, at, lines, err);
 }
 
 bw_status bw_slice_start(bw_window *w, const bw_data_opts *o, bool quotes, uint64_t *at, uint64_t *lines,

@@ -26,18 +26,12 @@
 BW_INTERNAL bw_status bw_slice_check(const bw_data_opts *o, bw_window *w, uint64_t *end, bw_error *err);
 
 /*
- * The first record start at or after `from` (> 0): the successor of the
- * first line break at an offset >= from - 1 that is outside quotes (quotes
- * true) or any (quotes false). *at is UINT64_MAX when there is none;
- * *lines counts the '\n' bytes before *at (or before the end). Reads the
- * file with pread (the window does not move) or the memory input in place.
- */
-BW_INTERNAL bw_status bw_slice_find(bw_window *w, uint64_t from, bool quotes, uint64_t *at, uint64_t *lines,
-                                    bw_error *err);
-
-/*
- * Where the slice of options o starts, by o->range_mode: BW_RANGE_FIND as
- * bw_slice_find (*lines as it counts, *relative false), BW_RANGE_GUESS the
+ * Where the slice of options o starts, by o->range_mode. BW_RANGE_FIND:
+ * the first record start at or after range_start (> 0), the successor of
+ * the first line break at an offset >= range_start - 1 that is outside
+ * quotes (quotes true) or any (quotes false); *lines counts the '\n' bytes
+ * before it and *relative is false. Reads the file with pread (the window
+ * does not move) or the memory input in place. BW_RANGE_GUESS the
  * successor of the first line break at or after range_start - 1 read from
  * there alone, BW_RANGE_AT range_start itself (*lines 0, *relative true:
  * line numbers start again at the slice). With no record start, *at is the

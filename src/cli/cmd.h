@@ -185,5 +185,7 @@ int cli_key_store_open(bool create, bw_keystore **out);
 /* The exit code for a key-loading status: 0, 1 for BW_EVERIFY, else 2. */
 int cli_key_exit(bw_status rc);
 bool cli_key_spec_is_path(const char *spec);
+/* The name a key goes by in the ledger: a store name as it is, a file's base name without extension. */
+void cli_key_label(const char *spec, char *out, size_t cap);
 
 #endif

@@ -429,12 +429,7 @@ static int ledger_add(struct opts *o)
     }
     char name[256] = "";
     if (key != NULL) {
-        const char *base = strrchr(o->key, '/') != NULL ? strrchr(o->key, '/') + 1 : o->key;
-        snprintf(name, sizeof(name), "%s", o->key_name != NULL ? o->key_name : base);
-        char *dot = strrchr(name, '.');
-        if (dot != NULL && dot != name) {
-            *dot = '\0';
-        }
+        cli_key_label(o->key_name != NULL ? o->key_name : o->key, name, sizeof(name));
     }
     rc = cli_ledger_record(filled.ptr, filled.len, key, name, o->field[0] != NULL ? o->field[0] : default_actor(),
                            o->field[1] != NULL ? o->field[1] : now, &h);

@@ -200,12 +200,7 @@ int cmd_sign(int argc, char **argv)
         /* the signed model in the ledger, in a batch signed by the same key */
         bw_buf body = BW_BUF_INIT(1 << 20);
         char hex[BW_DIGEST_HEX_MAX], kname[256];
-        const char *base = strrchr(key_spec, '/') != NULL ? strrchr(key_spec, '/') + 1 : key_spec;
-        snprintf(kname, sizeof(kname), "%s", base);
-        char *dot = strrchr(kname, '.');
-        if (dot != NULL && dot != kname) {
-            *dot = '\0';
-        }
+        cli_key_label(key_spec, kname, sizeof(kname));
         bw_digest_hex(&m->root, hex);
         bw_buf_addstr(&body, "{\"kind\":\"artifact\",\"name\":\"");
         bw_json_escape(&body, argv[0], strlen(argv[0]));

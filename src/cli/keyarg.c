@@ -447,3 +447,15 @@ out:
     bw_keystore_free(ks);
     return ret;
 }
+
+void cli_key_label(const char *spec, char *out, size_t cap)
+{
+    const char *base = strrchr(spec, '/') != NULL ? strrchr(spec, '/') + 1 : spec;
+    char *dot;
+
+    snprintf(out, cap, "%s", base);
+    dot = strrchr(out, '.');
+    if (dot != NULL && dot != out) {
+        *dot = '\0';
+    }
+}
