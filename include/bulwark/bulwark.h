@@ -21,6 +21,7 @@
 #include "bw_key.h"
 #include "bw_keystore.h"
 #include "bw_ledger.h"
+#include "bw_lineage.h"
 #include "bw_log.h"
 #include "bw_merkle.h"
 #include "bw_note.h"

@@ -116,6 +116,17 @@ BW_API bw_status bw_stage_run_parse(const void *json, size_t n, const char *name
                                     bw_error *err) BW_NODISCARD;
 
 /**
+ * Read a ledger entry of kind "stage_run" as it is stored (the entry model allows most members to
+ * be absent and unknown ones to be present) for the exporters: absent members become their empty
+ * values (no inputs/outputs/command, null commit, parameters_digest, started, ended and time, no
+ * environment, an artifact's size null), unknown members are dropped (their count into *dropped,
+ * which may be NULL), then bw_stage_run_parse checks the result. exit_status must be present.
+ * @return as bw_stage_run_parse; BW_EINVAL when the entry is not a stage_run
+ */
+BW_API bw_status bw_stage_run_from_entry(const void *json, size_t n, const char *name, bw_stage_run **out,
+                                         size_t *dropped, bw_error *err) BW_NODISCARD;
+
+/**
  * Append the run as an entry-model JSON object (kind "stage_run", compact,
  * members in the entry model's order; NULL strings and unknown sizes as
  * null, "nfiles" only when not 0). bw_stage_run_parse reads it back equal

@@ -550,6 +550,95 @@ bw_status bw_stage_run_parse(const void *json, size_t n, const char *name, bw_st
     return BW_OK;
 }
 
+/*
+ * A ledger entry's stage run, for the exporters: the entry model lets a stage_run leave out most
+ * members and add new ones, bw_stage_run_parse wants exactly the full set. Absent optional
+ * members become their empty values (no inputs, no command, null commit...), members the parser
+ * does not know are dropped (counted in *dropped), then the strict parser checks the result.
+ */
+bw_status bw_stage_run_from_entry(const void *json, size_t n, const char *name, bw_stage_run **out, size_t *dropped,
+                                  bw_error *err)
+{
+    static const char *const known[] = {"kind",        "time",    "actor",   "stage",      "run_id",
+                                        "inputs",      "outputs", "command", "commit",     "parameters_digest",
+                                        "environment", "started", "ended",   "exit_status"};
+    json_t *root, *x;
+    json_error_t je;
+    const char *k;
+    void *tmp;
+    char *text = NULL;
+    bw_status rc;
+
+    *out = NULL;
+    if (dropped != NULL) {
+        *dropped = 0;
+    }
+    if (n > BW_STAGE_RUN_MAX_JSON) {
+        return bw_fail(err, BW_ELIMIT, "%s: a stage_run entry over %zu bytes", name, BW_STAGE_RUN_MAX_JSON);
+    }
+    root = json_loadb(json, n, JSON_REJECT_DUPLICATES, &je);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return bw_fail(err, BW_EFORMAT, "%s: not a JSON object", name);
+    }
+    if (!json_is_string(json_object_get(root, "kind")) ||
+        strcmp(json_string_value(json_object_get(root, "kind")), "stage_run") != 0) {
+        json_decref(root);
+        return bw_fail(err, BW_EINVAL, "%s: not a stage_run entry", name);
+    }
+    json_object_foreach_safe(root, tmp, k, x)
+    {
+        bool ok = false;
+        for (size_t i = 0; i < BW_ARRAY_LEN(known); i++) {
+            ok = ok || strcmp(k, known[i]) == 0;
+        }
+        if (!ok) {
+            json_object_del(root, k);
+            if (dropped != NULL) {
+                (*dropped)++;
+            }
+        }
+    }
+    for (size_t i = 0; i < 2; i++) {
+        json_t *list = json_object_get(root, i == 0 ? "inputs" : "outputs");
+        size_t idx;
+        json_t *r;
+        json_array_foreach(list, idx, r)
+        {
+            if (json_is_object(r) && json_object_get(r, "size") == NULL) {
+                json_object_set_new(r, "size", json_null());
+            }
+        }
+    }
+    static const char *const arrays[] = {"inputs", "outputs", "command"};
+    for (size_t i = 0; i < BW_ARRAY_LEN(arrays); i++) {
+        if (json_object_get(root, arrays[i]) == NULL) {
+            json_object_set_new(root, arrays[i], json_array());
+        }
+    }
+    static const char *const nulls[] = {"commit", "parameters_digest", "started", "ended", "time"};
+    for (size_t i = 0; i < BW_ARRAY_LEN(nulls); i++) {
+        if (json_object_get(root, nulls[i]) == NULL) {
+            json_object_set_new(root, nulls[i], json_null());
+        }
+    }
+    if (json_object_get(root, "environment") == NULL) {
+        json_object_set_new(root, "environment", json_object());
+    }
+    if (json_object_get(root, "exit_status") == NULL) {
+        json_decref(root);
+        return bw_fail(err, BW_EFORMAT, "%s: the stage run has no exit_status (how it ended is unknown)", name);
+    }
+    text = json_dumps(root, JSON_COMPACT);
+    json_decref(root);
+    if (text == NULL) {
+        return bw_fail(err, BW_ENOMEM, "out of memory");
+    }
+    rc = bw_stage_run_parse(text, strlen(text), name, out, err);
+    free(text);
+    return rc;
+}
+
 /* ---- writing an entry body ------------------------------------------------------------------------- */
 
 static void json_digests(bw_json *j, const bw_prov_digests *d)

@@ -276,8 +276,8 @@ static const struct field f_stage_run[] = {
     {"commit", F_STR | F_NULL, false, NULL},
     {"parameters_digest", F_DIGEST | F_NULL, false, NULL},
     {"environment", F_ENV, false, NULL},
-    {"started", F_TIME, false, NULL},
-    {"ended", F_TIME, false, NULL},
+    {"started", F_TIME | F_NULL, false, NULL},
+    {"ended", F_TIME | F_NULL, false, NULL},
     {"exit_status", F_INT, false, NULL},
     {NULL, 0, false, NULL},
 };
@@ -364,6 +364,29 @@ static bool digest_ok(const json_t *v)
     return true;
 }
 
+/*
+ * A stage run's input or output may be known by another digest than SHA-256 (DVC's md5): a set
+ * of 1 to 4 algorithm -> lowercase hex members, SHA-256 (when present) of 64 digits.
+ */
+static bool digest_set_ok(const json_t *v)
+{
+    const json_t *sha = json_object_get(v, "sha256");
+    const char *k;
+    json_t *x;
+
+    if (!json_is_object(v) || json_object_size(v) == 0 || json_object_size(v) > 4 ||
+        (sha != NULL && (!json_is_string(sha) || json_string_length(sha) != 64))) {
+        return false;
+    }
+    json_object_foreach((json_t *)v, k, x)
+    {
+        if (!json_is_string(x) || !is_hex(json_string_value(x), json_string_length(x)) || k[0] == '\0') {
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool type_ok(const json_t *v, unsigned t)
 {
     if ((t & F_NULL) && json_is_null(v)) {
@@ -411,7 +434,7 @@ static bool type_ok(const json_t *v, unsigned t)
         for (size_t i = 0; i < json_array_size(v); i++) {
             const json_t *r = json_array_get(v, i), *sz = json_object_get(r, "size");
             if (!json_is_object(r) || !type_ok(json_object_get(r, "name"), F_STR) ||
-                !digest_ok(json_object_get(r, "digest")) || (sz != NULL && !type_ok(sz, F_UINT | F_NULL))) {
+                !digest_set_ok(json_object_get(r, "digest")) || (sz != NULL && !type_ok(sz, F_UINT | F_NULL))) {
                 return false;
             }
         }

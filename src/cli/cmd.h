@@ -40,6 +40,28 @@ int cli_ledger_record(const char *filled, size_t n, const bw_key *key, const cha
  * code after printing why.
  */
 int cli_ledger_note(const char *body, const bw_key *key, const char *key_name, bool create);
+/* The project's ledger (cmd_ledger.c's open_ledger); NULL after printing why. */
+bw_ledger *cli_ledger_open(bool create);
+/*
+ * Append entries (JSON bodies, filled: time and actor present) as one batch to the project's ledger
+ * (made if need be), signed by `key` when not NULL (registered first under key_name if the ledger
+ * does not know it). Returns 0 with *out the new head, or an exit code after printing why.
+ */
+int cli_ledger_record_batch(const bw_bytes *entries, size_t n, const bw_key *key, const char *key_name,
+                            const char *actor, const char *time, bw_ledger_head *out);
+/* src/cli/cmd_ledger_export.c: `ledger export` and `ledger import` (argv[0] is the subcommand). */
+int cli_ledger_export(int argc, char **argv);
+int cli_ledger_import(int argc, char **argv);
+/* src/cli/cmd_lineage.c */
+int cmd_lineage(int argc, char **argv);
+extern const char cmd_lineage_usage[];
+/*
+ * The artifact nodes ARTIFACT names (a digest, a path by what digest --record records, or a
+ * recorded name): 0 with up to CLI_LINEAGE_MAX_ROOTS ids in roots[] and their count in *n, or an
+ * exit code (2: not in the ledger) after a message.
+ */
+#define CLI_LINEAGE_MAX_ROOTS 1024
+int cli_lineage_resolve(bw_lineage *g, const char *spec, uint32_t *roots, size_t *n);
 int cmd_scan(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_rules(int argc, char **argv);

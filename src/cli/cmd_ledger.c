@@ -28,6 +28,8 @@ const char cmd_ledger_usage[] =
     "       bulwark ledger proof --inclusion INDEX [--size N]\n"
     "       bulwark ledger proof --consistency OLD [--size NEW]\n"
     "       bulwark ledger checkpoint [--note-key]\n"
+    "       bulwark ledger export INDEX|ARTIFACT --format slsa|openlineage|in-toto-link [--key KEY]\n"
+    "       bulwark ledger import dvc.lock [--key KEY]\n"
     "\n"
     "The project's append-only ledger (.bulwark/ledger.db): an RFC 9162 Merkle log of entries\n"
     "(artifact, stage_run, gate, approval, key), each batch signed by its actor's key and followed by a\n"
@@ -50,6 +52,10 @@ const char cmd_ledger_usage[] =
     "      checkpoint (a fork or a rollback fails). Exit 0 verified, 1 tampering found, 2 unreadable.\n"
     "proof: inclusion or consistency proofs as JSON (base64 hashes, as tlog tools print them).\n"
     "checkpoint: the latest signed checkpoint; --note-key prints the verifier key instead.\n"
+    "export: a stage run (by entry index, or the run that produced ARTIFACT: a path, digest or name)\n"
+    "      as SLSA Provenance v1 (DSSE-signed with --key), an OpenLineage RunEvent or a signed in-toto\n"
+    "      link; 'bulwark ledger export --help' says more.\n"
+    "import: DVC's dvc.lock as stage runs (and their artifacts), one batch.\n"
     "\n"
     "Global options apply: --format text|json, --output, --quiet.\n";
 
@@ -252,19 +258,23 @@ static void json_digest(bw_buf *b, const char *v)
     bw_buf_addstr(b, "\"}");
 }
 
-int cli_ledger_record(const char *filled, size_t n, const bw_key *key, const char *key_name, const char *actor,
-                      const char *time, bw_ledger_head *out)
+int cli_ledger_record_batch(const bw_bytes *entries, size_t n, const bw_key *key, const char *key_name,
+                            const char *actor, const char *time, bw_ledger_head *out)
 {
     bw_buf kentry = BW_BUF_INIT(1 << 16);
     bw_error err = {0};
     bw_ledger *l = open_ledger(true);
     bw_note_signer ns;
-    bw_bytes batch[2];
+    bw_bytes *batch = calloc(n + 1, sizeof(*batch));
     size_t nb = 0;
     int rc = CLI_EXIT_ERROR;
     bw_status st;
 
     memset(&ns, 0, sizeof(ns));
+    if (batch == NULL) {
+        cli_error("out of memory");
+        goto out;
+    }
     if (l == NULL || note_signer(l, true, &ns) != 0) {
         goto out;
     }
@@ -289,15 +299,28 @@ int cli_ledger_record(const char *filled, size_t n, const bw_key *key, const cha
             batch[nb++].len = kentry.len;
         }
     }
-    batch[nb].ptr = (const uint8_t *)filled;
-    batch[nb++].len = n;
+    memcpy(batch + nb, entries, n * sizeof(*entries));
+    nb += n;
     st = bw_ledger_append_batch(l, batch, nb, key, &ns, out, &err);
     rc = st == BW_OK ? CLI_EXIT_OK : fail(&err, st);
 out:
+    free(batch);
     bw_note_signer_clear(&ns);
     bw_ledger_close(l);
     bw_buf_release(&kentry);
     return rc;
+}
+
+int cli_ledger_record(const char *filled, size_t n, const bw_key *key, const char *key_name, const char *actor,
+                      const char *time, bw_ledger_head *out)
+{
+    bw_bytes e = {(const uint8_t *)filled, n};
+    return cli_ledger_record_batch(&e, 1, key, key_name, actor, time, out);
+}
+
+bw_ledger *cli_ledger_open(bool create)
+{
+    return open_ledger(create);
 }
 
 int cli_ledger_note(const char *body, const bw_key *key, const char *key_name, bool create)
@@ -788,11 +811,17 @@ int cmd_ledger(int argc, char **argv)
         if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
             return cli_print_usage(cmd_ledger_usage);
         }
-        return cli_usage_error("ledger", "which one: add, log, show, verify, proof or checkpoint?");
+        return cli_usage_error("ledger", "which one: add, log, show, verify, proof, checkpoint, export or import?");
     }
     sub = argv[1];
     argc--;
     argv++;
+    if (strcmp(sub, "export") == 0) {
+        return cli_ledger_export(argc, argv); /* its own --format values: cmd_ledger_export.c */
+    }
+    if (strcmp(sub, "import") == 0) {
+        return cli_ledger_import(argc, argv);
+    }
     opterr = 0;
     while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
         int g;
