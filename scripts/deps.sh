@@ -18,6 +18,7 @@ pkgs=(
   git                                  # scan secrets --staged / --git-history
   python3 python3-jsonschema           # example generator; independent SARIF schema validator
   in-toto                              # in-toto-verify checks bulwark's layouts and links (tests/interop/in-toto)
+  graphviz                             # dot renders `bulwark lineage --format dot` in tests (test_lineage, lineage-formats)
   nodejs                               # interop test: sigstore-js (@sigstore/verify) checks our bundles
 )
 # npm: Debian's package, unless a nodejs that bundles its own npm (NodeSource's) is installed

@@ -258,6 +258,10 @@ int cli_ledger_export(int argc, char **argv)
             st = bw_export_slsa(run, &eo, &out, &err);
         }
     } else if (strcmp(format, "openlineage") == 0) {
+        /* a run without times (a DVC import) happened by the time its entry was recorded */
+        if (eo.event_time == NULL && run->ended == NULL && (eo.event != BW_OL_START || run->started == NULL)) {
+            eo.event_time = run->time;
+        }
         st = bw_export_openlineage(run, &eo, &out, &err);
     } else {
         char keyid[65];

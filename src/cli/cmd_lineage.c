@@ -141,8 +141,8 @@ int cli_lineage_resolve(bw_lineage *g, const char *spec, uint32_t *roots, size_t
         bw_lineage_find_name(g, spec, roots, MAX_ROOTS, &total);
         cli_error("'%s' (%.19s...) is not in the ledger", spec, key);
         if (total > 0) {
-            cli_note("other content named '%s' is (%zu artifact%s): 'bulwark lineage %s' names %s", spec, total,
-                     total == 1 ? "" : "s", bw_lineage_key(g, roots[0]), total == 1 ? "it" : "the first");
+            cli_note("the ledger has other content named '%s' (%zu artifact%s): 'bulwark lineage %s' shows %s", spec,
+                     total, total == 1 ? "" : "s", bw_lineage_key(g, roots[0]), total == 1 ? "it" : "the first");
         }
         return CLI_EXIT_USAGE;
     }
