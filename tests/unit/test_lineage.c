@@ -429,6 +429,42 @@ static void test_ledger_chain(void)
     (void)!system(cmd);
 }
 
+/* The entry model as ledger import needs it (lib/trust/ledger.c): a run's inputs and outputs may be
+   known by md5 only, its times may be null; artifacts and gate subjects still need SHA-256. */
+static void test_entry_model(void)
+{
+    static const struct {
+        const char *json;
+        bw_status want;
+        const char *what;
+    } cases[] = {
+        {"{\"kind\":\"stage_run\",\"time\":\"2026-11-24T10:00:00Z\",\"actor\":\"a\",\"stage\":\"s\",\"run_id\":"
+         "\"r\",\"inputs\":[{\"name\":\"d\",\"digest\":{\"md5\":\"0123456789abcdef0123456789abcdef\"},\"size\":"
+         "null,\"nfiles\":2}],\"started\":null,\"ended\":null}",
+         BW_OK, "a run's input by md5 only, null times: accepted"},
+        {"{\"kind\":\"stage_run\",\"time\":\"2026-11-24T10:00:00Z\",\"actor\":\"a\",\"stage\":\"s\",\"run_id\":"
+         "\"r\",\"outputs\":[{\"name\":\"d\",\"digest\":{\"sha256\":\"0123\",\"md5\":"
+         "\"0123456789abcdef0123456789abcdef\"}}]}",
+         BW_EFORMAT, "a short sha256 beside an md5: refused"},
+        {"{\"kind\":\"stage_run\",\"time\":\"2026-11-24T10:00:00Z\",\"actor\":\"a\",\"stage\":\"s\",\"run_id\":"
+         "\"r\",\"outputs\":[{\"name\":\"d\",\"digest\":{}}]}",
+         BW_EFORMAT, "an empty digest set: refused"},
+        {"{\"kind\":\"stage_run\",\"time\":\"2026-11-24T10:00:00Z\",\"actor\":\"a\",\"stage\":\"s\",\"run_id\":"
+         "\"r\",\"outputs\":[{\"name\":\"d\",\"digest\":{\"md5\":\"XYZ\"}}]}",
+         BW_EFORMAT, "a digest that is not lowercase hex: refused"},
+        {"{\"kind\":\"artifact\",\"time\":\"2026-11-24T10:00:00Z\",\"actor\":\"a\",\"name\":\"d\",\"digest\":{"
+         "\"md5\":\"0123456789abcdef0123456789abcdef\"}}",
+         BW_EFORMAT, "an artifact entry by md5 only: refused (artifacts are SHA-256)"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        bw_buf b = BW_BUF_INIT(1 << 16);
+        bw_error err = {0};
+        is_int(bw_ledger_entry_canonical(cases[i].json, strlen(cases[i].json), &b, &err), cases[i].want, "%s",
+               cases[i].what);
+        bw_buf_release(&b);
+    }
+}
+
 int main(void)
 {
     for (int i = 0; i < 8; i++) {
@@ -441,5 +477,6 @@ int main(void)
     test_many_names();
     test_hostile();
     test_ledger_chain();
+    test_entry_model();
     return done_testing();
 }
