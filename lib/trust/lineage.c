@@ -36,9 +36,9 @@
 #define NO_ENTRY UINT64_MAX
 
 struct art {
-    char *key; /* "alg:hex" of the primary digest (sha256 when known) */
-    char *names[BW_LINEAGE_MAX_NAMES];
-    uint32_t n_names, more_names;
+    char *key;    /* "alg:hex" of the primary digest (sha256 when known) */
+    char **names; /* grown up to BW_LINEAGE_MAX_NAMES; most contents have one name */
+    uint32_t n_names, cap_names, more_names;
     uint32_t alias[MAX_ALIASES];
     uint32_t n_alias;
     char *media_type;
@@ -369,6 +369,15 @@ static bw_status art_name(bw_lineage *g, uint32_t art, const char *s, size_t n)
         a->more_names++;
         return BW_OK;
     }
+    if (a->n_names == a->cap_names) {
+        uint32_t nc = a->cap_names ? BW_MIN(a->cap_names * 2, BW_LINEAGE_MAX_NAMES) : 1;
+        char **nn = bw_reallocarray(a->names, nc, sizeof(*nn));
+        if (nn == NULL) {
+            return BW_ENOMEM;
+        }
+        a->names = nn;
+        a->cap_names = nc;
+    }
     a->names[a->n_names] = text_dup(s, n);
     if (a->names[a->n_names] == NULL) {
         return BW_ENOMEM;
@@ -642,6 +651,7 @@ void bw_lineage_free(bw_lineage *g)
         for (uint32_t k = 0; k < g->arts[i].n_names; k++) {
             bw_free(g->arts[i].names[k]);
         }
+        bw_free(g->arts[i].names);
     }
     for (size_t i = 0; i < g->n_runs; i++) {
         run_release(&g->runs[i]);
