@@ -923,11 +923,30 @@ void bw_ledger_close(bw_ledger *l)
     bw_free(l);
 }
 
-bw_status bw_ledger_open(bw_ledger **out, const char *path, const bw_ledger_opts *opts, bw_error *err)
+/* The stores, in the order they are asked whether a target is theirs; the last takes the rest. */
+static const struct ledger_store_ops *const stores[] = {&bw_ledger_pg_ops, &bw_ledger_sqlite_ops};
+
+static const struct ledger_store_ops *store_for(const char *target)
+{
+    for (size_t i = 0; i + 1 < BW_ARRAY_LEN(stores); i++) {
+        if (stores[i]->claims != NULL && stores[i]->claims(target)) {
+            return stores[i];
+        }
+    }
+    return stores[BW_ARRAY_LEN(stores) - 1];
+}
+
+bw_status bw_ledger_target_display(const char *target, bw_buf *out)
+{
+    return store_for(target)->display(target, out);
+}
+
+bw_status bw_ledger_open(bw_ledger **out, const char *target, const bw_ledger_opts *opts, bw_error *err)
 {
     bw_ledger_opts o = BW_LEDGER_OPTS_INIT;
     bw_ledger *l = NULL;
-    bw_buf v = BW_BUF_INIT(4096);
+    bw_buf v = BW_BUF_INIT(4096), shown = BW_BUF_INIT(1 << 16);
+    const char *path = "";
     bw_status rc;
 
     *out = NULL;
@@ -944,13 +963,15 @@ bw_status bw_ledger_open(bw_ledger **out, const char *path, const bw_ledger_opts
     if (l == NULL) {
         return bw_fail(err, BW_ENOMEM, "out of memory");
     }
-    l->ops = &bw_ledger_sqlite_ops;
+    l->ops = store_for(target);
     l->ctx = EVP_MD_CTX_new();
-    if (l->ctx == NULL) {
+    /* messages name the target as the store shows it (no password of a URL) */
+    if (l->ctx == NULL || l->ops->display(target, &shown) != BW_OK) {
         rc = bw_fail(err, BW_ENOMEM, "out of memory");
         goto out;
     }
-    rc = l->ops->open(&l->st, path, &o, err);
+    path = shown.ptr;
+    rc = l->ops->open(&l->st, target, &o, err);
     if (rc != BW_OK) {
         goto out;
     }
@@ -994,6 +1015,7 @@ bw_status bw_ledger_open(bw_ledger **out, const char *path, const bw_ledger_opts
     }
 out:
     bw_buf_release(&v);
+    bw_buf_release(&shown);
     if (rc != BW_OK) {
         bw_ledger_close(l);
         return rc;
