@@ -113,6 +113,7 @@ enum {
     Q_PUT_KEY,
     Q_REVOKE_KEY,
     Q_KEY_STATE,
+    Q_PREFETCH,
     Q_COUNT
 };
 
@@ -133,6 +134,8 @@ static const char *const queries[Q_COUNT] = {
                   "(hint) DO NOTHING",
     [Q_REVOKE_KEY] = "UPDATE @.keys SET revoked = $2 WHERE hint = $1 AND revoked IS NULL",
     [Q_KEY_STATE] = "SELECT revoked FROM @.keys WHERE hint = $1",
+    [Q_PREFETCH] = "SELECT false, id, hash FROM @.nodes WHERE id = ANY($1::bigint[]) UNION ALL"
+                   " SELECT true, idx, leaf FROM @.entries WHERE idx = ANY($2::bigint[])",
 };
 
 static const char schema_sql[] =
@@ -173,6 +176,13 @@ struct ledger_store {
     bool prepared[Q_COUNT];
     PGresult *held[R_COUNT];
     struct copybuf entries, nodes;
+    /* hashes a proof asked for at once (prefetch), valid until the transaction ends */
+    struct {
+        bool leaf;
+        uint64_t id;
+        bw_mhash h;
+    } cache[LEDGER_MAX_PREFETCH];
+    size_t n_cache;
     int busy_ms;
     bool in_txn, write;
     unsigned cursors; /* names cursors uniquely within the session */
@@ -656,6 +666,7 @@ static void drop_buffers(struct ledger_store *s)
 
 static void release_held(struct ledger_store *s)
 {
+    s->n_cache = 0;
     for (int i = 0; i < R_COUNT; i++) {
         p_PQclear(s->held[i]);
         s->held[i] = NULL;
@@ -665,6 +676,7 @@ static void release_held(struct ledger_store *s)
 static void pg_rollback(struct ledger_store *s)
 {
     drop_buffers(s);
+    s->n_cache = 0;
     if (s->c != NULL && p_PQtransactionStatus(s->c) != PQTRANS_IDLE && p_PQtransactionStatus(s->c) != PQTRANS_UNKNOWN) {
         p_PQclear(p_PQexec(s->c, "ROLLBACK"));
     }
@@ -827,6 +839,12 @@ static bw_status get_hash(struct ledger_store *s, int q, const char *table, uint
     bw_bytes b;
     bw_status rc = BW_OK;
 
+    for (size_t i = 0; i < s->n_cache; i++) {
+        if (s->cache[i].leaf == (q == Q_GET_LEAF) && s->cache[i].id == id) {
+            *h = s->cache[i].h;
+            return BW_OK;
+        }
+    }
     p_u64(&p, id);
     BW_TRY(run(s, q, &p, &r, err));
     if (p_PQntuples(r) == 0) {
@@ -848,6 +866,48 @@ static bw_status pg_get_node(struct ledger_store *s, uint64_t id, bw_mhash *h, b
 static bw_status pg_get_leaf(struct ledger_store *s, uint64_t idx, bw_mhash *h, bw_error *err)
 {
     return get_hash(s, Q_GET_LEAF, "entries", idx, h, err);
+}
+
+/* One round trip for the hashes of a proof; rows of the wrong shape are left to get_hash to report. */
+static bw_status pg_prefetch(struct ledger_store *s, const struct ledger_ref *refs, size_t n, bw_error *err)
+{
+    bw_buf nodes = BW_BUF_INIT(1 << 16), leaves = BW_BUF_INIT(1 << 16);
+    struct params p = {0};
+    PGresult *r = NULL;
+    bw_status rc = BW_OK;
+
+    s->n_cache = 0;
+    bw_buf_addc(&nodes, '{');
+    bw_buf_addc(&leaves, '{');
+    for (size_t i = 0; i < n; i++) {
+        bw_buf *b = refs[i].leaf ? &leaves : &nodes;
+        bw_buf_printf(b, "%s%llu", b->len > 1 ? "," : "", (unsigned long long)BW_MIN(refs[i].id, (uint64_t)INT64_MAX));
+    }
+    if (bw_buf_addc(&nodes, '}') != BW_OK || bw_buf_addc(&leaves, '}') != BW_OK) {
+        rc = bw_fail(err, BW_ENOMEM, "out of memory");
+        goto out;
+    }
+    /* text-format array parameters, binary results */
+    p.v[0] = nodes.ptr;
+    p.v[1] = leaves.ptr;
+    p.n = 2;
+    rc = run(s, Q_PREFETCH, &p, &r, err);
+    for (int i = 0; rc == BW_OK && i < p_PQntuples(r) && s->n_cache < LEDGER_MAX_PREFETCH; i++) {
+        uint64_t id;
+        bw_bytes h;
+        if (p_PQftype(r, 0) != 16 /* bool */ || p_PQgetlength(r, i, 0) != 1 || !col_u64(r, i, 1, &id) ||
+            !col_blob(r, i, 2, BW_MERKLE_HASH, false, &h)) {
+            continue;
+        }
+        s->cache[s->n_cache].leaf = p_PQgetvalue(r, i, 0)[0] != 0;
+        s->cache[s->n_cache].id = id;
+        memcpy(s->cache[s->n_cache++].h.b, h.ptr, BW_MERKLE_HASH);
+    }
+out:
+    p_PQclear(r);
+    bw_buf_release(&nodes);
+    bw_buf_release(&leaves);
+    return rc;
 }
 
 static bw_status pg_put_batch(struct ledger_store *s, const struct ledger_row *r, bw_error *err)
@@ -1254,6 +1314,12 @@ static bw_status pg_open(struct ledger_store **out, const char *url, const bw_le
         goto out;
     }
     p_PQsetNoticeProcessor(s->c, quiet_notices, NULL);
+    /* every query is a lookup by key: plan once per statement, not per execution (planning the proof
+       prefetch's arrays cost more than running it) */
+    rc = exec(s, "SET plan_cache_mode = force_generic_plan", err, "session");
+    if (rc != BW_OK) {
+        goto out;
+    }
     r = p_PQexec(s->c, "SELECT pg_catalog.current_schema(), n.oid::text FROM pg_catalog.pg_namespace n"
                        " WHERE n.nspname = pg_catalog.current_schema()");
     if (p_PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -1312,6 +1378,7 @@ const struct ledger_store_ops bw_ledger_pg_ops = {
     .put_node = pg_put_node,
     .get_node = pg_get_node,
     .get_leaf = pg_get_leaf,
+    .prefetch = pg_prefetch,
     .put_batch = pg_put_batch,
     .get_batch = pg_get_batch,
     .put_checkpoint = pg_put_checkpoint,

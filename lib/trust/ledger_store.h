@@ -50,6 +50,13 @@ struct ledger_row {
     const char *pem;  /* keys */
 };
 
+/* One stored hash a proof needs: a leaf (entries.leaf by idx) or a node (nodes.hash by id). */
+struct ledger_ref {
+    bool leaf;
+    uint64_t id;
+};
+#define LEDGER_MAX_PREFETCH 256
+
 struct ledger_store_ops {
     const char *name;
     /* whether this store takes `target` (NULL: it takes any target, the last resort) */
@@ -77,6 +84,9 @@ struct ledger_store_ops {
     bw_status (*put_node)(struct ledger_store *s, uint64_t id, const bw_mhash *h, bw_error *err);
     bw_status (*get_node)(struct ledger_store *s, uint64_t id, bw_mhash *h, bw_error *err);
     bw_status (*get_leaf)(struct ledger_store *s, uint64_t idx, bw_mhash *h, bw_error *err);
+    /* optional (NULL: none): fetch these hashes at once, so get_node/get_leaf answer them from memory until the
+       transaction ends (for a store whose lookups cost a round trip each); missing rows are not an error here */
+    bw_status (*prefetch)(struct ledger_store *s, const struct ledger_ref *refs, size_t n, bw_error *err);
     bw_status (*put_batch)(struct ledger_store *s, const struct ledger_row *row, bw_error *err);
     /* one batch; row borrowed until the next call of get_batch */
     bw_status (*get_batch)(struct ledger_store *s, uint64_t id, struct ledger_row *row, bw_error *err);

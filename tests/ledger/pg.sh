@@ -10,36 +10,21 @@ set -u
 test_bin=$1
 bw=$2
 
-bindir=
-for d in /usr/lib/postgresql/*/bin; do
-    [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && bindir=$d
-done
-if [ -z "$bindir" ]; then
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=pgserver.sh
+. "$here/pgserver.sh"
+if ! pg_find; then
     echo "1..0 # SKIP PostgreSQL server binaries not found in /usr/lib/postgresql/*/bin (scripts/deps.sh installs them)"
     exit 0
 fi
-
-# run the server's programs as an unprivileged user when we are root
-as_pg=()
-owner=
-if [ "$(id -u)" -eq 0 ]; then
-    owner=postgres
-    id -u postgres >/dev/null 2>&1 || owner=nobody
-    as_pg=(runuser -u "$owner" --)
-fi
-# tmpfs when there is one; a place the server's user can reach
+bindir=$pg_bindir
+# tmpfs when there is one; as root, a place the server's user can reach
 base_tmp=/tmp
 [ -d /dev/shm ] && [ -w /dev/shm ] && base_tmp=/dev/shm
-[ -z "$owner" ] && base_tmp=${TMPDIR:-$base_tmp}
+[ "$(id -u)" -ne 0 ] && base_tmp=${TMPDIR:-$base_tmp}
 work=$(mktemp -d "$base_tmp/bw-pg.XXXXXX") || exit 2
-mkdir -p "$work/data" "$work/cli"
-[ -n "$owner" ] && chown "$owner" "$work" "$work/data"
-
-started=0
 cleanup() {
-    if [ "$started" -eq 1 ]; then
-        "${as_pg[@]}" "$bindir/pg_ctl" -D "$work/data" -m immediate -w stop >/dev/null 2>&1
-    fi
+    pg_stop
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -55,40 +40,18 @@ check() { # check DESCRIPTION COMMAND...: ok when the command succeeds
     if "$@" >"$work/out" 2>&1; then pass "$what"; else flunk "$what"; sed 's/^/# /' "$work/out"; fi
 }
 
-# a password with characters a URL must percent-encode
-hex=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
-password="Pw:${hex}/x"
-password_url="Pw%3A${hex}%2Fx"
-printf '%s\n' "$password" >"$work/pw"
-[ -n "$owner" ] && chown "$owner" "$work/pw"
-if ! "${as_pg[@]}" "$bindir/initdb" -D "$work/data" -U bulwark --pwfile="$work/pw" --auth=scram-sha-256 \
-    -E UTF8 --locale=C >"$work/initdb.log" 2>&1; then
-    echo "1..1"
-    echo "not ok 1 - initdb failed"
-    sed 's/^/# /' "$work/initdb.log"
-    exit 1
-fi
-rm -f "$work/pw"
-# a free port: try a few at random (pg_ctl -w fails when the port is taken)
-port=
-for _ in 1 2 3 4 5 6 7 8; do
-    p=$((20000 + RANDOM % 40000))
-    if "${as_pg[@]}" "$bindir/pg_ctl" -D "$work/data" -l "$work/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $p -k $work -c fsync=off -c full_page_writes=off" \
-        start >/dev/null 2>&1; then
-        port=$p
-        started=1
-        break
-    fi
-done
-if [ -z "$port" ]; then
+if ! pg_start "$work/server"; then
     echo "1..1"
     echo "not ok 1 - the PostgreSQL server did not start"
-    sed 's/^/# /' "$work/server.log" 2>/dev/null
+    cat "$work/server/initdb.log" "$pg_log" 2>/dev/null | sed 's/^/# /'
     exit 1
 fi
+port=$pg_port
+url=$pg_url
+password=$pg_password
+password_url=$pg_password_url
+mkdir -p "$work/cli"
 pass "a PostgreSQL server ($("$bindir/postgres" --version | awk '{print $3}')) on 127.0.0.1:$port with password auth"
-url="postgresql://bulwark:${password_url}@127.0.0.1:${port}/postgres?gssencmode=disable"
 
 # --- the library suite: its TAP lines renumbered into ours ----------------------------------------
 BULWARK_TEST_PG=$url BULWARK_TEST_PG_PASSWORD=$password "$test_bin" >"$work/unit.out" 2>&1
@@ -104,10 +67,7 @@ grep -q '^not ok' "$work/unit.out" && fail=1
 [ "$unit_rc" -eq 0 ] || flunk "test_ledger_pg exited with $unit_rc"
 
 # --- the CLI ----------------------------------------------------------------------------------------
-cli_url() { # the URL of a ledger in a fresh schema NAME
-    "$bindir/psql" -qX "$url" -c "DROP SCHEMA IF EXISTS $1 CASCADE" -c "CREATE SCHEMA $1" >/dev/null 2>&1
-    echo "${url}&options=-csearch_path%3D$1"
-}
+cli_url() { pg_schema "$1"; }
 export BULWARK_ACTOR=ci TZ=UTC LC_ALL=C BULWARK_KDF_OPS=1 BULWARK_KDF_MEM=8M
 unset BULWARK_DIR BULWARK_LEDGER BULWARK_LEDGER_NOTE_KEY
 D=$(printf 'a%.0s' $(seq 64))
