@@ -114,6 +114,7 @@ enum {
     Q_REVOKE_KEY,
     Q_KEY_STATE,
     Q_PREFETCH,
+    Q_CHECK_SCHEMA,
     Q_COUNT
 };
 
@@ -134,6 +135,32 @@ static const char *const queries[Q_COUNT] = {
                   "(hint) DO NOTHING",
     [Q_REVOKE_KEY] = "UPDATE @.keys SET revoked = $2 WHERE hint = $1 AND revoked IS NULL",
     [Q_KEY_STATE] = "SELECT revoked FROM @.keys WHERE hint = $1",
+    /* check_schema, $1 the schema's OID (text), "ours" the ledger's tables: relations, columns, then counts
+       of what must not be there, and of unknown meta keys */
+    [Q_CHECK_SCHEMA] =
+        "WITH ours AS (SELECT oid FROM pg_catalog.pg_class WHERE relnamespace = $1::oid AND relkind = 'r') SELECT"
+        " (SELECT pg_catalog.string_agg(c.relname || ':' || c.relkind::text || c.relpersistence::text ||"
+        "   CASE WHEN c.relrowsecurity OR c.relforcerowsecurity THEN 'S' ELSE '' END, ','"
+        "   ORDER BY c.relname COLLATE \"C\") FROM pg_catalog.pg_class c WHERE c.relnamespace = $1::oid),"
+        " (SELECT pg_catalog.string_agg(c.relname || '.' || a.attname || ' ' ||"
+        "   pg_catalog.format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END ||"
+        "   CASE WHEN a.atthasdef OR a.attgenerated::text <> '' OR a.attidentity::text <> '' THEN ' default' ELSE '' "
+        "END, ','"
+        "   ORDER BY c.relname COLLATE \"C\", a.attnum) FROM pg_catalog.pg_attribute a"
+        "   JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
+        "   WHERE c.relnamespace = $1::oid AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped),"
+        " (SELECT count(*) FROM pg_catalog.pg_index i WHERE i.indrelid IN (SELECT oid FROM ours) AND NOT"
+        "   (i.indisprimary AND i.indnatts = 1 AND i.indkey[0] = 1 AND i.indexprs IS NULL AND i.indpred IS NULL)),"
+        " (SELECT count(*) FROM pg_catalog.pg_constraint k WHERE k.conrelid IN (SELECT oid FROM ours)"
+        "   AND k.contype <> 'p'),"
+        " (SELECT count(*) FROM pg_catalog.pg_trigger t WHERE t.tgrelid IN (SELECT oid FROM ours)),"
+        " (SELECT count(*) FROM pg_catalog.pg_rewrite w WHERE w.ev_class IN (SELECT oid FROM ours)),"
+        " (SELECT count(*) FROM pg_catalog.pg_inherits h WHERE h.inhrelid IN (SELECT oid FROM ours)"
+        "   OR h.inhparent IN (SELECT oid FROM ours)),"
+        " (SELECT count(*) FROM pg_catalog.pg_policy p WHERE p.polrelid IN (SELECT oid FROM ours)),"
+        " (SELECT count(*) FROM pg_catalog.pg_proc f WHERE f.pronamespace = $1::oid)"
+        "   + (SELECT count(*) FROM pg_catalog.pg_operator o WHERE o.oprnamespace = $1::oid),"
+        " (SELECT count(*) FROM @.meta WHERE key NOT IN ('format', 'origin', 'note_key'))",
     [Q_PREFETCH] = "SELECT false, id, hash FROM @.nodes WHERE id = ANY($1::bigint[]) UNION ALL"
                    " SELECT true, idx, leaf FROM @.entries WHERE idx = ANY($2::bigint[])",
 };
@@ -988,30 +1015,6 @@ static bw_status pg_key_state(struct ledger_store *s, const char *hint, int *sta
 
 static bw_status pg_check_schema(struct ledger_store *s, bw_error *err)
 {
-    /* $1: the schema's OID; "ours": the ledger's tables */
-    static const char sql[] =
-        "WITH ours AS (SELECT oid FROM pg_catalog.pg_class WHERE relnamespace = $1::oid AND relkind = 'r') SELECT"
-        " (SELECT pg_catalog.string_agg(c.relname || ':' || c.relkind::text || c.relpersistence::text ||"
-        "   CASE WHEN c.relrowsecurity OR c.relforcerowsecurity THEN 'S' ELSE '' END, ','"
-        "   ORDER BY c.relname COLLATE \"C\") FROM pg_catalog.pg_class c WHERE c.relnamespace = $1::oid),"
-        " (SELECT pg_catalog.string_agg(c.relname || '.' || a.attname || ' ' ||"
-        "   pg_catalog.format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END ||"
-        "   CASE WHEN a.atthasdef OR a.attgenerated::text <> '' OR a.attidentity::text <> '' THEN ' default' ELSE '' "
-        "END, ','"
-        "   ORDER BY c.relname COLLATE \"C\", a.attnum) FROM pg_catalog.pg_attribute a"
-        "   JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
-        "   WHERE c.relnamespace = $1::oid AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped),"
-        " (SELECT count(*) FROM pg_catalog.pg_index i WHERE i.indrelid IN (SELECT oid FROM ours) AND NOT"
-        "   (i.indisprimary AND i.indnatts = 1 AND i.indkey[0] = 1 AND i.indexprs IS NULL AND i.indpred IS NULL)),"
-        " (SELECT count(*) FROM pg_catalog.pg_constraint k WHERE k.conrelid IN (SELECT oid FROM ours)"
-        "   AND k.contype <> 'p'),"
-        " (SELECT count(*) FROM pg_catalog.pg_trigger t WHERE t.tgrelid IN (SELECT oid FROM ours)),"
-        " (SELECT count(*) FROM pg_catalog.pg_rewrite w WHERE w.ev_class IN (SELECT oid FROM ours)),"
-        " (SELECT count(*) FROM pg_catalog.pg_inherits h WHERE h.inhrelid IN (SELECT oid FROM ours)"
-        "   OR h.inhparent IN (SELECT oid FROM ours)),"
-        " (SELECT count(*) FROM pg_catalog.pg_policy p WHERE p.polrelid IN (SELECT oid FROM ours)),"
-        " (SELECT count(*) FROM pg_catalog.pg_proc f WHERE f.pronamespace = $1::oid)"
-        "   + (SELECT count(*) FROM pg_catalog.pg_operator o WHERE o.oprnamespace = $1::oid)";
     static const char *const what[] = {
         NULL,
         NULL,
@@ -1023,18 +1026,17 @@ static bw_status pg_check_schema(struct ledger_store *s, bw_error *err)
         "a row-security policy was added",
         "a function or operator was added to the ledger's schema",
     };
-    const char *v[1] = {s->oid};
+    struct params p = {0};
     PGresult *r;
     bw_status rc = BW_OK;
     char got[120];
 
-    BW_TRY(flush(s, err));
-    r = p_PQexecParams(s->c, sql, 1, NULL, v, NULL, NULL, 0);
-    if (p_PQresultStatus(r) != PGRES_TUPLES_OK || p_PQntuples(r) != 1 || p_PQnfields(r) != 9) {
-        rc = p_PQresultStatus(r) == PGRES_TUPLES_OK ? bw_fail(err, BW_EIO, "ledger store: schema query")
-                                                    : fail_res(s, r, err, "schema");
+    p.v[0] = s->oid; /* text format */
+    p.n = 1;
+    BW_TRY(run(s, Q_CHECK_SCHEMA, &p, &r, err));
+    if (p_PQntuples(r) != 1 || p_PQnfields(r) != 10) {
         p_PQclear(r);
-        return rc;
+        return bw_fail(err, BW_EIO, "ledger store: schema query");
     }
     if (strcmp(p_PQgetvalue(r, 0, 0), want_rels) != 0) {
         clean_msg(p_PQgetvalue(r, 0, 0), got, sizeof(got));
@@ -1042,26 +1044,12 @@ static bw_status pg_check_schema(struct ledger_store *s, bw_error *err)
     } else if (strcmp(p_PQgetvalue(r, 0, 1), want_cols) != 0) {
         rc = bw_fail(err, BW_EVERIFY, "the ledger store's schema was changed (a column was added or changed)");
     }
-    for (int i = 2; i < 9 && rc == BW_OK; i++) {
-        if (strcmp(p_PQgetvalue(r, 0, i), "0") != 0) {
-            rc = bw_fail(err, BW_EVERIFY, "the ledger store's schema was changed (%s)", what[i]);
+    for (int i = 2; i < 10 && rc == BW_OK; i++) {
+        uint64_t n = 1;
+        if (!col_u64(r, 0, i, &n) || n != 0) {
+            rc = i == 9 ? bw_fail(err, BW_EVERIFY, "the ledger's meta table holds unknown rows")
+                        : bw_fail(err, BW_EVERIFY, "the ledger store's schema was changed (%s)", what[i]);
         }
-    }
-    p_PQclear(r);
-    if (rc != BW_OK) {
-        return rc;
-    }
-    /* meta holds only known keys */
-    char *q = fill(s, "SELECT count(*) FROM @.meta WHERE key NOT IN ('format', 'origin', 'note_key')");
-    if (q == NULL) {
-        return bw_fail(err, BW_ENOMEM, "out of memory");
-    }
-    r = p_PQexec(s->c, q);
-    bw_free(q);
-    if (p_PQresultStatus(r) != PGRES_TUPLES_OK || p_PQntuples(r) != 1) {
-        rc = fail_res(s, r, err, "meta");
-    } else if (strcmp(p_PQgetvalue(r, 0, 0), "0") != 0) {
-        rc = bw_fail(err, BW_EVERIFY, "the ledger's meta table holds unknown rows");
     }
     p_PQclear(r);
     return rc;

@@ -479,6 +479,8 @@ static void test_sql_flips(void)
          " CREATE TRIGGER t BEFORE INSERT ON flip.entries FOR EACH ROW EXECUTE FUNCTION public.bw_f()",
          "a trigger added whose function lives elsewhere", BW_EVERIFY},
         {"CREATE INDEX i ON flip.entries(batch)", "an index added", BW_EVERIFY},
+        {"CREATE FUNCTION flip.g() RETURNS int LANGUAGE sql AS 'SELECT 1'", "a function in the ledger's schema",
+         BW_EVERIFY},
         {"CREATE TABLE flip.extra(x int)", "an extra table", BW_EVERIFY},
         {"CREATE VIEW flip.v AS SELECT 1 AS x", "a view", BW_EVERIFY},
         {"CREATE RULE r AS ON UPDATE TO flip.nodes DO INSTEAD NOTHING", "a rule", BW_EVERIFY},
