@@ -5,10 +5,11 @@
 # proof --store, $BULWARK_LEDGER, the project's config, sign and verify recording into it), and
 # stop the server on every exit path. TAP output; skipped when PostgreSQL's binaries are absent.
 # As root (CI, containers) the server runs as the postgres user (or nobody): initdb refuses root.
-# usage: pg.sh TEST_LEDGER_PG BULWARK
+# usage: pg.sh TEST_LEDGER_PG BULWARK [CRASH_DRIVER]
 set -u
 test_bin=$1
 bw=$2
+crash_driver=${3:-}
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=pgserver.sh
@@ -53,18 +54,31 @@ password_url=$pg_password_url
 mkdir -p "$work/cli"
 pass "a PostgreSQL server ($("$bindir/postgres" --version | awk '{print $3}')) on 127.0.0.1:$port with password auth"
 
-# --- the library suite: its TAP lines renumbered into ours ----------------------------------------
+# merge TAP_FILE: its test lines renumbered into ours, its plan dropped, the rest as comments
+merge() {
+    awk -v n="$n" -v count="$work/count" '
+        /^ok [0-9]+/ { sub(/^ok [0-9]+/, "ok " ++n); print; next }
+        /^not ok [0-9]+/ { sub(/^not ok [0-9]+/, "not ok " ++n); print; next }
+        /^1\.\./ { next }
+        { print "# " $0 }
+        END { print n > count }' "$1"
+    n=$(cat "$work/count")
+    if grep -q '^not ok' "$1"; then fail=1; fi
+}
+
+# --- the library suite --------------------------------------------------------------------------
 BULWARK_TEST_PG=$url BULWARK_TEST_PG_PASSWORD=$password "$test_bin" >"$work/unit.out" 2>&1
 unit_rc=$?
-awk -v n="$n" -v count="$work/count" '
-    /^ok [0-9]+/ { sub(/^ok [0-9]+/, "ok " ++n); print; next }
-    /^not ok [0-9]+/ { sub(/^not ok [0-9]+/, "not ok " ++n); print; next }
-    /^1\.\./ { next }
-    { print "# " $0 }
-    END { print n > count }' "$work/unit.out"
-n=$(cat "$work/count")
-grep -q '^not ok' "$work/unit.out" && fail=1
+merge "$work/unit.out"
 [ "$unit_rc" -eq 0 ] || flunk "test_ledger_pg exited with $unit_rc"
+
+# --- a writer killed mid-append (SIGKILL) 10 times: the ledger verifies, with only whole batches ---
+if [ -n "$crash_driver" ]; then
+    bash "$here/crash.sh" "$crash_driver" 10 "$(pg_schema crash)" >"$work/crash.out" 2>&1
+    crash_rc=$?
+    merge "$work/crash.out"
+    [ "$crash_rc" -eq 0 ] || flunk "crash.sh on PostgreSQL exited with $crash_rc"
+fi
 
 # --- the CLI ----------------------------------------------------------------------------------------
 cli_url() { pg_schema "$1"; }
