@@ -212,6 +212,7 @@ struct ledger_store {
     size_t n_cache;
     int busy_ms;
     bool in_txn, write;
+    bool stale;       /* prepared statements to drop before the next transaction */
     unsigned cursors; /* names cursors uniquely within the session */
 };
 
@@ -305,6 +306,11 @@ static bw_status fail_res(struct ledger_store *s, const PGresult *res, bw_error 
     }
     if (strncmp(state, "42", 2) == 0) { /* undefined table or column, wrong types: not our schema */
         return bw_fail(err, BW_EFORMAT, "not a bulwark ledger (%s): %s", what, msg);
+    }
+    if (strcmp(state, "0A000") == 0) {
+        /* "cached plan must not change result type": a column's type changed under a prepared query */
+        s->stale = true;
+        return bw_fail(err, BW_EVERIFY, "the ledger store's schema was changed (%s): %s", what, msg);
     }
     if (strcmp(state, "XX001") == 0 || strcmp(state, "XX002") == 0) {
         return bw_fail(err, BW_EFORMAT, "ledger store is corrupt (%s): %s", what, msg);
@@ -716,6 +722,11 @@ static bw_status pg_begin(struct ledger_store *s, bool write, bw_error *err)
     bw_status rc;
 
     release_held(s);
+    if (s->stale) {
+        BW_TRY(exec(s, "DEALLOCATE ALL", err, "prepare"));
+        memset(s->prepared, 0, sizeof(s->prepared));
+        s->stale = false;
+    }
     if (write) {
         /* lock_timeout 0 would mean "wait forever": no waiting at all is NOWAIT */
         if (s->busy_ms > 0) {

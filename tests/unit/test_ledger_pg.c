@@ -505,6 +505,27 @@ static void test_sql_flips(void)
     free(url);
 }
 
+/* a column of another type read outside verify: the value is refused, as in SQLite */
+static void test_types(void)
+{
+    bw_ledger *l = make_signed("types", NULL);
+    bw_buf b = BW_BUF_INIT(1 << 20);
+    bw_ledger_entry e;
+    bw_error err = {0};
+
+    ok(l != NULL && bw_ledger_get(l, 1, &b, &e, &err) == BW_OK, "entry 1 reads");
+    sql("ALTER TABLE types.entries ALTER COLUMN body TYPE text USING encode(body, 'escape')");
+    bw_error_clear(&err);
+    is_int(l != NULL ? bw_ledger_get(l, 1, &b, &e, &err) : BW_OK, BW_EVERIFY, "a body stored as text: %s", err.msg);
+    sql("ALTER TABLE types.batches ALTER COLUMN size TYPE numeric");
+    bw_ledger_head h;
+    bw_error_clear(&err);
+    is_int(l != NULL ? bw_ledger_current(l, &h, &err) : BW_OK, BW_EVERIFY, "a batch size stored as numeric: %s",
+           err.msg);
+    bw_buf_release(&b);
+    bw_ledger_close(l);
+}
+
 /* removed and reordered entries, a truncated or forked log */
 static void test_structure(void)
 {
@@ -763,6 +784,7 @@ int main(void)
     test_tree_and_proofs();
     test_signed();
     test_sql_flips();
+    test_types();
     test_structure();
     bw_note_signer_clear(&note_signer);
     if (bw_note_signer_new("example.test/concurrent", &note_signer, &err) == BW_OK) {
