@@ -2,10 +2,14 @@
  * bench_ledger.c - the ledger's speed (bench/ledger.sh): batched appends with a signed
  * checkpoint per batch, a full verify, and inclusion and consistency proofs.
  *
- *   bench_ledger DIR [ENTRIES [BATCH]]     defaults: 1000000 entries in batches of 1000
+ *   bench_ledger DIR|URL [ENTRIES [BATCH]]     defaults: 1000000 entries in batches of 1000
+ *
+ * DIR: a SQLite ledger made in DIR (and removed at the end); URL: a PostgreSQL store
+ * (postgres://...), which must be empty (bench/ledger.sh --store pg makes a fresh schema).
  *
  * Entries are generated from a fixed seed; the last line is the root (a checksum of the run).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,11 +45,16 @@ int main(int argc, char **argv)
              batch = argc > 3 ? strtoull(argv[3], NULL, 10) : 1000;
 
     if (argc < 2 || batch == 0 || batch > 100000) {
-        fprintf(stderr, "usage: bench_ledger DIR [ENTRIES [BATCH]]\n");
+        fprintf(stderr, "usage: bench_ledger DIR|URL [ENTRIES [BATCH]]\n");
         return 2;
     }
-    snprintf(path, sizeof(path), "%s/bench-ledger.db", argv[1]);
-    remove(path);
+    bool url = strstr(argv[1], "://") != NULL;
+    if (url) {
+        snprintf(path, sizeof(path), "%s", argv[1]);
+    } else {
+        snprintf(path, sizeof(path), "%s/bench-ledger.db", argv[1]);
+        remove(path);
+    }
     o.create = true;
     o.origin = "bench.example/ledger";
     if (bw_ledger_open(&l, path, &o, &err) != BW_OK || bw_note_signer_new(o.origin, &ns, &err) != BW_OK ||
@@ -143,6 +152,8 @@ int main(int argc, char **argv)
     bw_note_signer_clear(&ns);
     free(bufs);
     free(e);
-    remove(path);
+    if (!url) {
+        remove(path);
+    }
     return bad != 0;
 }

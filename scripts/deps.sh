@@ -15,6 +15,7 @@ pkgs=(
   libyaml-dev                          # custom secret rules in YAML; validation suites
   libsnappy-dev libzstd-dev liblz4-dev # Parquet page codecs (gzip comes from zlib)
   libsqlite3-dev                       # the ledger's store (.bulwark/ledger.db)
+  libpq-dev postgresql                 # the ledger's PostgreSQL store; tests/ledger/pg.sh runs a server
   git                                  # scan secrets --staged / --git-history
   python3 python3-jsonschema           # example generator; independent SARIF schema validator
   in-toto                              # in-toto-verify checks bulwark's layouts and links (tests/interop/in-toto)

@@ -1,7 +1,8 @@
 /*
  * bw_ledger.h - the tamper-evident ledger: an append-only RFC 9162 Merkle
  * log of JSON entries (artifacts, stage runs, gate decisions, approvals and
- * key events) with signed tree heads, stored in SQLite.
+ * key events) with signed tree heads, stored in SQLite (a file) or in
+ * PostgreSQL (a `postgres://` or `postgresql://` URL, for a team).
  *
  * An entry is stored as canonical JSON (sorted keys, no whitespace, integers
  * only; see bw_ledger_entry_canonical) and is leaf SHA-256(0x00 || bytes) of
@@ -14,7 +15,8 @@
  * entries of kind "key" (event "added"/"revoked").
  *
  * A bw_ledger handle is used by one thread at a time. Several processes may
- * append to one ledger: appends serialise on the store's write lock.
+ * append to one ledger: appends serialise on the store's write lock (on
+ * PostgreSQL across machines too).
  */
 #ifndef BULWARK_BW_LEDGER_H
 #define BULWARK_BW_LEDGER_H
@@ -55,14 +57,26 @@ typedef struct bw_ledger_opts {
     }
 
 /**
- * Open the ledger at `path` (a SQLite file, WAL mode).
+ * Open the ledger at `target`: a URL starting with `postgres://` or `postgresql://` is a
+ * PostgreSQL ledger (libpq's URL syntax and environment, PGPASSWORD and ~/.pgpass included; the
+ * tables live in the connection's current schema, which with `create` must hold nothing else;
+ * a write transaction waits busy_timeout_ms for another writer's lock); anything else is the
+ * path of a SQLite file (WAL mode). Both stores keep the same logical schema and behave alike.
+ * Messages never show a URL's password (see bw_ledger_target_display).
  * @param out   receives the handle; free it with bw_ledger_close()
  * @param opts  NULL for defaults (no create)
  * @return BW_OK, BW_ENOTFOUND (no ledger and not creating), BW_EFORMAT (not a ledger, or corrupt),
- *         BW_EUNSUPPORTED (a newer format), BW_EIO, BW_ENOMEM
+ *         BW_EUNSUPPORTED (a newer format), BW_EINVAL (a malformed URL; a schema holding other
+ *         tables when creating), BW_EIO (cannot connect, locked), BW_ENOMEM
  */
-BW_API bw_status bw_ledger_open(bw_ledger **out, const char *path, const bw_ledger_opts *opts,
+BW_API bw_status bw_ledger_open(bw_ledger **out, const char *target, const bw_ledger_opts *opts,
                                 bw_error *err) BW_NODISCARD;
+
+/**
+ * A ledger target as it may be printed, appended to out: a URL's password (`user:***@`, and the
+ * values of `password=` and `sslpassword=` parameters) replaced by `***`; a path as it is.
+ */
+BW_API bw_status bw_ledger_target_display(const char *target, bw_buf *out) BW_NODISCARD;
 BW_API void bw_ledger_close(bw_ledger *l); /**< NULL is a no-op */
 
 /** The log's origin (borrowed, valid until bw_ledger_close). */

@@ -48,6 +48,10 @@ struct bw_ledger {
     struct edge edge;
     uint64_t edge_size;
     bool edge_ok;
+    /* a proof's lookups, recorded by a dry run and fetched at once (stores with prefetch) */
+    bool planning;
+    struct ledger_ref plan[LEDGER_MAX_PREFETCH];
+    size_t n_plan;
 };
 
 /* ------------------------------------------------------------------------------------------------
@@ -818,6 +822,15 @@ static void edge_root(EVP_MD_CTX *ctx, const struct edge *e, bw_mhash *root)
 /* The stored hash of the complete, aligned subtree of 2^level leaves starting at leaf lo. */
 static bw_status subtree(bw_ledger *l, unsigned level, uint64_t lo, bw_mhash *h, bw_error *err)
 {
+    if (l->planning) {
+        /* a dry run: note the lookup (past the cap, the real run asks the store itself) */
+        if (l->n_plan < LEDGER_MAX_PREFETCH) {
+            l->plan[l->n_plan].leaf = level == 0;
+            l->plan[l->n_plan++].id = level == 0 ? lo : node_id(level, lo + ((uint64_t)1 << level));
+        }
+        memset(h->b, 0, sizeof(h->b));
+        return BW_OK;
+    }
     if (level == 0) {
         return l->ops->get_leaf(l->st, lo, h, err);
     }
@@ -946,11 +959,30 @@ void bw_ledger_close(bw_ledger *l)
     bw_free(l);
 }
 
-bw_status bw_ledger_open(bw_ledger **out, const char *path, const bw_ledger_opts *opts, bw_error *err)
+/* The stores, in the order they are asked whether a target is theirs; the last takes the rest. */
+static const struct ledger_store_ops *const stores[] = {&bw_ledger_pg_ops, &bw_ledger_sqlite_ops};
+
+static const struct ledger_store_ops *store_for(const char *target)
+{
+    for (size_t i = 0; i + 1 < BW_ARRAY_LEN(stores); i++) {
+        if (stores[i]->claims != NULL && stores[i]->claims(target)) {
+            return stores[i];
+        }
+    }
+    return stores[BW_ARRAY_LEN(stores) - 1];
+}
+
+bw_status bw_ledger_target_display(const char *target, bw_buf *out)
+{
+    return store_for(target)->display(target, out);
+}
+
+bw_status bw_ledger_open(bw_ledger **out, const char *target, const bw_ledger_opts *opts, bw_error *err)
 {
     bw_ledger_opts o = BW_LEDGER_OPTS_INIT;
     bw_ledger *l = NULL;
-    bw_buf v = BW_BUF_INIT(4096);
+    bw_buf v = BW_BUF_INIT(4096), shown = BW_BUF_INIT(1 << 16);
+    const char *path = "";
     bw_status rc;
 
     *out = NULL;
@@ -967,13 +999,15 @@ bw_status bw_ledger_open(bw_ledger **out, const char *path, const bw_ledger_opts
     if (l == NULL) {
         return bw_fail(err, BW_ENOMEM, "out of memory");
     }
-    l->ops = &bw_ledger_sqlite_ops;
+    l->ops = store_for(target);
     l->ctx = EVP_MD_CTX_new();
-    if (l->ctx == NULL) {
+    /* messages name the target as the store shows it (no password of a URL) */
+    if (l->ctx == NULL || l->ops->display(target, &shown) != BW_OK) {
         rc = bw_fail(err, BW_ENOMEM, "out of memory");
         goto out;
     }
-    rc = l->ops->open(&l->st, path, &o, err);
+    path = shown.ptr;
+    rc = l->ops->open(&l->st, target, &o, err);
     if (rc != BW_OK) {
         goto out;
     }
@@ -1017,6 +1051,7 @@ bw_status bw_ledger_open(bw_ledger **out, const char *path, const bw_ledger_opts
     }
 out:
     bw_buf_release(&v);
+    bw_buf_release(&shown);
     if (rc != BW_OK) {
         bw_ledger_close(l);
         return rc;
@@ -1469,6 +1504,19 @@ static bw_status inclusion(bw_ledger *l, uint64_t index, uint64_t size, bw_mhash
         return bw_fail(err, BW_EINVAL, "no entry %llu in a tree of %llu (the ledger holds %llu)",
                        (unsigned long long)index, (unsigned long long)size, (unsigned long long)h.size);
     }
+    if (l->ops->prefetch != NULL) {
+        /* the lookups depend only on the indices: a dry run lists them, the store fetches them at once */
+        size_t n = 0;
+        l->planning = true;
+        l->n_plan = 1;
+        l->plan[0].leaf = true;
+        l->plan[0].id = index;
+        bw_status rc = range_hash(l, 0, size, root, err);
+        rc = rc == BW_OK ? path(l, index, 0, size, proof, &n, err) : rc;
+        l->planning = false;
+        BW_TRY(rc);
+        BW_TRY(l->ops->prefetch(l->st, l->plan, l->n_plan, err));
+    }
     BW_TRY(l->ops->get_leaf(l->st, index, leaf, err));
     BW_TRY(range_hash(l, 0, size, root, err));
     return path(l, index, 0, size, proof, len, err);
@@ -1493,6 +1541,17 @@ static bw_status consistency(bw_ledger *l, uint64_t old, uint64_t size, bw_mhash
     if (old == 0 || old > size || size > h.size) {
         return bw_fail(err, BW_EINVAL, "no consistency proof from %llu to %llu entries (the ledger holds %llu)",
                        (unsigned long long)old, (unsigned long long)size, (unsigned long long)h.size);
+    }
+    if (l->ops->prefetch != NULL) {
+        size_t n = 0;
+        l->planning = true;
+        l->n_plan = 0;
+        bw_status rc = range_hash(l, 0, old, old_root, err);
+        rc = rc == BW_OK ? range_hash(l, 0, size, root, err) : rc;
+        rc = rc == BW_OK ? subproof(l, old, 0, size, true, proof, &n, err) : rc;
+        l->planning = false;
+        BW_TRY(rc);
+        BW_TRY(l->ops->prefetch(l->st, l->plan, l->n_plan, err));
     }
     BW_TRY(range_hash(l, 0, old, old_root, err));
     BW_TRY(range_hash(l, 0, size, root, err));

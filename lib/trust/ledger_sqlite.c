@@ -744,8 +744,15 @@ out:
     return BW_OK;
 }
 
+static bw_status sq_display(const char *path, bw_buf *out)
+{
+    return bw_buf_addstr(out, path);
+}
+
 const struct ledger_store_ops bw_ledger_sqlite_ops = {
     .name = "sqlite",
+    .claims = NULL,
+    .display = sq_display,
     .open = sq_open,
     .close = sq_close,
     .begin = sq_begin,

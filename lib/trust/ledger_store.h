@@ -1,7 +1,9 @@
 /*
  * ledger_store.h - the ledger's storage interface: a table of functions
- * that ledger.c calls, so a store (SQLite now, PostgreSQL next) holds rows
- * and transactions and knows nothing of Merkle trees or signatures.
+ * that ledger.c calls, so a store (SQLite: ledger_sqlite.c; PostgreSQL:
+ * ledger_pg.c) holds rows and transactions and knows nothing of Merkle
+ * trees or signatures. bw_ledger_open picks the first store that claims the
+ * target (a URL scheme); the SQLite store takes every other target (a path).
  *
  * The logical schema every store keeps:
  *   meta(key TEXT, value TEXT)                 "format" = "1", "origin", "note_key" (verifier text)
@@ -48,8 +50,19 @@ struct ledger_row {
     const char *pem;  /* keys */
 };
 
+/* One stored hash a proof needs: a leaf (entries.leaf by idx) or a node (nodes.hash by id). */
+struct ledger_ref {
+    bool leaf;
+    uint64_t id;
+};
+#define LEDGER_MAX_PREFETCH 256
+
 struct ledger_store_ops {
     const char *name;
+    /* whether this store takes `target` (NULL: it takes any target, the last resort) */
+    bool (*claims)(const char *target);
+    /* the target as messages may show it (a URL's password replaced by ***), appended to out */
+    bw_status (*display)(const char *target, bw_buf *out);
     /* open or create; BW_ENOTFOUND when absent and !opts->create */
     bw_status (*open)(struct ledger_store **out, const char *target, const bw_ledger_opts *opts, bw_error *err);
     void (*close)(struct ledger_store *s);
@@ -71,6 +84,9 @@ struct ledger_store_ops {
     bw_status (*put_node)(struct ledger_store *s, uint64_t id, const bw_mhash *h, bw_error *err);
     bw_status (*get_node)(struct ledger_store *s, uint64_t id, bw_mhash *h, bw_error *err);
     bw_status (*get_leaf)(struct ledger_store *s, uint64_t idx, bw_mhash *h, bw_error *err);
+    /* optional (NULL: none): fetch these hashes at once, so get_node/get_leaf answer them from memory until the
+       transaction ends (for a store whose lookups cost a round trip each); missing rows are not an error here */
+    bw_status (*prefetch)(struct ledger_store *s, const struct ledger_ref *refs, size_t n, bw_error *err);
     bw_status (*put_batch)(struct ledger_store *s, const struct ledger_row *row, bw_error *err);
     /* one batch; row borrowed until the next call of get_batch */
     bw_status (*get_batch)(struct ledger_store *s, uint64_t id, struct ledger_row *row, bw_error *err);
@@ -94,6 +110,7 @@ struct ledger_store_ops {
 };
 
 BW_INTERNAL extern const struct ledger_store_ops bw_ledger_sqlite_ops;
+BW_INTERNAL extern const struct ledger_store_ops bw_ledger_pg_ops;
 
 /* The canonical bytes of any JSON object, without the entry model's checks (ledger.c; fuzz_ledger's oracle). */
 BW_INTERNAL bw_status bw_ledger_json_canonical(const char *json, size_t n, bw_buf *out, bw_error *err);

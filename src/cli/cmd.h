@@ -74,6 +74,8 @@ int cmd_sign(int argc, char **argv);
 extern const char cmd_sign_usage[];
 int cmd_verify(int argc, char **argv);
 extern const char cmd_verify_usage[];
+int cmd_init(int argc, char **argv);
+extern const char cmd_init_usage[];
 extern const char cmd_cat_usage[];
 extern const char cmd_rules_usage[];
 
@@ -183,6 +185,23 @@ const char *cli_human_bytes(uint64_t n, char *buf, size_t cap);
  */
 char *cli_state_dir(bool create);
 char *cli_state_path(const char *name, bool create);
+/*
+ * The ledger a command reads and records into, decided in one place (project.c): --store URL|PATH
+ * (cli_ledger_use, from the ledger commands' options), else $BULWARK_LEDGER, else `store` in
+ * .bulwark/config (written by `bulwark init --store`; a relative path is relative to .bulwark),
+ * else .bulwark/ledger.db (its directory made when `create`). A URL may hold a password: free the
+ * result with cli_secret_free and print it only through cli_ledger_shown (`user:***@`).
+ * The note key file (the checkpoint signer): --note-key-file, else $BULWARK_LEDGER_NOTE_KEY, else
+ * `note-key` in .bulwark/config, else .bulwark/ledger.note-key. Both return NULL after printing why.
+ */
+void cli_ledger_use(const char *store, const char *note_key);
+char *cli_ledger_target(bool create);
+char *cli_ledger_note_key_path(bool create);
+char *cli_ledger_shown(const char *target);
+/* A value of .bulwark/config ("key = value" lines), malloc'd; NULL when absent. */
+char *cli_config_get(const char *key);
+/* Wipe and free a string that may hold a secret (NULL is a no-op). */
+void cli_secret_free(char *s);
 
 /*
  * src/cli/cmd_key.c and keyarg.c: `bulwark key`, and keys for the other commands.

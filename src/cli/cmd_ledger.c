@@ -30,10 +30,15 @@ const char cmd_ledger_usage[] =
     "       bulwark ledger checkpoint [--note-key]\n"
     "       bulwark ledger export INDEX|ARTIFACT --format slsa|openlineage|in-toto-link [--key KEY]\n"
     "       bulwark ledger import dvc.lock [--key KEY]\n"
+    "       (each also takes --store URL|PATH and --note-key-file FILE)\n"
     "\n"
     "The project's append-only ledger (.bulwark/ledger.db): an RFC 9162 Merkle log of entries\n"
     "(artifact, stage_run, gate, approval, key), each batch signed by its actor's key and followed by a\n"
     "C2SP checkpoint signed with the ledger's note key (.bulwark/ledger.note-key).\n"
+    "--store names another ledger: a SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB) shared\n"
+    "by a team; without it $BULWARK_LEDGER, then `store` in .bulwark/config (bulwark init --store),\n"
+    "then .bulwark/ledger.db. --note-key-file (else $BULWARK_LEDGER_NOTE_KEY, `note-key` in the\n"
+    "config, .bulwark/ledger.note-key) is the checkpoint key, the same file on every writer.\n"
     "\n"
     "add:  records one entry. The body comes from --json (an object; '-' reads standard input) and the\n"
     "      field options, which add fields: --actor NAME (default $BULWARK_ACTOR, then $USER),\n"
@@ -73,6 +78,8 @@ enum {
     O_SIZE_ARG,
     O_NOTE_KEY,
     O_PUBLIC_KEY,
+    O_STORE,
+    O_NOTE_KEY_FILE,
     O_FIELD, /* field options: O_FIELD + index into fields[] */
 };
 
@@ -150,36 +157,40 @@ static int fail(const bw_error *err, bw_status rc)
     return rc == BW_EVERIFY ? CLI_EXIT_FINDINGS : CLI_EXIT_ERROR;
 }
 
-/* Open the project's ledger; NULL after printing why. */
+/* Open the project's ledger (cli_ledger_target: --store, $BULWARK_LEDGER, the config, .bulwark/ledger.db);
+   NULL after printing why. */
 static bw_ledger *open_ledger(bool create)
 {
     bw_ledger_opts o = BW_LEDGER_OPTS_INIT;
     bw_ledger *l = NULL;
     bw_error err = {0};
-    char *path = cli_state_path("ledger.db", create);
+    char *target = cli_ledger_target(create);
     bw_status rc;
 
-    if (path == NULL) {
+    if (target == NULL) {
         return NULL;
     }
     o.create = create;
-    rc = bw_ledger_open(&l, path, &o, &err);
+    rc = bw_ledger_open(&l, target, &o, &err);
     if (rc == BW_ENOTFOUND) {
-        cli_error("no ledger at '%s' (it is made by 'bulwark ledger add')", path);
+        char *shown = cli_ledger_shown(target);
+        cli_error("no ledger at '%s' (it is made by 'bulwark init' or 'bulwark ledger add')", shown);
+        free(shown);
     } else if (rc != BW_OK) {
         cli_report_error(&err, rc);
     }
-    free(path);
+    cli_secret_free(target);
     return l;
 }
 
 /*
- * The ledger's note signer from .bulwark/ledger.note-key, made (mode 0600) when absent. For
- * reading commands (!create) only its public half is wanted: 1 when there is none.
+ * The ledger's note signer from its file (cli_ledger_note_key_path: .bulwark/ledger.note-key by
+ * default), made (mode 0600) when absent. For reading commands (!create) only its public half is
+ * wanted: 1 when there is none.
  */
-static int note_signer(const bw_ledger *l, bool create, bw_note_signer *s)
+static int note_signer(bw_ledger *l, bool create, bw_note_signer *s)
 {
-    char *path = cli_state_path("ledger.note-key", create);
+    char *path = cli_ledger_note_key_path(create);
     bw_buf b = BW_BUF_INIT(4096);
     bw_error err = {0};
     struct stat st;
@@ -192,6 +203,17 @@ static int note_signer(const bw_ledger *l, bool create, bw_note_signer *s)
         if (!create) {
             free(path);
             return 1;
+        }
+        bw_buf have = BW_BUF_INIT(4096);
+        bw_status ks = bw_ledger_note_key(l, &have, &err);
+        bw_buf_release(&have);
+        if (ks == BW_OK) {
+            /* a shared ledger whose checkpoints another writer's key signs: a new key would be refused */
+            cli_error("this ledger's checkpoints are signed with a note key that '%s' does not hold: copy the team's "
+                      "note key there (or name it with --note-key-file or $BULWARK_LEDGER_NOTE_KEY)",
+                      path);
+            free(path);
+            return -1;
         }
         if (bw_note_signer_new(bw_ledger_origin(l), s, &err) != BW_OK || bw_note_signer_format(s, &b) != BW_OK ||
             bw_buf_addc(&b, '\n') != BW_OK || bw_file_write_atomic(path, b.ptr, b.len, 0600, &err) != BW_OK) {
@@ -790,6 +812,8 @@ int cmd_ledger(int argc, char **argv)
         {"consistency", required_argument, NULL, O_CONSISTENCY},
         {"note-key", no_argument, NULL, O_NOTE_KEY},
         {"public-key", required_argument, NULL, O_PUBLIC_KEY},
+        {"store", required_argument, NULL, O_STORE},
+        {"note-key-file", required_argument, NULL, O_NOTE_KEY_FILE},
         CLI_GLOBAL_LONGOPTS,
     };
     size_t n = 0;
@@ -807,6 +831,7 @@ int cmd_ledger(int argc, char **argv)
 
     memset(&o, 0, sizeof(o));
     o.limit = -1;
+    const char *store = NULL, *note_key_file = NULL;
     if (argc < 2 || argv[1][0] == '-') {
         if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
             return cli_print_usage(cmd_ledger_usage);
@@ -852,6 +877,8 @@ int cmd_ledger(int argc, char **argv)
         case O_CONSISTENCY: o.consistency = optarg; break;
         case O_NOTE_KEY: o.note_key = 1; break;
         case O_PUBLIC_KEY: o.public_key = optarg; break;
+        case O_STORE: store = optarg; break;
+        case O_NOTE_KEY_FILE: note_key_file = optarg; break;
         case 'h': free(o.trusted); return cli_print_usage(cmd_ledger_usage);
         case '?': free(o.trusted); return cli_usage_error("ledger", "unknown option '%s'", argv[optind - 1]);
         case ':': free(o.trusted); return cli_usage_error("ledger", "option '%s' needs a value", argv[optind - 1]);
@@ -869,6 +896,7 @@ int cmd_ledger(int argc, char **argv)
     }
     /* --size is both a field of add (an artifact's size) and proof's tree size */
     o.size = o.field[5];
+    cli_ledger_use(store, note_key_file);
     cli_resolve_color();
     if (cli_out_open() != 0) {
         free(o.trusted);

@@ -23,6 +23,7 @@
 
 static const char export_usage[] =
     "usage: bulwark ledger export INDEX|ARTIFACT --format slsa|openlineage|in-toto-link [--key KEY]\n"
+    "                             [--store URL|PATH]\n"
     "                             [--builder-id URI] [--repo-uri URI] [--namespace NS]\n"
     "                             [--event start|complete|fail] [--allow-failed] [-o FILE]\n"
     "\n"
@@ -42,6 +43,7 @@ static const char export_usage[] =
 
 static const char import_usage[] =
     "usage: bulwark ledger import DVC_LOCK [--key KEY] [--key-name NAME] [--actor NAME] [--commit HEX]\n"
+    "                             [--store URL|PATH] [--note-key-file FILE]\n"
     "\n"
     "Append the stages of a DVC dvc.lock (schema 2.0) as stage_run entries, in one batch: inputs are\n"
     "the deps, outputs the outs, by DVC's md5 (a directory keeps its file count), the command as\n"
@@ -140,8 +142,9 @@ static int pick_entry(bw_ledger *l, const char *arg, uint64_t *index)
 
 int cli_ledger_export(int argc, char **argv)
 {
-    enum { O_FORMAT = 0x2100, O_KEY, O_BUILDER, O_REPO, O_NS, O_EVENT, O_ALLOW_FAILED };
+    enum { O_FORMAT = 0x2100, O_KEY, O_BUILDER, O_REPO, O_NS, O_EVENT, O_ALLOW_FAILED, O_STORE };
     static const struct option longopts[] = {
+        {"store", required_argument, NULL, O_STORE},
         {"format", required_argument, NULL, O_FORMAT},
         {"key", required_argument, NULL, O_KEY},
         {"builder-id", required_argument, NULL, O_BUILDER},
@@ -188,6 +191,7 @@ int cli_ledger_export(int argc, char **argv)
             }
             break;
         case O_ALLOW_FAILED: eo.allow_failed = 1; break;
+        case O_STORE: cli_ledger_use(optarg, NULL); break;
         case 'h': return cli_print_usage(export_usage);
         case '?': return cli_usage_error("ledger", "unknown option '%s'", argv[optind - 1]);
         case ':': return cli_usage_error("ledger", "option '%s' needs a value", argv[optind - 1]);
@@ -333,8 +337,11 @@ static bw_lineage *existing_runs(int *rc)
 
 int cli_ledger_import(int argc, char **argv)
 {
-    enum { O_KEY = 0x2100, O_KEY_NAME, O_ACTOR, O_COMMIT };
+    enum { O_KEY = 0x2100, O_KEY_NAME, O_ACTOR, O_COMMIT, O_STORE, O_NOTE_KEY_FILE };
+    const char *store = NULL, *note_key_file = NULL;
     static const struct option longopts[] = {
+        {"store", required_argument, NULL, O_STORE},
+        {"note-key-file", required_argument, NULL, O_NOTE_KEY_FILE},
         {"key", required_argument, NULL, O_KEY},
         {"key-name", required_argument, NULL, O_KEY_NAME},
         {"actor", required_argument, NULL, O_ACTOR},
@@ -365,6 +372,8 @@ int cli_ledger_import(int argc, char **argv)
         case O_KEY_NAME: key_name = optarg; break;
         case O_ACTOR: actor = optarg; break;
         case O_COMMIT: dopts.commit = optarg; break;
+        case O_STORE: store = optarg; break;
+        case O_NOTE_KEY_FILE: note_key_file = optarg; break;
         case 'h': return cli_print_usage(import_usage);
         case '?': return cli_usage_error("ledger", "unknown option '%s'", argv[optind - 1]);
         case ':': return cli_usage_error("ledger", "option '%s' needs a value", argv[optind - 1]);
@@ -378,6 +387,7 @@ int cli_ledger_import(int argc, char **argv)
     if (optind != argc - 1) {
         return cli_usage_error("ledger", "import takes one dvc.lock file");
     }
+    cli_ledger_use(store, note_key_file);
     path = argv[optind];
     cli_resolve_color();
     now_utc(now);

@@ -36,6 +36,7 @@ const char cmd_lineage_usage[] =
     "      --depth N          follow at most N stage runs from the artifact (0: the artifact alone)\n"
     "      --format FORMAT    text (a tree; a node shown before is marked (*)), json (nodes and\n"
     "                         edges), dot (Graphviz: | dot -Tsvg > lineage.svg) or mermaid\n"
+    "      --store URL|PATH   another ledger (a SQLite file or a PostgreSQL URL; default: the project's)\n"
     "  -o, --output FILE      write to FILE (atomically) instead of standard output\n"
     "\n"
     "Exit status: 0 shown, 2 unknown artifact, no ledger or a usage error.\n"
@@ -163,8 +164,9 @@ int cli_lineage_resolve(bw_lineage *g, const char *spec, uint32_t *roots, size_t
 
 int cmd_lineage(int argc, char **argv)
 {
-    enum { O_UP = 0x2000, O_DOWN, O_DEPTH };
+    enum { O_UP = 0x2000, O_DOWN, O_DEPTH, O_STORE };
     static const struct option longopts[] = {
+        {"store", required_argument, NULL, O_STORE},
         {"upstream", no_argument, NULL, O_UP},
         {"downstream", no_argument, NULL, O_DOWN},
         {"depth", required_argument, NULL, O_DEPTH},
@@ -188,6 +190,7 @@ int cmd_lineage(int argc, char **argv)
         switch (c) {
         case O_UP: dir |= BW_LINEAGE_UPSTREAM; break;
         case O_DOWN: dir |= BW_LINEAGE_DOWNSTREAM; break;
+        case O_STORE: cli_ledger_use(optarg, NULL); break;
         case O_DEPTH: {
             char *end;
             errno = 0;

@@ -23,6 +23,8 @@ const struct cmd cli_commands[] = {
      cmd_validate_usage},
     {"sign", cmd_sign, "sign a model or dataset (OpenSSF model signing, Sigstore bundle)", cmd_sign_usage},
     {"verify", cmd_verify, "verify a model signature and report added, removed or changed files", cmd_verify_usage},
+    {"init", cmd_init, "make a project's .bulwark: keys, the ledger (SQLite or PostgreSQL), its note key",
+     cmd_init_usage},
     {"key", cmd_key, "make, list, export, import and delete signing keys (.bulwark/keys)", cmd_key_usage},
     {"rules", cmd_rules, "list and try the rules of the secrets and personal-data scanner", cmd_rules_usage},
     {"ledger", cmd_ledger, "the tamper-evident ledger: add, log, show, verify, proof, checkpoint, export, import",

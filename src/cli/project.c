@@ -136,3 +136,136 @@ char *cli_state_path(const char *name, bool create)
     free(dir);
     return p;
 }
+
+/* ------------------------------------------------------------------------------------------------
+ * The ledger's store and note key: one place decides, for every command that reads or records
+ */
+
+static const char *opt_store, *opt_note_key;
+
+void cli_ledger_use(const char *store, const char *note_key)
+{
+    opt_store = store;
+    opt_note_key = note_key;
+}
+
+void cli_secret_free(char *s)
+{
+    if (s != NULL) {
+        explicit_bzero(s, strlen(s));
+        free(s);
+    }
+}
+
+/*
+ * A value of .bulwark/config: "key = value" lines, '#' starting a comment line. The file may hold a
+ * store URL with a password: what is read is wiped once the value is copied out.
+ */
+char *cli_config_get(const char *key)
+{
+    char *path = cli_state_path("config", false);
+    bw_buf b = BW_BUF_INIT(1 << 20);
+    bw_error err = {0};
+    char *val = NULL;
+    struct stat st;
+
+    if (path == NULL || lstat(path, &st) != 0) {
+        free(path);
+        return NULL;
+    }
+    if (bw_file_slurp(path, 0, 1 << 20, &b, &err) != BW_OK) {
+        cli_warn("cannot read '%s': %s", path, err.msg);
+        free(path);
+        return NULL;
+    }
+    size_t kl = strlen(key);
+    for (char *line = b.ptr; line != NULL && *line != '\0' && val == NULL;) {
+        char *end = strchr(line, '\n');
+        if (end != NULL) {
+            *end = '\0';
+        }
+        line += strspn(line, " \t");
+        if (strncmp(line, key, kl) == 0 && strchr(" \t=", line[kl]) != NULL) {
+            char *v = line + kl + strspn(line + kl, " \t");
+            if (*v == '=') {
+                v++;
+                v += strspn(v, " \t");
+                size_t n = strlen(v);
+                while (n > 0 && strchr(" \t\r", v[n - 1]) != NULL) {
+                    n--;
+                }
+                val = strndup(v, n);
+            }
+        }
+        line = end != NULL ? end + 1 : NULL;
+    }
+    if (val != NULL && strstr(val, "://") != NULL && (st.st_mode & 077) != 0) {
+        cli_warn("'%s' names a store and is readable by others (chmod 600 it)", path);
+    }
+    explicit_bzero(b.ptr, b.len);
+    bw_buf_release(&b);
+    free(path);
+    return val;
+}
+
+/* A path from the config is relative to the state directory. */
+static char *state_relative(char *p)
+{
+    if (p == NULL || p[0] == '/' || strstr(p, "://") != NULL) {
+        return p;
+    }
+    char *dir = cli_state_dir(false);
+    char *full = dir != NULL ? join(dir, p) : NULL;
+    free(dir);
+    cli_secret_free(p);
+    return full;
+}
+
+char *cli_ledger_target(bool create)
+{
+    const char *env = getenv("BULWARK_LEDGER");
+    char *t = NULL;
+
+    if (opt_store != NULL) {
+        t = strdup(opt_store);
+    } else if (env != NULL && env[0] != '\0') {
+        t = strdup(env);
+    } else if ((t = state_relative(cli_config_get("store"))) == NULL) {
+        return cli_state_path("ledger.db", create);
+    }
+    if (t == NULL) {
+        cli_error("out of memory");
+    }
+    return t;
+}
+
+char *cli_ledger_note_key_path(bool create)
+{
+    const char *env = getenv("BULWARK_LEDGER_NOTE_KEY");
+    char *p = NULL;
+
+    if (opt_note_key != NULL) {
+        p = strdup(opt_note_key);
+    } else if (env != NULL && env[0] != '\0') {
+        p = strdup(env);
+    } else if ((p = state_relative(cli_config_get("note-key"))) == NULL) {
+        return cli_state_path("ledger.note-key", create);
+    }
+    if (p == NULL) {
+        cli_error("out of memory");
+    }
+    return p;
+}
+
+char *cli_ledger_shown(const char *target)
+{
+    bw_buf b = BW_BUF_INIT(1 << 16);
+    char *s = NULL;
+    size_t n;
+
+    if (bw_ledger_target_display(target, &b) != BW_OK || bw_buf_take(&b, &s, &n) != BW_OK) {
+        bw_buf_release(&b);
+        return strdup("(the ledger)");
+    }
+    return s;
+}

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # crash.sh - kill a ledger writer with SIGKILL at random moments; after each kill the ledger must
 # verify and hold only whole batches (tests/ledger/crash_driver.c). TAP output.
-# usage: crash.sh CRASH_DRIVER [ROUNDS]
+# usage: crash.sh CRASH_DRIVER [ROUNDS [TARGET]]   (TARGET: an empty store's URL; default a SQLite file)
 set -u
 driver=$1
 rounds=${2:-25}
 work=$(mktemp -d "${TMPDIR:-/tmp}/bw-crash.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
-db=$work/ledger.db
+db=${3:-$work/ledger.db}
+export CRASH_NOTE=$work/ledger.note
 "$driver" init "$db" || { echo "1..0 # SKIP driver init failed"; exit 1; }
 echo "1..$((rounds + 1))"
 fail=0

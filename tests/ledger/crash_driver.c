@@ -14,11 +14,22 @@
 
 #include "bulwark/bulwark.h"
 
+/* the note key's file: DB.note, or $CRASH_NOTE (a store URL names no directory) */
+static void note_path(const char *db, char *path, size_t cap)
+{
+    const char *env = getenv("CRASH_NOTE");
+    if (env != NULL && env[0] != '\0') {
+        snprintf(path, cap, "%s", env);
+    } else {
+        snprintf(path, cap, "%s.note", db);
+    }
+}
+
 static int load_note(const char *db, bw_note_signer *s)
 {
     char path[4096], text[512];
     bw_error err = {0};
-    snprintf(path, sizeof(path), "%s.note", db);
+    note_path(db, path, sizeof(path));
     FILE *f = fopen(path, "r");
     size_t n = f != NULL ? fread(text, 1, sizeof(text) - 1, f) : 0;
     if (f != NULL) {
@@ -88,7 +99,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "init: %s\n", err.msg);
             return 2;
         }
-        snprintf(path, sizeof(path), "%s.note", argv[2]);
+        note_path(argv[2], path, sizeof(path));
         FILE *f = fopen(path, "w");
         if (f == NULL || fprintf(f, "%s\n", b.ptr) < 0 || fclose(f) != 0) {
             return 2;
