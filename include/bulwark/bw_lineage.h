@@ -78,6 +78,13 @@ BW_API void bw_lineage_stats_get(bw_lineage *g, bw_lineage_stats *out);
 BW_API bw_status bw_lineage_find_digest(bw_lineage *g, const char *digest, uint32_t *out) BW_NODISCARD;
 
 /**
+ * The artifact nodes with a digest starting with `prefix` ("alg:" and at least one hex digit; hex in
+ * either case), as `git` resolves abbreviated object names: up to `cap` distinct ids into ids[] in node
+ * order, the total count of distinct nodes into *n (which may exceed cap).
+ */
+BW_API void bw_lineage_find_digest_prefix(bw_lineage *g, const char *prefix, uint32_t *ids, size_t cap, size_t *n);
+
+/**
  * The artifact nodes one of whose names is exactly `name`, in node order: up to `cap` ids into
  * ids[], the total count into *n (which may exceed cap).
  */

@@ -919,6 +919,42 @@ bw_status bw_lineage_find_digest(bw_lineage *g, const char *digest, uint32_t *ou
     return BW_OK;
 }
 
+void bw_lineage_find_digest_prefix(bw_lineage *g, const char *prefix, uint32_t *ids, size_t cap, size_t *n)
+{
+    char k[BW_LINEAGE_MAX_TEXT / 16];
+    size_t len = strlen(prefix);
+    const char *colon = strchr(prefix, ':');
+    uint32_t last = NONE;
+
+    *n = 0;
+    if (len >= sizeof(k) || colon == NULL || colon[1] == '\0') {
+        return;
+    }
+    for (size_t i = 0; i <= len; i++) {
+        char c = prefix[i];
+        k[i] = prefix + i > colon && c >= 'A' && c <= 'F' ? (char)(c - 'A' + 'a') : c;
+    }
+    /* a node with several digests matching is counted once (exactly while ids[] holds them all) */
+    for (size_t i = 0; i < g->n_aliases; i++) {
+        uint32_t art = g->aliases[i].art;
+        if (strncmp(g->aliases[i].k, k, len) != 0 || art == last) {
+            continue;
+        }
+        bool seen = false;
+        for (size_t j = 0; j < *n && j < cap; j++) {
+            seen |= ids[j] == art;
+        }
+        if (seen) {
+            continue;
+        }
+        if (*n < cap) {
+            ids[*n] = art;
+        }
+        (*n)++;
+        last = art;
+    }
+}
+
 void bw_lineage_find_name(bw_lineage *g, const char *name, uint32_t *ids, size_t cap, size_t *n)
 {
     *n = 0;

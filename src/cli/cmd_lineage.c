@@ -124,12 +124,22 @@ int cli_lineage_resolve(bw_lineage *g, const char *spec, uint32_t *roots, size_t
         } else {
             snprintf(key, sizeof(key), "%s", spec);
         }
-        if (bw_lineage_find_digest(g, key, &roots[0]) != BW_OK) {
-            cli_error("%s is not in the ledger", key);
-            return CLI_EXIT_USAGE;
+        if (bw_lineage_find_digest(g, key, &roots[0]) == BW_OK) {
+            *n = 1;
+            return 0;
         }
-        *n = 1;
-        return 0;
+        /* an abbreviated digest, as the text tree shows them: it must name one artifact */
+        bw_lineage_find_digest_prefix(g, key, roots, MAX_ROOTS, &total);
+        if (total == 1) {
+            *n = 1;
+            return 0;
+        }
+        if (total > 1) {
+            cli_error("%s is ambiguous: %zu artifacts' digests start with it (give more digits)", key, total);
+        } else {
+            cli_error("%s is not in the ledger", key);
+        }
+        return CLI_EXIT_USAGE;
     }
     if (stat(spec, &st) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
         if ((rc = path_digest(spec, S_ISDIR(st.st_mode), key)) != 0) {

@@ -125,6 +125,29 @@ static void test_pipeline(void)
             *p = (char)(*p >= 'a' && *p <= 'f' ? *p - 32 : *p);
         }
         ok(bw_lineage_find_digest(g, up, ids) == BW_OK && ids[0] == model, "upper-case hex finds it too");
+        up[7 + 8] = '\0';
+        bw_lineage_find_digest_prefix(g, up, ids, 4, &n);
+        ok(n == 1 && ids[0] == model, "an abbreviated digest (upper-case) finds the one node");
+    }
+    bw_lineage_find_digest_prefix(g, "sha256:", ids, 4, &n);
+    is_int((int)n, 0, "a prefix without a hex digit finds nothing");
+    bw_lineage_find_digest_prefix(g, fmt("sha256:%.8sx", H[2]), ids, 4, &n);
+    is_int((int)n, 0, "a prefix that matches no digest finds nothing");
+    {
+        bw_lineage *g2 = NULL;
+        bw_error e2 = {0};
+        char a[65], b[65];
+        memset(a, 'a', 64), memset(b, 'a', 64);
+        a[64] = b[64] = '\0';
+        b[63] = 'b';
+        ok(bw_lineage_new(&g2, &e2) == BW_OK, "a second graph");
+        add(g2, 0, fmt("{\"kind\":\"artifact\",\"name\":\"x\",\"digest\":{\"sha256\":\"%s\"}}", a));
+        add(g2, 1, fmt("{\"kind\":\"artifact\",\"name\":\"y\",\"digest\":{\"sha256\":\"%s\"}}", b));
+        bw_lineage_find_digest_prefix(g2, "sha256:aaaaaaaa", ids, 4, &n);
+        ok(n == 2 && ids[0] != ids[1], "a prefix shared by two artifacts finds both (ambiguous)");
+        bw_lineage_find_digest_prefix(g2, "sha256:aaaaaaaa", ids, 1, &n);
+        ok(n == 2, "the count goes past cap");
+        bw_lineage_free(g2);
     }
 
     s = query(g, model, BW_LINEAGE_UPSTREAM, BW_LINEAGE_DEPTH_ALL, BW_LINEAGE_TEXT);
