@@ -26,4 +26,13 @@ __attribute__((visibility("hidden"))) bw_status bw_manifest_finish(bw_manifest *
  */
 __attribute__((visibility("hidden"))) bool bw_manifest_name_ok(const char *s, size_t n);
 
+/*
+ * Parse a signed payload as a statement, in one JSON pass: a JSON object with
+ * a string "_type" (else BW_EFORMAT "not an in-toto statement"), read as
+ * bw_manifest_parse reads a statement, except that an envelope inside it is
+ * never followed (only the verified bytes count).
+ */
+__attribute__((visibility("hidden"))) bw_status
+bw_manifest_parse_statement(bw_manifest **out, const void *data, size_t n, const char *source, bw_error *err);
+
 #endif

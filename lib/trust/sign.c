@@ -7,9 +7,9 @@
  *
  * Verifying runs in the order that keeps hostile input away from everything
  * but the bundle reader: bundle shape, then the DSSE signature, then the
- * verified payload only (a JSON object with "_type", parsed by
- * bw_manifest_parse, which also checks the subject digest against the
- * resources), then the files. Exactly the recorded ignore paths are left out
+ * verified payload only (a JSON object with "_type", parsed once by
+ * bw_manifest_parse_statement, which also checks the subject digest against
+ * the resources and follows no envelope inside it), then the files. Exactly the recorded ignore paths are left out
  * (plus the signature file and the caller's extra excludes); a statement
  * that records none (model_signing before 1.1) ignores nothing, so files its
  * signer skipped without saying show up as added (fail closed).
@@ -18,7 +18,6 @@
  * model root without a leading slash ("model.sig"); they match from the root
  * only (bw_manifest_excludes anchors them again when reading).
  */
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -283,27 +282,6 @@ void bw_verify_result_release(bw_verify_result *r)
     memset(r, 0, sizeof(*r));
 }
 
-/*
- * The verified payload must be a statement object (not sums lines, not
- * another envelope: bw_manifest_parse would accept those).
- */
-static bw_status payload_shape(const bw_buf *p, const char *name, bw_error *err)
-{
-    json_error_t je;
-    json_t *root = json_loadb(p->ptr != NULL ? p->ptr : "", p->len, JSON_REJECT_DUPLICATES, &je);
-    bw_status rc = BW_OK;
-
-    if (root == NULL) {
-        return bw_fail_at(err, BW_EFORMAT, (uint64_t)je.position, "%s: signed payload: offset %d: %s", name,
-                          je.position, je.text);
-    }
-    if (!json_is_object(root) || !json_is_string(json_object_get(root, "_type"))) {
-        rc = bw_fail(err, BW_EFORMAT, "%s: the signed payload is not an in-toto statement (no _type)", name);
-    }
-    json_decref(root);
-    return rc;
-}
-
 bw_status bw_verify_path(const char *path, const void *data, size_t n, const char *name, const bw_key *const *keys,
                          size_t nkeys, const bw_verify_opts *opts, bw_verify_result *res, bw_error *err)
 {
@@ -334,8 +312,8 @@ bw_status bw_verify_path(const char *path, const void *data, size_t n, const cha
                      BW_INTOTO_PAYLOAD_TYPE);
         goto out;
     }
-    if ((rc = payload_shape(&v.payload, name, err)) != BW_OK ||
-        (rc = bw_manifest_parse(&res->signed_manifest, v.payload.ptr, v.payload.len, name, err)) != BW_OK) {
+    /* one JSON pass over the verified bytes: a statement object, nothing inside it followed */
+    if ((rc = bw_manifest_parse_statement(&res->signed_manifest, v.payload.ptr, v.payload.len, name, err)) != BW_OK) {
         goto out;
     }
     if ((rc = bw_manifest_excludes(res->signed_manifest, &recorded, &n_rec, err)) != BW_OK) {
