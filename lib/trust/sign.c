@@ -139,51 +139,6 @@ bw_status bw_sign_statement(const bw_manifest *m, bw_buf *out, bw_error *err)
     return rc == BW_OK ? BW_OK : bw_fail(err, rc, "cannot build the statement: %s", bw_strerror(rc));
 }
 
-/*
- * "REL" when `file` (which need not exist yet) lies inside directory `dir`,
- * else NULL (also when dir is not a directory). Compares resolved paths.
- */
-static char *path_inside(const char *file, const char *dir)
-{
-    char *copy = bw_strdup(file), *slash, *parent = NULL, *d = NULL, *res = NULL;
-    const char *base;
-
-    if (copy == NULL) {
-        return NULL;
-    }
-    slash = strrchr(copy, '/');
-    if (slash != NULL) {
-        *slash = '\0';
-        base = slash + 1;
-        parent = realpath(slash == copy ? "/" : copy, NULL);
-    } else {
-        base = copy;
-        parent = realpath(".", NULL);
-    }
-    d = realpath(dir, NULL);
-    if (parent != NULL && d != NULL && *base != '\0' && strcmp(base, ".") != 0 && strcmp(base, "..") != 0) {
-        size_t n = strlen(d);
-        if (strcmp(d, "/") == 0) {
-            n = 0;
-        }
-        if (strncmp(parent, d, n) == 0 && (parent[n] == '/' || parent[n] == '\0')) {
-            bw_buf b = BW_BUF_INIT(1 << 16);
-            const char *rest = parent + n;
-            while (*rest == '/') {
-                rest++;
-            }
-            bw_buf_printf(&b, "%s%s%s", rest, *rest ? "/" : "", base);
-            if (bw_buf_take(&b, &res, NULL) != BW_OK) {
-                res = NULL;
-            }
-        }
-    }
-    free(parent); /* libc realpath */
-    free(d);
-    bw_free(copy);
-    return res;
-}
-
 /* "/" + s (a pattern anchored at the root), or a copy of s when it is a glob or anchored already. */
 static char *anchored(const char *s)
 {
@@ -223,7 +178,7 @@ bw_status bw_sign_path(const char *path, const bw_key *k, const bw_sign_opts *op
         }
         n_excl++;
     }
-    if (o->signature != NULL && (sig_rel = path_inside(o->signature, path)) != NULL) {
+    if (o->signature != NULL && (sig_rel = bw_path_inside(o->signature, path)) != NULL) {
         if ((excl[n_excl] = anchored(sig_rel)) == NULL) {
             rc = bw_fail(err, BW_ENOMEM, "out of memory");
             goto out;
@@ -330,7 +285,7 @@ bw_status bw_verify_path(const char *path, const void *data, size_t n, const cha
     for (size_t i = 0; i < o->n_excludes; i++) {
         all[n_all++] = o->excludes[i];
     }
-    if (o->signature != NULL && (sig_rel = path_inside(o->signature, path)) != NULL) {
+    if (o->signature != NULL && (sig_rel = bw_path_inside(o->signature, path)) != NULL) {
         if ((sig_pat = anchored(sig_rel)) == NULL) {
             rc = bw_fail(err, BW_ENOMEM, "out of memory");
             goto out;
