@@ -194,7 +194,8 @@ void cli_key_label(const char *spec, char *out, size_t cap);
  * $XDG_CACHE_HOME/bulwark/stat-HEX (HEX: 16 hex digits of SHA-256 of the resolved PATH), and its
  * key, $XDG_CACHE_HOME/bulwark/cache.key (default ~/.cache; 32 random bytes, 0600, made on first
  * use, refused unless owned by the user and private). 0, or -1 after a warning (then every file
- * is hashed). cli_cache_close wipes the key. cli_cache_text/json report the counts.
+ * is hashed). cli_cache_close wipes the key. cli_cache_text/json report the counts (text: NULL
+ * when the cache could not be opened).
  */
 struct cli_cache {
     bw_sign_cache c;

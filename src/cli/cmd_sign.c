@@ -184,6 +184,11 @@ void cli_cache_close(struct cli_cache *cc)
 void cli_cache_text(const bw_sign_cache *c)
 {
     char a[32], b[32];
+
+    if (c == NULL) {
+        cli_out_str("incremental: off (see the warning), every file hashed\n");
+        return;
+    }
     cli_out_printf("incremental: %zu file%s unchanged (%s, digests reused), %zu hashed (%s)%s\n", c->files_reused,
                    c->files_reused == 1 ? "" : "s", cli_human_bytes(c->bytes_reused, a, sizeof(a)), c->files_hashed,
                    cli_human_bytes(c->bytes_hashed, b, sizeof(b)), c->ignored ? "; the cache was ignored" : "");
@@ -340,7 +345,7 @@ int cmd_sign(int argc, char **argv)
             bw_json_kv_str(&j, "manifest_digest", hex);
             bw_json_kv_str(&j, "key_type", bw_key_type_name(bw_key_get_type(key)));
             bw_json_kv_str(&j, "key_hint", hint);
-            if (incremental) {
+            if (cache_on) {
                 cli_cache_json(&j, &cc.c);
             }
             bw_json_obj_end(&j);
@@ -353,7 +358,7 @@ int cmd_sign(int argc, char **argv)
             cli_out_printf("signed '%s' (%zu file%s, %s manifest sha256:%s) -> %s\n", argv[0], m->n_files,
                            m->n_files == 1 ? "" : "s", m->shard_size ? "shards" : "files", hex, sig_path);
             if (incremental) {
-                cli_cache_text(&cc.c);
+                cli_cache_text(cache_on ? &cc.c : NULL);
             }
         }
     }

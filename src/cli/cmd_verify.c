@@ -403,12 +403,11 @@ int cmd_verify(int argc, char **argv)
     if (s == BW_OK || (s == BW_EVERIFY && res.actual != NULL)) {
         /* the signature verified and the files were compared */
         if (cli.format == BW_FORMAT_JSON) {
-            report_json(sig_path, argv[0], &ks, &res, s == BW_OK, s == BW_OK ? NULL : e.msg,
-                        incremental ? &cc.c : NULL);
+            report_json(sig_path, argv[0], &ks, &res, s == BW_OK, s == BW_OK ? NULL : e.msg, cache_on ? &cc.c : NULL);
         } else {
             report_text(&ks, &res);
             if (incremental) {
-                cli_cache_text(&cc.c);
+                cli_cache_text(cache_on ? &cc.c : NULL);
             }
         }
         rc = record(argv[0], sig_path, s == BW_OK, res.actual, no_ledger);
