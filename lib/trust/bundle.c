@@ -183,7 +183,11 @@ static bw_status parse_envelope(const json_t *env, const char *name, bw_bundle *
             return bw_fail(err, BW_EFORMAT, "%s: %s.keyid must be a string", name, where);
         }
         snprintf(where, sizeof(where), "dsseEnvelope.signatures[%zu].sig", i);
-        BW_TRY(decode_b64(sig, where, name, &raw, err));
+        bw_status rc = decode_b64(sig, where, name, &raw, err);
+        if (rc != BW_OK) {
+            bw_buf_release(&raw);
+            return rc;
+        }
         b->sig_lens[i] = raw.len;
         if (bw_buf_take(&raw, (char **)&b->sigs[i], NULL) != BW_OK) {
             return bw_fail(err, BW_ENOMEM, "out of memory");
