@@ -272,12 +272,13 @@ bw_status bw_bundle_verify(const bw_bundle *b, const char *name, const bw_key *c
             return bw_fail(err, BW_ENOMEM, "out of memory");
         }
     }
-    /* keys the hint names first, then the rest in their order */
+    /* keys the hint names first, then the rest in their order (with one key there is no order to
+       choose: its hint, a PEM encoding and a hash, cost as much as the signature check) */
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < nkeys; i++) {
             char hint[65];
-            bool match = b->key_hint != NULL && b->key_hint[0] != '\0' && bw_key_hint(keys[i], hint) == BW_OK &&
-                         strcmp(hint, b->key_hint) == 0;
+            bool match = nkeys > 1 && b->key_hint != NULL && b->key_hint[0] != '\0' &&
+                         bw_key_hint(keys[i], hint) == BW_OK && strcmp(hint, b->key_hint) == 0;
             if (match == (pass == 0)) {
                 order[k] = keys[i];
                 index[k++] = i;
