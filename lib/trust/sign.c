@@ -591,7 +591,10 @@ bw_status bw_verify_path(const char *path, const void *data, size_t n, const cha
     }
     if (cache != NULL) {
         cache_count(cache, &hook);
-        cache_save(cache, path, h.bytes, res->signed_manifest, res->actual, &hook, vc.t_now);
+        /* every file reused and none gone: the cache would be written again as it is (an fsync saved) */
+        if (vc.vouch == NULL || hook.files_hashed > 0 || hook.n_files != vc.cache.n) {
+            cache_save(cache, path, h.bytes, res->signed_manifest, res->actual, &hook, vc.t_now);
+        }
     }
     for (size_t i = 0; i < res->diff.n; i++) {
         counts[res->diff.items[i].kind]++;
