@@ -573,6 +573,7 @@ static void test_incremental(void)
     ok(c.files_reused == 3 && c.files_hashed == 0 && c.bytes_reused == 16 + 44 + 8, "inc: verify reuses 3 files (%zu)",
        c.files_reused);
     ok(r.diff.n == 0 && r.diff.n_same == 3, "inc: and every file matches");
+    ok(!c.written, "inc: nothing hashed, nothing gone: the cache is left as it is");
     bw_verify_result_release(&r);
 
     /* the same size, the old mtime put back: ctime moved, so it is hashed and caught */
@@ -586,7 +587,8 @@ static void test_incremental(void)
     settle();
     is_int(inc_verify(model, &bundle, pub, &c, &r, &err), BW_EVERIFY, "inc: a same-size change is caught");
     is_str(changes(&r), "modified:a.bin", "inc: named");
-    ok(c.files_reused == 2 && c.files_hashed == 1, "inc: only it is hashed (%zu, %zu)", c.files_reused, c.files_hashed);
+    ok(c.files_reused == 2 && c.files_hashed == 1 && c.written,
+       "inc: only it is hashed, the cache rewritten (%zu, %zu)", c.files_reused, c.files_hashed);
     bw_verify_result_release(&r);
     is_int(inc_verify(model, &bundle, pub, &c, &r, &err), BW_EVERIFY, "inc: and caught again (never cached)");
     ok(c.files_hashed == 1, "inc: a file that did not match is not cached");
