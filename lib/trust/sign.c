@@ -197,9 +197,12 @@ static bool run_fits(const bw_manifest *m, const bw_manifest_entry *e, size_t n,
         return n == 1 && (e->size == BW_SIZE_UNKNOWN || e->size == size);
     }
     for (size_t i = 0; i < n; i++) {
-        uint64_t start = (uint64_t)i * m->shard_size;
-        uint64_t end = size - start < m->shard_size ? size : start + m->shard_size;
-        if (start >= size || e[i].start != start || e[i].end != end) {
+        uint64_t start, end;
+        if (__builtin_mul_overflow((uint64_t)i, m->shard_size, &start) || start >= size) {
+            return false;
+        }
+        end = size - start < m->shard_size ? size : start + m->shard_size;
+        if (e[i].start != start || e[i].end != end) {
             return false;
         }
     }
