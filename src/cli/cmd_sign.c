@@ -149,6 +149,7 @@ int cli_cache_open(const char *path, struct cli_cache *cc)
         if (resolved == NULL) {
             cli_warn("--incremental: cannot resolve '%s': hashing every file", path);
         }
+        explicit_bzero(cc->key, sizeof(cc->key));
         free(resolved);
         return -1;
     }
