@@ -1,8 +1,8 @@
 /*
  * fuzz_bundle.c - Sigstore bundles (lib/trust/bundle.c) from arbitrary
  * bytes. The input is parsed as a bundle: no crash, every failure says why
- * and leaves nothing behind; a parsed bundle has a compact envelope that
- * the DSSE reader accepts as JSON. Verification under two fixed keys (an
+ * and leaves nothing behind; a parsed bundle holds its envelope decoded
+ * (the PAE and every signature). Verification under two fixed keys (an
  * Ed25519 key generated once and the DSSE spec's P-256 key) must fail unless
  * it really is signed; a verified payload is re-signed into a new bundle,
  * which must parse and verify with the same payload and type.
@@ -34,10 +34,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bw_error_clear(&err);
     if (bw_bundle_parse(data, size, "fuzz", &b, &err) != BW_OK) {
         FUZZ_CHECK(err.code != BW_OK && err.msg[0] != '\0');
-        FUZZ_CHECK(b.envelope == NULL && b.media_type == NULL && b.key_hint == NULL && b.payload_type == NULL);
+        FUZZ_CHECK(b.pae.ptr == NULL && b.sigs == NULL && b.media_type == NULL && b.key_hint == NULL &&
+                   b.payload_type == NULL);
         return 0;
     }
-    FUZZ_CHECK(b.envelope != NULL && b.envelope_len == strlen(b.envelope) && b.key_hint != NULL);
+    FUZZ_CHECK(b.pae.ptr != NULL && b.payload_len <= b.pae.len && b.sigs != NULL && b.key_hint != NULL);
     FUZZ_CHECK(b.payload_type != NULL && b.n_signatures >= 1 && b.n_signatures <= BW_DSSE_MAX_SIGNATURES);
     FUZZ_CHECK(b.material >= BW_BUNDLE_PUBLIC_KEY && b.material <= BW_BUNDLE_CERTIFICATE);
     const bw_key *keys[2] = {spec, mine};

@@ -10,8 +10,10 @@
  * dsseEnvelope {payload, payloadType, signatures [{sig, keyid ""}]}, no final
  * newline); the hint is bw_key_hint (hex SHA-256 of the PEM public key).
  *
- * The reader checks the bundle's shape and hands the envelope to bw_dsse
- * for verification; nothing in the payload is looked at before a signature
+ * The reader checks the bundle's shape and decodes the envelope once (one
+ * JSON parse, one base64 decoding of the payload and of each signature);
+ * bw_bundle_verify checks the signatures over its PAE with the same rules as
+ * bw_dsse_verify. Nothing in the payload is looked at before a signature
  * over it has verified. X.509 chains and transparency-log entries are
  * recognised but not validated: trust comes from the key the caller gives.
  */
@@ -45,8 +47,16 @@ typedef struct bw_bundle {
     size_t n_tlog_entries; /**< verificationMaterial.tlogEntries (not checked) */
     char *payload_type;    /**< dsseEnvelope.payloadType (not yet verified) */
     size_t n_signatures;   /**< dsseEnvelope.signatures */
-    char *envelope;        /**< the dsseEnvelope member as compact JSON, for bw_dsse_verify */
-    size_t envelope_len;
+    /*
+     * The envelope, decoded once for bw_bundle_verify (nothing in it is
+     * verified yet): pae is DSSE's PAE(payloadType, payload), the bytes every
+     * signature covers, whose last payload_len bytes are the payload; sigs[i]
+     * (sig_lens[i] bytes) is signatures[i].sig decoded from base64.
+     */
+    bw_buf pae;
+    size_t payload_len;
+    uint8_t **sigs;
+    size_t *sig_lens;
 } bw_bundle;
 
 /**

@@ -109,6 +109,15 @@ BW_API void bw_atomic_abort(bw_atomic *a);
 BW_API bw_status bw_file_write_atomic(const char *path, const void *p, size_t n, mode_t mode,
                                       bw_error *err) BW_NODISCARD;
 
+/**
+ * Where `file` (which need not exist yet) lies inside directory `dir`: its
+ * path relative to dir ("model.sig", "sub/x.json"), compared on resolved
+ * paths (so "d/../d/x" and symlinked parents count), or NULL when it lies
+ * outside, dir is not a directory, the base name is empty, "." or "..", or
+ * memory ran out. Free the result with bw_free.
+ */
+BW_API char *bw_path_inside(const char *file, const char *dir);
+
 #ifdef __cplusplus
 }
 #endif

@@ -38,6 +38,40 @@ extern "C" {
  */
 BW_API bw_status bw_sign_statement(const bw_manifest *m, bw_buf *out, bw_error *err) BW_NODISCARD;
 
+#define BW_SIGN_CACHE_KEY_BYTES 32
+
+/**
+ * Incremental signing and verification: a stat cache (like git's index) of
+ * the files of one model root, each file's stat tuple (device, inode, size,
+ * mtime, ctime, mode) and digest when it was last hashed. A file's digest is
+ * reused, instead of reading the file, only when all of this holds:
+ *   - the cache file's HMAC-SHA-256 under `key` verifies (else it is ignored
+ *     with a warning, as is one that does not parse);
+ *   - it was written for this model root, vouched for by the signature now
+ *     being verified (bw_verify_path) or re-signed from (bw_sign_path: the
+ *     bundle already at opts->signature, which must verify with the signing
+ *     key): the SHA-256 of that bundle file is recorded in the cache;
+ *   - that signature's verified statement lists the file with the same
+ *     digest (every shard, in shard mode) and the same algorithm and shard
+ *     size as this run;
+ *   - the file's stat tuple now equals the cached one, and its mtime and
+ *     ctime are older than the clock read before the cache's run started
+ *     (racy entries are hashed again).
+ * After a successful sign, or a verify (files that matched), the cache is
+ * rewritten atomically (mode 0600) vouched for by that signature. The
+ * counts say what happened.
+ */
+typedef struct bw_sign_cache {
+    const char *file;         /**< the cache file: read when present, then replaced */
+    const unsigned char *key; /**< BW_SIGN_CACHE_KEY_BYTES secret bytes; keep them outside the project */
+    size_t files_reused;      /**< out: files whose digests came from the cache */
+    size_t files_hashed;      /**< out: files read and hashed */
+    uint64_t bytes_reused;    /**< out: their bytes */
+    uint64_t bytes_hashed;    /**< out */
+    int ignored;              /**< out: a cache file was there but unreadable, unauthentic or malformed (warned) */
+    int written;              /**< out: the cache file was rewritten */
+} bw_sign_cache;
+
 typedef struct bw_sign_opts {
     unsigned version;            /**< BW_SIGN_OPTS_VERSION */
     uint64_t shard_size;         /**< 0: files mode; else bytes per shard */
@@ -48,12 +82,13 @@ typedef struct bw_sign_opts {
     bw_pool *pool;           /**< NULL: hash on the calling thread */
     bw_progress_fn progress; /**< may be NULL */
     void *progress_ud;
+    bw_sign_cache *cache; /**< version 2: NULL hashes every file (the default); see bw_sign_cache */
 } bw_sign_opts;
 
-#define BW_SIGN_OPTS_VERSION 1
+#define BW_SIGN_OPTS_VERSION 2
 #define BW_SIGN_OPTS_INIT                                                                                              \
     {                                                                                                                  \
-        BW_SIGN_OPTS_VERSION, 0, NULL, 0, 0, NULL, NULL, NULL, NULL                                                    \
+        BW_SIGN_OPTS_VERSION, 0, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL                                              \
     }
 
 /**
@@ -76,12 +111,13 @@ typedef struct bw_verify_opts {
     bw_pool *pool;
     bw_progress_fn progress;
     void *progress_ud;
+    bw_sign_cache *cache; /**< version 2: NULL hashes every file (the default); see bw_sign_cache */
 } bw_verify_opts;
 
-#define BW_VERIFY_OPTS_VERSION 1
+#define BW_VERIFY_OPTS_VERSION 2
 #define BW_VERIFY_OPTS_INIT                                                                                            \
     {                                                                                                                  \
-        BW_VERIFY_OPTS_VERSION, NULL, 0, NULL, NULL, NULL, NULL                                                        \
+        BW_VERIFY_OPTS_VERSION, NULL, 0, NULL, NULL, NULL, NULL, NULL                                                  \
     }
 
 /** What a verification found. Release with bw_verify_result_release(). */

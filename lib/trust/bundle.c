@@ -4,11 +4,12 @@
  * Reading: jansson parses the document (duplicate members refused, depth
  * capped by jansson); every member we rely on is checked for presence and
  * type and named by its path when wrong. Base64 in the envelope is decoded
- * once here only to report bad characters early and precisely; the bytes
- * that count are decoded again by bw_dsse_verify, which verifies before it
- * returns anything. The envelope travels as jansson's compact re-encoding:
- * strings survive it unchanged, and DSSE signs the decoded payload, never
- * the JSON around it.
+ * once, here, reporting bad characters precisely; the decoded payload goes
+ * straight into DSSE's PAE and the signatures are kept decoded, so
+ * bw_bundle_verify parses nothing (one JSON parse per bundle: jansson is
+ * most of the cost of checking a signature). DSSE signs the decoded payload,
+ * never the JSON around it, and bw_bundle_verify hands out the payload only
+ * after a signature over its PAE verified.
  *
  * Writing follows model_signing's bundle byte for byte except for the ECDSA
  * signature itself (randomised): member order, compact separators, an
@@ -38,7 +39,12 @@ void bw_bundle_release(bw_bundle *b)
     bw_free(b->media_type);
     bw_free(b->key_hint);
     bw_free(b->payload_type);
-    bw_free(b->envelope);
+    bw_buf_release(&b->pae);
+    for (size_t i = 0; b->sigs != NULL && i < b->n_signatures; i++) {
+        bw_free(b->sigs[i]);
+    }
+    bw_free(b->sigs);
+    bw_free(b->sig_lens);
     memset(b, 0, sizeof(*b));
 }
 
@@ -60,14 +66,12 @@ static bw_status member(const json_t *o, const char *key, json_type type, const 
     return BW_OK;
 }
 
-/* Check that a string member is base64 (standard or URL-safe, padding optional). */
-static bw_status check_b64(const json_t *s, const char *what, const char *name, bw_error *err)
+/* Decode a string member from base64 (standard or URL-safe, padding optional), appending to out. */
+static bw_status decode_b64(const json_t *s, const char *what, const char *name, bw_buf *out, bw_error *err)
 {
-    bw_buf tmp = BW_BUF_INIT(BW_BUNDLE_MAX_BYTES);
     size_t bad = 0;
-    bw_status rc = bw_base64_decode(json_string_value(s), json_string_length(s), &tmp, &bad);
+    bw_status rc = bw_base64_decode(json_string_value(s), json_string_length(s), out, &bad);
 
-    bw_buf_release(&tmp);
     if (rc == BW_ENOMEM) {
         return bw_fail(err, BW_ENOMEM, "out of memory");
     }
@@ -147,10 +151,27 @@ static bw_status parse_envelope(const json_t *env, const char *name, bw_bundle *
     if (json_array_size(sigs) > BW_DSSE_MAX_SIGNATURES) {
         return bw_fail(err, BW_ELIMIT, "%s: dsseEnvelope.signatures: more than %d", name, BW_DSSE_MAX_SIGNATURES);
     }
-    BW_TRY(check_b64(payload, "dsseEnvelope.payload", name, err));
+    b->sigs = bw_calloc(json_array_size(sigs), sizeof(*b->sigs));
+    b->sig_lens = bw_calloc(json_array_size(sigs), sizeof(*b->sig_lens));
+    if (b->sigs == NULL || b->sig_lens == NULL) {
+        return bw_fail(err, BW_ENOMEM, "out of memory");
+    }
+    b->n_signatures = json_array_size(sigs);
+    {
+        /* PAE = "DSSEv1" SP len(type) SP type SP len(payload) SP payload: decode the payload in place */
+        bw_buf raw = BW_BUF_INIT(BW_BUNDLE_MAX_BYTES);
+        bw_status rc = decode_b64(payload, "dsseEnvelope.payload", name, &raw, err);
+        if (rc == BW_OK && bw_dsse_pae(json_string_value(ptype), raw.ptr, raw.len, &b->pae) != BW_OK) {
+            rc = bw_fail(err, BW_ENOMEM, "out of memory");
+        }
+        b->payload_len = raw.len;
+        bw_buf_release(&raw);
+        BW_TRY(rc);
+    }
     for (size_t i = 0; i < json_array_size(sigs); i++) {
         const json_t *e = json_array_get(sigs, i), *kid;
         char where[64];
+        bw_buf raw = BW_BUF_INIT(BW_BUNDLE_MAX_BYTES);
         json_t *sig;
         snprintf(where, sizeof(where), "dsseEnvelope.signatures[%zu]", i);
         if (!json_is_object(e)) {
@@ -162,10 +183,17 @@ static bw_status parse_envelope(const json_t *env, const char *name, bw_bundle *
             return bw_fail(err, BW_EFORMAT, "%s: %s.keyid must be a string", name, where);
         }
         snprintf(where, sizeof(where), "dsseEnvelope.signatures[%zu].sig", i);
-        BW_TRY(check_b64(sig, where, name, err));
+        bw_status rc = decode_b64(sig, where, name, &raw, err);
+        if (rc != BW_OK) {
+            bw_buf_release(&raw);
+            return rc;
+        }
+        b->sig_lens[i] = raw.len;
+        if (bw_buf_take(&raw, (char **)&b->sigs[i], NULL) != BW_OK) {
+            return bw_fail(err, BW_ENOMEM, "out of memory");
+        }
     }
     BW_TRY(dup_str(ptype, &b->payload_type, err));
-    b->n_signatures = json_array_size(sigs);
     return BW_OK;
 }
 
@@ -173,12 +201,12 @@ bw_status bw_bundle_parse(const void *data, size_t n, const char *name, bw_bundl
 {
     json_error_t je;
     json_t *root = NULL, *mt, *vm, *env;
-    char *compact = NULL;
     bw_bundle b = {0};
     bw_status rc;
     bool known = false;
 
     memset(out, 0, sizeof(*out));
+    bw_buf_init(&b.pae, 2 * BW_BUNDLE_MAX_BYTES);
     name = name != NULL ? name : "bundle";
     if (n > BW_BUNDLE_MAX_BYTES) {
         return bw_fail(err, BW_ELIMIT, "%s: a bundle over %zu bytes", name, BW_BUNDLE_MAX_BYTES);
@@ -218,17 +246,10 @@ bw_status bw_bundle_parse(const void *data, size_t n, const char *name, bw_bundl
         (rc = parse_envelope(env, name, &b, err)) != BW_OK) {
         goto out;
     }
-    compact = json_dumps(env, JSON_COMPACT);
-    if (compact == NULL || (b.envelope = bw_strdup(compact)) == NULL) {
-        rc = bw_fail(err, BW_ENOMEM, "out of memory");
-        goto out;
-    }
-    b.envelope_len = strlen(b.envelope);
     *out = b;
     memset(&b, 0, sizeof(b));
     rc = BW_OK;
 out:
-    free(compact); /* jansson's allocator */
     json_decref(root);
     bw_bundle_release(&b);
     return rc;
@@ -251,21 +272,47 @@ bw_status bw_bundle_verify(const bw_bundle *b, const char *name, const bw_key *c
             return bw_fail(err, BW_ENOMEM, "out of memory");
         }
     }
-    /* keys the hint names first, then the rest in their order */
+    /* keys the hint names first, then the rest in their order (with one key there is no order to
+       choose: its hint, a PEM encoding and a hash, cost as much as the signature check) */
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < nkeys; i++) {
             char hint[65];
-            bool match = b->key_hint != NULL && b->key_hint[0] != '\0' && bw_key_hint(keys[i], hint) == BW_OK &&
-                         strcmp(hint, b->key_hint) == 0;
+            bool match = nkeys > 1 && b->key_hint != NULL && b->key_hint[0] != '\0' &&
+                         bw_key_hint(keys[i], hint) == BW_OK && strcmp(hint, b->key_hint) == 0;
             if (match == (pass == 0)) {
                 order[k] = keys[i];
                 index[k++] = i;
             }
         }
     }
-    rc = bw_dsse_verify(b->envelope, b->envelope_len, name, order, nkeys, v, err);
-    if (rc == BW_OK) {
-        v->key_index = index[v->key_index];
+    /* as bw_dsse_verify: each signature in turn against each key, the payload handed out only after */
+    rc = BW_EVERIFY;
+    for (size_t i = 0; i < b->n_signatures && rc == BW_EVERIFY; i++) {
+        for (size_t j = 0; j < k && rc == BW_EVERIFY; j++) {
+            rc = bw_key_verify(order[j], b->pae.ptr, b->pae.len, b->sigs[i] != NULL ? b->sigs[i] : (uint8_t *)"",
+                               b->sig_lens[i]);
+            if (rc == BW_OK) {
+                v->key_index = index[j];
+                v->sig_index = i;
+            } else if (rc != BW_EVERIFY) {
+                rc = bw_fail(err, rc, "%s: cannot verify: %s", name, bw_strerror(rc));
+            }
+        }
+    }
+    if (rc == BW_EVERIFY) {
+        rc = bw_fail(err, BW_EVERIFY, "%s: no signature verifies with %s", name,
+                     nkeys == 1   ? "the key"
+                     : nkeys == 0 ? "no key given"
+                                  : "any of the keys");
+    } else if (rc == BW_OK) {
+        bw_buf_init(&v->payload, BW_DSSE_MAX_ENVELOPE);
+        v->type = bw_strdup(b->payload_type);
+        if (v->type == NULL ||
+            bw_buf_add(&v->payload, b->pae.ptr + b->pae.len - b->payload_len, b->payload_len) != BW_OK) {
+            bw_dsse_verified_release(v);
+            memset(v, 0, sizeof(*v));
+            rc = bw_fail(err, BW_ENOMEM, "out of memory");
+        }
     }
     bw_free(order);
     bw_free(index);

@@ -39,6 +39,7 @@ struct work_item {
     uint64_t start;
     uint64_t end;
     bw_digest digest;
+    bw_stat_tuple st; /* of the file after its range was read */
 };
 
 struct job {
@@ -96,6 +97,12 @@ static int hash_item(void *ctx, size_t i, unsigned worker)
         goto out;
     }
     rc = bw_file_check_unchanged(f, &err);
+    if (rc == BW_OK) {
+        struct stat st;
+        if (fstat(bw_file_fd(f), &st) == 0) {
+            bw_stat_tuple_of(&st, &it->st);
+        }
+    }
 out:
     bw_file_close(f);
     if (rc != BW_OK) {
@@ -161,19 +168,71 @@ out:
     return rc;
 }
 
-/* Hash `files` into a new manifest's entries, in order. */
+void bw_manifest_hook_release(bw_manifest_hook *h)
+{
+    for (size_t i = 0; h->names != NULL && i < h->n_files; i++) {
+        bw_free(h->names[i]);
+    }
+    BW_FREE(h->names);
+    BW_FREE(h->tuples);
+    BW_FREE(h->reused);
+    h->n_files = 0;
+}
+
+/*
+ * Hash `files` into a new manifest's entries, in order. With a hook, files
+ * it vouches for take their entries from it and are not read.
+ */
 static bw_status hash_files(bw_manifest *m, const struct work_file *files, size_t n_files, const bw_manifest_opts *o,
-                            bw_error *err)
+                            bw_manifest_hook *hook, bw_error *err)
 {
     struct job j;
-    size_t n_items = 0;
+    size_t n_items = 0, n_entries = 0;
     uint64_t total = 0;
+    const bw_manifest_entry **given = NULL;
+    size_t *n_given = NULL;
     bw_status rc = BW_OK;
 
     memset(&j, 0, sizeof(j));
     pthread_mutex_init(&j.mu, NULL);
+    if (hook != NULL) {
+        hook->names = bw_calloc(n_files + 1, sizeof(*hook->names));
+        hook->tuples = bw_calloc(n_files + 1, sizeof(*hook->tuples));
+        hook->reused = bw_calloc(n_files + 1, sizeof(*hook->reused));
+        given = bw_calloc(n_files + 1, sizeof(*given));
+        n_given = bw_calloc(n_files + 1, sizeof(*n_given));
+        if (hook->names == NULL || hook->tuples == NULL || hook->reused == NULL || given == NULL || n_given == NULL) {
+            rc = bw_fail(err, BW_ENOMEM, "out of memory");
+            goto out;
+        }
+        hook->n_files = n_files;
+        for (size_t i = 0; i < n_files; i++) {
+            if ((hook->names[i] = bw_strdup(files[i].name)) == NULL) {
+                rc = bw_fail(err, BW_ENOMEM, "out of memory");
+                goto out;
+            }
+            n_given[i] =
+                hook->reuse(hook->ud, files[i].name, files[i].path, files[i].size, &given[i], &hook->tuples[i]);
+            hook->reused[i] = n_given[i] > 0;
+            if (n_given[i] > 0) {
+                hook->files_reused++;
+                hook->bytes_reused += files[i].size;
+            } else {
+                hook->files_hashed++;
+                hook->bytes_hashed += files[i].size;
+            }
+        }
+    }
     for (size_t i = 0; i < n_files; i++) {
         uint64_t k = 1;
+        if (n_given != NULL && n_given[i] > 0) {
+            if (n_given[i] > SIZE_MAX - n_entries) {
+                rc = bw_fail(err, BW_ELIMIT, "too many shards");
+                goto out;
+            }
+            n_entries += n_given[i];
+            continue;
+        }
         if (m->shard_size > 0) {
             k = files[i].size / m->shard_size + (files[i].size % m->shard_size != 0);
         }
@@ -184,16 +243,24 @@ static bw_status hash_files(bw_manifest *m, const struct work_file *files, size_
         n_items += (size_t)k;
         total += files[i].size;
     }
-    j.items = bw_calloc(n_items, sizeof(*j.items));
+    if (n_items > SIZE_MAX - n_entries) {
+        rc = bw_fail(err, BW_ELIMIT, "too many shards");
+        goto out;
+    }
+    n_entries += n_items;
+    j.items = bw_calloc(n_items + 1, sizeof(*j.items));
     j.n_workers = bw_pool_size(o->pool);
     j.bufs = bw_calloc(j.n_workers, sizeof(*j.bufs));
     j.hashers = bw_calloc(j.n_workers, sizeof(*j.hashers));
-    m->entries = bw_calloc(n_items, sizeof(*m->entries));
+    m->entries = bw_calloc(n_entries + 1, sizeof(*m->entries));
     if (j.items == NULL || j.bufs == NULL || j.hashers == NULL || m->entries == NULL) {
         rc = bw_fail(err, BW_ENOMEM, "out of memory");
         goto out;
     }
     for (size_t i = 0, k = 0; i < n_files; i++) {
+        if (n_given != NULL && n_given[i] > 0) {
+            continue;
+        }
         if (m->shard_size == 0) {
             j.items[k++] = (struct work_item){.file = i, .start = 0, .end = files[i].size};
             continue;
@@ -228,18 +295,47 @@ static bw_status hash_files(bw_manifest *m, const struct work_file *files, size_
     if (o->progress != NULL) {
         o->progress(o->progress_ud, "hashing", total, total);
     }
-    for (size_t k = 0; k < n_items; k++) {
-        bw_manifest_entry *e = &m->entries[m->n];
-        e->name = bw_strdup(files[j.items[k].file].name);
-        if (e->name == NULL) {
-            rc = bw_fail(err, BW_ENOMEM, "out of memory");
-            goto out;
+    /* entries in file order: a reused file's from the hook, a hashed file's from its items */
+    for (size_t i = 0, k = 0; i < n_files; i++) {
+        size_t first = k;
+        bool st_ok = true;
+        if (n_given != NULL && n_given[i] > 0) {
+            for (size_t g = 0; g < n_given[i]; g++) {
+                bw_manifest_entry *e = &m->entries[m->n];
+                if ((e->name = bw_strdup(files[i].name)) == NULL) {
+                    rc = bw_fail(err, BW_ENOMEM, "out of memory");
+                    goto out;
+                }
+                e->size = files[i].size;
+                e->start = m->shard_size ? given[i][g].start : 0;
+                e->end = m->shard_size ? given[i][g].end : 0;
+                e->digest = given[i][g].digest;
+                m->n++;
+            }
+            continue;
         }
-        e->size = files[j.items[k].file].size;
-        e->start = m->shard_size ? j.items[k].start : 0;
-        e->end = m->shard_size ? j.items[k].end : 0;
-        e->digest = j.items[k].digest;
-        m->n++;
+        for (; k < n_items && j.items[k].file == i; k++) {
+            bw_manifest_entry *e = &m->entries[m->n];
+            e->name = bw_strdup(files[i].name);
+            if (e->name == NULL) {
+                rc = bw_fail(err, BW_ENOMEM, "out of memory");
+                goto out;
+            }
+            e->size = files[i].size;
+            e->start = m->shard_size ? j.items[k].start : 0;
+            e->end = m->shard_size ? j.items[k].end : 0;
+            e->digest = j.items[k].digest;
+            m->n++;
+            st_ok = st_ok && j.items[k].st.valid && bw_stat_tuple_equal(&j.items[k].st, &j.items[first].st);
+        }
+        if (hook != NULL) {
+            /* the tuple of the bytes hashed: only when every shard saw the same file */
+            if (st_ok && k > first) {
+                hook->tuples[i] = j.items[first].st;
+            } else {
+                memset(&hook->tuples[i], 0, sizeof(hook->tuples[i]));
+            }
+        }
     }
     rc = bw_manifest_finish(m, err);
 out:
@@ -252,6 +348,8 @@ out:
     bw_free(j.bufs);
     bw_free(j.hashers);
     bw_free(j.items);
+    bw_free(given);
+    bw_free(n_given);
     pthread_mutex_destroy(&j.mu);
     return rc;
 }
@@ -281,6 +379,12 @@ static char *base_name(const char *path)
 }
 
 bw_status bw_manifest_build(bw_manifest **out, const char *path, const bw_manifest_opts *opts, bw_error *err)
+{
+    return bw_manifest_build_hooked(out, path, opts, NULL, err);
+}
+
+bw_status bw_manifest_build_hooked(bw_manifest **out, const char *path, const bw_manifest_opts *opts,
+                                   bw_manifest_hook *hook, bw_error *err)
 {
     bw_manifest_opts defaults = BW_MANIFEST_OPTS_INIT;
     const bw_manifest_opts *o = opts != NULL ? opts : &defaults;
@@ -366,7 +470,7 @@ bw_status bw_manifest_build(bw_manifest **out, const char *path, const bw_manife
         files[i].name = list.entries[i].rel;
         files[i].size = list.entries[i].size;
     }
-    rc = hash_files(m, files, list.n, o, err);
+    rc = hash_files(m, files, list.n, o, hook, err);
     if (rc != BW_OK) {
         goto out;
     }
@@ -433,7 +537,7 @@ bw_status bw_manifest_rehash(bw_manifest **out, const bw_manifest *expected, con
         files[n_files].size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
         n_files++;
     }
-    rc = hash_files(m, files, n_files, o, err);
+    rc = hash_files(m, files, n_files, o, NULL, err);
     if (rc != BW_OK) {
         goto out;
     }

@@ -28,6 +28,7 @@ struct parse {
     bw_error *err;
     bw_manifest *m;
     size_t cap;
+    bool statement_only; /* a verified payload: a statement itself, never an envelope to follow */
 };
 
 static bw_status pfail(struct parse *p, bw_status code, uint64_t off, const char *fmt, ...) BW_PRINTF(4, 5);
@@ -427,12 +428,17 @@ static bw_status parse_statement(struct parse *p, json_t *st)
     char algo_name[64];
     bw_digest claimed;
 
-    if (json_object_get(st, "dsseEnvelope") != NULL) {
+    if (p->statement_only) {
+        /* a verified payload is read as what was signed: no envelope inside it is followed */
+        if (!json_is_string(json_object_get(st, "_type"))) {
+            return bw_fail(p->err, BW_EFORMAT, "%s: the signed payload is not an in-toto statement (no _type)", p->src);
+        }
+    } else if (json_object_get(st, "dsseEnvelope") != NULL) {
         json_t *env;
         BW_TRY(get(p, st, "dsseEnvelope", JSON_OBJECT, "", &env));
         return parse_envelope(p, env, "dsseEnvelope");
     }
-    if (json_object_get(st, "payload") != NULL && json_object_get(st, "_type") == NULL) {
+    if (!p->statement_only && json_object_get(st, "payload") != NULL && json_object_get(st, "_type") == NULL) {
         return parse_envelope(p, st, "envelope");
     }
     BW_TRY(get(p, st, "_type", JSON_STRING, "", &type));
@@ -551,9 +557,45 @@ static bw_status parse_json(struct parse *p, const void *data, size_t n)
     return rc;
 }
 
+bw_status bw_manifest_parse_statement(bw_manifest **out, const void *data, size_t n, const char *source, bw_error *err)
+{
+    struct parse p = {source != NULL ? source : "statement", err, NULL, 0, true};
+    json_error_t jerr;
+    json_t *root;
+    bw_status rc;
+
+    *out = NULL;
+    if (n > BW_MANIFEST_MAX_BYTES) {
+        return pfail(&p, BW_ELIMIT, BW_NO_OFFSET, "%zu bytes, over the limit of %zu", n, BW_MANIFEST_MAX_BYTES);
+    }
+    root = json_loadb(n > 0 ? data : "", n, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL) {
+        return bw_fail_at(err, BW_EFORMAT, (uint64_t)(jerr.position >= 0 ? jerr.position : 0),
+                          "%s: signed payload: offset %d: %s", p.src, jerr.position, jerr.text);
+    }
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return bw_fail(err, BW_EFORMAT, "%s: the signed payload is not an in-toto statement (no _type)", p.src);
+    }
+    p.m = bw_calloc(1, sizeof(*p.m));
+    if (p.m == NULL) {
+        json_decref(root);
+        return pfail(&p, BW_ENOMEM, BW_NO_OFFSET, "out of memory");
+    }
+    p.m->kind = BW_MANIFEST_STATEMENT;
+    rc = parse_statement(&p, root);
+    json_decref(root);
+    if (rc != BW_OK) {
+        bw_manifest_free(p.m);
+        return rc;
+    }
+    *out = p.m;
+    return BW_OK;
+}
+
 bw_status bw_manifest_parse(bw_manifest **out, const void *data, size_t n, const char *source, bw_error *err)
 {
-    struct parse p = {source != NULL ? source : "manifest", err, NULL, 0};
+    struct parse p = {source != NULL ? source : "manifest", err, NULL, 0, false};
     const uint8_t *s = data;
     size_t i = 0;
     bw_status rc;

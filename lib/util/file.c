@@ -441,3 +441,45 @@ bw_status bw_file_write_atomic(const char *path, const void *p, size_t n, mode_t
     }
     return bw_atomic_commit(a, err);
 }
+
+/* The parent is resolved (the file itself may not exist yet), then compared with the resolved dir. */
+char *bw_path_inside(const char *file, const char *dir)
+{
+    char *copy = bw_strdup(file), *slash, *parent = NULL, *d = NULL, *res = NULL;
+    const char *base;
+
+    if (copy == NULL) {
+        return NULL;
+    }
+    slash = strrchr(copy, '/');
+    if (slash != NULL) {
+        *slash = '\0';
+        base = slash + 1;
+        parent = realpath(slash == copy ? "/" : copy, NULL);
+    } else {
+        base = copy;
+        parent = realpath(".", NULL);
+    }
+    d = realpath(dir, NULL);
+    if (parent != NULL && d != NULL && *base != '\0' && strcmp(base, ".") != 0 && strcmp(base, "..") != 0) {
+        size_t n = strlen(d);
+        if (strcmp(d, "/") == 0) {
+            n = 0;
+        }
+        if (strncmp(parent, d, n) == 0 && (parent[n] == '/' || parent[n] == '\0')) {
+            bw_buf b = BW_BUF_INIT(1 << 16);
+            const char *rest = parent + n;
+            while (*rest == '/') {
+                rest++;
+            }
+            bw_buf_printf(&b, "%s%s%s", rest, *rest ? "/" : "", base);
+            if (bw_buf_take(&b, &res, NULL) != BW_OK) {
+                res = NULL;
+            }
+        }
+    }
+    free(parent); /* libc realpath */
+    free(d);
+    bw_free(copy);
+    return res;
+}

@@ -229,4 +229,23 @@ bool cli_key_spec_is_path(const char *spec);
 /* The name a key goes by in the ledger: a store name as it is, a file's base name without extension. */
 void cli_key_label(const char *spec, char *out, size_t cap);
 
+/*
+ * src/cli/cmd_sign.c: --incremental for sign and verify. cli_cache_open fills cc for PATH: the
+ * stat cache .bulwark/cache/stat-HEX when the project has a .bulwark directory, else
+ * $XDG_CACHE_HOME/bulwark/stat-HEX (HEX: 16 hex digits of SHA-256 of the resolved PATH), and its
+ * key, $XDG_CACHE_HOME/bulwark/cache.key (default ~/.cache; 32 random bytes, 0600, made on first
+ * use, refused unless owned by the user and private). 0, or -1 after a warning (then every file
+ * is hashed). cli_cache_close wipes the key. cli_cache_text/json report the counts (text: NULL
+ * when the cache could not be opened).
+ */
+struct cli_cache {
+    bw_sign_cache c;
+    char *file;
+    unsigned char key[BW_SIGN_CACHE_KEY_BYTES];
+};
+int cli_cache_open(const char *path, struct cli_cache *cc);
+void cli_cache_close(struct cli_cache *cc);
+void cli_cache_text(const bw_sign_cache *c);
+void cli_cache_json(bw_json *j, const bw_sign_cache *c);
+
 #endif

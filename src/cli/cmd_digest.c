@@ -141,42 +141,16 @@ static char *trim_slashes(const char *path)
     return s;
 }
 
-/*
- * "/REL" when `file` (which need not exist yet) lies inside directory `dir`,
- * else NULL. Compares resolved paths, so "d/../d/x" and symlinked parents work.
- */
+/* "/REL" (a pattern anchored at dir) when `file` lies inside directory `dir`, else NULL; free() it. */
 static char *path_inside(const char *file, const char *dir)
 {
-    char *copy = malloc(strlen(file) + 1), *slash, *parent = NULL, *d = NULL, *res = NULL;
-    const char *base;
+    char *rel = bw_path_inside(file, dir), *res = NULL;
 
-    if (copy == NULL) {
-        return NULL;
+    if (rel != NULL && (res = malloc(strlen(rel) + 2)) != NULL) {
+        res[0] = '/';
+        memcpy(res + 1, rel, strlen(rel) + 1);
     }
-    memcpy(copy, file, strlen(file) + 1);
-    slash = strrchr(copy, '/');
-    if (slash != NULL) {
-        *slash = '\0';
-        base = slash + 1;
-        parent = realpath(slash == copy ? "/" : copy, NULL);
-    } else {
-        base = copy;
-        parent = realpath(".", NULL);
-    }
-    d = realpath(dir, NULL);
-    if (parent != NULL && d != NULL && *base != '\0') {
-        size_t n = strlen(d);
-        if (strncmp(parent, d, n) == 0 && (parent[n] == '/' || parent[n] == '\0')) {
-            size_t len = strlen(parent + n) + strlen(base) + 2;
-            res = malloc(len);
-            if (res != NULL) {
-                snprintf(res, len, "%s/%s", parent + n, base);
-            }
-        }
-    }
-    free(parent);
-    free(d);
-    free(copy);
+    bw_free(rel);
     return res;
 }
 

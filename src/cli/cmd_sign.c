@@ -5,10 +5,15 @@
  * model_signing's `sign key` does. The library does the work (bw_sign_path);
  * this file loads the key, writes the bundle atomically and reports.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "src/cli/cmd.h"
 
@@ -37,6 +42,10 @@ const char cmd_sign_usage[] =
     "                          is, when the project has a .bulwark directory)\n"
     "      --no-default-ignores  keep .gitattributes, .github and .gitignore at the top of PATH\n"
     "                          (.git is always left out)\n"
+    "      --incremental       reuse the digests of files unchanged since the signature being\n"
+    "                          replaced (--signature, verified with KEY) listed them, as a stat\n"
+    "                          cache records them (path, inode, size, mtime, ctime); hash the rest.\n"
+    "                          Off by default: see docs/signing.md for what it trusts\n"
     "\n"
     "Global options apply: --format text|json, --output, --quiet, -j N.\n"
     "\n"
@@ -57,6 +66,152 @@ static int load_key(const char *spec, bool want_private, bw_key **key)
     return cli_key_load(spec, want_private, passphrase_file, key);
 }
 
+/* $XDG_CACHE_HOME/bulwark (default ~/.cache/bulwark), made 0700 when `create`; malloc'd, or NULL. */
+static char *user_cache_dir(bool create)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    char base[4096], dir[4096 + 16];
+
+    if (xdg != NULL && xdg[0] == '/') {
+        snprintf(base, sizeof(base), "%s", xdg);
+    } else if (home != NULL && home[0] == '/') {
+        snprintf(base, sizeof(base), "%s/.cache", home);
+    } else {
+        return NULL;
+    }
+    snprintf(dir, sizeof(dir), "%s/bulwark", base);
+    if (create && ((mkdir(base, 0700) != 0 && errno != EEXIST) || (mkdir(dir, 0700) != 0 && errno != EEXIST))) {
+        return NULL;
+    }
+    return strdup(dir);
+}
+
+/* Read the cache key, or make it (exclusively: a temporary file linked into place). */
+static int cache_key(unsigned char key[BW_SIGN_CACHE_KEY_BYTES])
+{
+    char *dir = user_cache_dir(true), path[4200], tmp[4250];
+    struct stat st;
+    int fd = -1, rc = -1;
+
+    if (dir == NULL) {
+        cli_warn("--incremental: no cache directory ($XDG_CACHE_HOME or $HOME): hashing every file");
+        return -1;
+    }
+    snprintf(path, sizeof(path), "%s/cache.key", dir);
+    snprintf(tmp, sizeof(tmp), "%s/.cache.key.%ld", dir, (long)getpid());
+    free(dir);
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        unsigned char fresh[BW_SIGN_CACHE_KEY_BYTES];
+        int w = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        bool made = w >= 0 && getrandom(fresh, sizeof(fresh), 0) == (ssize_t)sizeof(fresh) &&
+                    write(w, fresh, sizeof(fresh)) == (ssize_t)sizeof(fresh) && fsync(w) == 0;
+        if (w >= 0) {
+            close(w);
+        }
+        if (made && link(tmp, path) != 0 && errno != EEXIST) {
+            made = false;
+        }
+        unlink(tmp);
+        explicit_bzero(fresh, sizeof(fresh));
+        if (!made) {
+            cli_warn("--incremental: cannot make the cache key '%s': %s: hashing every file", path, strerror(errno));
+            return -1;
+        }
+        fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC); /* ours, or the one another run linked first */
+    }
+    if (fd < 0) {
+        cli_warn("--incremental: cannot open the cache key '%s': %s: hashing every file", path, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0 ||
+        st.st_size != BW_SIGN_CACHE_KEY_BYTES) {
+        cli_warn("--incremental: the cache key '%s' is not a private %d-byte file of this user: hashing every file",
+                 path, BW_SIGN_CACHE_KEY_BYTES);
+    } else if (read(fd, key, BW_SIGN_CACHE_KEY_BYTES) != BW_SIGN_CACHE_KEY_BYTES) {
+        cli_warn("--incremental: cannot read the cache key '%s': hashing every file", path);
+    } else {
+        rc = 0;
+    }
+    close(fd);
+    return rc;
+}
+
+int cli_cache_open(const char *path, struct cli_cache *cc)
+{
+    char *resolved = realpath(path, NULL), *state = NULL, *dir = NULL, hex[BW_DIGEST_HEX_MAX], name[64];
+    struct stat st;
+    bw_digest d;
+
+    memset(cc, 0, sizeof(*cc));
+    if (resolved == NULL || bw_digest_bytes(BW_ALGO_SHA256, resolved, strlen(resolved), &d) != BW_OK ||
+        cache_key(cc->key) != 0) {
+        if (resolved == NULL) {
+            cli_warn("--incremental: cannot resolve '%s': hashing every file", path);
+        }
+        explicit_bzero(cc->key, sizeof(cc->key));
+        free(resolved);
+        return -1;
+    }
+    free(resolved);
+    bw_digest_hex(&d, hex);
+    snprintf(name, sizeof(name), "cache/stat-%.16s", hex);
+    /* the project's .bulwark when there is one (not made for this), else the user's cache */
+    state = cli_state_dir(false);
+    if (state != NULL && stat(state, &st) == 0 && S_ISDIR(st.st_mode)) {
+        cc->file = cli_state_path(name, true);
+    } else if ((dir = user_cache_dir(true)) != NULL && (cc->file = malloc(strlen(dir) + 32)) != NULL) {
+        snprintf(cc->file, strlen(dir) + 32, "%s/stat-%.16s", dir, hex);
+    }
+    free(state);
+    free(dir);
+    if (cc->file == NULL) {
+        cli_warn("--incremental: no place for the stat cache: hashing every file");
+        explicit_bzero(cc->key, sizeof(cc->key));
+        return -1;
+    }
+    cc->c.file = cc->file;
+    cc->c.key = cc->key;
+    return 0;
+}
+
+void cli_cache_close(struct cli_cache *cc)
+{
+    explicit_bzero(cc->key, sizeof(cc->key));
+    free(cc->file);
+    cc->file = NULL;
+}
+
+void cli_cache_text(const bw_sign_cache *c)
+{
+    char a[32], b[32];
+
+    if (c == NULL) {
+        cli_out_str("incremental: off (see the warning), every file hashed\n");
+        return;
+    }
+    cli_out_printf("incremental: %zu file%s unchanged (%s, digests reused), %zu hashed (%s)%s\n", c->files_reused,
+                   c->files_reused == 1 ? "" : "s", cli_human_bytes(c->bytes_reused, a, sizeof(a)), c->files_hashed,
+                   cli_human_bytes(c->bytes_hashed, b, sizeof(b)), c->ignored ? "; the cache was ignored" : "");
+}
+
+void cli_cache_json(bw_json *j, const bw_sign_cache *c)
+{
+    bw_json_key(j, "incremental");
+    bw_json_obj_begin(j);
+    bw_json_key(j, "files_reused");
+    bw_json_uint(j, c->files_reused);
+    bw_json_key(j, "files_hashed");
+    bw_json_uint(j, c->files_hashed);
+    bw_json_key(j, "bytes_reused");
+    bw_json_uint(j, c->bytes_reused);
+    bw_json_key(j, "bytes_hashed");
+    bw_json_uint(j, c->bytes_hashed);
+    bw_json_key(j, "cache_ignored");
+    bw_json_bool(j, c->ignored);
+    bw_json_obj_end(j);
+}
+
 int cmd_sign(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -68,10 +223,12 @@ int cmd_sign(int argc, char **argv)
         {"no-default-ignores", no_argument, NULL, 0x2002},
         {"passphrase-file", required_argument, NULL, 0x2003},
         {"no-ledger", no_argument, NULL, 0x2004},
+        {"incremental", no_argument, NULL, 0x2005},
         {NULL, 0, NULL, 0},
     };
     bw_sign_opts so = BW_SIGN_OPTS_INIT;
-    bool no_ledger = false;
+    struct cli_cache cc = {0};
+    bool no_ledger = false, incremental = false, cache_on = false;
     const char *key_spec = NULL, *sig_path = "model.sig";
     const char **excludes = NULL;
     bw_buf bundle = BW_BUF_INIT(BW_BUNDLE_MAX_BYTES);
@@ -114,6 +271,7 @@ int cmd_sign(int argc, char **argv)
         case 0x2002: so.no_default_ignores = 1; break;
         case 0x2003: passphrase_file = optarg; break;
         case 0x2004: no_ledger = true; break;
+        case 0x2005: incremental = true; break;
         case ':': rc = cli_usage_error("sign", "option '%s' needs a value", argv[optind - 1]); goto out;
         default: rc = cli_usage_error("sign", "unknown option '%s'", argv[optind - 1]); goto out;
         }
@@ -149,6 +307,10 @@ int cmd_sign(int argc, char **argv)
     so.excludes = excludes;
     so.signature = sig_path;
     so.pool = pool;
+    if (incremental && cli_cache_open(argv[0], &cc) == 0) {
+        so.cache = &cc.c;
+        cache_on = true;
+    }
     if (cli_progress_enabled()) {
         so.progress = cli_progress;
     }
@@ -184,6 +346,9 @@ int cmd_sign(int argc, char **argv)
             bw_json_kv_str(&j, "manifest_digest", hex);
             bw_json_kv_str(&j, "key_type", bw_key_type_name(bw_key_get_type(key)));
             bw_json_kv_str(&j, "key_hint", hint);
+            if (cache_on) {
+                cli_cache_json(&j, &cc.c);
+            }
             bw_json_obj_end(&j);
             if (bw_json_finish(&j) == BW_OK) {
                 cli_out_write(jb.ptr, jb.len);
@@ -193,6 +358,9 @@ int cmd_sign(int argc, char **argv)
         } else {
             cli_out_printf("signed '%s' (%zu file%s, %s manifest sha256:%s) -> %s\n", argv[0], m->n_files,
                            m->n_files == 1 ? "" : "s", m->shard_size ? "shards" : "files", hex, sig_path);
+            if (incremental) {
+                cli_cache_text(cache_on ? &cc.c : NULL);
+            }
         }
     }
     rc = CLI_EXIT_OK;
@@ -213,6 +381,9 @@ int cmd_sign(int argc, char **argv)
     }
     rc = cli_out_finish(rc);
 out:
+    if (cache_on) {
+        cli_cache_close(&cc);
+    }
     bw_manifest_free(m);
     bw_key_free(key);
     bw_pool_free(pool);

@@ -202,9 +202,42 @@ static void atomic(void)
     free(f);
 }
 
+/* bw_path_inside: the one helper sign, verify and digest use to leave their own output out. */
+static void inside(const char *dir)
+{
+    char *sub = tu_join(dir, "m"), *f = tu_join(dir, "m/d/x.sig"), *dotdot = tu_join(dir, "m/d/../d/y"),
+         *out = tu_join(dir, "o.sig"), *link = tu_join(dir, "lnk"), *via = tu_join(dir, "lnk/z");
+    char *r;
+
+    tu_write_str(dir, "m/d/f", "x");
+    ok(symlink("m", link) == 0, "a symlink to the directory");
+    r = bw_path_inside(f, sub);
+    is_str(r, "d/x.sig", "a file that does not exist yet, inside");
+    bw_free(r);
+    r = bw_path_inside(dotdot, sub);
+    is_str(r, "d/y", "'..' resolved");
+    bw_free(r);
+    r = bw_path_inside(via, sub);
+    is_str(r, "z", "through a symlinked parent");
+    bw_free(r);
+    ok(bw_path_inside(out, sub) == NULL, "outside: NULL");
+    r = bw_path_inside(out, dir);
+    is_str(r, "o.sig", "directly inside");
+    bw_free(r);
+    ok(bw_path_inside(dir, sub) == NULL, "the parent is not inside");
+    ok(bw_path_inside(f, out) == NULL, "not a directory: NULL");
+    free(sub);
+    free(f);
+    free(dotdot);
+    free(out);
+    free(link);
+    free(via);
+}
+
 int main(void)
 {
     char *dir = tu_tmpdir();
+    inside(dir);
     open_rules(dir);
     map_and_read(dir);
     unchanged(dir);

@@ -7,17 +7,24 @@
  *   - every change is named (modified, added, removed), a wrong key, a
  *     non-in-toto payload, a signed but inconsistent statement all fail;
  *   - model_signing's own signatures and the generated OMS vector verify
- *     against their models, and the ones meant to fail fail.
+ *     against their models, and the ones meant to fail fail;
+ *   - incremental sign and verify (the stat cache): unchanged files are
+ *     reused, counted; a change that keeps size and mtime is still caught
+ *     (ctime); forged caches (digests or paths swapped, another signature,
+ *     another key, racy entries) and corrupt ones are not trusted.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bulwark/bw_bundle.h"
 #include "bulwark/bw_sign.h"
 #include "tap.h"
 #include "testutil.h"
+#include "trust/statcache.h"
 #include "util/internal.h"
 
 static const char *shared_dir(void)
@@ -463,11 +470,375 @@ static void test_vectors(void)
     bw_key_free(p256);
 }
 
+/* ---- incremental ------------------------------------------------------------------------ */
+
+static const unsigned char cache_key[BW_SIGN_CACHE_KEY_BYTES] = "0123456789abcdef0123456789abcdef";
+static int warnings;
+
+static void count_warnings(bw_log_level level, const char *component, const char *msg, void *ud)
+{
+    (void)component;
+    (void)msg;
+    (void)ud;
+    if (level == BW_LOG_WARN) {
+        warnings++;
+    }
+}
+
+/* Past the coarse clock's tick: files written before now read as older than the next run's clock. */
+static void settle(void)
+{
+    struct timespec t = {0, 30 * 1000 * 1000};
+    nanosleep(&t, NULL);
+}
+
+static void save(const char *path, const bw_buf *b)
+{
+    FILE *f = fopen(path, "wb");
+    if (f != NULL) {
+        fwrite(b->ptr, 1, b->len, f);
+        fclose(f);
+    }
+}
+
+/* Read the cache (with the right key), for forging it the way someone holding the key could. */
+static bool cache_read(const char *file, bw_statcache *c)
+{
+    bw_buf raw = BW_BUF_INIT(1 << 24);
+    bw_error err = {0};
+    bool ok = bw_file_slurp(file, 0, 1 << 24, &raw, &err) == BW_OK &&
+              bw_statcache_parse(raw.ptr, raw.len, cache_key, "c", c, &err) == BW_OK;
+    bw_buf_release(&raw);
+    return ok;
+}
+
+static void cache_write(const char *file, const bw_statcache *c, const unsigned char *key)
+{
+    bw_buf out = BW_BUF_INIT(1 << 24);
+    if (bw_statcache_write(c, key, &out) == BW_OK) {
+        save(file, &out);
+    }
+    bw_buf_release(&out);
+}
+
+static bw_status inc_verify(const char *model, const bw_buf *bundle, const bw_key *pub, bw_sign_cache *c,
+                            bw_verify_result *r, bw_error *err)
+{
+    bw_verify_opts vo = BW_VERIFY_OPTS_INIT;
+    const bw_key *keys[1] = {pub};
+    c->files_reused = c->files_hashed = 0;
+    c->ignored = c->written = 0;
+    vo.cache = c;
+    bw_error_clear(err);
+    return bw_verify_path(model, bundle->ptr, bundle->len, "model.sig", keys, 1, &vo, r, err);
+}
+
+static void test_incremental(void)
+{
+    char *base = tu_tmpdir(), *model = tu_join(base, "model"), *sig = tu_join(base, "model.sig"),
+         *cfile = tu_join(base, "stat.cache"), *fa = tu_join(model, "a.bin");
+    bw_key *k = NULL, *pub = NULL, *other = NULL;
+    bw_buf bundle = BW_BUF_INIT(1 << 20), b2 = BW_BUF_INIT(1 << 20);
+    bw_sign_opts so = BW_SIGN_OPTS_INIT;
+    bw_sign_cache c = {0};
+    bw_manifest *m = NULL, *full = NULL;
+    bw_verify_result r;
+    bw_statcache sc;
+    bw_error err = {0};
+    struct stat st;
+
+    c.file = cfile;
+    c.key = cache_key;
+    mkdir(model, 0755);
+    tu_write_str(model, "a.bin", "aaaaaaaaaaaaaaaa");
+    tu_write_str(model, "b.bin", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+    tu_write_str(model, "sub/c.json", "{\"c\": 3}");
+    ok(bw_key_generate(BW_KEY_P256, &k, &err) == BW_OK && (pub = pub_of(k)) != NULL &&
+           bw_key_generate(BW_KEY_P256, &other, &err) == BW_OK,
+       "inc: keys");
+    bw_log_set(count_warnings, BW_LOG_WARN, NULL);
+    settle();
+
+    /* a first incremental sign hashes everything and writes the cache */
+    so.signature = sig;
+    so.cache = &c;
+    is_int(bw_sign_path(model, k, &so, &bundle, &m, &err), BW_OK, "inc: sign (%s)", err.msg);
+    ok(c.files_reused == 0 && c.files_hashed == 3 && c.written && !c.ignored,
+       "inc: first sign hashes 3 files (%zu, %zu)", c.files_reused, c.files_hashed);
+    save(sig, &bundle);
+    ok(stat(cfile, &st) == 0 && (st.st_mode & 0777) == 0600, "inc: the cache is written, mode 0600");
+
+    /* verify reuses every digest */
+    is_int(inc_verify(model, &bundle, pub, &c, &r, &err), BW_OK, "inc: verify (%s)", err.msg);
+    ok(c.files_reused == 3 && c.files_hashed == 0 && c.bytes_reused == 16 + 44 + 8, "inc: verify reuses 3 files (%zu)",
+       c.files_reused);
+    ok(r.diff.n == 0 && r.diff.n_same == 3, "inc: and every file matches");
+    ok(!c.written, "inc: nothing hashed, nothing gone: the cache is left as it is");
+    bw_verify_result_release(&r);
+
+    /* the same size, the old mtime put back: ctime moved, so it is hashed and caught */
+    {
+        struct stat before;
+        stat(fa, &before);
+        tu_write_str(model, "a.bin", "AAAAAAAAAAAAAAAA");
+        struct timespec ts[2] = {before.st_atim, before.st_mtim};
+        ok(utimensat(AT_FDCWD, fa, ts, 0) == 0, "inc: mtime restored with utimensat");
+    }
+    settle();
+    is_int(inc_verify(model, &bundle, pub, &c, &r, &err), BW_EVERIFY, "inc: a same-size change is caught");
+    is_str(changes(&r), "modified:a.bin", "inc: named");
+    ok(c.files_reused == 2 && c.files_hashed == 1 && c.written,
+       "inc: only it is hashed, the cache rewritten (%zu, %zu)", c.files_reused, c.files_hashed);
+    bw_verify_result_release(&r);
+    is_int(inc_verify(model, &bundle, pub, &c, &r, &err), BW_EVERIFY, "inc: and caught again (never cached)");
+    ok(c.files_hashed == 1, "inc: a file that did not match is not cached");
+    bw_verify_result_release(&r);
+
+    /* re-sign after the change: only it is hashed, and the result is what a full sign gives */
+    bw_buf_reset(&bundle);
+    bw_manifest_free(m);
+    m = NULL;
+    is_int(bw_sign_path(model, k, &so, &bundle, &m, &err), BW_OK, "inc: re-sign (%s)", err.msg);
+    ok(c.files_reused == 2 && c.files_hashed == 1 && c.bytes_hashed == 16, "inc: re-sign hashes one file (%zu, %zu)",
+       c.files_reused, c.files_hashed);
+    save(sig, &bundle);
+    {
+        bw_manifest_opts mo = BW_MANIFEST_OPTS_INIT;
+        ok(bw_manifest_build(&full, model, &mo, &err) == BW_OK && m != NULL && bw_digest_equal(&full->root, &m->root),
+           "inc: the same manifest as a full build");
+    }
+    is_int(verify(model, &bundle, pub, NULL, &r, &err), BW_OK, "inc: the re-signed model verifies in full");
+    bw_verify_result_release(&r);
+    is_int(inc_verify(model, &bundle, pub, &c, &r, &err), BW_OK, "inc: and incrementally");
+    ok(c.files_reused == 3, "inc: from the cache the re-sign wrote (%zu)", c.files_reused);
+    bw_verify_result_release(&r);
+
+    /* forged caches, MAC'd with the right key (someone who has it): the signature still decides */
+    tu_write_str(model, "a.bin", "tampered-after-1");
+    settle();
+    if (cache_read(cfile, &sc)) {
+        /* the modified file's new stat tuple, claiming its signed digest: the signature lists it, so
+           this forgery needs the key; without it (below) the cache is refused */
+        struct stat now;
+        stat(fa, &now);
+        bw_statcache_entry *e = (bw_statcache_entry *)bw_statcache_find(&sc, "a.bin");
+        bw_stat_tuple_of(&now, &e->st);
+        cache_write(cfile, &sc, (const unsigned char *)"another key, another key, 32 b!");
+        warnings = 0;
+        is_int(inc_verify(model, &bundle, pub, &c, &r, &err), BW_EVERIFY, "inc: a cache under another key: caught");
+        ok(c.ignored && warnings == 1 && c.files_hashed == 3, "inc: it is ignored with a warning (%d)", warnings);
+        bw_verify_result_release(&r);
+        bw_statcache_release(&sc);
+    } else {
+        ok(0, "inc: read the cache");
+    }
+    /* put a.bin back and rebuild a good cache */
+    tu_write_str(model, "a.bin", "AAAAAAAAAAAAAAAA");
+    settle();
+    is_int(inc_verify(model, &bundle, pub, &c, &r, &err), BW_OK, "inc: back to the signed bytes");
+    bw_verify_result_release(&r);
+    settle();
+
+    if (cache_read(cfile, &sc)) {
+        /* digests swapped between two entries: neither is reused, both hashed, nothing wrong believed */
+        uint8_t t[32];
+        bw_statcache_entry *a = (bw_statcache_entry *)bw_statcache_find(&sc, "a.bin"),
+                           *b = (bw_statcache_entry *)bw_statcache_find(&sc, "b.bin");
+        memcpy(t, a->digest, 32);
+        memcpy(a->digest, b->digest, 32);
+        memcpy(b->digest, t, 32);
+        cache_write(cfile, &sc, cache_key);
+        is_int(inc_verify(model, &bundle, pub, &c, &r, &err), BW_OK, "inc: digests swapped: still verifies");
+        ok(c.files_hashed == 2 && c.files_reused == 1, "inc: the swapped entries are hashed (%zu)", c.files_hashed);
+        bw_verify_result_release(&r);
+
+        /* paths swapped (a's tuple and digest under b's name and back): the tuples do not match */
+        bw_stat_tuple ts = a->st;
+        a->st = b->st;
+        b->st = ts;
+        memcpy(t, a->digest, 32);
+        memcpy(a->digest, b->digest, 32);
+        memcpy(b->digest, t, 32);
+        cache_write(cfile, &sc, cache_key);
+        tu_write_str(model, "b.bin", "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB");
+        settle();
+        is_int(inc_verify(model, &bundle, pub, &c, &r, &err), BW_EVERIFY, "inc: paths swapped: the change is caught");
+        is_str(changes(&r), "modified:b.bin", "inc: b.bin named");
+        bw_verify_result_release(&r);
+        tu_write_str(model, "b.bin", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+        settle();
+        bw_statcache_release(&sc);
+    }
+
+    is_int(inc_verify(model, &bundle, pub, &c, &r, &err), BW_OK, "inc: good cache again");
+    bw_verify_result_release(&r);
+    settle();
+    if (cache_read(cfile, &sc)) {
+        /* sub/c.json changed (same size); the forged cache carries its new stat tuple and its signed
+           digest, so only the voucher stands between the forgery and a pass */
+        char *fc = tu_join(model, "sub/c.json");
+        struct stat now;
+        tu_write_str(model, "sub/c.json", "{\"c\": 4}");
+        settle();
+        stat(fc, &now);
+        bw_statcache forged = sc;
+        bw_stat_tuple_of(&now, &((bw_statcache_entry *)bw_statcache_find(&forged, "sub/c.json"))->st);
+        forged.t_ref_ns = INT64_MAX; /* and not racy */
+        forged.voucher[0] ^= 1;      /* vouched for by another bundle: one not verified in this run */
+        cache_write(cfile, &forged, cache_key);
+        is_int(inc_verify(model, &bundle, pub, &c, &r, &err), BW_EVERIFY, "inc: another voucher: the change is caught");
+        ok(c.files_reused == 0 && c.files_hashed == 3 && !c.ignored, "inc: nothing reused, no warning (%zu)",
+           c.files_reused);
+        bw_verify_result_release(&r);
+        /* the limit, stated: with the key and this signature's voucher, the forgery is believed; the key
+           lives outside the project (0600, the user's) for that reason (docs/signing.md) */
+        forged.voucher[0] ^= 1;
+        cache_write(cfile, &forged, cache_key);
+        is_int(inc_verify(model, &bundle, pub, &c, &r, &err), BW_OK, "inc: a forger holding the key is believed");
+        bw_verify_result_release(&r);
+        free(fc);
+        tu_write_str(model, "sub/c.json", "{\"c\": 3}");
+        settle();
+
+        /* racy: entries whose ctime is not older than the cache's clock are hashed again */
+        is_int(inc_verify(model, &bundle, pub, &c, &r, &err), BW_OK, "inc: good cache");
+        bw_verify_result_release(&r);
+        bw_statcache_release(&sc);
+        if (cache_read(cfile, &sc)) {
+            int64_t newest = 0;
+            for (size_t i = 0; i < sc.n; i++) {
+                newest = sc.entries[i].st.ctime_ns > newest ? sc.entries[i].st.ctime_ns : newest;
+            }
+            sc.t_ref_ns = newest; /* the clock read in the same tick as the newest file's change */
+            cache_write(cfile, &sc, cache_key);
+            is_int(inc_verify(model, &bundle, pub, &c, &r, &err), BW_OK, "inc: a racy cache");
+            ok(c.files_hashed >= 1 && c.files_reused == 3 - c.files_hashed, "inc: its racy entry is hashed (%zu)",
+               c.files_hashed);
+            bw_verify_result_release(&r);
+            bw_statcache_release(&sc);
+        }
+
+        /* an entry for a file the signature does not list is not reused: the file shows as added */
+        settle();
+        is_int(inc_verify(model, &bundle, pub, &c, &r, &err), BW_OK, "inc: good cache");
+        bw_verify_result_release(&r);
+        tu_write_str(model, "extra.bin", "x");
+        settle();
+        if (cache_read(cfile, &sc)) {
+            struct stat xs;
+            char *fx = tu_join(model, "extra.bin");
+            bw_statcache ext = sc;
+            bw_statcache_entry *ents = calloc(sc.n + 1, sizeof(*ents));
+            size_t at = 0;
+            stat(fx, &xs);
+            for (size_t i = 0; i < sc.n; i++) {
+                if (i == 1) {
+                    ents[at].name = (char *)"extra.bin"; /* sorts between b.bin and sub/c.json */
+                    bw_stat_tuple_of(&xs, &ents[at].st);
+                    memcpy(ents[at].digest, sc.entries[0].digest, 32);
+                    at++;
+                }
+                ents[at++] = sc.entries[i];
+            }
+            ext.entries = ents;
+            ext.n = at;
+            ext.t_ref_ns = INT64_MAX;
+            cache_write(cfile, &ext, cache_key);
+            is_int(inc_verify(model, &bundle, pub, &c, &r, &err), BW_EVERIFY, "inc: an unlisted file");
+            is_str(changes(&r), "added:extra.bin", "inc: reported as added");
+            bw_verify_result_release(&r);
+            free(ents);
+            unlink(fx);
+            free(fx);
+            bw_statcache_release(&sc);
+        }
+    }
+
+    /* corrupt and truncated caches: ignored with a warning, never trusted, never a crash */
+    settle();
+    is_int(inc_verify(model, &bundle, pub, &c, &r, &err), BW_OK, "inc: good cache");
+    bw_verify_result_release(&r);
+    {
+        bw_buf raw = BW_BUF_INIT(1 << 24);
+        ok(bw_file_slurp(cfile, 0, 1 << 24, &raw, &err) == BW_OK && raw.len > 100, "inc: read the cache bytes");
+        for (int kind = 0; kind < 3 && raw.len > 100; kind++) {
+            bw_buf bad = BW_BUF_INIT(1 << 24);
+            bw_buf_add(&bad, raw.ptr, kind == 0 ? raw.len / 2 : kind == 1 ? 5 : raw.len);
+            if (kind == 2) {
+                bad.ptr[60] ^= 0x40; /* one flipped bit */
+            }
+            save(cfile, &bad);
+            warnings = 0;
+            is_int(inc_verify(model, &bundle, pub, &c, &r, &err), BW_OK, "inc: damaged cache %d: verifies", kind);
+            ok(c.ignored && warnings == 1 && c.files_hashed == 3 && c.written,
+               "inc: damaged cache %d ignored with a warning, everything hashed, rewritten", kind);
+            bw_verify_result_release(&r);
+            bw_buf_release(&bad);
+        }
+        bw_buf_release(&raw);
+    }
+
+    /* re-signing from a signature made with another key reuses nothing */
+    settle();
+    bw_buf_reset(&b2);
+    ok(bw_sign_path(model, other, NULL, &b2, NULL, &err) == BW_OK, "inc: a signature by another key");
+    save(sig, &b2);
+    bw_buf_reset(&b2);
+    is_int(bw_sign_path(model, k, &so, &b2, NULL, &err), BW_OK, "inc: sign over it");
+    ok(c.files_reused == 0 && c.files_hashed == 3, "inc: nothing reused (%zu)", c.files_reused);
+
+    /* shard mode: reused per file, whole runs of shards */
+    so.shard_size = 5;
+    save(sig, &b2); /* a files-mode signature: another shard size, nothing reused */
+    bw_buf_reset(&b2);
+    is_int(bw_sign_path(model, k, &so, &b2, NULL, &err), BW_OK, "inc: shards: sign");
+    ok(c.files_reused == 0 && c.files_hashed == 3, "inc: shards: a files-mode voucher is not used");
+    save(sig, &b2);
+    settle();
+    bw_buf_reset(&b2);
+    bw_manifest_free(m);
+    m = NULL;
+    is_int(bw_sign_path(model, k, &so, &b2, &m, &err), BW_OK, "inc: shards: re-sign");
+    ok(c.files_reused == 3 && c.files_hashed == 0, "inc: shards: every file reused (%zu)", c.files_reused);
+    save(sig, &b2);
+    {
+        bw_manifest_opts mo = BW_MANIFEST_OPTS_INIT;
+        bw_manifest *fs = NULL;
+        mo.shard_size = 5;
+        ok(bw_manifest_build(&fs, model, &mo, &err) == BW_OK && m != NULL && bw_digest_equal(&fs->root, &m->root) &&
+               fs->n == m->n,
+           "inc: shards: the same manifest as a full build (%zu entries)", m != NULL ? m->n : 0);
+        bw_manifest_free(fs);
+    }
+    tu_write_str(model, "b.bin", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbXX");
+    settle();
+    is_int(inc_verify(model, &b2, pub, &c, &r, &err), BW_EVERIFY, "inc: shards: a grown file is caught");
+    is_str(changes(&r), "modified:b.bin", "inc: shards: named");
+    ok(c.files_reused == 2 && c.files_hashed == 1, "inc: shards: only it hashed");
+    bw_verify_result_release(&r);
+
+    bw_log_set(NULL, BW_LOG_WARN, NULL);
+    bw_manifest_free(m);
+    bw_manifest_free(full);
+    bw_buf_release(&bundle);
+    bw_buf_release(&b2);
+    bw_key_free(k);
+    bw_key_free(pub);
+    bw_key_free(other);
+    tu_rm_rf(base);
+    free(base);
+    free(model);
+    free(sig);
+    free(cfile);
+    free(fa);
+}
+
 int main(void)
 {
     test_goldens();
     test_round_trips();
     test_refusals();
     test_vectors();
+    test_incremental();
     return done_testing();
 }
