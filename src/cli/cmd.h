@@ -42,6 +42,8 @@ int cli_ledger_record(const char *filled, size_t n, const bw_key *key, const cha
 int cli_ledger_note(const char *body, const bw_key *key, const char *key_name, bool create);
 /* The project's ledger (cmd_ledger.c's open_ledger); NULL after printing why. */
 bw_ledger *cli_ledger_open(bool create);
+/* The digest `digest --record` records for a path ("sha256:HEX") and its bytes (cmd_digest.c). */
+int cli_path_digest(const char *path, bool dir, char key[8 + BW_DIGEST_HEX_MAX], uint64_t *size);
 /*
  * Append entries (JSON bodies, filled: time and actor present) as one batch to the project's ledger
  * (made if need be), signed by `key` when not NULL (registered first under key_name if the ledger

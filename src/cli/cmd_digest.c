@@ -668,3 +668,43 @@ out:
     free(o.excludes);
     return rc;
 }
+
+/*
+ * The digest bulwark records for a path, as `digest --record` records it (a file by its SHA-256, a
+ * directory by its manifest digest): 0 with key "sha256:HEX" and *size (may be NULL) its bytes, or an
+ * exit code after a message.
+ */
+int cli_path_digest(const char *path, bool dir, char key[8 + BW_DIGEST_HEX_MAX], uint64_t *size)
+{
+    bw_error e = {0};
+    bw_status s;
+    bw_digest d;
+    char hex[BW_DIGEST_HEX_MAX];
+
+    uint64_t bytes = 0;
+    if (!dir) {
+        char *real = realpath(path, NULL); /* a symlink named on the command line is followed, as digest does */
+        s = bw_digest_file(real != NULL ? real : path, BW_ALGO_SHA256, &d, &bytes, &e);
+        free(real);
+    } else {
+        bw_manifest_opts mo = BW_MANIFEST_OPTS_INIT;
+        bw_manifest *m = NULL;
+        mo.algo = BW_ALGO_SHA256;
+        s = bw_manifest_build(&m, path, &mo, &e);
+        if (s == BW_OK) {
+            d = m->root;
+            bytes = m->total_bytes;
+        }
+        bw_manifest_free(m);
+    }
+    if (s != BW_OK) {
+        cli_report_error(&e, s);
+        return CLI_EXIT_ERROR;
+    }
+    bw_digest_hex(&d, hex);
+    snprintf(key, 8 + BW_DIGEST_HEX_MAX, "sha256:%s", hex);
+    if (size != NULL) {
+        *size = bytes;
+    }
+    return 0;
+}

@@ -46,7 +46,8 @@ const char cmd_ledger_usage[] =
     "      --stage, --run-id, --commit, --exit-status N, --check, --verdict pass|fail|warn,\n"
     "      --subject [sha256:]HEX, --findings-digest [sha256:]HEX, --target INDEX|[sha256:]HEX,\n"
     "      --decision override|approve|reject, --reason TEXT, --event added|revoked,\n"
-    "      --public-key PEM (kind key: sets public_key and key_hint).\n"
+    "      --public-key PEM (kind key: sets public_key and key_hint), --input PATH and --output PATH\n"
+    "      (stage_run, repeatable: inputs/outputs named PATH with the digest 'digest --record' gives it).\n"
     "      --key KEY signs the batch with that private key, a key-store name or a key file (registering\n"
     "      it first if the ledger does not know it, under --key-name or the key's name); without it the\n"
     "      entry is unsigned.\n"
@@ -78,6 +79,8 @@ enum {
     O_SIZE_ARG,
     O_NOTE_KEY,
     O_PUBLIC_KEY,
+    O_INPUT,
+    O_OUTPUT,
     O_STORE,
     O_NOTE_KEY_FILE,
     O_FIELD, /* field options: O_FIELD + index into fields[] */
@@ -114,11 +117,20 @@ struct opts {
     const char *kind, *json, *key, *key_name, *since, *public_key;
     const char **trusted;
     size_t n_trusted;
+    const char **io[2]; /* --input, --output paths */
+    size_t n_io[2];
     const char *field[NFIELDS];
     long long limit;
     int require_signed, note_key;
     const char *inclusion, *consistency, *size;
 };
+
+static void opts_free(struct opts *o)
+{
+    free(o->trusted);
+    free(o->io[0]);
+    free(o->io[1]);
+}
 
 /* ------------------------------------------------------------------------------------------------ */
 
@@ -460,6 +472,32 @@ static int ledger_add(struct opts *o)
         bw_json_escape(&body, pem.ptr, pem.len);
         bw_buf_addc(&body, '"');
         bw_buf_release(&pem);
+    }
+    for (int k = 0; k < 2; k++) { /* --input/--output: each path by the digest digest --record gives it */
+        if (o->n_io[k] == 0) {
+            continue;
+        }
+        SEP();
+        bw_buf_printf(&body, "\"%s\":[", k == 0 ? "inputs" : "outputs");
+        for (size_t i = 0; i < o->n_io[k]; i++) {
+            const char *p = o->io[k][i];
+            char dkey[8 + BW_DIGEST_HEX_MAX];
+            struct stat sb;
+            uint64_t size = 0;
+            if (stat(p, &sb) != 0 || !(S_ISREG(sb.st_mode) || S_ISDIR(sb.st_mode))) {
+                cli_error("%s: not a file or directory: %s", p, strerror(errno ? errno : EINVAL));
+                goto out;
+            }
+            if ((rc = cli_path_digest(p, S_ISDIR(sb.st_mode), dkey, &size)) != 0) {
+                goto out;
+            }
+            rc = CLI_EXIT_ERROR;
+            bw_buf_printf(&body, "%s{\"name\":\"", i > 0 ? "," : "");
+            bw_json_escape(&body, p, strlen(p));
+            bw_buf_printf(&body, "\",\"digest\":{\"sha256\":\"%s\"},\"size\":%llu}", dkey + 7,
+                          (unsigned long long)size);
+        }
+        bw_buf_addc(&body, ']');
     }
 #undef SEP
     bw_buf_addc(&body, '}');
@@ -812,6 +850,8 @@ int cmd_ledger(int argc, char **argv)
         {"consistency", required_argument, NULL, O_CONSISTENCY},
         {"note-key", no_argument, NULL, O_NOTE_KEY},
         {"public-key", required_argument, NULL, O_PUBLIC_KEY},
+        {"input", required_argument, NULL, O_INPUT},
+        {"output", required_argument, NULL, O_OUTPUT},
         {"store", required_argument, NULL, O_STORE},
         {"note-key-file", required_argument, NULL, O_NOTE_KEY_FILE},
         CLI_GLOBAL_LONGOPTS,
@@ -867,6 +907,7 @@ int cmd_ledger(int argc, char **argv)
         case O_TRUSTED: {
             const char **t = realloc(o.trusted, (o.n_trusted + 1) * sizeof(*t));
             if (t == NULL) {
+                opts_free(&o);
                 return CLI_EXIT_ERROR;
             }
             o.trusted = t;
@@ -877,11 +918,23 @@ int cmd_ledger(int argc, char **argv)
         case O_CONSISTENCY: o.consistency = optarg; break;
         case O_NOTE_KEY: o.note_key = 1; break;
         case O_PUBLIC_KEY: o.public_key = optarg; break;
+        case O_INPUT:
+        case O_OUTPUT: {
+            int k = c == O_OUTPUT;
+            const char **t = realloc(o.io[k], (o.n_io[k] + 1) * sizeof(*t));
+            if (t == NULL) {
+                opts_free(&o);
+                return CLI_EXIT_ERROR;
+            }
+            o.io[k] = t;
+            o.io[k][o.n_io[k]++] = optarg;
+            break;
+        }
         case O_STORE: store = optarg; break;
         case O_NOTE_KEY_FILE: note_key_file = optarg; break;
-        case 'h': free(o.trusted); return cli_print_usage(cmd_ledger_usage);
-        case '?': free(o.trusted); return cli_usage_error("ledger", "unknown option '%s'", argv[optind - 1]);
-        case ':': free(o.trusted); return cli_usage_error("ledger", "option '%s' needs a value", argv[optind - 1]);
+        case 'h': opts_free(&o); return cli_print_usage(cmd_ledger_usage);
+        case '?': opts_free(&o); return cli_usage_error("ledger", "unknown option '%s'", argv[optind - 1]);
+        case ':': opts_free(&o); return cli_usage_error("ledger", "option '%s' needs a value", argv[optind - 1]);
         default:
             if (c >= O_FIELD && c < O_FIELD + (int)NFIELDS) {
                 o.field[c - O_FIELD] = optarg;
@@ -889,7 +942,7 @@ int cmd_ledger(int argc, char **argv)
             }
             g = cli_global_option(c, optarg);
             if (g <= 0) {
-                free(o.trusted);
+                opts_free(&o);
                 return g < 0 ? CLI_EXIT_USAGE : cli_usage_error("ledger", "unknown option");
             }
         }
@@ -899,7 +952,7 @@ int cmd_ledger(int argc, char **argv)
     cli_ledger_use(store, note_key_file);
     cli_resolve_color();
     if (cli_out_open() != 0) {
-        free(o.trusted);
+        opts_free(&o);
         return CLI_EXIT_ERROR;
     }
     if (strcmp(sub, "add") == 0 && optind == argc) {
@@ -922,6 +975,6 @@ int cmd_ledger(int argc, char **argv)
     } else {
         rc = cli_usage_error("ledger", "unknown subcommand or extra arguments: 'ledger %s'", sub);
     }
-    free(o.trusted);
+    opts_free(&o);
     return cli_out_finish(rc);
 }

@@ -78,38 +78,6 @@ static bool looks_like_digest(const char *s)
     return true;
 }
 
-/* The digest bulwark records for a path: 0 with key "sha256:HEX", or an exit code after a message. */
-static int path_digest(const char *path, bool dir, char key[8 + BW_DIGEST_HEX_MAX])
-{
-    bw_error e = {0};
-    bw_status s;
-    bw_digest d;
-    char hex[BW_DIGEST_HEX_MAX];
-
-    if (!dir) {
-        uint64_t size = 0;
-        char *real = realpath(path, NULL); /* a symlink named on the command line is followed, as digest does */
-        s = bw_digest_file(real != NULL ? real : path, BW_ALGO_SHA256, &d, &size, &e);
-        free(real);
-    } else {
-        bw_manifest_opts mo = BW_MANIFEST_OPTS_INIT;
-        bw_manifest *m = NULL;
-        mo.algo = BW_ALGO_SHA256;
-        s = bw_manifest_build(&m, path, &mo, &e);
-        if (s == BW_OK) {
-            d = m->root;
-        }
-        bw_manifest_free(m);
-    }
-    if (s != BW_OK) {
-        cli_report_error(&e, s);
-        return CLI_EXIT_ERROR;
-    }
-    bw_digest_hex(&d, hex);
-    snprintf(key, 8 + BW_DIGEST_HEX_MAX, "sha256:%s", hex);
-    return 0;
-}
-
 int cli_lineage_resolve(bw_lineage *g, const char *spec, uint32_t *roots, size_t *n)
 {
     struct stat st;
@@ -142,7 +110,7 @@ int cli_lineage_resolve(bw_lineage *g, const char *spec, uint32_t *roots, size_t
         return CLI_EXIT_USAGE;
     }
     if (stat(spec, &st) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
-        if ((rc = path_digest(spec, S_ISDIR(st.st_mode), key)) != 0) {
+        if ((rc = cli_path_digest(spec, S_ISDIR(st.st_mode), key, NULL)) != 0) {
             return rc;
         }
         if (bw_lineage_find_digest(g, key, &roots[0]) == BW_OK) {

@@ -125,7 +125,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 int cli_print_usage(const char *usage)
 {
     cli_out_str(usage);
-    return 0;
+    return cli_out_close(); /* flushed here: the caller returns at once */
 }
 
 static void vdiag(const char *label, const char *color, const char *fmt, va_list ap)
