@@ -104,6 +104,7 @@ echo "JUnit for CI in $STATE/validate.junit.xml, a self-contained report in $STA
 echo; echo "== 15. Sign the model (OpenSSF model signing in a Sigstore bundle) with a key from the"
 echo "       project's key store, and verify it (the demo's key has no passphrase; real keys do)"
 export BULWARK_DIR="$PWD/$STATE" BULWARK_ACTOR="${BULWARK_ACTOR:-${USER:-demo}}"
+run "$BW" init "$EX"
 "$BW" key list 2>/dev/null | grep -q '^demo ' || run "$BW" key new demo --no-passphrase
 run "$BW" sign --key demo --signature "$STATE/model.sig" "$EX/model"
 run "$BW" verify --key demo --signature "$STATE/model.sig" "$EX/model"
@@ -115,5 +116,17 @@ run "$BW" ledger log
 run "$BW" ledger verify
 run "$BW" ledger proof --inclusion 1
 run "$BW" ledger checkpoint
+
+echo; echo "== 17. Lineage: record the training run (its input data and code, its output model, each by"
+echo "       digest), then ask where the model came from, as a tree and as a Mermaid graph, and export"
+echo "       the run as signed SLSA provenance and as an OpenLineage event"
+run "$BW" digest --record "$EX/data/patients.csv" "$EX/train.py"
+run "$BW" ledger add --kind stage_run --stage train --run-id "demo-$(date -u +%Y%m%dT%H%M%S)" --exit-status 0 \
+  --input "$EX/data/patients.csv" --input "$EX/train.py" --output "$EX/model" --key demo
+run "$BW" lineage --upstream "$EX/model"
+run "$BW" lineage --upstream --format mermaid "$EX/model"
+run "$BW" ledger export "$EX/model" --format slsa --key demo -o "$STATE/model.slsa.dsse.json"
+run "$BW" ledger export "$EX/model" --format openlineage -o "$STATE/model.openlineage.json"
+echo "signed SLSA provenance in $STATE/model.slsa.dsse.json, an OpenLineage RunEvent in $STATE/model.openlineage.json"
 
 echo; echo "demo done: manifests and reports are in $STATE/"
