@@ -198,6 +198,11 @@ char *cli_state_path(const char *name, bool create);
  */
 void cli_ledger_use(const char *store, const char *note_key);
 char *cli_ledger_target(bool create);
+/*
+ * A per-user directory outside any project: $XDG_VAR/bulwark, else $HOME/FALLBACK/bulwark (e.g.
+ * "XDG_CACHE_HOME", ".cache"), made with mode 0700 (parents too) when `create`; malloc'd, or NULL.
+ */
+char *cli_user_dir(const char *xdg_var, const char *fallback, bool create);
 char *cli_ledger_note_key_path(bool create);
 char *cli_ledger_shown(const char *target);
 /* A value of .bulwark/config ("key = value" lines), malloc'd; NULL when absent. */

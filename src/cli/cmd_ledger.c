@@ -24,7 +24,7 @@ const char cmd_ledger_usage[] =
     "usage: bulwark ledger add --kind KIND [--json FILE|-] [FIELD OPTIONS] [--key KEY]\n"
     "       bulwark ledger log [--kind KIND] [--limit N]\n"
     "       bulwark ledger show INDEX\n"
-    "       bulwark ledger verify [--since CHECKPOINT] [--require-signed] [--trusted-key PEM]...\n"
+    "       bulwark ledger verify [--since CHECKPOINT|--no-witness] [--require-signed] [--trusted-key PEM]...\n"
     "       bulwark ledger proof --inclusion INDEX [--size N]\n"
     "       bulwark ledger proof --consistency OLD [--size NEW]\n"
     "       bulwark ledger checkpoint [--note-key]\n"
@@ -55,7 +55,10 @@ const char cmd_ledger_usage[] =
     "show: the entry with its batch, leaf hash and signer, as JSON.\n"
     "verify: recomputes every leaf and node, checks every tree head, batch signature, key\n"
     "      registration and checkpoint. --since FILE proves the log only grew since an old\n"
-    "      checkpoint (a fork or a rollback fails). Exit 0 verified, 1 tampering found, 2 unreadable.\n"
+    "      checkpoint (a fork or a rollback fails). Without --since, the checkpoint this user last\n"
+    "      verified ($XDG_STATE_HOME/bulwark/checkpoints/, kept after each success) is compared the\n"
+    "      same way, so entries cut off the end are caught; --no-witness skips that.\n"
+    "      Exit 0 verified, 1 tampering found, 2 unreadable.\n"
     "proof: inclusion or consistency proofs as JSON (base64 hashes, as tlog tools print them).\n"
     "checkpoint: the latest signed checkpoint; --note-key prints the verifier key instead.\n"
     "export: a stage run (by entry index, or the run that produced ARTIFACT: a path, digest or name)\n"
@@ -73,6 +76,7 @@ enum {
     O_LIMIT,
     O_SINCE,
     O_REQUIRE_SIGNED,
+    O_NO_WITNESS,
     O_TRUSTED,
     O_INCLUSION,
     O_CONSISTENCY,
@@ -121,7 +125,7 @@ struct opts {
     size_t n_io[2];
     const char *field[NFIELDS];
     long long limit;
-    int require_signed, note_key;
+    int require_signed, note_key, no_witness;
     const char *inclusion, *consistency, *size;
 };
 
@@ -649,6 +653,52 @@ static int ledger_show(const char *arg)
     return st == BW_OK ? CLI_EXIT_OK : fail(&err, st);
 }
 
+/*
+ * The witness: the checkpoint this user last verified of a log, kept outside the project
+ * ($XDG_STATE_HOME/bulwark/checkpoints/<hex SHA-256 of the origin>.note, mode 0600), so a later plain
+ * `ledger verify` proves the log only grew since. Whoever can rewrite .bulwark/ (the ledger and its
+ * note key) can cut batches off the end or rewrite the log undetectably to a verifier with nothing
+ * from outside; this user's own record of what they saw is that something from outside.
+ * Malloc'd path, or NULL when there is no per-user directory.
+ */
+static char *witness_path(const char *origin, bool create)
+{
+    char *dir = cli_user_dir("XDG_STATE_HOME", ".local/state", create), *path = NULL;
+    char hex[BW_DIGEST_HEX_MAX];
+    bw_digest d;
+
+    if (dir == NULL || bw_digest_bytes(BW_ALGO_SHA256, origin, strlen(origin), &d) != BW_OK) {
+        free(dir);
+        return NULL;
+    }
+    bw_digest_hex(&d, hex);
+    size_t n = strlen(dir) + 20 + strlen(hex);
+    if ((path = malloc(n)) != NULL) {
+        snprintf(path, n, "%s/checkpoints", dir);
+        if (create && mkdir(path, 0700) != 0 && errno != EEXIST) {
+            free(path);
+            path = NULL;
+        } else {
+            snprintf(path, n, "%s/checkpoints/%s.note", dir, hex);
+        }
+    }
+    free(dir);
+    return path;
+}
+
+/* Keep the log's latest checkpoint as this user's witness (after a successful verify). */
+static void witness_save(bw_ledger *l, const char *path)
+{
+    bw_buf cp = BW_BUF_INIT(1 << 20);
+    bw_error err = {0};
+
+    if (bw_ledger_checkpoint(l, &cp, &err) == BW_OK &&
+        bw_file_write_atomic(path, cp.ptr, cp.len, 0600, &err) != BW_OK) {
+        cli_warn("could not keep the checkpoint in '%s': %s", path, err.msg);
+    }
+    bw_buf_release(&cp);
+}
+
 static int ledger_verify(struct opts *o)
 {
     bw_ledger_verify_opts vo = BW_LEDGER_VERIFY_OPTS_INIT;
@@ -658,6 +708,8 @@ static int ledger_verify(struct opts *o)
     bw_note_signer ns;
     bw_buf since = BW_BUF_INIT(1 << 20);
     bw_key **trusted = NULL;
+    char *witness = NULL;
+    bool by_witness = false;
     int rc = CLI_EXIT_ERROR, have;
     bw_status st = BW_OK;
 
@@ -676,6 +728,25 @@ static int ledger_verify(struct opts *o)
         }
         vo.since = since.ptr != NULL ? since.ptr : "";
         vo.since_len = since.len;
+    }
+    if (!o->no_witness) {
+        witness = witness_path(bw_ledger_origin(l), true);
+    }
+    if (witness != NULL && o->since != NULL && access(witness, F_OK) == 0) {
+        free(witness); /* an explicit --since is checked instead: this user's witness stays as it is */
+        witness = NULL;
+    }
+    if (witness != NULL && o->since == NULL) {
+        st = bw_file_slurp(witness, BW_FILE_FOLLOW, 1 << 20, &since, &err);
+        if (st == BW_OK && since.len > 0) {
+            vo.since = since.ptr;
+            vo.since_len = since.len;
+            by_witness = true;
+        } else if (st != BW_OK && st != BW_ENOTFOUND) {
+            cli_warn("this user's last checkpoint of the log is unreadable (%s): not compared", err.msg);
+        }
+        bw_error_clear(&err);
+        st = BW_OK;
     }
     trusted = calloc(o->n_trusted + 1, sizeof(*trusted));
     for (size_t i = 0; trusted != NULL && i < o->n_trusted; i++) {
@@ -708,7 +779,8 @@ static int ledger_verify(struct opts *o)
                            (unsigned long long)rep.signed_batches, (unsigned long long)rep.unsigned_batches,
                            (unsigned long long)rep.checkpoints, (unsigned long long)rep.keys, r);
             if (rep.since_checked) {
-                cli_out_printf(",\"since_size\":%llu", (unsigned long long)rep.since_size);
+                cli_out_printf(",\"%s\":%llu", by_witness ? "witness_size" : "since_size",
+                               (unsigned long long)rep.since_size);
             }
             cli_out_str("}\n");
         }
@@ -721,8 +793,8 @@ static int ledger_verify(struct opts *o)
                        (unsigned long long)rep.signed_batches, (unsigned long long)rep.unsigned_batches,
                        (unsigned long long)rep.checkpoints, (unsigned long long)rep.keys, r);
         if (rep.since_checked) {
-            cli_out_printf("consistent with the checkpoint of %llu entries: the log only grew\n",
-                           (unsigned long long)rep.since_size);
+            cli_out_printf("consistent with the checkpoint of %llu entries%s: the log only grew\n",
+                           (unsigned long long)rep.since_size, by_witness ? " this user verified before" : "");
         }
         cli_out_str("verified\n");
     }
@@ -734,9 +806,17 @@ static int ledger_verify(struct opts *o)
         if (rep.own_note_key) {
             cli_warn("checkpoints checked with the key the ledger records (no .bulwark/ledger.note-key here)");
         }
+        if (witness != NULL) {
+            witness_save(l, witness);
+        }
         rc = CLI_EXIT_OK;
     } else if (st == BW_EVERIFY) {
         cli_error("ledger verification failed: %s", err.msg);
+        if (by_witness) {
+            cli_note("compared with the checkpoint this user verified before, kept in '%s': the log lost entries "
+                     "or was rewritten since; if it was replaced on purpose, remove that file (or pass --no-witness)",
+                     witness);
+        }
         rc = CLI_EXIT_FINDINGS;
     } else {
         cli_report_error(&err, st);
@@ -749,6 +829,7 @@ out:
     bw_note_signer_clear(&ns);
     bw_buf_release(&since);
     bw_ledger_close(l);
+    free(witness);
     return rc;
 }
 
@@ -845,6 +926,7 @@ int cmd_ledger(int argc, char **argv)
         {"limit", required_argument, NULL, O_LIMIT},
         {"since", required_argument, NULL, O_SINCE},
         {"require-signed", no_argument, NULL, O_REQUIRE_SIGNED},
+        {"no-witness", no_argument, NULL, O_NO_WITNESS},
         {"trusted-key", required_argument, NULL, O_TRUSTED},
         {"inclusion", required_argument, NULL, O_INCLUSION},
         {"consistency", required_argument, NULL, O_CONSISTENCY},
@@ -904,6 +986,7 @@ int cmd_ledger(int argc, char **argv)
             break;
         case O_SINCE: o.since = optarg; break;
         case O_REQUIRE_SIGNED: o.require_signed = 1; break;
+        case O_NO_WITNESS: o.no_witness = 1; break;
         case O_TRUSTED: {
             const char **t = realloc(o.trusted, (o.n_trusted + 1) * sizeof(*t));
             if (t == NULL) {

@@ -66,30 +66,10 @@ static int load_key(const char *spec, bool want_private, bw_key **key)
     return cli_key_load(spec, want_private, passphrase_file, key);
 }
 
-/* $XDG_CACHE_HOME/bulwark (default ~/.cache/bulwark), made 0700 when `create`; malloc'd, or NULL. */
-static char *user_cache_dir(bool create)
-{
-    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    char base[4096], dir[4096 + 16];
-
-    if (xdg != NULL && xdg[0] == '/') {
-        snprintf(base, sizeof(base), "%s", xdg);
-    } else if (home != NULL && home[0] == '/') {
-        snprintf(base, sizeof(base), "%s/.cache", home);
-    } else {
-        return NULL;
-    }
-    snprintf(dir, sizeof(dir), "%s/bulwark", base);
-    if (create && ((mkdir(base, 0700) != 0 && errno != EEXIST) || (mkdir(dir, 0700) != 0 && errno != EEXIST))) {
-        return NULL;
-    }
-    return strdup(dir);
-}
-
 /* Read the cache key, or make it (exclusively: a temporary file linked into place). */
 static int cache_key(unsigned char key[BW_SIGN_CACHE_KEY_BYTES])
 {
-    char *dir = user_cache_dir(true), path[4200], tmp[4250];
+    char *dir = cli_user_dir("XDG_CACHE_HOME", ".cache", true), path[4200], tmp[4250];
     struct stat st;
     int fd = -1, rc = -1;
 
@@ -160,7 +140,8 @@ int cli_cache_open(const char *path, struct cli_cache *cc)
     state = cli_state_dir(false);
     if (state != NULL && stat(state, &st) == 0 && S_ISDIR(st.st_mode)) {
         cc->file = cli_state_path(name, true);
-    } else if ((dir = user_cache_dir(true)) != NULL && (cc->file = malloc(strlen(dir) + 32)) != NULL) {
+    } else if ((dir = cli_user_dir("XDG_CACHE_HOME", ".cache", true)) != NULL &&
+               (cc->file = malloc(strlen(dir) + 32)) != NULL) {
         snprintf(cc->file, strlen(dir) + 32, "%s/stat-%.16s", dir, hex);
     }
     free(state);

@@ -269,3 +269,37 @@ char *cli_ledger_shown(const char *target)
     }
     return s;
 }
+
+char *cli_user_dir(const char *xdg_var, const char *fallback, bool create)
+{
+    const char *xdg = getenv(xdg_var), *home = getenv("HOME");
+    char dir[PATH_MAX];
+    int n;
+
+    if (xdg != NULL && xdg[0] == '/') {
+        n = snprintf(dir, sizeof(dir), "%s/bulwark", xdg);
+    } else if (home != NULL && home[0] == '/') {
+        n = snprintf(dir, sizeof(dir), "%s/%s/bulwark", home, fallback);
+    } else {
+        return NULL;
+    }
+    if (n < 0 || (size_t)n >= sizeof(dir)) {
+        return NULL;
+    }
+    if (create) { /* each missing component, 0700 (as mkdir -p would, but private) */
+        for (char *p = dir + 1;; p++) {
+            if (*p == '/' || *p == '\0') {
+                char c = *p;
+                *p = '\0';
+                if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+                    return NULL;
+                }
+                *p = c;
+                if (c == '\0') {
+                    break;
+                }
+            }
+        }
+    }
+    return strdup(dir);
+}

@@ -96,6 +96,8 @@ run_case() { # name
         cd "$scratch" || exit 99
         unset NO_COLOR CLICOLOR CLICOLOR_FORCE
         export BULWARK="$bin" SRC="$src" SHARED="$shared" TERM=dumb LC_ALL=C TZ=UTC
+        # per-user state (witness checkpoints, the stat-cache key) stays beside the case's scratch directory
+        export XDG_STATE_HOME="$work/$name/xdg-state" XDG_CACHE_HOME="$work/$name/xdg-cache"
         exec "${runner[@]}"
     ) </dev/null >"$out" 2>"$err"
     rc=$?

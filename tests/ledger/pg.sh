@@ -83,6 +83,7 @@ fi
 # --- the CLI ----------------------------------------------------------------------------------------
 cli_url() { pg_schema "$1"; }
 export BULWARK_ACTOR=ci TZ=UTC LC_ALL=C BULWARK_KDF_OPS=1 BULWARK_KDF_MEM=8M
+export XDG_STATE_HOME=$work/xdg-state XDG_CACHE_HOME=$work/xdg-cache # witness checkpoints, cache key
 unset BULWARK_DIR BULWARK_LEDGER BULWARK_LEDGER_NOTE_KEY
 D=$(printf 'a%.0s' $(seq 64))
 s1=$(cli_url cli1)
