@@ -203,6 +203,12 @@ char *cli_ledger_target(bool create);
  * "XDG_CACHE_HOME", ".cache"), made with mode 0700 (parents too) when `create`; malloc'd, or NULL.
  */
 char *cli_user_dir(const char *xdg_var, const char *fallback, bool create);
+/* Small path helpers (project.c): a directory (stat), anything there (lstat), "dir/name" malloc'd
+   (NULL on OOM), mkdir 0700 when absent (0, or -1 after a message). */
+bool cli_is_dir(const char *p);
+bool cli_exists(const char *p);
+char *cli_path_join(const char *dir, const char *name);
+int cli_make_dir(const char *dir);
 char *cli_ledger_note_key_path(bool create);
 char *cli_ledger_shown(const char *target);
 /* A value of .bulwark/config ("key = value" lines), malloc'd; NULL when absent. */

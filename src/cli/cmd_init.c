@@ -31,41 +31,6 @@ const char cmd_init_usage[] =
     "\n"
     "Exit codes: 0 initialised or already initialised, 2 DIR missing or anything failed.\n";
 
-static bool is_dir(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static bool exists(const char *p)
-{
-    struct stat st;
-    return lstat(p, &st) == 0;
-}
-
-static char *join(const char *a, const char *b)
-{
-    size_t n = strlen(a) + strlen(b) + 2;
-    char *s = malloc(n);
-    if (s != NULL) {
-        snprintf(s, n, "%s/%s", a, b);
-    }
-    return s;
-}
-
-static int make_dir(const char *p)
-{
-    if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-        cli_error("cannot create '%s': %s", p, strerror(errno));
-        return -1;
-    }
-    if (!is_dir(p)) {
-        cli_error("'%s' is not a directory", p);
-        return -1;
-    }
-    return 0;
-}
-
 /* Add "store = URL" to .bulwark/config (kept lines first), atomically, mode 0600. */
 static int write_config(const char *path, const char *store)
 {
@@ -73,7 +38,7 @@ static int write_config(const char *path, const char *store)
     bw_error err = {0};
     int rc = 0;
 
-    if (exists(path) && bw_file_slurp(path, 0, 1 << 20, &b, &err) != BW_OK) {
+    if (cli_exists(path) && bw_file_slurp(path, 0, 1 << 20, &b, &err) != BW_OK) {
         cli_report_error(&err, err.code);
         rc = -1;
     } else {
@@ -130,7 +95,7 @@ static int make_note_key(bw_ledger *l, const char *path, bool *made)
 
 static int init(const char *dir, const char *store, const char *origin)
 {
-    char *state = join(dir, ".bulwark"), *keys = NULL, *config = NULL, *target = NULL, *shown = NULL;
+    char *state = cli_path_join(dir, ".bulwark"), *keys = NULL, *config = NULL, *target = NULL, *shown = NULL;
     char *note = NULL, *have_store = NULL;
     bw_ledger_opts o = BW_LEDGER_OPTS_INIT;
     bw_ledger *l = NULL;
@@ -139,7 +104,8 @@ static int init(const char *dir, const char *store, const char *origin)
     int rc = CLI_EXIT_ERROR;
     bw_status st;
 
-    if (state == NULL || (keys = join(state, "keys")) == NULL || (config = join(state, "config")) == NULL) {
+    if (state == NULL || (keys = cli_path_join(state, "keys")) == NULL ||
+        (config = cli_path_join(state, "config")) == NULL) {
         cli_error("out of memory");
         goto out;
     }
@@ -149,7 +115,7 @@ static int init(const char *dir, const char *store, const char *origin)
         goto out;
     }
     cli_ledger_use(store, NULL);
-    have_store = is_dir(state) ? cli_config_get("store") : NULL;
+    have_store = cli_is_dir(state) ? cli_config_get("store") : NULL;
     if (store != NULL && have_store != NULL && strcmp(store, have_store) != 0) {
         char *a = cli_ledger_shown(have_store);
         cli_error("'%s' is already initialised with the store '%s' (edit '%s' to change it)", state, a, config);
@@ -162,7 +128,7 @@ static int init(const char *dir, const char *store, const char *origin)
     shown = cli_ledger_shown(target);
 
     /* already complete: look, change nothing */
-    if (is_dir(state) && is_dir(keys) && exists(note) && (store == NULL || have_store != NULL)) {
+    if (cli_is_dir(state) && cli_is_dir(keys) && cli_exists(note) && (store == NULL || have_store != NULL)) {
         if (bw_ledger_open(&l, target, NULL, &err) == BW_OK) {
             if (origin != NULL && strcmp(origin, bw_ledger_origin(l)) != 0) {
                 cli_error("'%s' is already initialised with the origin '%s'", state, bw_ledger_origin(l));
@@ -175,7 +141,7 @@ static int init(const char *dir, const char *store, const char *origin)
         bw_error_clear(&err);
     }
 
-    if (make_dir(state) != 0 || make_dir(keys) != 0) {
+    if (cli_make_dir(state) != 0 || cli_make_dir(keys) != 0) {
         goto out;
     }
     if (store != NULL && have_store == NULL && write_config(config, store) != 0) {
@@ -192,14 +158,14 @@ static int init(const char *dir, const char *store, const char *origin)
         cli_error("the ledger '%s' already exists with the origin '%s'", shown, bw_ledger_origin(l));
         goto out;
     }
-    if (!exists(note) && make_note_key(l, note, &made_note) != 0) {
+    if (!cli_exists(note) && make_note_key(l, note, &made_note) != 0) {
         goto out;
     }
     cli_out_printf("initialised %s\n  ledger:   %s (origin %s)\n  note key: %s%s\n  keys:     %s\n", state, shown,
                    bw_ledger_origin(l), note,
-                   made_note      ? ""
-                   : exists(note) ? " (kept)"
-                                  : " (missing)",
+                   made_note          ? ""
+                   : cli_exists(note) ? " (kept)"
+                                      : " (missing)",
                    keys);
     if (store != NULL) {
         cli_out_printf("  config:   %s\n", config);
@@ -253,14 +219,14 @@ int cmd_init(int argc, char **argv)
     if (store != NULL && store[0] == '\0') {
         return cli_usage_error("init", "--store needs a URL or a path");
     }
-    if (!is_dir(dir)) {
-        return cli_usage_error("init", "'%s' %s", dir, exists(dir) ? "is not a directory" : "does not exist");
+    if (!cli_is_dir(dir)) {
+        return cli_usage_error("init", "'%s' %s", dir, cli_exists(dir) ? "is not a directory" : "does not exist");
     }
     /* a SQLite file named relative to here is recorded by its absolute path */
     char *abs = NULL;
     if (store != NULL && store[0] != '/' && strstr(store, "://") == NULL) {
         char cwd[4096];
-        if (getcwd(cwd, sizeof(cwd)) == NULL || (abs = join(cwd, store)) == NULL) {
+        if (getcwd(cwd, sizeof(cwd)) == NULL || (abs = cli_path_join(cwd, store)) == NULL) {
             cli_error("cannot tell where '%s' is", store);
             return CLI_EXIT_ERROR;
         }

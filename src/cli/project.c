@@ -18,19 +18,19 @@
 
 #include "src/cli/cmd.h"
 
-static bool is_dir(const char *p)
+bool cli_is_dir(const char *p)
 {
     struct stat st;
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static bool exists(const char *p)
+bool cli_exists(const char *p)
 {
     struct stat st;
     return lstat(p, &st) == 0;
 }
 
-static char *join(const char *dir, const char *name)
+char *cli_path_join(const char *dir, const char *name)
 {
     size_t a = strlen(dir), b = strlen(name);
     char *s = malloc(a + b + 2);
@@ -46,13 +46,13 @@ static char *join(const char *dir, const char *name)
 }
 
 /* Make dir (mode 0700) when absent; 0, or -1 with a message. */
-static int make_dir(const char *dir)
+int cli_make_dir(const char *dir)
 {
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         cli_error("cannot create '%s': %s", dir, strerror(errno));
         return -1;
     }
-    if (!is_dir(dir)) {
+    if (!cli_is_dir(dir)) {
         cli_error("'%s' is not a directory", dir);
         return -1;
     }
@@ -71,17 +71,17 @@ char *cli_state_dir(bool create)
         char dir[PATH_MAX];
         memcpy(dir, cwd, sizeof(dir));
         for (;;) {
-            char *cand = join(dir, ".bulwark");
+            char *cand = cli_path_join(dir, ".bulwark");
             if (cand == NULL) {
                 break;
             }
-            if (is_dir(cand)) {
+            if (cli_is_dir(cand)) {
                 found = cand;
                 break;
             }
             free(cand);
-            char *git = join(dir, ".git");
-            bool top = git == NULL || exists(git);
+            char *git = cli_path_join(dir, ".git");
+            bool top = git == NULL || cli_exists(git);
             free(git);
             char *slash = strrchr(dir, '/');
             if (top || slash == NULL || slash == dir) {
@@ -90,7 +90,7 @@ char *cli_state_dir(bool create)
             *slash = '\0';
         }
         if (found == NULL) {
-            found = join(cwd, ".bulwark");
+            found = cli_path_join(cwd, ".bulwark");
         }
     } else {
         found = strdup(".bulwark");
@@ -99,7 +99,7 @@ char *cli_state_dir(bool create)
         cli_error("out of memory");
         return NULL;
     }
-    if (create && make_dir(found) != 0) {
+    if (create && cli_make_dir(found) != 0) {
         free(found);
         return NULL;
     }
@@ -117,14 +117,14 @@ char *cli_state_path(const char *name, bool create)
     if (name == NULL || name[0] == '\0') {
         return dir;
     }
-    p = join(dir, name);
+    p = cli_path_join(dir, name);
     if (p == NULL) {
         cli_error("out of memory");
     } else if (create) {
         /* intermediate directories of name ("keys/x.key" makes keys/) */
         for (char *s = p + strlen(dir) + 1; (s = strchr(s, '/')) != NULL; s++) {
             *s = '\0';
-            int rc = make_dir(p);
+            int rc = cli_make_dir(p);
             *s = '/';
             if (rc != 0) {
                 free(p);
@@ -215,7 +215,7 @@ static char *state_relative(char *p)
         return p;
     }
     char *dir = cli_state_dir(false);
-    char *full = dir != NULL ? join(dir, p) : NULL;
+    char *full = dir != NULL ? cli_path_join(dir, p) : NULL;
     free(dir);
     cli_secret_free(p);
     return full;
