@@ -42,6 +42,10 @@ int cli_ledger_record(const char *filled, size_t n, const bw_key *key, const cha
 int cli_ledger_note(const char *body, const bw_key *key, const char *key_name, bool create);
 /* The project's ledger (cmd_ledger.c's open_ledger); NULL after printing why. */
 bw_ledger *cli_ledger_open(bool create);
+/* The time now as RFC 3339 UTC ("2026-11-24T10:00:00Z"), and who acts: $BULWARK_ACTOR, $USER or
+   "unknown" (cmd_ledger.c; what entries record). */
+void cli_now_rfc3339(char out[32]);
+const char *cli_actor(void);
 /* The digest `digest --record` records for a path ("sha256:HEX") and its bytes (cmd_digest.c). */
 int cli_path_digest(const char *path, bool dir, char key[8 + BW_DIGEST_HEX_MAX], uint64_t *size);
 /*

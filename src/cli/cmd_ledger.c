@@ -267,7 +267,7 @@ static bw_key *load_key(const char *spec)
     return cli_key_load(spec, true, NULL, &k) == 0 ? k : NULL;
 }
 
-static void now_rfc3339(char out[32])
+void cli_now_rfc3339(char out[32])
 {
     time_t t = time(NULL);
     struct tm tm;
@@ -275,7 +275,7 @@ static void now_rfc3339(char out[32])
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static const char *default_actor(void)
+const char *cli_actor(void)
 {
     const char *a = getenv("BULWARK_ACTOR");
     if (a == NULL || *a == '\0') {
@@ -379,11 +379,11 @@ int cli_ledger_note(const char *body, const bw_key *key, const char *key_name, b
         return CLI_EXIT_OK;
     }
     free(dir);
-    now_rfc3339(now);
-    if (bw_ledger_entry_fill(body, strlen(body), now, default_actor(), &filled, &err) != BW_OK) {
+    cli_now_rfc3339(now);
+    if (bw_ledger_entry_fill(body, strlen(body), now, cli_actor(), &filled, &err) != BW_OK) {
         rc = fail(&err, err.code);
     } else {
-        rc = cli_ledger_record(filled.ptr, filled.len, key, key_name, default_actor(), now, &h);
+        rc = cli_ledger_record(filled.ptr, filled.len, key, key_name, cli_actor(), now, &h);
         if (rc == CLI_EXIT_OK && cli.verbose) {
             cli_note("recorded in the ledger as entry %llu", (unsigned long long)(h.size - 1));
         }
@@ -505,8 +505,8 @@ static int ledger_add(struct opts *o)
     }
 #undef SEP
     bw_buf_addc(&body, '}');
-    now_rfc3339(now);
-    st = bw_ledger_entry_fill(body.ptr, body.len, now, default_actor(), &filled, &err);
+    cli_now_rfc3339(now);
+    st = bw_ledger_entry_fill(body.ptr, body.len, now, cli_actor(), &filled, &err);
     if (st != BW_OK) {
         rc = fail(&err, st);
         goto out;
@@ -518,7 +518,7 @@ static int ledger_add(struct opts *o)
     if (key != NULL) {
         cli_key_label(o->key_name != NULL ? o->key_name : o->key, name, sizeof(name));
     }
-    rc = cli_ledger_record(filled.ptr, filled.len, key, name, o->field[0] != NULL ? o->field[0] : default_actor(),
+    rc = cli_ledger_record(filled.ptr, filled.len, key, name, o->field[0] != NULL ? o->field[0] : cli_actor(),
                            o->field[1] != NULL ? o->field[1] : now, &h);
     if (rc != CLI_EXIT_OK) {
         goto out;

@@ -50,23 +50,6 @@ static const char import_usage[] =
     "sh -c CMD, the params as a SHA-256 digest. Runs the ledger already holds (same stage and run id)\n"
     "are left out. --commit records the git commit the lock file was read at; --key signs the batch.\n";
 
-static void now_utc(char out[32])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static const char *actor_default(void)
-{
-    const char *a = getenv("BULWARK_ACTOR");
-    if (a == NULL || *a == '\0') {
-        a = getenv("USER");
-    }
-    return a != NULL && *a != '\0' ? a : "unknown";
-}
-
 static bool all_digits(const char *s)
 {
     if (*s == '\0') {
@@ -350,7 +333,7 @@ int cli_ledger_import(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     bw_dvc_opts dopts = BW_DVC_OPTS_INIT;
-    const char *keyspec = NULL, *key_name = NULL, *actor = actor_default(), *path;
+    const char *keyspec = NULL, *key_name = NULL, *actor = cli_actor(), *path;
     bw_buf raw = BW_BUF_INIT(BW_DVC_MAX_FILE + 1);
     bw_buf *filled = NULL;
     bw_bytes *batch = NULL;
@@ -390,7 +373,7 @@ int cli_ledger_import(int argc, char **argv)
     cli_ledger_use(store, note_key_file);
     path = argv[optind];
     cli_resolve_color();
-    now_utc(now);
+    cli_now_rfc3339(now);
     dopts.actor = actor;
     dopts.time = now;
     st = bw_file_slurp(path, BW_FILE_FOLLOW | BW_FILE_STDIN, BW_DVC_MAX_FILE, &raw, &err);
