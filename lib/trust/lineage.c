@@ -1650,7 +1650,11 @@ static void appr_text(bw_buf *b, const struct appr *a)
 
 static bw_status write_text(bw_lineage *g, const bw_lineage_query *q, bw_buf *out)
 {
-    uint8_t *seen_art = bw_calloc(g->n_arts + 1, 1), *seen_run = bw_calloc(g->n_runs + 1, 1);
+    /* the hop count (+1) at which a node's subtree was shown, 0 when never: a node reached again at as
+       many hops or more is marked (*); reached at fewer (a shorter path, with --depth) it is shown
+       again, since its subtree was cut shorter before. Each node is shown at most depth + 1 times. */
+    uint32_t *seen_art = bw_calloc(g->n_arts + 1, sizeof(uint32_t)),
+             *seen_run = bw_calloc(g->n_runs + 1, sizeof(uint32_t));
     struct frame *st = NULL;
     size_t n_st = 0, cap_st = 0;
     uint8_t last[MAX_INDENT + 1];
@@ -1671,7 +1675,7 @@ static bw_status write_text(bw_lineage *g, const bw_lineage_query *q, bw_buf *ou
             continue;
         }
         bw_buf_addc(out, '\n');
-        seen_art[f.id] = 1;
+        seen_art[f.id] = 1; /* hops 0 */
         f.n_children = n_children(g, &f, q->depth);
         n_st = 0;
         if ((rc = GROW(st, n_st, cap_st)) != BW_OK) {
@@ -1734,15 +1738,19 @@ static bw_status write_text(bw_lineage *g, const bw_lineage_query *q, bw_buf *ou
                 run_text(out, &g->runs[rn]);
                 child =
                     (struct frame){F_RUN, up ? BW_LINEAGE_UPSTREAM : BW_LINEAGE_DOWNSTREAM, rn, top->hops + 1, 0, 0};
-                expand = !seen_run[rn];
-                seen_run[rn] = 1;
+                expand = seen_run[rn] == 0 || (q->depth != BW_LINEAGE_DEPTH_ALL && child.hops + 1 < seen_run[rn]);
+                if (expand) {
+                    seen_run[rn] = child.hops + 1;
+                }
             } else {
                 const struct csr *rc2 = top->dir == BW_LINEAGE_UPSTREAM ? &g->ins : &g->outs;
                 uint32_t a = rc2->v[rc2->off[top->id] + c];
                 art_text(out, &g->arts[a]);
                 child = (struct frame){F_ART, top->dir, a, top->hops, 0, 0};
-                expand = !seen_art[a];
-                seen_art[a] = 1;
+                expand = seen_art[a] == 0 || (q->depth != BW_LINEAGE_DEPTH_ALL && child.hops + 1 < seen_art[a]);
+                if (expand) {
+                    seen_art[a] = child.hops + 1;
+                }
             }
             if (!expand) {
                 bw_buf_addstr(out, " (*)\n");

@@ -492,6 +492,63 @@ static void test_entry_model(void)
     }
 }
 
+/* With --depth, a node first reached along a long path (its subtree cut there) and then along a
+   shorter one is shown again from the shorter one, not marked (*) with its reachable producers hidden. */
+static void run3(bw_lineage *g, uint64_t i, const char *stage, const char *in1, const char *in2, const char *out)
+{
+    char d[3][65];
+    const char *src[3] = {in1, in2, out};
+    for (int k = 0; k < 3; k++) {
+        if (src[k] != NULL) {
+            memset(d[k], src[k][0], 64); /* names are one hex letter: the digest repeats it */
+            d[k][64] = '\0';
+        }
+    }
+    if (in2 != NULL) {
+        add(g, i,
+            fmt("{\"kind\":\"stage_run\",\"stage\":\"%s\",\"run_id\":\"%s\",\"inputs\":[{\"name\":\"%s\",\"digest\":{"
+                "\"sha256\":\"%s\"}},{\"name\":\"%s\",\"digest\":{\"sha256\":\"%s\"}}],\"outputs\":[{\"name\":\"%s\","
+                "\"digest\":{\"sha256\":\"%s\"}}]}",
+                stage, stage, in1, d[0], in2, d[1], out, d[2]));
+    } else {
+        add(g, i,
+            fmt("{\"kind\":\"stage_run\",\"stage\":\"%s\",\"run_id\":\"%s\",\"inputs\":[{\"name\":\"%s\",\"digest\":{"
+                "\"sha256\":\"%s\"}}],\"outputs\":[{\"name\":\"%s\",\"digest\":{\"sha256\":\"%s\"}}]}",
+                stage, stage, in1, d[0], out, d[2]));
+    }
+}
+
+static void test_depth_shortest(void)
+{
+    bw_lineage *g = NULL;
+    bw_error err = {0};
+    uint32_t m;
+    char *s;
+
+    ok(bw_lineage_new(&g, &err) == BW_OK, "depth: a graph");
+    run3(g, 0, "r1", "a", "e", "f");  /* f <- r1 <- (a, e) */
+    run3(g, 1, "r2", "b", NULL, "a"); /* a <- r2 <- b */
+    run3(g, 2, "r3", "e", NULL, "b"); /* b <- r3 <- e: e reached again, 3 runs from f */
+    run3(g, 3, "r4", "c", NULL, "e"); /* e <- r4 <- c */
+    m = find(g, "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff");
+    s = query(g, m, BW_LINEAGE_UPSTREAM, 3, BW_LINEAGE_TEXT);
+    ok(s != NULL && strstr(s, "made by r4") != NULL, "depth 3: e's producer r4 (2 runs from f via r1) is shown");
+    ok(s != NULL && strstr(s, "\n            \xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 c  ") != NULL,
+       "depth 3: and its input c, under the short path");
+    if (s == NULL || strstr(s, "made by r4") == NULL) {
+        tap_diag("%s", s != NULL ? s : "(null)");
+    }
+    free(s);
+    s = query(g, m, BW_LINEAGE_UPSTREAM, BW_LINEAGE_DEPTH_ALL, BW_LINEAGE_TEXT);
+    ok(s != NULL && strstr(s, "(*)") != NULL && strstr(s, "made by r4") != NULL,
+       "no depth limit: e shown once in full, then (*)");
+    free(s);
+    s = query(g, m, BW_LINEAGE_UPSTREAM, 1, BW_LINEAGE_TEXT);
+    ok(s != NULL && strstr(s, "r2") == NULL && strstr(s, "r4") == NULL, "depth 1: only r1 and its inputs");
+    free(s);
+    bw_lineage_free(g);
+}
+
 int main(void)
 {
     for (int i = 0; i < 8; i++) {
@@ -505,5 +562,6 @@ int main(void)
     test_hostile();
     test_ledger_chain();
     test_entry_model();
+    test_depth_shortest();
     return done_testing();
 }
