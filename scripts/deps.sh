@@ -9,6 +9,7 @@ pkgs=(
   clang-14 libclang-rt-14-dev          # sanitizer and libFuzzer builds
   clang-format-14                      # make check verifies formatting
   libssl-dev libsodium-dev libjansson-dev
+  openssl                              # tests: keys and signatures made by OpenSSL's own tools
   zlib1g-dev libarchive-dev             # model containers: zip members, tar, gz/bz2/xz
   libhdf5-dev                          # Keras .h5: headers at build time; libhdf5 dlopen()ed by the isolated reader
   libpcre2-dev                         # secrets/PII: PCRE2 confirms what Hyperscan found

@@ -36,11 +36,23 @@ typedef struct bw_key bw_key;
 /** A new private key of type t from the system's random generator. */
 BW_API bw_status bw_key_generate(bw_key_type t, bw_key **out, bw_error *err) BW_NODISCARD;
 /**
- * A key from PEM text: a public key (SubjectPublicKeyInfo, "BEGIN PUBLIC KEY") or an unencrypted
- * PKCS#8 private key ("BEGIN PRIVATE KEY"). Text before the PEM block is skipped. `name` labels
- * messages. Other algorithms and curves are BW_EUNSUPPORTED, malformed text BW_EFORMAT.
+ * A key from PEM text: a public key (SubjectPublicKeyInfo, "BEGIN PUBLIC KEY"), an unencrypted
+ * PKCS#8 private key ("BEGIN PRIVATE KEY") or an unencrypted SEC 1 EC key ("BEGIN EC PRIVATE KEY",
+ * as `openssl ecparam -genkey` writes). The first such block counts; text before it is skipped.
+ * `name` labels messages. Other algorithms and curves are BW_EUNSUPPORTED, malformed text
+ * BW_EFORMAT, an encrypted key BW_EUNSUPPORTED (see bw_key_from_pem_pass).
  */
 BW_API bw_status bw_key_from_pem(const char *pem, size_t n, const char *name, bw_key **out, bw_error *err) BW_NODISCARD;
+/**
+ * As bw_key_from_pem, and an encrypted private key is decrypted with `pass` (passlen bytes, at most
+ * 1024): PKCS#8 "BEGIN ENCRYPTED PRIVATE KEY" (PBES2, as `openssl genpkey -aes256` or `openssl pkcs8
+ * -topk8` write) or a legacy encrypted SEC 1 key (Proc-Type: 4,ENCRYPTED). pass NULL: as
+ * bw_key_from_pem. A wrong passphrase (or a damaged encrypted key) is BW_EVERIFY. The caller wipes pass.
+ */
+BW_API bw_status bw_key_from_pem_pass(const char *pem, size_t n, const char *name, const char *pass, size_t passlen,
+                                      bw_key **out, bw_error *err) BW_NODISCARD;
+/** Whether the first PEM key block of the text is an encrypted private key (needs a passphrase). */
+BW_API bool bw_key_pem_encrypted(const char *pem, size_t n);
 /**
  * A key from DER: an unencrypted PKCS#8 PrivateKeyInfo, or a SubjectPublicKeyInfo. The whole input must
  * be the one structure. `name` labels messages. Other algorithms and curves are BW_EUNSUPPORTED,

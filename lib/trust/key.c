@@ -142,20 +142,68 @@ bw_status bw_key_generate(bw_key_type t, bw_key **out, bw_error *err)
     return wrap(pk, true, bw_key_type_name(t), out, err);
 }
 
-/* No passphrase prompt: an encrypted PEM simply fails to load. */
-static int no_pass(char *buf, int size, int rwflag, void *u)
+/* The passphrase handed to OpenSSL's PEM readers (none: an encrypted PEM fails to load). */
+struct pem_pass {
+    const char *p;
+    size_t n;
+    bool asked;
+};
+
+static int pem_pass_cb(char *buf, int size, int rwflag, void *u)
 {
-    (void)buf;
-    (void)size;
+    struct pem_pass *pp = u;
     (void)rwflag;
-    (void)u;
-    return -1;
+    if (pp == NULL || pp->p == NULL || size <= 0 || pp->n > (size_t)size) {
+        return -1;
+    }
+    pp->asked = true;
+    memcpy(buf, pp->p, pp->n);
+    return (int)pp->n;
 }
 
-bw_status bw_key_from_pem(const char *pem, size_t n, const char *name, bw_key **out, bw_error *err)
+/* The first of the PEM blocks bulwark reads, by its BEGIN line; NULL when none. */
+static const char *first_block(const char *pem, size_t n, int *kind)
 {
+    static const char *const begins[] = {
+        "-----BEGIN PUBLIC KEY-----",            /* 0: SubjectPublicKeyInfo */
+        "-----BEGIN PRIVATE KEY-----",           /* 1: PKCS#8 */
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----", /* 2: PKCS#8, PBES2 */
+        "-----BEGIN EC PRIVATE KEY-----",        /* 3: SEC 1 (RFC 5915), maybe with legacy Proc-Type encryption */
+    };
+    const char *best = NULL;
+    for (int i = 0; i < 4; i++) {
+        const char *at = memmem(pem, n, begins[i], strlen(begins[i]));
+        if (at != NULL && (best == NULL || at < best)) {
+            best = at;
+            *kind = i;
+        }
+    }
+    return best;
+}
+
+bool bw_key_pem_encrypted(const char *pem, size_t n)
+{
+    int kind = -1;
+    const char *at = first_block(pem, n, &kind);
+    if (at == NULL) {
+        return false;
+    }
+    if (kind == 2) {
+        return true;
+    }
+    /* a legacy (OpenSSL traditional) encrypted SEC 1 key names its cipher in headers after BEGIN */
+    size_t rest = n - (size_t)(at - pem);
+    const char *end = memmem(at, rest, "-----END", 8);
+    return kind == 3 && memmem(at, end != NULL ? (size_t)(end - at) : rest, "Proc-Type: 4,ENCRYPTED", 22) != NULL;
+}
+
+bw_status bw_key_from_pem_pass(const char *pem, size_t n, const char *name, const char *pass, size_t passlen,
+                               bw_key **out, bw_error *err)
+{
+    struct pem_pass pp = {pass, passlen, false};
     EVP_PKEY *pk = NULL;
-    bool priv = false;
+    int kind = -1;
+    bool priv, enc;
     BIO *bio;
 
     *out = NULL;
@@ -163,28 +211,40 @@ bw_status bw_key_from_pem(const char *pem, size_t n, const char *name, bw_key **
     if (n > (size_t)1 << 20) {
         return bw_fail(err, BW_ELIMIT, "%s: more than 1 MiB of PEM text", name);
     }
-    /* the PEM readers skip text before the block; which block comes first decides */
-    const char *pub = memmem(pem, n, "-----BEGIN PUBLIC KEY-----", 26);
-    const char *prv = memmem(pem, n, "-----BEGIN PRIVATE KEY-----", 27);
-    if (pub == NULL && prv == NULL) {
-        if (memmem(pem, n, "-----BEGIN ENCRYPTED PRIVATE KEY-----", 37) != NULL) {
-            return bw_fail(err, BW_EUNSUPPORTED, "%s: an encrypted private key (decrypt it first)", name);
-        }
-        return bw_fail(err, BW_EFORMAT, "%s: no PEM public key (BEGIN PUBLIC KEY) or private key (BEGIN PRIVATE KEY)",
-                       name);
+    if (passlen > 1024) {
+        return bw_fail(err, BW_ELIMIT, "%s: a passphrase longer than 1024 bytes", name);
     }
-    priv = prv != NULL && (pub == NULL || prv < pub);
+    /* the PEM readers skip text before the block; which block comes first decides */
+    if (first_block(pem, n, &kind) == NULL) {
+        return bw_fail(err, BW_EFORMAT,
+                       "%s: no PEM key (BEGIN PUBLIC KEY, PRIVATE KEY, ENCRYPTED PRIVATE KEY or EC PRIVATE KEY)", name);
+    }
+    priv = kind != 0;
+    enc = bw_key_pem_encrypted(pem, n);
+    if (enc && pass == NULL) {
+        return bw_fail(err, BW_EUNSUPPORTED, "%s: an encrypted private key, and no passphrase to decrypt it", name);
+    }
     bio = BIO_new_mem_buf(pem, (int)n);
     if (bio == NULL) {
         return bw_fail(err, BW_ENOMEM, "out of memory");
     }
-    pk = priv ? PEM_read_bio_PrivateKey(bio, NULL, no_pass, NULL) : PEM_read_bio_PUBKEY(bio, NULL, no_pass, NULL);
+    pk = priv ? PEM_read_bio_PrivateKey(bio, NULL, pem_pass_cb, enc ? &pp : NULL)
+              : PEM_read_bio_PUBKEY(bio, NULL, pem_pass_cb, NULL);
     BIO_free(bio);
     if (pk == NULL) {
         ERR_clear_error();
+        if (enc) {
+            return bw_fail(err, BW_EVERIFY,
+                           "%s: the encrypted private key does not decrypt (wrong passphrase, or damaged)", name);
+        }
         return bw_fail(err, BW_EFORMAT, "%s: the PEM %s key does not parse", name, priv ? "private" : "public");
     }
     return wrap(pk, priv, name, out, err);
+}
+
+bw_status bw_key_from_pem(const char *pem, size_t n, const char *name, bw_key **out, bw_error *err)
+{
+    return bw_key_from_pem_pass(pem, n, name, NULL, 0, out, err);
 }
 
 bw_status bw_key_from_der(const void *der, size_t n, const char *name, bw_key **out, bw_error *err)

@@ -236,6 +236,9 @@ int cli_key_load(const char *spec, bool want_private, const char *passphrase_fil
 int cli_key_passphrase(const char *passphrase_file, bool confirm, char **out, size_t *n);
 int cli_key_passphrase_for(const char *passphrase_file, const char *key_name, bool confirm, char **out, size_t *n);
 void cli_key_passphrase_free(char *p, size_t n);
+/* The passphrase of an encrypted key file being imported: --import-passphrase-file FILE, else
+   $BULWARK_IMPORT_PASSPHRASE, else the terminal (keyarg.c). */
+int cli_key_import_passphrase(const char *passphrase_file, const char *file, char **out, size_t *n);
 /* `key passwd`: the new passphrase, from FILE, else $BULWARK_NEW_PASSPHRASE, else the terminal (twice). */
 int cli_key_new_passphrase(const char *passphrase_file, const char *key_name, char **out, size_t *n);
 /* The project's key store, .bulwark/keys (BULWARK_KDF_OPS / BULWARK_KDF_MEM set its cost, for tests). */

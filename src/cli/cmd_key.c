@@ -19,7 +19,7 @@ const char cmd_key_usage[] =
     "usage: bulwark key new NAME [--type TYPE] [--no-passphrase] [--force]\n"
     "       bulwark key list [--format text|json]\n"
     "       bulwark key export NAME|FILE [--output FILE]\n"
-    "       bulwark key import NAME FILE|- [--no-passphrase] [--force]\n"
+    "       bulwark key import NAME FILE|- [--no-passphrase] [--force] [--import-passphrase-file FILE]\n"
     "       bulwark key delete NAME\n"
     "       bulwark key passwd NAME [--no-passphrase]\n"
     "\n"
@@ -33,9 +33,12 @@ const char cmd_key_usage[] =
     "  export NAME    print the public key as PEM (SubjectPublicKeyInfo), which OpenSSL, cosign\n"
     "                 and model_signing read; NAME may also be a PEM or key file\n"
     "  import NAME FILE\n"
-    "                 store the PEM key in FILE ('-': standard input): an unencrypted PKCS#8 private\n"
-    "                 key ('BEGIN PRIVATE KEY', as 'openssl genpkey' writes), sealed with a new\n"
-    "                 passphrase, or a public key ('BEGIN PUBLIC KEY'), stored to verify with\n"
+    "                 store the PEM key in FILE ('-': standard input): a PKCS#8 private key ('BEGIN\n"
+    "                 PRIVATE KEY', as 'openssl genpkey' writes, or 'BEGIN ENCRYPTED PRIVATE KEY',\n"
+    "                 decrypted with the passphrase from --import-passphrase-file,\n"
+    "                 $BULWARK_IMPORT_PASSPHRASE or the terminal), a SEC 1 EC key ('BEGIN EC PRIVATE\n"
+    "                 KEY', encrypted or not), sealed with a new passphrase; or a public key ('BEGIN\n"
+    "                 PUBLIC KEY'), stored to verify with\n"
     "  delete NAME    remove the key (asks nothing)\n"
     "  passwd NAME    change the passphrase of a private key (--no-passphrase: store it unencrypted;\n"
     "                 the new one comes from --new-passphrase-file, $BULWARK_NEW_PASSPHRASE or the\n"
@@ -48,6 +51,8 @@ const char cmd_key_usage[] =
     "  -f, --force              replace an existing key of the same name\n"
     "      --passphrase-file FILE\n"
     "                           read the passphrase from the first line of FILE\n"
+    "      --import-passphrase-file FILE\n"
+    "                           import: the passphrase of an encrypted key FILE (first line)\n"
     "      --new-passphrase-file FILE\n"
     "                           passwd: read the new passphrase from the first line of FILE\n"
     "\n"
@@ -76,6 +81,7 @@ struct opts {
     bool force;
     const char *pass_file;
     const char *new_pass_file;
+    const char *import_pass_file;
 };
 
 static void time_text(int64_t t, char out[32])
@@ -287,7 +293,8 @@ static int do_import(const struct opts *o, const char *name, const char *file)
     bw_status s;
     int rc;
 
-    if (strcmp(file, "-") == 0 && o->pass_file != NULL && strcmp(o->pass_file, "-") == 0) {
+    if (strcmp(file, "-") == 0 && ((o->pass_file != NULL && strcmp(o->pass_file, "-") == 0) ||
+                                   (o->import_pass_file != NULL && strcmp(o->import_pass_file, "-") == 0))) {
         return cli_usage_error("key", "the key and the passphrase cannot both come from standard input");
     }
     rc = cli_key_store_open(true, &ks);
@@ -305,12 +312,20 @@ static int do_import(const struct opts *o, const char *name, const char *file)
         s = bw_file_slurp(file, BW_FILE_FOLLOW | BW_FILE_STDIN, (size_t)1 << 20, &b, &e);
     }
     if (s == BW_OK) {
-        s = bw_key_from_pem(b.ptr != NULL ? b.ptr : "", b.len, strcmp(file, "-") == 0 ? "standard input" : file, &key,
-                            &e);
+        const char *label = strcmp(file, "-") == 0 ? "standard input" : file;
+        char *ipass = NULL;
+        size_t ilen = 0;
+        if (bw_key_pem_encrypted(b.ptr != NULL ? b.ptr : "", b.len)) { /* PKCS#8 PBES2 or legacy SEC 1 */
+            if ((rc = cli_key_import_passphrase(o->import_pass_file, label, &ipass, &ilen)) != 0) {
+                goto out;
+            }
+        }
+        s = bw_key_from_pem_pass(b.ptr != NULL ? b.ptr : "", b.len, label, ipass, ilen, &key, &e);
+        cli_key_passphrase_free(ipass, ilen);
     }
     if (s != BW_OK) {
         cli_report_error(&e, s);
-        rc = CLI_EXIT_ERROR;
+        rc = s == BW_EVERIFY ? CLI_EXIT_FINDINGS : CLI_EXIT_ERROR; /* a wrong passphrase: 1, as elsewhere */
         goto out;
     }
     if (bw_key_is_private(key) && !o->no_pass) {
@@ -441,6 +456,7 @@ int cmd_key(int argc, char **argv)
         {"force", no_argument, NULL, 'f'},
         {"passphrase-file", required_argument, NULL, 0x2002},
         {"new-passphrase-file", required_argument, NULL, 0x2003},
+        {"import-passphrase-file", required_argument, NULL, 0x2004},
         {NULL, 0, NULL, 0},
     };
     struct opts o = {.type = BW_KEY_P256};
@@ -469,6 +485,7 @@ int cmd_key(int argc, char **argv)
         case 'f': o.force = true; break;
         case 0x2002: o.pass_file = optarg; break;
         case 0x2003: o.new_pass_file = optarg; break;
+        case 0x2004: o.import_pass_file = optarg; break;
         case ':': return cli_usage_error("key", "option '%s' needs a value", argv[optind - 1]);
         default: return cli_usage_error("key", "unknown option '%s'", argv[optind - 1]);
         }

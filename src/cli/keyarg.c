@@ -212,8 +212,10 @@ static int passphrase(const char *passphrase_file, const char *env_var, const ch
     if (rc == 1) {
         cli_error("a passphrase is needed and there is no terminal to ask on: give --%spassphrase-file FILE or set "
                   "%s%s",
-                  strcmp(env_var, "BULWARK_PASSPHRASE") == 0 ? "" : "new-", env_var,
-                  confirm ? " (or --no-passphrase to store the key unencrypted)" : "");
+                  strcmp(env_var, "BULWARK_NEW_PASSPHRASE") == 0      ? "new-"
+                  : strcmp(env_var, "BULWARK_IMPORT_PASSPHRASE") == 0 ? "import-"
+                                                                      : "",
+                  env_var, confirm ? " (or --no-passphrase to store the key unencrypted)" : "");
         return CLI_EXIT_USAGE;
     }
     if (rc != 0) {
@@ -251,6 +253,11 @@ static int passphrase(const char *passphrase_file, const char *env_var, const ch
 int cli_key_passphrase_for(const char *passphrase_file, const char *name, bool confirm, char **out, size_t *n)
 {
     return passphrase(passphrase_file, "BULWARK_PASSPHRASE", name, confirm, out, n);
+}
+
+int cli_key_import_passphrase(const char *passphrase_file, const char *file, char **out, size_t *n)
+{
+    return passphrase(passphrase_file, "BULWARK_IMPORT_PASSPHRASE", file, false, out, n);
 }
 
 int cli_key_new_passphrase(const char *passphrase_file, const char *name, char **out, size_t *n)
@@ -370,7 +377,12 @@ static int load_path(const char *path, bool want_private, const char *passphrase
             rc = bw_keystore_unseal(b.ptr, b.len, path, want_private, pass, plen, out, &e);
         }
     } else {
-        rc = bw_key_from_pem(b.ptr, b.len, path, out, &e);
+        /* an encrypted PEM key file (openssl genpkey -aes256): its passphrase as a store key's */
+        if (bw_key_pem_encrypted(b.ptr, b.len) &&
+            (ret = cli_key_passphrase_for(passphrase_file, path, false, &pass, &plen)) != 0) {
+            goto out;
+        }
+        rc = bw_key_from_pem_pass(b.ptr, b.len, path, pass, plen, out, &e);
         if (rc == BW_OK && want_private && !bw_key_is_private(*out)) {
             bw_key_free(*out);
             *out = NULL;

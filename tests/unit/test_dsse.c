@@ -131,6 +131,27 @@ static void test_malformed(void)
     ok(bw_key_from_pem("nothing here", 12, "x.pem", &k, &err) == BW_EFORMAT && k == NULL, "no PEM: BW_EFORMAT");
     const char *enc = "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n";
     ok(bw_key_from_pem(enc, strlen(enc), "e.pem", &k, &err) == BW_EUNSUPPORTED, "encrypted: %s", err.msg);
+    ok(bw_key_pem_encrypted(enc, strlen(enc)), "PKCS#8 ENCRYPTED PRIVATE KEY is encrypted");
+    ok(bw_key_from_pem_pass(enc, strlen(enc), "e.pem", "pw", 2, &k, &err) == BW_EVERIFY && k == NULL,
+       "a damaged encrypted key with a passphrase: BW_EVERIFY (%s)", err.msg);
+    {
+        const char *legacy =
+            "-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-256-CBC,00\n\nAAAA\n"
+            "-----END EC PRIVATE KEY-----\n";
+        const char *plain = "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n"
+                            "Proc-Type: 4,ENCRYPTED\n"; /* after the block: not its header */
+        const char *pub_first = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"
+                                "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n";
+        char big[1100];
+        ok(bw_key_pem_encrypted(legacy, strlen(legacy)), "a legacy Proc-Type SEC 1 key is encrypted");
+        ok(!bw_key_pem_encrypted(plain, strlen(plain)), "a SEC 1 key with Proc-Type only after its block is not");
+        ok(!bw_key_pem_encrypted(pub_first, strlen(pub_first)), "the first block decides (a public key)");
+        ok(!bw_key_pem_encrypted("", 0), "no text: not encrypted");
+        ok(bw_key_from_pem(plain, strlen(plain), "p.pem", &k, &err) == BW_EFORMAT, "a broken SEC 1 key: %s", err.msg);
+        memset(big, 'x', sizeof(big));
+        ok(bw_key_from_pem_pass(enc, strlen(enc), "e.pem", big, sizeof(big), &k, &err) == BW_ELIMIT,
+           "a passphrase over 1024 bytes: BW_ELIMIT");
+    }
     const char *junk = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n";
     ok(bw_key_from_pem(junk, strlen(junk), "j.pem", &k, &err) == BW_EFORMAT, "a broken key: %s", err.msg);
 }
