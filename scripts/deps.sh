@@ -14,7 +14,7 @@ pkgs=(
   libhdf5-dev                          # Keras .h5: headers at build time; libhdf5 dlopen()ed by the isolated reader
   libpcre2-dev                         # secrets/PII: PCRE2 confirms what Hyperscan found
   libyaml-dev                          # custom secret rules in YAML; validation suites
-  libsnappy-dev libzstd-dev liblz4-dev # Parquet page codecs (gzip comes from zlib)
+  libsnappy-dev libzstd-dev liblz4-dev libbrotli-dev # Parquet page codecs (gzip comes from zlib)
   libsqlite3-dev                       # the ledger's store (.bulwark/ledger.db)
   libpq-dev postgresql                 # the ledger's PostgreSQL store; tests/ledger/pg.sh runs a server
   git                                  # scan secrets --staged / --git-history

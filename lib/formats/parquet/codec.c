@@ -1,10 +1,10 @@
 /*
  * codec.c - Parquet page decompression (apache/parquet-format
- * Compression.md): UNCOMPRESSED, SNAPPY, GZIP, ZSTD, LZ4_RAW and the
- * deprecated LZ4 (Hadoop's framing, or a bare LZ4 block as some writers
- * made it).
+ * Compression.md): UNCOMPRESSED, SNAPPY, GZIP, ZSTD, BROTLI, LZ4_RAW and
+ * the deprecated LZ4 (Hadoop's framing, or a bare LZ4 block as some writers
+ * made it). LZO is not read (no writer in use makes it).
  *
- * zlib, libzstd and liblz4 are linked. libsnappy is C++ (it would pull
+ * zlib, libzstd, libbrotlidec and liblz4 are linked. libsnappy is C++ (it would pull
  * libstdc++ into every start-up), so only <snappy-c.h> is compiled against
  * and the library is dlopen()ed on the first snappy page; without it a
  * snappy page is BW_EUNSUPPORTED.
@@ -13,6 +13,7 @@
  * shorter or longer result is BW_EFORMAT. Where the format says its size up
  * front (snappy, a zstd frame), a mismatch is refused before decompressing.
  */
+#include <brotli/decode.h>
 #include <dlfcn.h>
 #include <inttypes.h>
 #include <lz4.h>
@@ -249,6 +250,17 @@ bw_status pq_decompress(pq_codecs *c, int32_t codec, const uint8_t *src, size_t 
             return BW_OK;
         }
         return bad(err, name, origin, "LZ4", "neither Hadoop-framed nor a bare LZ4 block of that size", dn);
+    }
+    case BW_PARQUET_BROTLI: {
+        /* one shot into exactly the page's size: a stream that would write more stops there */
+        size_t got = dn;
+        BrotliDecoderResult r = BrotliDecoderDecompress(n, src, &got, dst);
+        if (r == BROTLI_DECODER_RESULT_SUCCESS && got == dn) {
+            return BW_OK;
+        }
+        return bad(err, name, origin, "BROTLI",
+                   r == BROTLI_DECODER_RESULT_SUCCESS ? "decompresses to fewer bytes" : "corrupt stream or more bytes",
+                   dn);
     }
     default:
         return bw_fail_at(err, BW_EUNSUPPORTED, origin, "%s: offset %" PRIu64 ": %s pages are not supported", name,

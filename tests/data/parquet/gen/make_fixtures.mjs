@@ -206,6 +206,7 @@ const TYPES = `
 
 await duckdb('duckdb-types-lz4', TYPES, 'compression lz4');
 await duckdb('duckdb-types-v2-gzip', TYPES, "compression gzip, parquet_version 'V2'");
+await duckdb('duckdb-types-brotli', TYPES, 'compression brotli');
 
 // Every value encoding hyparquet-writer can be asked for, in DATA_PAGE_V2
 // pages of at most 512 bytes (so many pages per chunk), with nulls.
