@@ -202,6 +202,9 @@ char *cli_state_path(const char *name, bool create);
  */
 void cli_ledger_use(const char *store, const char *note_key);
 char *cli_ledger_target(bool create);
+/* Whether the ledger was named outside the project (--store or $BULWARK_LEDGER): then commands that
+   record (sign, verify, digest --record) record even where there is no .bulwark directory. */
+bool cli_ledger_explicit(void);
 /*
  * A per-user directory outside any project: $XDG_VAR/bulwark, else $HOME/FALLBACK/bulwark (e.g.
  * "XDG_CACHE_HOME", ".cache"), made with mode 0700 (parents too) when `create`; malloc'd, or NULL.

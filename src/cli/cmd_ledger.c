@@ -363,7 +363,7 @@ bw_ledger *cli_ledger_open(bool create)
 
 int cli_ledger_note(const char *body, const bw_key *key, const char *key_name, bool create)
 {
-    char *dir = cli_state_dir(create);
+    char *dir = cli_state_dir(create && !cli_ledger_explicit()); /* a named ledger needs no .bulwark */
     bw_buf filled = BW_BUF_INIT(1 << 20);
     bw_error err = {0};
     bw_ledger_head h;
@@ -374,8 +374,8 @@ int cli_ledger_note(const char *body, const bw_key *key, const char *key_name, b
     if (dir == NULL) {
         return CLI_EXIT_ERROR;
     }
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        free(dir); /* no project state here: nothing to record in */
+    if (!cli_ledger_explicit() && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
+        free(dir); /* no project state here and no ledger named: nothing to record in */
         return CLI_EXIT_OK;
     }
     free(dir);

@@ -221,6 +221,12 @@ static char *state_relative(char *p)
     return full;
 }
 
+bool cli_ledger_explicit(void)
+{
+    const char *env = getenv("BULWARK_LEDGER");
+    return opt_store != NULL || (env != NULL && env[0] != '\0');
+}
+
 char *cli_ledger_target(bool create)
 {
     const char *env = getenv("BULWARK_LEDGER");
