@@ -46,6 +46,8 @@ const char cmd_digest_usage[] =
     "                         directory (.git directories are always left out)\n"
     "      --record           append each PATH (name, digest, size) as an artifact entry to the\n"
     "                         project's ledger (.bulwark/ledger.db, made if need be; SHA-256 only)\n"
+    "      --ledger URL|PATH  with --record: this ledger instead (a SQLite file or a PostgreSQL\n"
+    "                         URL; as $BULWARK_LEDGER)\n"
     "\n"
     "Global options apply: --format text|json, --output, --quiet, --verbose, -j N.\n"
     "\n"
@@ -584,9 +586,11 @@ int cmd_digest(int argc, char **argv)
         {"exclude", required_argument, NULL, 'e'},
         {"no-default-ignores", no_argument, NULL, 0x2002},
         {"record", no_argument, NULL, 0x2003},
+        {"ledger", required_argument, NULL, 0x2004},
         {NULL, 0, NULL, 0},
     };
     struct opts o = {.algo = BW_ALGO_SHA256};
+    const char *ledger = NULL;
     bw_pool *pool = NULL;
     bw_error e;
     int c, rc;
@@ -628,6 +632,7 @@ int cmd_digest(int argc, char **argv)
         case 'e': o.excludes[o.n_excludes++] = optarg; break;
         case 0x2002: o.no_default_ignores = 1; break;
         case 0x2003: o.record = true; break;
+        case 0x2004: ledger = optarg; break;
         case ':': rc = cli_usage_error("digest", "option '%s' needs a value", argv[optind - 1]); goto out;
         default: rc = cli_usage_error("digest", "unknown option '%s'", argv[optind - 1]); goto out;
         }
@@ -643,6 +648,11 @@ int cmd_digest(int argc, char **argv)
         rc = cli_usage_error("digest", "no PATH given");
         goto out;
     }
+    if (ledger != NULL && !o.record) {
+        rc = cli_usage_error("digest", "--ledger names where --record records: give --record too");
+        goto out;
+    }
+    cli_ledger_use(ledger, NULL);
     if (o.record && (o.check != NULL || o.algo != BW_ALGO_SHA256)) {
         rc = cli_usage_error("digest", "--record takes SHA-256 digests (no --check, no -a blake2b)");
         goto out;

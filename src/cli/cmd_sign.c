@@ -40,6 +40,8 @@ const char cmd_sign_usage[] =
     "                          the manifest; recorded in the statement's ignore_paths. Repeatable\n"
     "      --no-ledger         do not record the signed model in the project's ledger (by default it\n"
     "                          is, when the project has a .bulwark directory)\n"
+    "      --ledger URL|PATH   record in this ledger (a SQLite file or a PostgreSQL URL; as\n"
+    "                          $BULWARK_LEDGER), even without a .bulwark directory\n"
     "      --no-default-ignores  keep .gitattributes, .github and .gitignore at the top of PATH\n"
     "                          (.git is always left out)\n"
     "      --incremental       reuse the digests of files unchanged since the signature being\n"
@@ -204,6 +206,7 @@ int cmd_sign(int argc, char **argv)
         {"no-default-ignores", no_argument, NULL, 0x2002},
         {"passphrase-file", required_argument, NULL, 0x2003},
         {"no-ledger", no_argument, NULL, 0x2004},
+        {"ledger", required_argument, NULL, 0x2006},
         {"incremental", no_argument, NULL, 0x2005},
         {NULL, 0, NULL, 0},
     };
@@ -252,6 +255,7 @@ int cmd_sign(int argc, char **argv)
         case 0x2002: so.no_default_ignores = 1; break;
         case 0x2003: passphrase_file = optarg; break;
         case 0x2004: no_ledger = true; break;
+        case 0x2006: cli_ledger_use(optarg, NULL); break;
         case 0x2005: incremental = true; break;
         case ':': rc = cli_usage_error("sign", "option '%s' needs a value", argv[optind - 1]); goto out;
         default: rc = cli_usage_error("sign", "unknown option '%s'", argv[optind - 1]); goto out;

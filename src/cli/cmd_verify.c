@@ -37,6 +37,8 @@ const char cmd_verify_usage[] =
     "                          e.g. a path a pre-1.1 model_signing signer ignored without recording it\n"
     "      --no-ledger         do not record the verdict in the project's ledger (by default it is, as\n"
     "                          a gate entry, when the project has a .bulwark directory)\n"
+    "      --ledger URL|PATH   record in this ledger (a SQLite file or a PostgreSQL URL; as\n"
+    "                          $BULWARK_LEDGER), even without a .bulwark directory\n"
     "      --incremental       reuse the digests of files unchanged (path, inode, size, mtime, ctime)\n"
     "                          since this same signature last verified them, from a stat cache; hash\n"
     "                          the rest. Off by default: see docs/signing.md for what it trusts\n"
@@ -291,6 +293,7 @@ int cmd_verify(int argc, char **argv)
         {"signature", required_argument, NULL, 's'},
         {"exclude", required_argument, NULL, 'e'},
         {"no-ledger", no_argument, NULL, 0x2101},
+        {"ledger", required_argument, NULL, 0x2103},
         {"incremental", no_argument, NULL, 0x2102},
         {NULL, 0, NULL, 0},
     };
@@ -332,6 +335,7 @@ int cmd_verify(int argc, char **argv)
         case 's': sig_path = optarg; break;
         case 'e': excludes[vo.n_excludes++] = optarg; break;
         case 0x2101: no_ledger = true; break;
+        case 0x2103: cli_ledger_use(optarg, NULL); break;
         case 0x2102: incremental = true; break;
         case ':': rc = cli_usage_error("verify", "option '%s' needs a value", argv[optind - 1]); goto out;
         default: rc = cli_usage_error("verify", "unknown option '%s'", argv[optind - 1]); goto out;
