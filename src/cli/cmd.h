@@ -42,6 +42,9 @@ int cli_ledger_record(const char *filled, size_t n, const bw_key *key, const cha
 int cli_ledger_note(const char *body, const bw_key *key, const char *key_name, bool create);
 /* The project's ledger (cmd_ledger.c's open_ledger); NULL after printing why. */
 bw_ledger *cli_ledger_open(bool create);
+/* The lineage graph of the ledger cli_ledger_open resolves: 0 with *out, or an exit code after a
+   message (no ledger: exit 2, or, with absent_ok, 0 and *out NULL). */
+int cli_lineage_load(bool absent_ok, bw_lineage **out);
 /* The time now as RFC 3339 UTC ("2026-11-24T10:00:00Z"), and who acts: $BULWARK_ACTOR, $USER or
    "unknown" (cmd_ledger.c; what entries record). */
 void cli_now_rfc3339(char out[32]);

@@ -174,8 +174,8 @@ static int fail(const bw_error *err, bw_status rc)
 }
 
 /* Open the project's ledger (cli_ledger_target: --store, $BULWARK_LEDGER, the config, .bulwark/ledger.db);
-   NULL after printing why. */
-static bw_ledger *open_ledger(bool create)
+   NULL after printing why, or silently with *absent set when there is none and `absent` is given. */
+static bw_ledger *open_ledger_ex(bool create, bool *absent)
 {
     bw_ledger_opts o = BW_LEDGER_OPTS_INIT;
     bw_ledger *l = NULL;
@@ -188,7 +188,12 @@ static bw_ledger *open_ledger(bool create)
     }
     o.create = create;
     rc = bw_ledger_open(&l, target, &o, &err);
-    if (rc == BW_ENOTFOUND) {
+    if (absent != NULL) {
+        *absent = rc == BW_ENOTFOUND;
+    }
+    if (rc == BW_ENOTFOUND && absent != NULL) {
+        /* the caller takes no ledger as an empty one */
+    } else if (rc == BW_ENOTFOUND) {
         char *shown = cli_ledger_shown(target);
         cli_error("no ledger at '%s' (it is made by 'bulwark init' or 'bulwark ledger add')", shown);
         free(shown);
@@ -197,6 +202,11 @@ static bw_ledger *open_ledger(bool create)
     }
     cli_secret_free(target);
     return l;
+}
+
+static bw_ledger *open_ledger(bool create)
+{
+    return open_ledger_ex(create, NULL);
 }
 
 /*
@@ -359,6 +369,26 @@ int cli_ledger_record(const char *filled, size_t n, const bw_key *key, const cha
 bw_ledger *cli_ledger_open(bool create)
 {
     return open_ledger(create);
+}
+
+int cli_lineage_load(bool absent_ok, bw_lineage **out)
+{
+    bool absent = false;
+    bw_ledger *l = open_ledger_ex(false, absent_ok ? &absent : NULL);
+    bw_error err = {0};
+    bw_status st;
+
+    *out = NULL;
+    if (l == NULL) {
+        return absent ? 0 : CLI_EXIT_USAGE; /* no ledger to show: as an unknown artifact */
+    }
+    st = bw_lineage_build(out, l, &err);
+    bw_ledger_close(l);
+    if (st != BW_OK) {
+        cli_report_error(&err, st);
+        return CLI_EXIT_ERROR;
+    }
+    return 0;
 }
 
 int cli_ledger_note(const char *body, const bw_key *key, const char *key_name, bool create)

@@ -286,38 +286,6 @@ out:
     return rc;
 }
 
-/* Whether the project's ledger exists (import does not build a graph of a ledger not yet made). */
-static bw_lineage *existing_runs(int *rc)
-{
-    char *path = cli_state_path("ledger.db", false);
-    bw_lineage *g = NULL;
-    bw_ledger *l;
-    bw_error err = {0};
-    bw_status st;
-
-    *rc = 0;
-    if (path == NULL) {
-        *rc = CLI_EXIT_ERROR;
-        return NULL;
-    }
-    if (access(path, F_OK) != 0) {
-        free(path);
-        return NULL;
-    }
-    free(path);
-    if ((l = cli_ledger_open(false)) == NULL) {
-        *rc = CLI_EXIT_ERROR;
-        return NULL;
-    }
-    st = bw_lineage_build(&g, l, &err);
-    bw_ledger_close(l);
-    if (st != BW_OK) {
-        cli_report_error(&err, st);
-        *rc = CLI_EXIT_ERROR;
-    }
-    return g;
-}
-
 int cli_ledger_import(int argc, char **argv)
 {
     enum { O_KEY = 0x2100, O_KEY_NAME, O_ACTOR, O_COMMIT, O_STORE, O_NOTE_KEY_FILE };
@@ -390,8 +358,7 @@ int cli_ledger_import(int argc, char **argv)
         rc = CLI_EXIT_OK;
         goto out;
     }
-    g = existing_runs(&rc);
-    if (rc != 0) {
+    if ((rc = cli_lineage_load(true, &g)) != 0) { /* the runs already recorded (none: no ledger yet) */
         goto out;
     }
     rc = CLI_EXIT_ERROR;

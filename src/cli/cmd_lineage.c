@@ -153,7 +153,6 @@ int cmd_lineage(int argc, char **argv)
     };
     bw_lineage_query q = BW_LINEAGE_QUERY_INIT;
     bw_lineage *g = NULL;
-    bw_ledger *l = NULL;
     bw_buf out = BW_BUF_INIT(SIZE_MAX / 2);
     bw_error err = {0};
     uint32_t *roots = NULL;
@@ -210,14 +209,8 @@ int cmd_lineage(int argc, char **argv)
     }
     q.dir = dir != 0 ? (bw_lineage_dir)dir : BW_LINEAGE_BOTH;
     cli_resolve_color();
-    if ((l = cli_ledger_open(false)) == NULL) {
-        return CLI_EXIT_USAGE;
-    }
-    st = bw_lineage_build(&g, l, &err);
-    bw_ledger_close(l);
-    if (st != BW_OK) {
-        cli_report_error(&err, st);
-        return CLI_EXIT_ERROR;
+    if ((rc = cli_lineage_load(false, &g)) != 0) {
+        return rc;
     }
     if ((roots = calloc(MAX_ROOTS, sizeof(*roots))) == NULL) {
         cli_error("out of memory");
