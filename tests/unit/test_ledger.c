@@ -14,24 +14,12 @@
 #include <unistd.h>
 
 #include "bulwark/bw_ledger.h"
+#include "ledger_common.h"
 #include "tap.h"
 #include "testutil.h"
 #include "util/internal.h"
 
-#define T0 "2026-11-24T10:00:00Z"
-#define SHA_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-
 static char *dir;
-
-static char *artifact(int i, const char *actor)
-{
-    static char buf[512];
-    snprintf(buf, sizeof(buf),
-             "{\"kind\": \"artifact\", \"time\": \"" T0 "\", \"actor\": \"%s\", \"name\": \"model-%d.safetensors\","
-             " \"digest\": {\"sha256\": \"" SHA_A "\"}, \"media_type\": \"application/octet-stream\", \"size\": %d}",
-             actor, i, i * 10);
-    return buf;
-}
 
 static bw_ledger *open_new(const char *name, const char *origin, unsigned page)
 {
@@ -150,17 +138,6 @@ static void test_canonical(void)
 }
 
 /* leaf hashes of the entries in a ledger, read back */
-struct leaves {
-    bw_mhash h[512];
-    uint64_t n;
-};
-
-static int collect(void *ud, const bw_ledger_entry *e)
-{
-    struct leaves *lv = ud;
-    bw_merkle_leaf_hash(e->body.ptr, e->body.len, &lv->h[lv->n++]);
-    return 0;
-}
 
 static void test_tree_and_proofs(void)
 {
@@ -302,19 +279,6 @@ static void test_tree_and_proofs(void)
 /* --------------------------------------------------------------------------------------------- */
 
 static bw_key *p256, *ed, *stranger;
-static bw_note_signer note_signer;
-
-static char *key_entry(const bw_key *k, const char *name)
-{
-    bw_buf b = BW_BUF_INIT(1 << 16);
-    bw_error err = {0};
-    char *s = NULL;
-    size_t n;
-    if (bw_ledger_key_entry(k, name, "admin", T0, &b, &err) != BW_OK || bw_buf_take(&b, &s, &n) != BW_OK) {
-        printf("# key entry: %s\n", err.msg);
-    }
-    return s;
-}
 
 static char *revoke_entry(const bw_key *k)
 {
@@ -327,12 +291,6 @@ static char *revoke_entry(const bw_key *k)
              "\"key_hint\":\"%s\"}",
              hint);
     return s;
-}
-
-static bw_status add1(bw_ledger *l, const char *json, const bw_key *k, bw_error *err)
-{
-    bw_error_clear(err);
-    return bw_ledger_append(l, json, strlen(json), k, &note_signer, NULL, err);
 }
 
 /* A small signed, checkpointed ledger: 4 batches, 8 entries, two keys, one revoked. */
@@ -827,62 +785,6 @@ static void test_file_flips(void)
 
 /* --------------------------------------------------------------------------------------------- */
 /* (e) two writer processes */
-
-static void writer(const char *path, const char *actor, int batches)
-{
-    bw_ledger_opts o = BW_LEDGER_OPTS_INIT;
-    bw_ledger *l = NULL;
-    bw_error err = {0};
-    o.create = true;
-    o.origin = "example.test/concurrent";
-    if (bw_ledger_open(&l, path, &o, &err) != BW_OK) {
-        fprintf(stderr, "writer %s: %s\n", actor, err.msg);
-        _exit(1);
-    }
-    for (int b = 0; b < batches; b++) {
-        bw_bytes e[5];
-        char *s[5];
-        for (int i = 0; i < 5; i++) {
-            s[i] = strdup(artifact(b * 5 + i, actor));
-            e[i].ptr = (const uint8_t *)s[i];
-            e[i].len = strlen(s[i]);
-        }
-        bw_error_clear(&err);
-        bw_status rc = bw_ledger_append_batch(l, e, 5, NULL, &note_signer, NULL, &err);
-        for (int i = 0; i < 5; i++) {
-            free(s[i]);
-        }
-        if (rc != BW_OK) {
-            fprintf(stderr, "writer %s: %s\n", actor, err.msg);
-            _exit(1);
-        }
-    }
-    bw_ledger_close(l);
-    _exit(0);
-}
-
-struct tally {
-    int w1, w2, mixed, batch_of_last;
-    uint64_t last_batch;
-    char last_actor[8];
-};
-
-static int count_actor(void *ud, const bw_ledger_entry *e)
-{
-    struct tally *t = ud;
-    const char *actor = strstr((const char *)e->body.ptr, "\"actor\":\"w1\"") != NULL ? "w1" : "w2";
-    if (strcmp(actor, "w1") == 0) {
-        t->w1++;
-    } else {
-        t->w2++;
-    }
-    if (e->batch == t->last_batch && strcmp(actor, t->last_actor) != 0) {
-        t->mixed++;
-    }
-    t->last_batch = e->batch;
-    snprintf(t->last_actor, sizeof(t->last_actor), "%s", actor);
-    return 0;
-}
 
 static void test_concurrent(void)
 {
