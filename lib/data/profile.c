@@ -612,6 +612,7 @@ struct dtab {
     double *vals;       /* a numeric chunk's values, CHUNK of them */
     uint64_t *wts;      /* CHUNK / FEW of them: the counts of a chunk of few distinct values */
     uint64_t *hs;       /* CHUNK: the hashes of the chunk's rows, or (the HLL's) of its distinct values */
+    uint64_t *ks;       /* CHUNK: the quantile sketch's workspace (bw_kll_add_run) */
     const uint64_t *rh; /* the hashes of the chunk's rows for the HLL (nrh of them: hs or bh), or NULL */
     size_t nrh;
     /* counting a chunk of many distinct values bucket by bucket: CHUNK each */
@@ -621,6 +622,7 @@ struct dtab {
     uint32_t *loc;   /* 2 * CHUNK: a bucket's table of entry numbers + 1 (0 empty) */
     struct dent *de; /* CHUNK: the entries of a chunk counted bucket by bucket, t->n of them, dense */
     bool dense;      /* the entries are in de (t->e is untouched and t->used is not kept) */
+    bool keyed;      /* the entries' hashes are table keys (num_key), not the HLL's: dtab_flush hashes the values */
     /* top-k scratch, pcap entries each */
     struct pick *pk;
     bw_topk_item *items;
@@ -636,6 +638,7 @@ static void dtab_free(struct dtab *t)
         bw_free(t->vals);
         bw_free(t->wts);
         bw_free(t->hs);
+        bw_free(t->ks);
         bw_free(t->rows);
         bw_free(t->de);
         bw_free(t->bh);
@@ -670,10 +673,12 @@ static bw_status dtab_need(bw_profile *p, size_t rows, size_t tcap)
         t->vals = t->vals != NULL ? t->vals : bw_malloc(CHUNK * sizeof(*t->vals));
         t->wts = t->wts != NULL ? t->wts : bw_malloc(CHUNK / FEW * sizeof(*t->wts));
         t->hs = t->hs != NULL ? t->hs : bw_malloc(CHUNK * sizeof(*t->hs));
+        t->ks = t->ks != NULL ? t->ks : bw_malloc(CHUNK * sizeof(*t->ks));
         t->rows = t->rows != NULL ? t->rows : bw_malloc(CHUNK * sizeof(*t->rows));
         t->bh = t->bh != NULL ? t->bh : bw_malloc(CHUNK * sizeof(*t->bh));
         t->br = t->br != NULL ? t->br : bw_malloc(CHUNK * sizeof(*t->br));
-        if (t->vals == NULL || t->wts == NULL || t->hs == NULL || t->rows == NULL || t->bh == NULL || t->br == NULL) {
+        if (t->vals == NULL || t->wts == NULL || t->hs == NULL || t->ks == NULL || t->rows == NULL || t->bh == NULL ||
+            t->br == NULL) {
             return BW_ENOMEM;
         }
         t->de = t->de != NULL ? t->de : bw_malloc(CHUNK * sizeof(*t->de));
@@ -739,6 +744,7 @@ static void dtab_clear(struct dtab *t)
     t->rh = NULL;
     t->nrh = 0;
     t->dense = false;
+    t->keyed = false;
 }
 
 /* Whether a[0..n) and b[0..n) are equal: 8 bytes at a time, the last 1 to 8 in one or two overlapping loads. */
@@ -948,6 +954,42 @@ static inline uint64_t double_hash(double d)
     return bw_hash64_u64(bits) ^ FLOAT_HASH_SALT;
 }
 
+/*
+ * A number's key in a table that only counts (the HLL takes the hashes of the
+ * distinct values afterwards, dtab_flush): a bijection of the 64 bits (equal
+ * keys are equal numbers), one shift and xor that brings the high bits down
+ * for the table's multiplicative slot, where a full hash of every row would
+ * cost three multiplications.
+ */
+static inline uint64_t num_key(uint64_t v)
+{
+    return v ^ (v >> 32);
+}
+
+/* The key of a double: +0 and -0 alike, every NaN alike (K_F64 compares the values besides). */
+static inline uint64_t double_key_bits(double d)
+{
+    uint64_t bits = 0;
+
+    if (isnan(d)) {
+        bits = 0x7ff8000000000000ULL;
+    } else if (d != 0) {
+        memcpy(&bits, &d, 8);
+    }
+    return num_key(bits);
+}
+
+/* The HLL's hash of row i of a numeric column: what the adders hash when they feed it row by row. */
+static inline uint64_t num_hash(const bw_column *col, size_t i)
+{
+    switch (col->type) {
+    case BW_DT_DATE: return bw_hash64_u64((uint64_t)((int64_t)col->days[i] * US_PER_DAY));
+    case BW_DT_FLOAT64: return double_hash(col->f64[i]);
+    case BW_DT_BOOL: return bw_hash64_u64(col->b[i] != 0);
+    default: return bw_hash64_u64((uint64_t)col->i64[i]);
+    }
+}
+
 /* The top-k key of row i of col (strings: at most BW_TOPK_MAX_KEY bytes). */
 static inline const uint8_t *row_key(const bw_column *col, size_t i, uint8_t buf[9], size_t *len)
 {
@@ -1063,7 +1105,7 @@ static bw_status dtab_flush(bw_profile *p, struct pcol *c, const bw_column *col,
                 __builtin_prefetch(&t->e[t->used[i + AHEAD]]);
             }
             if (distinct_h && (e->row & DT_SHORT)) {
-                hs[nh++] = e->hash;
+                hs[nh++] = t->keyed ? num_hash(col, e->row & DT_ROW) : e->hash;
             }
             pick_offer(h, cap, &kept, &floor_, e);
         }
@@ -1321,7 +1363,7 @@ static bool add_short_strings(struct dtab *t, const struct pcol *c, const bw_col
         if (!short_bytes(s, n, lim, &w)) {
             return false;
         }
-        t->hs[k] = bw_hash64_u64(w);
+        t->hs[k] = num_key(w); /* a bijection of the bytes: the table's key (the HLL's hashes come below) */
         t->rows[k++] = (uint32_t)i;
     }
     count_rows(t, c, col, K_BYTES, k);
@@ -1446,18 +1488,18 @@ static double m2_4(const double *v, size_t n, double mean)
 }
 
 /*
- * The chunk's values to the quantile sketch: one by one, or, when there are
- * few distinct values (the table says), each once with its count (exact;
- * bw_kll_add_weighted). vals[0..k) holds the values and may be overwritten.
- * Doubles equal to zero go one by one (the table merged -0 and +0, which the
- * sketch's min and max tell apart).
+ * The chunk's values to the quantile sketch: as one sorted run
+ * (bw_kll_add_run), or, when there are few distinct values (the table says),
+ * each once with its count (exact; bw_kll_add_weighted). vals[0..k) holds the
+ * values and may be overwritten. Doubles equal to zero go as a run (the table
+ * merged -0 and +0, which the sketch's min and max tell apart).
  */
 static bw_status kll_feed(struct dtab *t, struct pcol *c, const bw_column *col, double *vals, size_t k)
 {
     size_t m = 0;
 
     if (t->n * FEW > k) {
-        return bw_kll_add_many(c->kll, vals, k);
+        return bw_kll_add_run(c->kll, vals, k, t->ks);
     }
     if (t->dense) {
         dtab_order(t);
@@ -1471,7 +1513,7 @@ static bw_status kll_feed(struct dtab *t, struct pcol *c, const bw_column *col, 
         case BW_DT_FLOAT64:
             v = col->f64[row];
             if (v == 0) {
-                return bw_kll_add_many(c->kll, vals, k);
+                return bw_kll_add_run(c->kll, vals, k, t->ks);
             }
             break;
         default: v = (double)col->i64[row]; break;
@@ -1490,29 +1532,29 @@ static bw_status add_ints(bw_profile *p, struct pcol *c, const bw_column *col, s
     double *vals = t->vals, mean;
     size_t k = 0;
 
-    if (col->type == BW_DT_DATE) {
-        for (size_t i = r0; i < r1; i++) {
-            if (bw_col_valid(col, i)) {
-                int64_t v = (int64_t)col->days[i] * US_PER_DAY;
-                lo = v < lo ? v : lo;
-                hi = v > hi ? v : hi;
-                t->hs[k] = bw_hash64_u64((uint64_t)v);
-                t->rows[k] = (uint32_t)i;
-                vals[k++] = (double)v;
-            }
-        }
-    } else {
-        for (size_t i = r0; i < r1; i++) {
-            if (bw_col_valid(col, i)) {
-                int64_t v = col->i64[i];
-                lo = v < lo ? v : lo;
-                hi = v > hi ? v : hi;
-                t->hs[k] = bw_hash64_u64((uint64_t)v);
-                t->rows[k] = (uint32_t)i;
-                vals[k++] = (double)v;
-            }
-        }
+    /* rows of a column of many distinct values hashed for the HLL (bucket by bucket), else keyed */
+#define INT_ROWS(expr, hash)                                                                                           \
+    for (size_t i = r0; i < r1; i++) {                                                                                 \
+        if (bw_col_valid(col, i)) {                                                                                    \
+            int64_t v = (expr);                                                                                        \
+            lo = v < lo ? v : lo;                                                                                      \
+            hi = v > hi ? v : hi;                                                                                      \
+            t->hs[k] = hash((uint64_t)v);                                                                              \
+            t->rows[k] = (uint32_t)i;                                                                                  \
+            vals[k++] = (double)v;                                                                                     \
+        }                                                                                                              \
     }
+    t->keyed = !c->many;
+    if (col->type == BW_DT_DATE && c->many) {
+        INT_ROWS((int64_t)col->days[i] * US_PER_DAY, bw_hash64_u64)
+    } else if (col->type == BW_DT_DATE) {
+        INT_ROWS((int64_t)col->days[i] * US_PER_DAY, num_key)
+    } else if (c->many) {
+        INT_ROWS(col->i64[i], bw_hash64_u64)
+    } else {
+        INT_ROWS(col->i64[i], num_key)
+    }
+#undef INT_ROWS
     count_rows(t, c, col, K_U64, k);
     rows_hashed(t, c, k);
     *nv = k;
@@ -1538,13 +1580,16 @@ static bw_status add_doubles(bw_profile *p, struct pcol *c, const bw_column *col
     double *vals = t->vals, mean, m2 = 0, sum = 0;
     size_t k = 0, nan = 0, inf = 0, fin;
 
+    bool many = c->many;
+
+    t->keyed = !many;
     for (size_t i = r0; i < r1; i++) {
         double d;
         if (!bw_col_valid(col, i)) {
             continue;
         }
         d = col->f64[i];
-        t->hs[k + nan] = double_hash(d);
+        t->hs[k + nan] = many ? double_hash(d) : double_key_bits(d);
         t->rows[k + nan] = (uint32_t)i;
         if (isnan(d)) {
             nan++;

@@ -155,9 +155,7 @@ static inline void hll_reg_update(uint8_t *reg, unsigned p, uint64_t x)
     uint64_t w = x << p;
     uint8_t r = w == 0 ? (uint8_t)(65 - p) : (uint8_t)(__builtin_clzll(w) + 1);
 
-    if (r > reg[i]) {
-        reg[i] = r;
-    }
+    reg[i] = r > reg[i] ? r : reg[i]; /* a store either way: no branch to mispredict */
 }
 
 static inline uint32_t hll_slot(uint64_t key, uint64_t x, uint32_t cap)
@@ -342,6 +340,13 @@ static void hll_fold_into(uint8_t *reg, unsigned p, const uint8_t *src, unsigned
     unsigned d = sp - p;
     size_t m = (size_t)1 << sp;
 
+    if (d == 0) {
+        /* the same precision: the larger of each pair of registers (a loop the compiler vectorises) */
+        for (size_t i = 0; i < m; i++) {
+            reg[i] = src[i] > reg[i] ? src[i] : reg[i];
+        }
+        return;
+    }
     for (size_t i = 0; i < m; i++) {
         size_t low = i & (((size_t)1 << d) - 1);
         uint8_t r;
@@ -766,6 +771,15 @@ static inline uint64_t kll_key(double d)
 static inline uint64_t kll_unkey_bits(uint64_t k)
 {
     return k ^ ((0 - (~k >> 63)) | 0x8000000000000000ULL);
+}
+
+static inline double kll_unkey(uint64_t k)
+{
+    uint64_t u = kll_unkey_bits(k);
+    double d;
+
+    memcpy(&d, &u, sizeof(d));
+    return d;
 }
 
 /* Keys are kept in the items' own memory while sorting, read and written as bytes (no aliasing questions). */
@@ -1204,6 +1218,165 @@ bw_status bw_kll_add_many(bw_kll *s, const double *x, size_t n)
         s->min = lo;
         s->max = hi;
         i += m;
+    }
+    return BW_OK;
+}
+
+/*
+ * Sort the keys k[0..n) (tmp: room for n more, any memory: it is read and
+ * written as bytes): least significant byte first, a pass per byte, the
+ * counts of all eight bytes taken in one read; a byte every key shares costs
+ * no pass. The result is in k.
+ */
+static void kll_radix(uint64_t *k, void *tmp, size_t n)
+{
+    uint32_t cnt[8][256];
+    unsigned char *src = (unsigned char *)k, *dst = tmp;
+    uint64_t first = k[0];
+
+    memset(cnt, 0, sizeof(cnt));
+    for (size_t i = 0; i < n; i++) {
+        uint64_t x = k[i];
+        for (unsigned b = 0; b < 8; b++) {
+            cnt[b][(x >> (8 * b)) & 0xff]++;
+        }
+    }
+    for (unsigned b = 0; b < 8; b++) {
+        uint32_t *c = cnt[b], sum = 0;
+        if (c[(first >> (8 * b)) & 0xff] == n) {
+            continue; /* every key has this byte */
+        }
+        for (unsigned d = 0; d < 256; d++) {
+            uint32_t t = c[d];
+            c[d] = sum;
+            sum += t;
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint64_t x;
+            memcpy(&x, src + 8 * i, 8);
+            memcpy(dst + 8 * (size_t)c[(x >> (8 * b)) & 0xff]++, &x, 8);
+        }
+        unsigned char *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != (unsigned char *)k) {
+        memcpy(k, src, n * sizeof(*k));
+    }
+}
+
+/* Put x into level h > 0 (sorted; room reserved) at its place. */
+static void kll_insert_sorted(struct kll_level *l, double x)
+{
+    uint32_t i = l->n;
+
+    while (i > 0 && kll_lt(x, l->v[i - 1])) {
+        l->v[i] = l->v[i - 1];
+        i--;
+    }
+    l->v[i] = x;
+    l->n++;
+}
+
+bw_status bw_kll_add_run(bw_kll *s, double *x, size_t n, uint64_t *scratch)
+{
+    uint32_t odd[BW_KLL_MAX_LEVELS] = {0}, top = 0;
+    size_t m = 0, len;
+    double lo, hi;
+
+    if (n < 256) {
+        return bw_kll_add_many(s, x, n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!isnan(x[i])) {
+            scratch[m++] = kll_key(x[i]);
+        }
+    }
+    if (m == 0) {
+        return BW_OK;
+    }
+    if (s->count > UINT64_MAX - m) {
+        return BW_ELIMIT;
+    }
+    /*
+     * The plan first (the lengths do not depend on the coin): the run is
+     * halved while it is longer than the capacity of its level (levels the
+     * sketch does not have yet count at the capacity of a new top, k), so
+     * that the room can be reserved before anything changes.
+     */
+    len = m;
+    for (;;) {
+        uint32_t cap = top < s->nlev ? s->lcap[top] : s->k;
+        if (len <= cap || top + 2 >= BW_KLL_MAX_LEVELS) {
+            break;
+        }
+        odd[top] = (uint32_t)(len & 1);
+        len /= 2;
+        top++;
+    }
+    for (uint32_t h = 0; h <= top; h++) {
+        BW_TRY(kll_reserve(&s->lev[h], (uint64_t)s->lev[h].n + (h == top ? len : odd[h])));
+    }
+    /* nothing fails from here to the compactions */
+    kll_radix(scratch, x, m);
+    for (size_t i = 0; i < m; i++) {
+        x[i] = kll_unkey(scratch[i]);
+    }
+    lo = x[0];
+    hi = x[m - 1];
+    if (s->count != 0) {
+        lo = kll_lt(s->min, lo) ? s->min : lo;
+        hi = kll_lt(hi, s->max) ? s->max : hi;
+    }
+    if (top + 1 > s->nlev) {
+        kll_set_levels(s, top + 1);
+    }
+    /* the halvings work on the sorted keys (scratch); x keeps the sorted values */
+    uint64_t *v = scratch;
+    len = m;
+    for (uint32_t h = 0; h < top; h++) {
+        if (odd[h]) {
+            /* the odd item out (the smallest) stays */
+            if (h == 0) {
+                s->lev[0].v[s->lev[0].n++] = kll_unkey(v[0]);
+            } else {
+                kll_insert_sorted(&s->lev[h], kll_unkey(v[0]));
+            }
+            v++;
+            len--;
+            s->size++;
+        }
+        unsigned offset = kll_coin(s);
+        for (size_t i = 0; i < len / 2; i++) {
+            v[i] = v[2 * i + offset];
+        }
+        len /= 2;
+    }
+    /* the run into its level: appended to level 0, else merged from the back */
+    struct kll_level *l = &s->lev[top];
+    if (top == 0) {
+        for (size_t i = 0; i < len; i++) {
+            l->v[l->n + i] = kll_unkey(v[i]);
+        }
+    } else {
+        size_t i = len, j = l->n, o = (size_t)l->n + len;
+        while (i > 0) {
+            double a = kll_unkey(v[i - 1]);
+            if (j > 0 && kll_lt(a, l->v[j - 1])) {
+                l->v[--o] = l->v[--j];
+            } else {
+                l->v[--o] = a;
+                i--;
+            }
+        }
+    }
+    l->n += (uint32_t)len;
+    s->size += len;
+    s->count += m;
+    s->min = lo;
+    s->max = hi;
+    while (s->size > s->cap_total) {
+        BW_TRY(kll_compact_one(s));
     }
     return BW_OK;
 }

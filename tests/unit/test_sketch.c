@@ -1842,6 +1842,153 @@ static void test_kll_add_weighted(void)
     bw_buf_release(&b);
 }
 
+/*
+ * bw_kll_add_run: the batch left sorted in kll_cmp order (the radix sort
+ * against qsort, bit for bit, NaNs dropped), small batches the same bytes as
+ * bw_kll_add_many, exact count, min and max with signed zeros, the rank
+ * error within the bound over 10^6 values fed as runs of several sizes (and
+ * merged with a sketch fed value by value), a sketch the reader accepts, and
+ * a failed allocation leaving the sketch as it was.
+ */
+static void test_kll_add_run(void)
+{
+    enum { N = 1000000, RUN = 65536 };
+    static const size_t sizes[] = {256, 257, 1000, 4097, RUN};
+    double *x = malloc(RUN * sizeof(*x)), *ref = malloc(RUN * sizeof(*ref));
+    uint64_t *scratch = malloc(RUN * sizeof(*scratch));
+    double *all = malloc(N * sizeof(*all));
+    bw_kll *s = NULL, *t = NULL, *r = NULL;
+    bw_buf b = ser_buf(), b2 = ser_buf();
+    unsigned bad = 0, runs = 0;
+    int good = 1;
+
+    if (x == NULL || ref == NULL || scratch == NULL || all == NULL) {
+        ok(0, "memory for the test");
+        goto done;
+    }
+    /* the sort, on the kinds of test_kll_sort and with NaNs mixed in */
+    for (int k = 0; k < 9; k++) {
+        for (size_t si = 0; si < BW_ARRAY_LEN(sizes); si++) {
+            size_t n = sizes[si], m = 0;
+            for (size_t i = 0; i < n; i++) {
+                x[i] = k == 8 ? (i % 5 == 0 ? NAN : (double)(sort_next() % 100000) / 7) : sort_item(k, i, n);
+                if (!isnan(x[i])) {
+                    ref[m++] = x[i];
+                }
+            }
+            qsort(ref, m, sizeof(*ref), ref_kll_cmp);
+            MUST(bw_kll_new(&s, 0, 0, NULL));
+            if (s == NULL || bw_kll_add_run(s, x, n, scratch) != BW_OK || bw_kll_count(s) != m ||
+                memcmp(x, ref, m * sizeof(*x)) != 0 ||
+                (m > 0 && (bw_kll_min(s) != ref[0] || signbit(bw_kll_min(s)) != signbit(ref[0]) ||
+                           bw_kll_max(s) != ref[m - 1] || signbit(bw_kll_max(s)) != signbit(ref[m - 1])))) {
+                if (bad++ == 0) {
+                    tap_diag("kind %d, %zu values: not sorted, or count, min or max wrong", k, n);
+                }
+            }
+            bw_kll_free(s);
+            s = NULL;
+            runs++;
+        }
+    }
+    is_int(runs, 9 * BW_ARRAY_LEN(sizes), "45 runs added");
+    is_int(bad, 0, "each run left in kll_cmp order (qsort's, bit for bit), NaNs out; exact count, min, max");
+
+    /* a batch under 256 values is bw_kll_add_many's, byte for byte */
+    MUST(bw_kll_new(&s, 0, 3, NULL));
+    MUST(bw_kll_new(&t, 0, 3, NULL));
+    for (size_t i = 0; i < 255; i++) {
+        x[i] = ref[i] = (double)(sort_next() % 1000) - 500;
+    }
+    if (s != NULL && t != NULL) {
+        ok(bw_kll_add_run(s, x, 255, scratch) == BW_OK && bw_kll_add_many(t, ref, 255) == BW_OK, "255 values added");
+        MUST(bw_kll_serialize(s, &b));
+        MUST(bw_kll_serialize(t, &b2));
+        ok(b.len == b2.len && memcmp(b.ptr, b2.ptr, b.len) == 0, "the same bytes as bw_kll_add_many");
+    }
+    bw_kll_free(s);
+    bw_kll_free(t);
+    s = t = NULL;
+
+    /* 10^6 values in runs of 65536, 4097, 300 and 1000 (t: one by one, then merged); the rank error */
+    for (size_t i = 0; i < N; i++) {
+        uint64_t q = sort_next();
+        all[i] = i % 3 == 0 ? (double)(q % 977) : (double)(int64_t)(q % 2000000) / 8 - 50000.125;
+    }
+    MUST(bw_kll_new(&s, 0, 11, NULL));
+    MUST(bw_kll_new(&t, 0, 12, NULL));
+    if (s == NULL || t == NULL) {
+        goto done;
+    }
+    for (size_t i = 0, k = 0; i < N && good; k++) {
+        static const size_t runlen[] = {RUN, 4097, 300, RUN, 1000, RUN};
+        size_t m = BW_MIN(runlen[k % BW_ARRAY_LEN(runlen)], (size_t)N - i);
+        if (i >= N - N / 10) {
+            good = bw_kll_add(t, all[i]) == BW_OK; /* the last tenth one by one, into another sketch */
+            i++;
+            continue;
+        }
+        memcpy(x, all + i, m * sizeof(*x));
+        good = bw_kll_add_run(s, x, m, scratch) == BW_OK;
+        i += m;
+    }
+    ok(good && bw_kll_merge(s, t) == BW_OK && bw_kll_count(s) == N, "10^6 values added as runs, a tenth merged in");
+    qsort(all, N, sizeof(*all), ref_kll_cmp);
+    {
+        double worst = 0;
+        for (int q = 0; q <= 1000; q++) {
+            double v = all[(size_t)q * (N - 1) / 1000];
+            size_t lo = 0, hi = N;
+            while (lo < hi) { /* values <= v */
+                size_t mid = lo + (hi - lo) / 2;
+                if (all[mid] <= v) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            worst = fmax(worst, fabs(bw_kll_rank(s, v) - (double)lo / N));
+        }
+        tap_diag("kll k=200 add_run (10^6 values): max rank error %.4f%%", 100 * worst);
+        ok(worst <= KLL_BOUND_200, "rank error within the bound (%.4f%%)", 100 * worst);
+    }
+    ok(bw_kll_min(s) == all[0] && bw_kll_max(s) == all[N - 1], "exact min and max");
+    bw_buf_reset(&b);
+    MUST(bw_kll_serialize(s, &b));
+    ok(bw_kll_deserialize(&r, b.ptr, b.len, NULL) == BW_OK && bw_kll_count(r) == N,
+       "the result reads back (every invariant holds)");
+
+    /* out of memory before anything changes (a young sketch: the run needs new levels): the sketch as it was */
+    bw_kll_free(t);
+    t = NULL;
+    MUST(bw_kll_new(&t, 0, 0, NULL));
+    if (t != NULL) {
+        MUST(bw_kll_add_many(t, all, 10));
+        bw_buf_reset(&b);
+        MUST(bw_kll_serialize(t, &b));
+        for (size_t i = 0; i < RUN; i++) {
+            x[i] = (double)i * 1e9;
+        }
+        bw_alloc_fail_after(0);
+        bw_status rc = bw_kll_add_run(t, x, RUN, scratch);
+        bw_alloc_fail_after(-1);
+        bw_buf_reset(&b2);
+        MUST(bw_kll_serialize(t, &b2));
+        ok(rc == BW_ENOMEM && b.len == b2.len && memcmp(b.ptr, b2.ptr, b.len) == 0,
+           "a failed allocation: BW_ENOMEM, the sketch unchanged (rc %d)", (int)rc);
+    }
+done:
+    bw_buf_release(&b);
+    bw_buf_release(&b2);
+    bw_kll_free(r);
+    bw_kll_free(s);
+    bw_kll_free(t);
+    free(x);
+    free(ref);
+    free(scratch);
+    free(all);
+}
+
 static bw_topk *topk_of(unsigned cap, const char *const *keys, size_t n)
 {
     bw_topk *t = NULL;
@@ -2018,6 +2165,7 @@ int main(void)
     test_hll_add_hashes();
     test_kll_add_many();
     test_kll_add_weighted();
+    test_kll_add_run();
     test_kll_sort();
     test_topk_merge_items();
     test_oom_atomic();
