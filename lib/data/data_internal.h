@@ -28,6 +28,13 @@ BW_INTERNAL bw_status bw_data_opts_resolve(const bw_data_opts *in, bw_data_opts 
  */
 BW_INTERNAL void bw_kll_sort_items(double *v, size_t n);
 
+/*
+ * bw_hll_add_hashes for hashes grouped by their top bits (the profile's
+ * bucket order): the registers they touch are near each other, so none is
+ * fetched ahead. The same registers as bw_hll_add_hashes.
+ */
+BW_INTERNAL bw_status bw_hll_add_hashes_grouped(bw_hll *h, const uint64_t *x, size_t n);
+
 /* bw_hash64(p, n, 0), inlined for the per-value loops of the profiler (lib/util/hash_inline.h). */
 static inline uint64_t bw_data_hash(const void *p, size_t n)
 {

@@ -1115,7 +1115,11 @@ static bw_status dtab_flush(bw_profile *p, struct pcol *c, const bw_column *col,
         const uint8_t *key = row_key(col, h[k].row, t->kb[k], &len);
         t->items[k] = (bw_topk_item){key, len, h[k].count, 0, h[k].trunc && len == BW_TOPK_MAX_KEY};
     }
-    BW_TRY(t->rh != NULL ? bw_hll_add_hashes(c->hll, t->rh, t->nrh) : bw_hll_add_hashes(c->hll, hs, nh));
+    if (t->rh != NULL && t->dense) {
+        BW_TRY(bw_hll_add_hashes_grouped(c->hll, t->rh, t->nrh)); /* in bucket order */
+    } else {
+        BW_TRY(t->rh != NULL ? bw_hll_add_hashes(c->hll, t->rh, t->nrh) : bw_hll_add_hashes(c->hll, hs, nh));
+    }
     return bw_topk_merge_items(c->topk, t->items, kept, total, floor_);
 }
 
@@ -1239,7 +1243,7 @@ static void text_stats(struct pcol *c, const char *s, size_t n, uint64_t w, uint
         m.dot &= in;
         m.ctl &= in;
         m.cont &= in;
-        cps = n - popcount64(m.cont);
+        cps = m.cont == 0 ? n : n - popcount64(m.cont); /* ASCII, the usual text, has no continuation byte */
         *lmin = cps < *lmin ? cps : *lmin;
         *lmax = cps > *lmax ? cps : *lmax;
         *lsum += (uint64_t)cps * w;

@@ -324,6 +324,19 @@ bw_status bw_hll_add_hashes(bw_hll *h, const uint64_t *x, size_t n)
     return BW_OK;
 }
 
+bw_status bw_hll_add_hashes_grouped(bw_hll *h, const uint64_t *x, size_t n)
+{
+    size_t i = 0;
+
+    for (; i < n && h->reg == NULL; i++) {
+        BW_TRY(bw_hll_add_hash(h, x[i]));
+    }
+    for (; i < n; i++) {
+        hll_reg_update(h->reg, h->p, x[i]);
+    }
+    return BW_OK;
+}
+
 bw_status bw_hll_add(bw_hll *h, const void *p, size_t n)
 {
     return bw_hll_add_hash(h, bw_hash64(p, n, 0));
@@ -1224,23 +1237,15 @@ bw_status bw_kll_add_many(bw_kll *s, const double *x, size_t n)
 
 /*
  * Sort the keys k[0..n) (tmp: room for n more, any memory: it is read and
- * written as bytes): least significant byte first, a pass per byte, the
- * counts of all eight bytes taken in one read; a byte every key shares costs
- * no pass. The result is in k.
+ * written as bytes) whose bytes the caller counted (cnt[b][v]: keys with v
+ * in byte b, taken as the keys were made): least significant byte first, a
+ * pass per byte; a byte every key shares costs no pass. The result is in k.
  */
-static void kll_radix(uint64_t *k, void *tmp, size_t n)
+static void kll_radix(uint64_t *k, void *tmp, size_t n, uint32_t (*cnt)[256])
 {
-    uint32_t cnt[8][256];
     unsigned char *src = (unsigned char *)k, *dst = tmp;
     uint64_t first = k[0];
 
-    memset(cnt, 0, sizeof(cnt));
-    for (size_t i = 0; i < n; i++) {
-        uint64_t x = k[i];
-        for (unsigned b = 0; b < 8; b++) {
-            cnt[b][(x >> (8 * b)) & 0xff]++;
-        }
-    }
     for (unsigned b = 0; b < 8; b++) {
         uint32_t *c = cnt[b], sum = 0;
         if (c[(first >> (8 * b)) & 0xff] == n) {
@@ -1287,9 +1292,16 @@ bw_status bw_kll_add_run(bw_kll *s, double *x, size_t n, uint64_t *scratch)
     if (n < 256) {
         return bw_kll_add_many(s, x, n);
     }
+    uint32_t cnt[8][256];
+
+    memset(cnt, 0, sizeof(cnt));
     for (size_t i = 0; i < n; i++) {
         if (!isnan(x[i])) {
-            scratch[m++] = kll_key(x[i]);
+            uint64_t key = kll_key(x[i]);
+            scratch[m++] = key;
+            for (unsigned b = 0; b < 8; b++) {
+                cnt[b][(key >> (8 * b)) & 0xff]++;
+            }
         }
     }
     if (m == 0) {
@@ -1318,7 +1330,7 @@ bw_status bw_kll_add_run(bw_kll *s, double *x, size_t n, uint64_t *scratch)
         BW_TRY(kll_reserve(&s->lev[h], (uint64_t)s->lev[h].n + (h == top ? len : odd[h])));
     }
     /* nothing fails from here to the compactions */
-    kll_radix(scratch, x, m);
+    kll_radix(scratch, x, m, cnt);
     for (size_t i = 0; i < m; i++) {
         x[i] = kll_unkey(scratch[i]);
     }

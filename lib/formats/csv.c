@@ -836,10 +836,10 @@ static inline bool parse_bool_u8(const char *s, size_t n, const char *lim, uint8
 RUN_FIXED(run_bool, uint8_t, b, parse_bool_u8)
 
 /*
- * Strings: a value of at most 16 bytes with 16 readable after it (in the
- * window) and 16 bytes of room is loaded once, checked for non-ASCII bytes
- * (only then the full UTF-8 check) and stored as one 16-byte move; the
- * bytes past its end are overwritten by the next value.
+ * Strings: a value of at most 32 bytes with 32 readable from its start (in
+ * the window) and 32 bytes of room is loaded as two 16-byte words, checked
+ * for non-ASCII bytes (only then the full UTF-8 check) and stored as two
+ * 16-byte moves; the bytes past its end are overwritten by the next value.
  */
 static size_t run_str(bw_csv *r, bw_column *c, const struct span *sp, size_t st, size_t i, size_t np)
 {
@@ -866,13 +866,16 @@ static size_t run_str(bw_csv *r, bw_column *c, const struct span *sp, size_t st,
             break;
         }
 #if defined(__SSE2__)
-        if (k <= 16 && (size_t)(lim - s) >= 16 && cap - len >= 16) {
+        if (k <= 32 && (size_t)(lim - s) >= 32 && cap - len >= 32) {
+            /* two 16-byte moves (the second past the end when k <= 16 is harmless: overwritten next) */
             __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
-            unsigned high = (unsigned)_mm_movemask_epi8(x) & (unsigned)((1u << k) - 1);
-            if (high != 0 && !bw_utf8_valid(s, k)) {
+            __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(s + 16));
+            uint64_t high = (uint64_t)(unsigned)_mm_movemask_epi8(x) | (uint64_t)(unsigned)_mm_movemask_epi8(y) << 16;
+            if ((high & (((uint64_t)1 << k) - 1)) != 0 && !bw_utf8_valid(s, k)) {
                 break;
             }
             _mm_storeu_si128((__m128i *)(void *)(str + len), x);
+            _mm_storeu_si128((__m128i *)(void *)(str + len + 16), y);
         } else
 #endif
         {
