@@ -222,6 +222,14 @@ static inline bw_status add_field(bw_csv *r, size_t s, size_t e, bool quoted, bo
 enum rec { REC_OK, REC_MORE, REC_UNTERMINATED };
 
 /*
+ * The per-record path (split, next_record, next_row) inlined into its
+ * callers whatever the compiler's estimate: a record is about a hundred
+ * bytes, and the calls and the state they save cost 1.7% of a profile's
+ * instructions (cachegrind, 300 000 rows).
+ */
+#define HOT static inline __attribute__((always_inline))
+
+/*
  * Split the record at pos into fields. REC_MORE: the window ends inside it
  * (and more input may come). On REC_OK, *next is where the next record starts.
  *
@@ -231,7 +239,7 @@ enum rec { REC_OK, REC_MORE, REC_UNTERMINATED };
  * quote and "a"b"c" is escaped); any other quote is a plain character.
  * Inside a quoted stretch only the next quote matters.
  */
-static enum rec split(bw_csv *r, size_t *next, uint64_t *lines, bw_error *err, bw_status *rc)
+HOT enum rec split(bw_csv *r, size_t *next, uint64_t *lines, bw_error *err, bw_status *rc)
 {
     const char *b = r->w.buf;
     size_t i = r->w.pos, fs = i, end = r->w.end, blk;
@@ -387,7 +395,7 @@ static bool is_null(const bw_csv *r, const char *s, size_t n)
  * The next record into r->f. *got is false at the end of the input. A
  * malformed record (unterminated quote) is reported as bad here.
  */
-static bw_status next_record(bw_csv *r, bool *got, bool *unterminated, bw_error *err)
+HOT bw_status next_record(bw_csv *r, bool *got, bool *unterminated, bw_error *err)
 {
     *got = false;
     *unterminated = false;
@@ -627,7 +635,7 @@ static bw_status put_value(bw_csv *r, size_t k, const char *s, size_t n, bool nu
  * with an unterminated quote or another field count than the header's is
  * reported (or stops the read) and passed over.
  */
-static bw_status next_row(bw_csv *r, bool *got, bw_error *err)
+HOT bw_status next_row(bw_csv *r, bool *got, bw_error *err)
 {
     for (;;) {
         bool unterminated;
