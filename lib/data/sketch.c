@@ -1292,16 +1292,28 @@ bw_status bw_kll_add_run(bw_kll *s, double *x, size_t n, uint64_t *scratch)
     if (n < 256) {
         return bw_kll_add_many(s, x, n);
     }
-    uint32_t cnt[8][256];
+    uint32_t cnt[8][256], cnt_odd[8][256];
 
+    /*
+     * Two sets of counts, for keys at even and odd places: a byte most keys
+     * share (the exponent's) would otherwise make every key wait for the
+     * previous one's increment of the same counter.
+     */
     memset(cnt, 0, sizeof(cnt));
+    memset(cnt_odd, 0, sizeof(cnt_odd));
     for (size_t i = 0; i < n; i++) {
         if (!isnan(x[i])) {
             uint64_t key = kll_key(x[i]);
+            uint32_t(*c)[256] = (m & 1) ? cnt_odd : cnt;
             scratch[m++] = key;
             for (unsigned b = 0; b < 8; b++) {
-                cnt[b][(key >> (8 * b)) & 0xff]++;
+                c[b][(key >> (8 * b)) & 0xff]++;
             }
+        }
+    }
+    for (unsigned b = 0; b < 8; b++) {
+        for (unsigned v = 0; v < 256; v++) {
+            cnt[b][v] += cnt_odd[b][v];
         }
     }
     if (m == 0) {
