@@ -195,6 +195,28 @@ static void fuzz_kll(const uint8_t *data, size_t size)
     }
     kll_queries(s);
     kll_reread(s);
+    /* a run of 256 to 4096 values cut from the input (repeated to length): sorted, counted, the sketch valid */
+    if (size >= 8) {
+        static double run[4096];
+        static uint64_t scratch[4096];
+        size_t m = 256 + (size_t)data[0] * 15, nan = 0;
+        uint64_t before = bw_kll_count(s);
+        for (size_t i = 0; i < m; i++) {
+            size_t at = (i * 8 + i / (size / 8 + 1)) % (size - 7);
+            memcpy(&run[i], data + at, sizeof(run[i]));
+            nan += isnan(run[i]) ? 1 : 0;
+        }
+        rc = bw_kll_add_run(s, run, m, scratch);
+        CHECK_OP(rc);
+        if (rc == BW_OK) {
+            CHECK(bw_kll_count(s) == before + (m - nan));
+            for (size_t i = 1; i < m - nan; i++) {
+                CHECK(!(run[i] < run[i - 1]));
+            }
+            kll_queries(s);
+            kll_reread(s);
+        }
+    }
     bw_kll_free(s);
     bw_kll_free(s2);
     bw_buf_release(&b);
