@@ -1236,6 +1236,23 @@ bw_status bw_kll_add_many(bw_kll *s, const double *x, size_t n)
 }
 
 /*
+ * Items placed in the levels by a batch add: count them (`items` retained,
+ * `count` values), set the exact min and max, and compact until the sketch
+ * fits. A failed compaction leaves it over its capacity (free it).
+ */
+static bw_status kll_settle(bw_kll *s, uint64_t items, uint64_t count, double lo, double hi)
+{
+    s->size += items;
+    s->count += count;
+    s->min = lo;
+    s->max = hi;
+    while (s->size > s->cap_total) {
+        BW_TRY(kll_compact_one(s));
+    }
+    return BW_OK;
+}
+
+/*
  * Sort the keys k[0..n) (tmp: room for n more, any memory: it is read and
  * written as bytes) whose bytes the caller counted (cnt[b][v]: keys with v
  * in byte b, taken as the keys were made): least significant byte first, a
@@ -1286,7 +1303,7 @@ static void kll_insert_sorted(struct kll_level *l, double x)
 bw_status bw_kll_add_run(bw_kll *s, double *x, size_t n, uint64_t *scratch)
 {
     uint32_t odd[BW_KLL_MAX_LEVELS] = {0}, top = 0;
-    size_t m = 0, len;
+    size_t m = 0, len, items = 0;
     double lo, hi;
 
     if (n < 256) {
@@ -1368,7 +1385,7 @@ bw_status bw_kll_add_run(bw_kll *s, double *x, size_t n, uint64_t *scratch)
             }
             v++;
             len--;
-            s->size++;
+            items++;
         }
         unsigned offset = kll_coin(s);
         for (size_t i = 0; i < len / 2; i++) {
@@ -1395,14 +1412,7 @@ bw_status bw_kll_add_run(bw_kll *s, double *x, size_t n, uint64_t *scratch)
         }
     }
     l->n += (uint32_t)len;
-    s->size += len;
-    s->count += m;
-    s->min = lo;
-    s->max = hi;
-    while (s->size > s->cap_total) {
-        BW_TRY(kll_compact_one(s));
-    }
-    return BW_OK;
+    return kll_settle(s, items + len, m, lo, hi);
 }
 
 /*
@@ -1489,14 +1499,7 @@ bw_status bw_kll_add_weighted(bw_kll *s, const double *x, const uint64_t *w, siz
         l->n += per[h];
     }
     bw_free(buf);
-    s->size += items;
-    s->count += total;
-    s->min = lo;
-    s->max = hi;
-    while (s->size > s->cap_total) {
-        BW_TRY(kll_compact_one(s));
-    }
-    return BW_OK;
+    return kll_settle(s, items, total, lo, hi);
 }
 
 bw_status bw_kll_merge(bw_kll *dst, const bw_kll *src)
