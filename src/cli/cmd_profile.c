@@ -215,6 +215,11 @@ static void read_slice(struct run *r, struct slice *s)
     memset(&s->st, 0, sizeof(s->st));
     s->o.on_bad = on_bad;
     s->o.ctx = s;
+    if (r->nwant > 0) {
+        /* --columns: the others are not converted (nor warned about), as in cat */
+        s->o.columns = (const char *const *)r->want;
+        s->o.ncolumns = r->nwant;
+    }
     if (s != &r->sl[0]) {
         pthread_mutex_lock(&r->mu);
         while (!r->published) {
