@@ -1115,10 +1115,12 @@ static bw_status dtab_flush(bw_profile *p, struct pcol *c, const bw_column *col,
         const uint8_t *key = row_key(col, h[k].row, t->kb[k], &len);
         t->items[k] = (bw_topk_item){key, len, h[k].count, 0, h[k].trunc && len == BW_TOPK_MAX_KEY};
     }
-    if (t->rh != NULL && t->dense) {
-        BW_TRY(bw_hll_add_hashes_grouped(c->hll, t->rh, t->nrh)); /* in bucket order */
+    if (t->dense) {
+        BW_TRY(bw_hll_add_hashes_grouped(c->hll, t->rh, t->nrh)); /* the rows' hashes in bucket order */
+    } else if (t->rh != NULL) {
+        BW_TRY(bw_hll_add_hashes(c->hll, t->rh, t->nrh));
     } else {
-        BW_TRY(t->rh != NULL ? bw_hll_add_hashes(c->hll, t->rh, t->nrh) : bw_hll_add_hashes(c->hll, hs, nh));
+        BW_TRY(bw_hll_add_hashes(c->hll, hs, nh));
     }
     return bw_topk_merge_items(c->topk, t->items, kept, total, floor_);
 }

@@ -307,16 +307,16 @@ bw_status bw_hll_add_hash(bw_hll *h, uint64_t x)
     return BW_OK;
 }
 
-bw_status bw_hll_add_hashes(bw_hll *h, const uint64_t *x, size_t n)
+/* Add hashes x[0..n): exact while the set lasts, then one register each, fetched a few hashes ahead if `ahead`. */
+static inline bw_status hll_add_hashes(bw_hll *h, const uint64_t *x, size_t n, bool ahead)
 {
     size_t i = 0;
 
     for (; i < n && h->reg == NULL; i++) {
         BW_TRY(bw_hll_add_hash(h, x[i]));
     }
-    /* dense: one register each, fetched a few hashes ahead */
     for (; i < n; i++) {
-        if (i + 8 < n) {
+        if (ahead && i + 8 < n) {
             __builtin_prefetch(&h->reg[x[i + 8] >> (64 - h->p)], 1);
         }
         hll_reg_update(h->reg, h->p, x[i]);
@@ -324,17 +324,14 @@ bw_status bw_hll_add_hashes(bw_hll *h, const uint64_t *x, size_t n)
     return BW_OK;
 }
 
+bw_status bw_hll_add_hashes(bw_hll *h, const uint64_t *x, size_t n)
+{
+    return hll_add_hashes(h, x, n, true);
+}
+
 bw_status bw_hll_add_hashes_grouped(bw_hll *h, const uint64_t *x, size_t n)
 {
-    size_t i = 0;
-
-    for (; i < n && h->reg == NULL; i++) {
-        BW_TRY(bw_hll_add_hash(h, x[i]));
-    }
-    for (; i < n; i++) {
-        hll_reg_update(h->reg, h->p, x[i]);
-    }
-    return BW_OK;
+    return hll_add_hashes(h, x, n, false); /* neighbouring registers: nothing to fetch ahead */
 }
 
 bw_status bw_hll_add(bw_hll *h, const void *p, size_t n)
