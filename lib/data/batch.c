@@ -190,6 +190,47 @@ bw_status bw_col_push_null(bw_column *c)
     return BW_OK;
 }
 
+bw_status bw_col_push_nulls(bw_column *c, size_t n)
+{
+    bw_status rc;
+    size_t at = c->n;
+    void **vals;
+
+    if (n == 0) {
+        return BW_OK;
+    }
+    if (n > SIZE_MAX - at) {
+        return BW_ENOMEM;
+    }
+    rc = bw_col_reserve(c, at + n);
+    if (rc != BW_OK) {
+        return rc;
+    }
+    /* clear the validity bits [at, at + n): the partial first byte, whole bytes, the partial last */
+    for (size_t i = at; i < at + n && (i & 7) != 0; i++) {
+        c->valid[i >> 3] &= (uint8_t) ~(1u << (i & 7));
+    }
+    size_t first = (at + 7) / 8, last = (at + n) / 8;
+    if (last > first) {
+        memset(c->valid + first, 0, last - first);
+    }
+    for (size_t i = BW_MAX(at, last * 8); i < at + n; i++) {
+        c->valid[i >> 3] &= (uint8_t) ~(1u << (i & 7));
+    }
+    vals = values_of(c, c->type);
+    if (c->type == BW_DT_STRING) {
+        uint32_t *off = c->off;
+        for (size_t i = at; i < at + n; i++) {
+            off[i + 1] = (uint32_t)c->str_len;
+        }
+    } else if (vals != NULL) {
+        size_t es = elem_size(c->type);
+        memset((char *)*vals + at * es, 0, n * es);
+    }
+    c->n = at + n;
+    return BW_OK;
+}
+
 #define PUSH(fn, T, field, dt)                                                                                         \
     bw_status fn(bw_column *c, T v)                                                                                    \
     {                                                                                                                  \

@@ -20,6 +20,8 @@
  */
 /* bw_parse_float64 when 16 bytes at s may be read whatever n is (a faster path for short numbers). */
 BW_INTERNAL bool bw_parse_float64_pad(const char *s, size_t n, double *v);
+/* n nulls at the end of c (bw_col_push_null n times, in one go). */
+BW_INTERNAL bw_status bw_col_push_nulls(bw_column *c, size_t n);
 BW_INTERNAL bw_status bw_data_opts_resolve(const bw_data_opts *in, bw_data_opts *out, bw_error *err);
 
 /*

@@ -913,10 +913,7 @@ static bw_status flush_column(bw_csv *r, size_t k)
 
     BW_TRY(bw_col_reserve(c, c->n + np));
     if (r->skip[k]) {
-        for (size_t i = 0; i < np; i++) {
-            BW_TRY(bw_col_push_null(c));
-        }
-        return BW_OK;
+        return bw_col_push_nulls(c, np);
     }
     for (size_t i = 0; i < np; i++) {
         switch (c->type) {

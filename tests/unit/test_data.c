@@ -713,6 +713,76 @@ static void test_columns(void)
     ok(c.valid == NULL && c.n == 0, "released");
 }
 
+/* bw_col_push_nulls(n) leaves a column as n single pushes of a null would, for every type and start */
+static void test_push_nulls(void)
+{
+    static const bw_dtype types[] = {BW_DT_NULL,   BW_DT_BOOL, BW_DT_INT64,    BW_DT_FLOAT64,
+                                     BW_DT_STRING, BW_DT_DATE, BW_DT_TIMESTAMP};
+    static const size_t starts[] = {0, 1, 5, 8, 13, 64, 70};
+    static const size_t counts[] = {0, 1, 2, 7, 8, 9, 63, 200};
+    unsigned bad = 0, cases = 0;
+
+    for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+        for (size_t a = 0; a < sizeof(starts) / sizeof(starts[0]); a++) {
+            for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++) {
+                bw_column x = {0}, y = {0};
+                const char *why = NULL;
+                x.type = y.type = types[t];
+                /* a prefix of valid values (nulls for the null type), the same in both */
+                for (size_t i = 0; i < starts[a]; i++) {
+                    bw_status r1 =
+                        types[t] == BW_DT_NULL ? bw_col_push_null(&x) : bw_col_push_text(&x, "1", 1, true, &why);
+                    bw_status r2 =
+                        types[t] == BW_DT_NULL ? bw_col_push_null(&y) : bw_col_push_text(&y, "1", 1, true, &why);
+                    bad += r1 != BW_OK || r2 != BW_OK;
+                }
+                if (types[t] == BW_DT_BOOL) {
+                    /* "1" is no bool: these rows are nulls counted bad; make them valid */
+                    bw_col_retype(&x, BW_DT_BOOL);
+                    bw_col_retype(&y, BW_DT_BOOL);
+                    for (size_t i = 0; i < starts[a]; i++) {
+                        bad += bw_col_push_bool(&x, true) != BW_OK || bw_col_push_bool(&y, true) != BW_OK;
+                    }
+                }
+                for (size_t i = 0; i < counts[k]; i++) {
+                    bad += bw_col_push_null(&x) != BW_OK;
+                }
+                bad += bw_col_push_nulls(&y, counts[k]) != BW_OK;
+                /* one valid value after them */
+                if (types[t] != BW_DT_NULL) {
+                    bool b1 = types[t] == BW_DT_BOOL;
+                    bad += (b1 ? bw_col_push_bool(&x, true) : bw_col_push_text(&x, "2", 1, true, &why)) != BW_OK;
+                    bad += (b1 ? bw_col_push_bool(&y, true) : bw_col_push_text(&y, "2", 1, true, &why)) != BW_OK;
+                }
+                bad += x.n != y.n || x.type != y.type;
+                for (size_t i = 0; i < x.n && x.n == y.n; i++) {
+                    bw_buf fx = BW_BUF_INIT(64), fy = BW_BUF_INIT(64);
+                    bad += bw_col_valid(&x, i) != bw_col_valid(&y, i);
+                    switch (x.type) {
+                    case BW_DT_STRING: bad += x.off[i + 1] != y.off[i + 1]; break;
+                    case BW_DT_INT64:
+                    case BW_DT_TIMESTAMP: bad += x.i64[i] != y.i64[i]; break;
+                    case BW_DT_FLOAT64: bad += memcmp(&x.f64[i], &y.f64[i], sizeof(double)) != 0; break;
+                    case BW_DT_DATE: bad += x.days[i] != y.days[i]; break;
+                    case BW_DT_BOOL: bad += x.b[i] != y.b[i]; break;
+                    case BW_DT_NULL: break;
+                    }
+                    bw_col_format(&x, i, &fx);
+                    bw_col_format(&y, i, &fy);
+                    bad += fx.len != fy.len || (fx.len > 0 && memcmp(fx.ptr, fy.ptr, fx.len) != 0);
+                    bw_buf_release(&fx);
+                    bw_buf_release(&fy);
+                }
+                cases++;
+                bw_col_release(&x);
+                bw_col_release(&y);
+            }
+        }
+    }
+    ok(bad == 0 && cases == 7 * 7 * 8, "bw_col_push_nulls equals single pushes in %u cases (%u differences)", cases,
+       bad);
+}
+
 int main(void)
 {
     test_int();
@@ -727,5 +797,6 @@ int main(void)
     test_infer();
     test_dtype_names();
     test_columns();
+    test_push_nulls();
     return done_testing();
 }
