@@ -11,9 +11,11 @@
  * but its own reader refuses (or the reverse) is a bug: abort().
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bulwark/bw_sketch.h"
+#include "data/data_internal.h"
 #include "fuzz.h"
 
 #define CHECK(x) FUZZ_CHECK(x)
@@ -33,6 +35,20 @@ static void check_same(const bw_buf *b, const uint8_t *data, size_t size)
     CHECK(b->err == BW_OK);
     CHECK(b->len == size);
     CHECK(size == 0 || memcmp(b->ptr, data, size) == 0);
+}
+
+/* The sketch's order of items: by value, -0 before +0 (no NaN). */
+static int kll_order(const void *pa, const void *pb)
+{
+    double a = *(const double *)pa, b = *(const double *)pb;
+
+    if (a < b) {
+        return -1;
+    }
+    if (a > b) {
+        return 1;
+    }
+    return (signbit(b) != 0) - (signbit(a) != 0);
 }
 
 /* ---- hll ---------------------------------------------------------------- */
@@ -195,26 +211,55 @@ static void fuzz_kll(const uint8_t *data, size_t size)
     }
     kll_queries(s);
     kll_reread(s);
-    /* a run of 256 to 4096 values cut from the input (repeated to length): sorted, counted, the sketch valid */
+    /*
+     * a run of 256 to 4096 values cut from the input (repeated to length):
+     * counted, min and max exact, the sketch valid; and the items the run
+     * keeps (bw_kll_select_items, on ranks taken from the input) equal to a
+     * sort's, bit for bit
+     */
     if (size >= 8) {
-        static double run[4096];
+        static double run[4096], vals[4096], sorted[4096], tmp[4096], picked[4096], odd_out[BW_KLL_MAX_LEVELS];
         static uint64_t scratch[4096];
-        size_t m = 256 + (size_t)data[0] * 15, nan = 0;
+        uint64_t odd[BW_KLL_MAX_LEVELS], base = 0;
+        size_t m = 256 + (size_t)data[0] * 15, nan = 0, k = 0;
+        unsigned nodd = 0, lg = data[size - 1] % 13;
         uint64_t before = bw_kll_count(s);
         for (size_t i = 0; i < m; i++) {
             size_t at = (i * 8 + i / (size / 8 + 1)) % (size - 7);
             memcpy(&run[i], data + at, sizeof(run[i]));
             nan += isnan(run[i]) ? 1 : 0;
+            if (!isnan(run[i])) {
+                vals[k++] = run[i];
+            }
         }
+        memcpy(sorted, vals, k * sizeof(*vals));
+        qsort(sorted, k, sizeof(*sorted), kll_order);
         rc = bw_kll_add_run(s, run, m, scratch);
         CHECK_OP(rc);
         if (rc == BW_OK) {
             CHECK(bw_kll_count(s) == before + (m - nan));
-            for (size_t i = 1; i < m - nan; i++) {
-                CHECK(!(run[i] < run[i - 1]));
+            if (before == 0 && k > 0) {
+                CHECK(kll_order(&sorted[0], &(double){bw_kll_min(s)}) == 0);
+                CHECK(kll_order(&sorted[k - 1], &(double){bw_kll_max(s)}) == 0);
             }
             kll_queries(s);
             kll_reread(s);
+        }
+        for (size_t h = 0; h < 12 && base < k && h + 1 < size; h++) {
+            if (data[h + 1] & 1) {
+                odd[nodd++] = base;
+            }
+            base += 1 + data[h + 1] % ((uint64_t)1 << h);
+        }
+        if (k > 0) {
+            uint64_t cnt = base < k ? ((k - 1 - base) >> lg) + 1 : 0;
+            bw_kll_select_items(vals, k, odd, nodd, base, lg, cnt, odd_out, picked, scratch, tmp);
+            for (unsigned j = 0; j < nodd; j++) {
+                CHECK(memcmp(&odd_out[j], &sorted[odd[j]], sizeof(double)) == 0);
+            }
+            for (uint64_t i = 0; i < cnt; i++) {
+                CHECK(memcmp(&picked[i], &sorted[base + (i << lg)], sizeof(double)) == 0);
+            }
         }
     }
     bw_kll_free(s);

@@ -160,19 +160,22 @@ BW_API bw_status bw_kll_add(bw_kll *s, double x) BW_NODISCARD;
 BW_API bw_status bw_kll_add_many(bw_kll *s, const double *x, size_t n) BW_NODISCARD;
 
 /**
- * Add the `n` values of a batch at once: the values are sorted (a radix sort;
- * x[0..n) is left holding them in order, NaNs dropped) and the sorted run is
+ * Add the `n` values of a batch at once, NaNs dropped, as one sorted run
  * halved level by level -- the odd item out stays, of each pair one item by a
  * coin flip moves up with twice the weight, which is a compaction -- until it
  * fits the level it reaches, then merged there; then the usual compactions.
- * Within the same error bound as n single adds (each level the run passes
- * takes one compaction of the whole run, where single adds make one per
- * capacity's worth), not the same bytes; several times cheaper for a batch of
- * thousands of values. `scratch` holds n values of workspace. A small batch
- * (under 256 values) goes through bw_kll_add_many. On BW_ENOMEM from a
+ * Only the items the halvings keep are found (their ranks are known before
+ * the values are looked at: a bucketed selection, not a sort), and they are
+ * the ones a full sort would give. Within the same error bound as n single
+ * adds (each level the run passes takes one compaction of the whole run,
+ * where single adds make one per capacity's worth), not the same bytes;
+ * several times cheaper for a batch of thousands of values. x[0..n) and
+ * `scratch` (n values) are workspace: x's contents are unspecified after the
+ * call. A small batch (under 256 values) goes through bw_kll_add_many. A
+ * batch of more than 2^31 values is BW_EINVAL. On BW_ENOMEM from a
  * compaction the sketch holds the values but may be over its capacity (free
  * it); on any other failure it is unchanged.
- * @return BW_OK, BW_ENOMEM, BW_ELIMIT (2^64 values)
+ * @return BW_OK, BW_ENOMEM, BW_ELIMIT (2^64 values), BW_EINVAL (n > 2^31)
  */
 BW_API bw_status bw_kll_add_run(bw_kll *s, double *x, size_t n, uint64_t *scratch) BW_NODISCARD;
 

@@ -31,6 +31,17 @@ BW_INTERNAL bw_status bw_data_opts_resolve(const bw_data_opts *in, bw_data_opts 
 BW_INTERNAL void bw_kll_sort_items(double *v, size_t n);
 
 /*
+ * The items bw_kll_add_run keeps of x[0..n) (no NaN), as a sort would give
+ * them (kll_cmp order): the ranks odd[0..nodd) (ascending, at most
+ * BW_KLL_MAX_LEVELS) into odd_out, and the ranks base + (i << lg), i < cnt
+ * (above the odd ones, below n) into run_out. scratch and tmp: room for n.
+ * Exposed for the sketch's tests.
+ */
+BW_INTERNAL void bw_kll_select_items(const double *x, size_t n, const uint64_t *odd, unsigned nodd, uint64_t base,
+                                     unsigned lg, uint64_t cnt, double *odd_out, double *run_out, uint64_t *scratch,
+                                     double *tmp);
+
+/*
  * bw_hll_add_hashes for hashes grouped by their top bits (the profile's
  * bucket order): the registers they touch are near each other, so none is
  * fetched ahead. The same registers as bw_hll_add_hashes.

@@ -1250,37 +1250,237 @@ static bw_status kll_settle(bw_kll *s, uint64_t items, uint64_t count, double lo
 }
 
 /*
- * Sort the keys k[0..n) (tmp: room for n more, any memory: it is read and
- * written as bytes) whose bytes the caller counted (cnt[b][v]: keys with v
- * in byte b, taken as the keys were made): least significant byte first, a
- * pass per byte; a byte every key shares costs no pass. The result is in k.
+ * Selecting the ranks a run keeps. bw_kll_add_run keeps few items of a run:
+ * the odd item out of each level it climbs and every 2^top-th item from some
+ * base on. Those ranks are known before anything is sorted (the coins do not
+ * depend on the data), so the run is not sorted: its keys are counted into
+ * buckets of their value range, only the buckets holding a wanted rank are
+ * gathered, and each of those is settled the same way, or sorted when small.
+ * The items kept are those a full sort would have given, bit for bit (equal
+ * keys are equal bits). Keys sit in the caller's memory read and written as
+ * bytes (kget/kput), as the sort's do.
  */
-static void kll_radix(uint64_t *k, void *tmp, size_t n, uint32_t (*cnt)[256])
-{
-    unsigned char *src = (unsigned char *)k, *dst = tmp;
-    uint64_t first = k[0];
+struct kll_pick {
+    uint64_t odd_r[BW_KLL_MAX_LEVELS]; /* ranks of the odd items out, ascending */
+    uint64_t odd_k[BW_KLL_MAX_LEVELS]; /* their keys */
+    unsigned nodd;
+    uint64_t base; /* the run: ranks base + (i << lg) for i < cnt, all above the odd ones */
+    unsigned lg;
+    uint64_t cnt;
+    double *run; /* its items */
+};
 
-    for (unsigned b = 0; b < 8; b++) {
-        uint32_t *c = cnt[b], sum = 0;
-        if (c[(first >> (8 * b)) & 0xff] == n) {
-            continue; /* every key has this byte */
+#define SEL_SMALL 32    /* a bucket this small is sorted */
+#define SEL_TOP_BITS 11 /* buckets of the whole run: at most 2^11 */
+#define SEL_SUB_BITS 8  /* of a bucket */
+
+static inline uint64_t kget(const unsigned char *b, size_t i)
+{
+    uint64_t k;
+    memcpy(&k, b + 8 * i, 8);
+    return k;
+}
+
+static inline void kput(unsigned char *b, size_t i, uint64_t k)
+{
+    memcpy(b + 8 * i, &k, 8);
+}
+
+/* The smallest wanted rank at or after r; UINT64_MAX when there is none. */
+static uint64_t pick_next(const struct kll_pick *p, uint64_t r)
+{
+    for (unsigned j = 0; j < p->nodd; j++) {
+        if (p->odd_r[j] >= r) {
+            return p->odd_r[j];
         }
-        for (unsigned d = 0; d < 256; d++) {
-            uint32_t t = c[d];
-            c[d] = sum;
-            sum += t;
-        }
-        for (size_t i = 0; i < n; i++) {
-            uint64_t x;
-            memcpy(&x, src + 8 * i, 8);
-            memcpy(dst + 8 * (size_t)c[(x >> (8 * b)) & 0xff]++, &x, 8);
-        }
-        unsigned char *t = src;
-        src = dst;
-        dst = t;
     }
-    if (src != (unsigned char *)k) {
-        memcpy(k, src, n * sizeof(*k));
+    if (p->cnt == 0) {
+        return UINT64_MAX;
+    }
+    if (r <= p->base) {
+        return p->base;
+    }
+    uint64_t i = (r - p->base + ((uint64_t)1 << p->lg) - 1) >> p->lg;
+    return i < p->cnt ? p->base + (i << p->lg) : UINT64_MAX;
+}
+
+/* The key of wanted rank r. */
+static void pick_set(struct kll_pick *p, uint64_t r, uint64_t key)
+{
+    if (p->cnt != 0 && r >= p->base) {
+        p->run[(r - p->base) >> p->lg] = kll_unkey(key);
+        return;
+    }
+    for (unsigned j = 0; j < p->nodd; j++) {
+        if (p->odd_r[j] == r) {
+            p->odd_k[j] = key;
+            return;
+        }
+    }
+}
+
+/* Ranks a.. of the s keys k, sorted. */
+static void sel_sorted(struct kll_pick *p, const unsigned char *k, size_t s, uint64_t a)
+{
+    for (uint64_t r = pick_next(p, a); r < a + s; r = pick_next(p, r + 1)) {
+        pick_set(p, r, kget(k, (size_t)(r - a)));
+    }
+}
+
+/* Ranks [a, a + s) all hold key v. */
+static void sel_same(struct kll_pick *p, uint64_t v, uint64_t a, uint64_t s)
+{
+    for (uint64_t r = pick_next(p, a); r < a + s; r = pick_next(p, r + 1)) {
+        pick_set(p, r, v);
+    }
+}
+
+static void sel_insertion(unsigned char *k, size_t s)
+{
+    for (size_t i = 1; i < s; i++) {
+        uint64_t x = kget(k, i);
+        size_t j = i;
+        while (j > 0 && kget(k, j - 1) > x) {
+            kput(k, j, kget(k, j - 1));
+            j--;
+        }
+        kput(k, j, x);
+    }
+}
+
+static unsigned floor_lg(uint64_t x)
+{
+    return 63u - (unsigned)__builtin_clzll(x);
+}
+
+static void sel_sub(struct kll_pick *p, unsigned char *k, unsigned char *t, size_t s, uint64_t a, uint64_t lo,
+                    uint64_t hi);
+
+/*
+ * Settle the wanted ranks among the s keys k[0..s) (ranks a.., least lo,
+ * greatest hi); t: room for s keys. cnt, pos and on hold 2^maxbits entries.
+ * Each level narrows the value range by at least 2^4, so there are at most
+ * 16 below the first.
+ */
+static void sel_level(struct kll_pick *p, unsigned char *k, unsigned char *t, size_t s, uint64_t a, uint64_t lo,
+                      uint64_t hi, uint32_t *cnt, uint32_t *pos, uint8_t *on, unsigned maxbits)
+{
+    if (lo == hi) {
+        sel_same(p, lo, a, s);
+        return;
+    }
+    if (s <= SEL_SMALL) {
+        sel_insertion(k, s);
+        sel_sorted(p, k, s, a);
+        return;
+    }
+    unsigned bits = BW_MIN(BW_MAX(floor_lg(s), 9u) - 5, maxbits);
+    unsigned width = floor_lg(hi - lo) + 1, sh = width > bits ? width - bits : 0;
+    size_t nb = (size_t)((hi - lo) >> sh) + 1;
+
+    memset(cnt, 0, nb * sizeof(*cnt));
+    memset(on, 0, nb);
+    for (size_t i = 0; i < s; i++) {
+        cnt[(kget(k, i) - lo) >> sh]++;
+    }
+    for (uint32_t b = 0, sum = 0; b < nb; b++) {
+        uint32_t c = cnt[b];
+        cnt[b] = sum; /* now the first rank of bucket b, less a */
+        sum += c;
+    }
+    /* the buckets that hold a wanted rank */
+    size_t b = 0, got = 0;
+    for (uint64_t r = pick_next(p, a); r < a + s;) {
+        uint64_t off = r - a, bend;
+        while (b + 1 < nb && cnt[b + 1] <= off) {
+            b++;
+        }
+        bend = b + 1 < nb ? cnt[b + 1] : s;
+        on[b] = 1;
+        got += (size_t)(bend - cnt[b]);
+        r = pick_next(p, a + bend);
+    }
+    if (sh == 0) {
+        /* every bucket is one value */
+        for (b = 0; b < nb; b++) {
+            if (on[b]) {
+                sel_same(p, lo + b, a + cnt[b], (b + 1 < nb ? cnt[b + 1] : s) - cnt[b]);
+            }
+        }
+        return;
+    }
+    /* gather the wanted buckets into t, in bucket order; the others' keys all go to one spare slot */
+    size_t spare = got < s ? got : 0;
+    for (uint32_t at = 0, bb = 0; bb < nb; bb++) {
+        uint32_t c = (bb + 1 < nb ? cnt[bb + 1] : (uint32_t)s) - cnt[bb];
+        pos[bb] = on[bb] ? at : (uint32_t)spare;
+        at += on[bb] ? c : 0;
+    }
+    for (size_t i = 0; i < s; i++) {
+        uint64_t x = kget(k, i);
+        size_t bb = (size_t)((x - lo) >> sh);
+        kput(t, pos[bb], x);
+        pos[bb] += on[bb];
+    }
+    /* settle each; pos[b] is now the end of bucket b in t */
+    for (b = 0; b < nb; b++) {
+        if (!on[b]) {
+            continue;
+        }
+        size_t c = (size_t)((b + 1 < nb ? cnt[b + 1] : s) - cnt[b]), from = pos[b] - c;
+        uint64_t blo = UINT64_MAX, bhi = 0;
+        if (c > SEL_SMALL) {
+            for (size_t i = from; i < from + c; i++) {
+                uint64_t x = kget(t, i);
+                blo = x < blo ? x : blo;
+                bhi = x > bhi ? x : bhi;
+            }
+        }
+        sel_sub(p, t + 8 * from, k + 8 * from, c, a + cnt[b], blo, bhi);
+    }
+}
+
+static void sel_sub(struct kll_pick *p, unsigned char *k, unsigned char *t, size_t s, uint64_t a, uint64_t lo,
+                    uint64_t hi)
+{
+    uint32_t cnt[1u << SEL_SUB_BITS], pos[1u << SEL_SUB_BITS];
+    uint8_t on[1u << SEL_SUB_BITS];
+
+    sel_level(p, k, t, s, a, lo, hi, cnt, pos, on, SEL_SUB_BITS);
+}
+
+/* Settle the ranks of pk among the m keys k (least kmin, greatest kmax); tmp: room for m keys. */
+static void sel_run(struct kll_pick *pk, uint64_t *k, double *tmp, size_t m, uint64_t kmin, uint64_t kmax)
+{
+    uint32_t cnt[1u << SEL_TOP_BITS], pos[1u << SEL_TOP_BITS];
+    uint8_t on[1u << SEL_TOP_BITS];
+
+    sel_level(pk, (unsigned char *)k, (unsigned char *)tmp, m, 0, kmin, kmax, cnt, pos, on, SEL_TOP_BITS);
+}
+
+void bw_kll_select_items(const double *x, size_t n, const uint64_t *odd, unsigned nodd, uint64_t base, unsigned lg,
+                         uint64_t cnt, double *odd_out, double *run_out, uint64_t *scratch, double *tmp)
+{
+    struct kll_pick pk;
+    uint64_t kmin = UINT64_MAX, kmax = 0;
+
+    if (n == 0 || nodd > BW_KLL_MAX_LEVELS) {
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        scratch[i] = kll_key(x[i]);
+        kmin = BW_MIN(kmin, scratch[i]);
+        kmax = BW_MAX(kmax, scratch[i]);
+    }
+    pk.nodd = nodd;
+    memcpy(pk.odd_r, odd, nodd * sizeof(*odd));
+    pk.base = base;
+    pk.lg = lg;
+    pk.cnt = cnt;
+    pk.run = run_out;
+    sel_run(&pk, scratch, tmp, n, kmin, kmax);
+    for (unsigned j = 0; j < nodd; j++) {
+        odd_out[j] = kll_unkey(pk.odd_k[j]);
     }
 }
 
@@ -1300,35 +1500,23 @@ static void kll_insert_sorted(struct kll_level *l, double x)
 bw_status bw_kll_add_run(bw_kll *s, double *x, size_t n, uint64_t *scratch)
 {
     uint32_t odd[BW_KLL_MAX_LEVELS] = {0}, top = 0;
-    size_t m = 0, len, items = 0;
+    size_t m = 0, len;
+    uint64_t kmin = UINT64_MAX, kmax = 0;
     double lo, hi;
 
     if (n < 256) {
         return bw_kll_add_many(s, x, n);
     }
-    uint32_t cnt[8][256], cnt_odd[8][256];
-
-    /*
-     * Two sets of counts, for keys at even and odd places: a byte most keys
-     * share (the exponent's) would otherwise make every key wait for the
-     * previous one's increment of the same counter.
-     */
-    memset(cnt, 0, sizeof(cnt));
-    memset(cnt_odd, 0, sizeof(cnt_odd));
-    for (size_t i = 0; i < n; i++) {
-        if (!isnan(x[i])) {
-            uint64_t key = kll_key(x[i]);
-            uint32_t(*c)[256] = (m & 1) ? cnt_odd : cnt;
-            scratch[m++] = key;
-            for (unsigned b = 0; b < 8; b++) {
-                c[b][(key >> (8 * b)) & 0xff]++;
-            }
-        }
+    if (n > ((size_t)1 << 31)) {
+        return BW_EINVAL; /* the buckets count in 32 bits */
     }
-    for (unsigned b = 0; b < 8; b++) {
-        for (unsigned v = 0; v < 256; v++) {
-            cnt[b][v] += cnt_odd[b][v];
-        }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t key = kll_key(x[i]);
+        bool keep = !isnan(x[i]);
+        scratch[m] = key;
+        m += keep;
+        kmin = keep && key < kmin ? key : kmin;
+        kmax = keep && key > kmax ? key : kmax;
     }
     if (m == 0) {
         return BW_OK;
@@ -1355,13 +1543,32 @@ bw_status bw_kll_add_run(bw_kll *s, double *x, size_t n, uint64_t *scratch)
     for (uint32_t h = 0; h <= top; h++) {
         BW_TRY(kll_reserve(&s->lev[h], (uint64_t)s->lev[h].n + (h == top ? len : odd[h])));
     }
-    /* nothing fails from here to the compactions */
-    kll_radix(scratch, x, m, cnt);
-    for (size_t i = 0; i < m; i++) {
-        x[i] = kll_unkey(scratch[i]);
+    /*
+     * Nothing fails from here on. The halvings, on ranks: at level h the run
+     * is the items of ranks base + (i << h); the odd item out (the smallest)
+     * stays at its level, then the coin keeps every other item. The kept ranks
+     * are then selected (sel_level) straight into their levels.
+     */
+    struct kll_pick pk;
+    uint64_t base = 0;
+    pk.nodd = 0;
+    len = m;
+    for (uint32_t h = 0; h < top; h++) {
+        if (odd[h]) {
+            pk.odd_r[pk.nodd++] = base;
+            base += (uint64_t)1 << h;
+            len--;
+        }
+        base += (uint64_t)kll_coin(s) << h;
+        len /= 2;
     }
-    lo = x[0];
-    hi = x[m - 1];
+    pk.base = base;
+    pk.lg = top;
+    pk.cnt = len;
+    pk.run = s->lev[top].v + s->lev[top].n;
+    sel_run(&pk, scratch, x, m, kmin, kmax);
+    lo = kll_unkey(kmin);
+    hi = kll_unkey(kmax);
     if (s->count != 0) {
         lo = kll_lt(s->min, lo) ? s->min : lo;
         hi = kll_lt(hi, s->max) ? s->max : hi;
@@ -1369,37 +1576,23 @@ bw_status bw_kll_add_run(bw_kll *s, double *x, size_t n, uint64_t *scratch)
     if (top + 1 > s->nlev) {
         kll_set_levels(s, top + 1);
     }
-    /* the halvings work on the sorted keys (scratch); x keeps the sorted values */
-    uint64_t *v = scratch;
-    len = m;
-    for (uint32_t h = 0; h < top; h++) {
+    for (uint32_t h = 0, j = 0; h < top; h++) {
         if (odd[h]) {
-            /* the odd item out (the smallest) stays */
+            double v = kll_unkey(pk.odd_k[j++]);
             if (h == 0) {
-                s->lev[0].v[s->lev[0].n++] = kll_unkey(v[0]);
+                s->lev[0].v[s->lev[0].n++] = v;
             } else {
-                kll_insert_sorted(&s->lev[h], kll_unkey(v[0]));
+                kll_insert_sorted(&s->lev[h], v);
             }
-            v++;
-            len--;
-            items++;
         }
-        unsigned offset = kll_coin(s);
-        for (size_t i = 0; i < len / 2; i++) {
-            v[i] = v[2 * i + offset];
-        }
-        len /= 2;
     }
-    /* the run into its level: appended to level 0, else merged from the back */
+    /* the run into its level: already appended to level 0, else merged from the back */
     struct kll_level *l = &s->lev[top];
-    if (top == 0) {
-        for (size_t i = 0; i < len; i++) {
-            l->v[l->n + i] = kll_unkey(v[i]);
-        }
-    } else {
+    if (top > 0) {
         size_t i = len, j = l->n, o = (size_t)l->n + len;
+        memcpy(x, pk.run, len * sizeof(*x));
         while (i > 0) {
-            double a = kll_unkey(v[i - 1]);
+            double a = x[i - 1];
             if (j > 0 && kll_lt(a, l->v[j - 1])) {
                 l->v[--o] = l->v[--j];
             } else {
@@ -1409,7 +1602,7 @@ bw_status bw_kll_add_run(bw_kll *s, double *x, size_t n, uint64_t *scratch)
         }
     }
     l->n += (uint32_t)len;
-    return kll_settle(s, items + len, m, lo, hi);
+    return kll_settle(s, pk.nodd + len, m, lo, hi);
 }
 
 /*
