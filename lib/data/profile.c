@@ -623,6 +623,7 @@ struct dtab {
     struct dent *de; /* CHUNK: the entries of a chunk counted bucket by bucket, t->n of them, dense */
     bool dense;      /* the entries are in de (t->e is untouched and t->used is not kept) */
     bool keyed;      /* the entries' hashes are table keys (num_key), not the HLL's: dtab_flush hashes the values */
+    bool direct;     /* the entries are in de, in the order of their first rows (t->used[i] = i): count_range */
     /* top-k scratch, pcap entries each */
     struct pick *pk;
     bw_topk_item *items;
@@ -730,7 +731,7 @@ static bw_status dtab_need(bw_profile *p, size_t rows, size_t tcap)
 
 static void dtab_clear(struct dtab *t)
 {
-    if (t->dense) {
+    if (t->dense || t->direct) {
         /* nothing to clear: the entries are in de */
     } else if (t->n > t->cap / 8) {
         memset(t->e, 0, t->cap * sizeof(*t->e));
@@ -744,6 +745,7 @@ static void dtab_clear(struct dtab *t)
     t->rh = NULL;
     t->nrh = 0;
     t->dense = false;
+    t->direct = false;
     t->keyed = false;
 }
 
@@ -1099,10 +1101,11 @@ static bw_status dtab_flush(bw_profile *p, struct pcol *c, const bw_column *col,
         }
     } else {
         bool distinct_h = t->rh == NULL;
+        const struct dent *tab = t->direct ? t->de : t->e;
         for (size_t i = 0; i < t->n; i++) {
-            const struct dent *e = &t->e[t->used[i]];
+            const struct dent *e = &tab[t->used[i]];
             if (i + AHEAD < t->n) {
-                __builtin_prefetch(&t->e[t->used[i + AHEAD]]);
+                __builtin_prefetch(&tab[t->used[i + AHEAD]]);
             }
             if (distinct_h && (e->row & DT_SHORT)) {
                 hs[nh++] = t->keyed ? num_hash(col, e->row & DT_ROW) : e->hash;
@@ -1511,7 +1514,7 @@ static bw_status kll_feed(struct dtab *t, struct pcol *c, const bw_column *col, 
         dtab_order(t);
     }
     for (size_t i = 0; i < t->n; i++) {
-        const struct dent *e = &(t->dense ? t->de : t->e)[t->used[i]];
+        const struct dent *e = &(t->dense || t->direct ? t->de : t->e)[t->used[i]];
         uint32_t row = e->row & DT_ROW;
         double v;
         switch (col->type) {
@@ -1529,6 +1532,51 @@ static bw_status kll_feed(struct dtab *t, struct pcol *c, const bw_column *col, 
     }
     return bw_kll_add_weighted(c->kll, vals, t->wts, m);
 }
+
+/*
+ * Count a keyed chunk of n integers or dates (rows t->rows[0..n)) whose
+ * values lie in [lo, lo + span) with span at most CHUNK (lo and the values
+ * in days for dates): a counter per value of the range instead of the hash
+ * table, then a second walk of the rows emits each value at its first row.
+ * The entries are those dtab_put would leave, in its order (first rows),
+ * with the same keys (num_key), counts and flags, in de (t->direct).
+ */
+#define COUNT_RANGE(val, key)                                                                                          \
+    do {                                                                                                               \
+        for (size_t i = 0; i < n; i++) {                                                                               \
+            uint32_t r = t->rows[i];                                                                                   \
+            size_t j = (size_t)((uint64_t)(val) - (uint64_t)lo);                                                       \
+            first[j] = cnt[j] == 0 ? r : first[j];                                                                     \
+            cnt[j]++;                                                                                                  \
+        }                                                                                                              \
+        for (size_t i = 0; i < n; i++) {                                                                               \
+            uint32_t r = t->rows[i];                                                                                   \
+            size_t j = (size_t)((uint64_t)(val) - (uint64_t)lo);                                                       \
+            if (first[j] == r) {                                                                                       \
+                t->de[m] = (struct dent){num_key(key), cnt[j], r | DT_SHORT};                                          \
+                t->used[m] = (uint32_t)m;                                                                              \
+                m++;                                                                                                   \
+            }                                                                                                          \
+        }                                                                                                              \
+    } while (0)
+
+static void count_range(struct dtab *t, const bw_column *col, size_t n, int64_t lo, size_t span)
+{
+    uint32_t *cnt = t->loc, *first = t->loc + CHUNK;
+    size_t m = 0;
+
+    memset(cnt, 0, span * sizeof(*cnt));
+    if (col->type == BW_DT_DATE) {
+        const int32_t *d = col->days;
+        COUNT_RANGE(d[r], (uint64_t)((int64_t)d[r] * US_PER_DAY));
+    } else {
+        const int64_t *v = col->i64;
+        COUNT_RANGE(v[r], (uint64_t)v[r]);
+    }
+    t->n = m;
+    t->direct = true;
+}
+#undef COUNT_RANGE
 
 /* int64 values, or dates / timestamps as microseconds (tag KEY_TIME). */
 static bw_status add_ints(bw_profile *p, struct pcol *c, const bw_column *col, size_t r0, size_t r1, size_t *nv)
@@ -1561,7 +1609,16 @@ static bw_status add_ints(bw_profile *p, struct pcol *c, const bw_column *col, s
         INT_ROWS(col->i64[i], num_key)
     }
 #undef INT_ROWS
-    count_rows(t, c, col, K_U64, k);
+    uint64_t width = k > 0 ? (uint64_t)hi - (uint64_t)lo : 0;
+    if (col->type == BW_DT_DATE) {
+        width /= (uint64_t)US_PER_DAY;
+    }
+    if (!c->many && k > 0 && width < CHUNK && width < 4 * (uint64_t)k) {
+        /* values few apart (ages, the dates of a few years): a counter per value */
+        count_range(t, col, k, col->type == BW_DT_DATE ? lo / US_PER_DAY : lo, (size_t)width + 1);
+    } else {
+        count_rows(t, c, col, K_U64, k);
+    }
     rows_hashed(t, c, k);
     *nv = k;
     if (k == 0) {
