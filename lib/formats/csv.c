@@ -450,6 +450,149 @@ HOT bw_status next_record(bw_csv *r, bool *got, bool *unterminated, bw_error *er
     }
 }
 
+/*
+ * The common case of next_row + pend_record, record after record without
+ * leaving the loop: well-formed records at pos are split straight into the
+ * pending rows, up to `want` of them, the block masks carried from one record
+ * to the next. It takes only what the general path would take unchanged and
+ * stops (returning how many it took) before the first record it does not
+ * settle itself -- one that does not end inside a full block of the window,
+ * one with another field count, a blank line, one starting past the slice's
+ * end or longer than max_record -- which the general path then reads. The
+ * pending rows' spans must have room (pend_record sized them).
+ */
+HOT size_t split_run(bw_csv *r, size_t want)
+{
+    const char *b = r->w.buf;
+    const size_t end = r->w.end, ncols = r->ncols;
+    const char d = r->delim;
+    size_t pos = r->w.pos, got = 0, blk = pos, rec = pos, fs = pos, last = pos, j, e;
+    uint64_t mask, nl = 0, last_line = r->line;
+    bool quoted, escaped, full;
+    struct scan sc;
+    struct span *f, *fp, *flast;
+    char c;
+
+    if (want == 0 || !r->in_data || r->pend_line == NULL || ncols == 0 || r->w.base + pos >= r->range_end ||
+        end - pos < BLOCK) {
+        return 0;
+    }
+    if (r->capf < r->fbase + ncols * want) {
+        /* room for the pending rows' fields (a failure is met again, and reported, by the general path) */
+        size_t cap = BW_MAX(r->capf * 2, (r->pend_rows + 1) * ncols);
+        struct span *g = bw_reallocarray(r->f, cap, sizeof(*g));
+        if (g == NULL) {
+            return 0;
+        }
+        r->f = g;
+        r->capf = cap;
+        if (r->capf < r->fbase + ncols * want) {
+            return 0;
+        }
+    }
+    scan_init(&sc, b, end, d);
+    f = fp = r->f + r->fbase;
+    flast = f + ncols - 1; /* the last field is the one a line feed ends */
+    mask = block_mask(&sc, blk, &full);
+
+/* j: the next delimiter, quote or line feed; a record running into the window's last bytes stops the run */
+#define NEXT_BYTE()                                                                                                    \
+    do {                                                                                                               \
+        while (mask == 0) {                                                                                            \
+            blk += BLOCK;                                                                                              \
+            if (blk + BLOCK > end) {                                                                                   \
+                goto stop;                                                                                             \
+            }                                                                                                          \
+            mask = block_mask(&sc, blk, &full);                                                                        \
+        }                                                                                                              \
+        j = blk + (size_t)__builtin_ctzll(mask);                                                                       \
+        mask &= mask - 1;                                                                                              \
+        c = b[j];                                                                                                      \
+    } while (0)
+
+    /*
+     * Three states, as in split(): a field with no quote stretch yet
+     * (plain), right after a quoted stretch closed (closed), inside one
+     * (inside). Only plain is common.
+     */
+plain:
+    NEXT_BYTE();
+    if (c == d) {
+        if (fp == flast) {
+            goto stop; /* more fields than the header's */
+        }
+        *fp++ = (struct span){fs, j, false, false};
+        fs = j + 1;
+        goto plain;
+    }
+    if (c == '"') {
+        if (j != fs) {
+            goto plain; /* a quote inside an unquoted field is a plain character */
+        }
+        quoted = true;
+        escaped = false;
+        goto inside;
+    }
+    quoted = escaped = false;
+    goto eol;
+closed:
+    NEXT_BYTE();
+    if (c == d) {
+        if (fp == flast) {
+            goto stop;
+        }
+        *fp++ = (struct span){fs, j, quoted, escaped};
+        fs = j + 1;
+        goto plain;
+    }
+    if (c == '"') {
+        escaped = true; /* a quote after the stretch closed opens another */
+        goto inside;
+    }
+    goto eol;
+inside:
+    NEXT_BYTE();
+    if (c == '"') {
+        goto closed;
+    }
+    nl += c == '\n';
+    goto inside;
+eol:
+    /* a line feed outside quotes: the end of the record */
+    e = j;
+    if (e > fs && b[e - 1] == '\r') {
+        e--;
+    }
+    if (fp != flast || (fp == f && e == fs && !quoted) || j + 1 - rec > r->o.max_record) {
+        goto stop; /* too few fields, a blank line, too long */
+    }
+    *fp = (struct span){fs, e, quoted, escaped};
+    last = rec;
+    last_line = r->line;
+    r->pend_line[r->npend++] = r->line;
+    r->line += nl + 1;
+    r->fbase += ncols;
+    got++;
+    pos = j + 1;
+    if (got < want && r->w.base + pos < r->range_end) {
+        rec = fs = pos;
+        f += ncols;
+        fp = f;
+        flast = f + ncols - 1;
+        nl = 0;
+        goto plain;
+    }
+#undef NEXT_BYTE
+stop:
+    if (got > 0) {
+        r->w.pos = pos;
+        r->rec_off = r->w.base + last; /* as next_record leaves them: where the last record started */
+        r->rec_line = last_line;
+        r->scan_ok = false;
+    }
+    return got;
+}
+
 /* ---- setup -------------------------------------------------------------------------------------- */
 
 /* Count the fields of up to 20 lines of the head for each candidate; pick the steadiest widest. */
@@ -1314,6 +1457,13 @@ bw_status bw_csv_next(bw_csv *r, const bw_batch **out, bw_error *err)
     }
     while (!r->done && r->batch.nrows + r->npend < r->o.batch_rows) {
         bool got;
+        if (r->npend < r->pend_rows &&
+            split_run(r, BW_MIN(r->o.batch_rows - r->batch.nrows - r->npend, r->pend_rows - r->npend)) > 0) {
+            if (r->npend == r->pend_rows) {
+                BW_TRY(flush(r, err));
+            }
+            continue;
+        }
         BW_TRY(next_row(r, &got, err));
         if (!got) {
             break;
