@@ -1220,10 +1220,14 @@ static inline bool blank_byte(char ch)
 /*
  * Lengths and patterns of one text value seen w times. The bytes up to lim
  * may be read (a value of at most 64 bytes is taken 16 bytes at a time, the
- * bytes past its end masked off; near lim it is copied first).
+ * bytes past its end masked off; near lim it is copied first). Inlined into
+ * the row loops whatever the compiler's estimate: as a call, saving and
+ * restoring its registers was a fifth of its cost (2% of a profile's
+ * instructions, cachegrind).
  */
-static void text_stats(struct pcol *c, const char *s, size_t n, uint64_t w, uint64_t *lmin, uint64_t *lmax,
-                       uint64_t *lsum, const char *lim)
+static inline __attribute__((always_inline)) void text_stats(struct pcol *c, const char *s, size_t n, uint64_t w,
+                                                             uint64_t *lmin, uint64_t *lmax, uint64_t *lsum,
+                                                             const char *lim)
 {
     size_t cps, k = 0;
     const char *at = NULL;
