@@ -249,6 +249,17 @@ static bool leap(unsigned y)
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
+/* Whether year y, month m, day d is a day of the calendar. Only the 29th of February asks whether y is a leap year. */
+static inline bool ymd_valid(unsigned y, unsigned m, unsigned d)
+{
+    static const unsigned char mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+    if (y < 1 || m - 1 > 11 || d < 1) {
+        return false;
+    }
+    return d <= 28 || d <= (unsigned)mdays[m - 1] + (m == 2 && leap(y) ? 1u : 0u);
+}
+
 /*
  * "YYYY-MM-DD" at s (n >= 10): the first eight bytes are checked as one
  * word (dashes at 4 and 7, digits elsewhere), then the range of the month
@@ -256,7 +267,6 @@ static bool leap(unsigned y)
  */
 static bool ymd(const char *s, size_t n, unsigned *y, unsigned *m, unsigned *d)
 {
-    static const unsigned char mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     uint64_t a;
     unsigned d8, d9;
 
@@ -271,16 +281,13 @@ static bool ymd(const char *s, size_t n, unsigned *y, unsigned *m, unsigned *d)
         (d8 > 9) | (d9 > 9)) {
         return false;
     }
-    *y = byte_at(a, 0) * 1000 + byte_at(a, 1) * 100 + byte_at(a, 2) * 10 + byte_at(a, 3);
-    *m = byte_at(a, 5) * 10 + byte_at(a, 6);
+    /* with the dashes cleared, byte k of t is 10 * digit k + digit k + 1 (no carries: each is at most 99) */
+    uint64_t t = a & 0x00FFFF00FFFFFFFFULL;
+    t = t * 10 + (t >> 8);
+    *y = byte_at(t, 0) * 100 + byte_at(t, 2);
+    *m = byte_at(t, 5);
     *d = d8 * 10 + d9;
-    if (*y < 1 || *m - 1 > 11 || *d < 1) {
-        return false;
-    }
-    if (*d <= 28) {
-        return true;
-    }
-    return *d <= (unsigned)mdays[*m - 1] + (*m == 2 && leap(*y) ? 1u : 0u);
+    return ymd_valid(*y, *m, *d);
 }
 
 /* "HH:MM:SS" at s (eight bytes): true with the three numbers, not yet range-checked. */
@@ -292,15 +299,27 @@ static inline bool hms(const char *s, unsigned *hh, unsigned *mm, unsigned *ss)
     if ((a & 0x0000FF0000FF0000ULL) != 0x00000A00000A0000ULL || not_digits(a, 0x8080008080008080ULL) != 0) {
         return false;
     }
-    *hh = byte_at(a, 0) * 10 + byte_at(a, 1);
-    *mm = byte_at(a, 3) * 10 + byte_at(a, 4);
-    *ss = byte_at(a, 6) * 10 + byte_at(a, 7);
+    uint64_t t = a & 0xFFFF00FFFF00FFFFULL; /* the colons cleared: byte k is 10 * digit k + digit k + 1 */
+    t = t * 10 + (t >> 8);
+    *hh = byte_at(t, 0);
+    *mm = byte_at(t, 3);
+    *ss = byte_at(t, 6);
     return true;
 }
 
-/* bw_days_from_civil() for a checked date (years 1-9999): the same arithmetic, unsigned */
+/*
+ * bw_days_from_civil() for a checked date (years 1-9999): the same
+ * arithmetic, unsigned. Between 1901 and 2099 every fourth year is a leap
+ * year and no other, so the days before a year are 365 a year plus one per
+ * four, and those before a month come from a table.
+ */
 static inline int32_t civil_days(unsigned y, unsigned m, unsigned d)
 {
+    static const uint16_t before[13] = {0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+    if (y - 1901 <= 198) {
+        unsigned k = y - 1901; /* 1901-01-01 is day -25202 */
+        return (int32_t)(k * 365 + k / 4 + before[m] + (m > 2 && (y & 3) == 0) + d - 1) - 25202;
+    }
     unsigned yy = y - (m <= 2);
     unsigned era = yy / 400, yoe = yy % 400;
     unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
@@ -320,11 +339,52 @@ bool bw_parse_date(const char *s, size_t n, int32_t *days)
     return true;
 }
 
+/*
+ * "YYYY-MM-DDxHH:MM:SS" (x: 'T', 't' or a space), the usual form, read as
+ * three overlapping words (YYYY-MM- DDxHH:MM HH:MM:SS): separators and digits
+ * checked, digit pairs combined, ranges checked. False when s is not that
+ * form or not a time (the general path then decides the same).
+ */
+static inline bool ts19(const char *s, int64_t *micros)
+{
+    const uint64_t z = 0x3030303030303030ULL;
+    uint64_t a = bw_load_le64(s) ^ z, b = bw_load_le64(s + 8) ^ z, c = bw_load_le64(s + 11) ^ z;
+    unsigned x = byte_at(b, 2), y, mo, d, hh, mm, ss;
+
+    /* '-' ^ '0' = 0x1D, ':' ^ '0' = 0x0A; 'T', ' ', 't' ^ '0' = 0x64, 0x10, 0x44 */
+    if ((a & 0xFF0000FF00000000ULL) != 0x1D00001D00000000ULL || (c & 0x0000FF0000FF0000ULL) != 0x00000A00000A0000ULL ||
+        (x != 0x64 && x != 0x10 && x != 0x44) ||
+        (not_digits(a, 0x0080800080808080ULL) | not_digits(b, 0x8080008080008080ULL) |
+         not_digits(c, 0x8080000000000000ULL)) != 0) {
+        return false;
+    }
+    uint64_t ta = a & 0x00FFFF00FFFFFFFFULL, tb = b & 0xFFFF00FFFF00FFFFULL;
+    ta = ta * 10 + (ta >> 8);
+    tb = tb * 10 + (tb >> 8);
+    y = byte_at(ta, 0) * 100 + byte_at(ta, 2);
+    mo = byte_at(ta, 5);
+    d = byte_at(tb, 0);
+    hh = byte_at(tb, 3);
+    mm = byte_at(tb, 6);
+    ss = byte_at(c, 6) * 10 + byte_at(c, 7);
+    if (!ymd_valid(y, mo, d) || hh > 23 || mm > 59 || ss > 60) {
+        return false;
+    }
+    *micros =
+        ((int64_t)civil_days(y, mo, d) * 86400 + (int64_t)hh * 3600 + (int64_t)mm * 60 + (int64_t)(ss > 59 ? 59 : ss)) *
+        1000000;
+    return true;
+}
+
 bool bw_parse_timestamp(const char *s, size_t n, int64_t *micros)
 {
     unsigned y, mo, d, hh, mm, ss = 0, us = 0;
     size_t i = 16;
     int64_t tz = 0;
+
+    if (n == 19 && ts19(s, micros)) {
+        return true;
+    }
 
     if (n == 10 && ymd(s, n, &y, &mo, &d)) {
         *micros = (int64_t)civil_days(y, mo, d) * 86400000000LL; /* a date: its midnight */
