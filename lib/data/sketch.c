@@ -1059,6 +1059,31 @@ static void kll_release(bw_kll *s)
 }
 
 /*
+ * Merge the sorted items v[0..n) (not in l's memory) into level l, sorted,
+ * whose room for them is reserved: from the back, without a branch on the
+ * data (equal keys are equal bits, so which goes first does not matter).
+ */
+static void kll_merge_into(struct kll_level *l, const double *v, size_t n)
+{
+    size_t i = n, j = l->n, w = (size_t)l->n + n;
+
+    while (i > 0 && j > 0) {
+        uint64_t a, b;
+        memcpy(&a, &l->v[j - 1], sizeof(a));
+        memcpy(&b, &v[i - 1], sizeof(b));
+        bool up = kll_key_bits(a) > kll_key_bits(b); /* kll_cmp(a, b) > 0, without a branch */
+        a = up ? a : b;
+        memcpy(&l->v[--w], &a, sizeof(a));
+        j -= up;
+        i -= !up;
+    }
+    while (i > 0) {
+        l->v[--w] = v[--i];
+    }
+    l->n += (uint32_t)n;
+}
+
+/*
  * One compaction, on a sketch that is full (size >= cap_total), so some
  * level holds at least its capacity: the lowest such level is sorted, an
  * odd item out (the smallest) stays, and of each remaining pair one item,
@@ -1070,7 +1095,6 @@ static bw_status kll_compact_one(bw_kll *s)
 {
     struct kll_level *lo, *hi;
     uint32_t h = 0, keep, half, offset;
-    size_t i, j, w;
 
     while (h < s->nlev && s->lev[h].n < s->lcap[h]) {
         h++;
@@ -1091,27 +1115,10 @@ static bw_status kll_compact_one(bw_kll *s)
         kll_sort(lo->v, lo->n);
     }
     offset = kll_coin(s);
-    for (i = 0; i < half; i++) {
+    for (uint32_t i = 0; i < half; i++) {
         lo->v[keep + i] = lo->v[keep + 2 * i + offset];
     }
-    /* merge the promoted run into the sorted level above, from the back */
-    i = half;
-    j = hi->n;
-    w = (size_t)hi->n + half;
-    while (i > 0 && j > 0) {
-        uint64_t a, b;
-        memcpy(&a, &hi->v[j - 1], sizeof(a));
-        memcpy(&b, &lo->v[keep + i - 1], sizeof(b));
-        bool up = kll_key_bits(a) > kll_key_bits(b); /* kll_cmp(a, b) > 0, without a branch */
-        a = up ? a : b;
-        memcpy(&hi->v[--w], &a, sizeof(a));
-        j -= up;
-        i -= !up;
-    }
-    while (i > 0) {
-        hi->v[--w] = lo->v[keep + --i];
-    }
-    hi->n += half;
+    kll_merge_into(hi, lo->v + keep, half);
     lo->n = keep;
     s->size -= half;
     return BW_OK;
@@ -1257,8 +1264,8 @@ static bw_status kll_settle(bw_kll *s, uint64_t items, uint64_t count, double lo
  * buckets of their value range, only the buckets holding a wanted rank are
  * gathered, and each of those is settled the same way, or sorted when small.
  * The items kept are those a full sort would have given, bit for bit (equal
- * keys are equal bits). Keys sit in the caller's memory read and written as
- * bytes (kget/kput), as the sort's do.
+ * keys are equal bits). Keys sit in the caller's memory, read and written as
+ * bytes (kll_kget/kll_kput), as the sort's do.
  */
 struct kll_pick {
     uint64_t odd_r[BW_KLL_MAX_LEVELS]; /* ranks of the odd items out, ascending */
@@ -1273,18 +1280,6 @@ struct kll_pick {
 #define SEL_SMALL 32    /* a bucket this small is sorted */
 #define SEL_TOP_BITS 11 /* buckets of the whole run: at most 2^11 */
 #define SEL_SUB_BITS 8  /* of a bucket */
-
-static inline uint64_t kget(const unsigned char *b, size_t i)
-{
-    uint64_t k;
-    memcpy(&k, b + 8 * i, 8);
-    return k;
-}
-
-static inline void kput(unsigned char *b, size_t i, uint64_t k)
-{
-    memcpy(b + 8 * i, &k, 8);
-}
 
 /* The smallest wanted rank at or after r; UINT64_MAX when there is none. */
 static uint64_t pick_next(const struct kll_pick *p, uint64_t r)
@@ -1320,10 +1315,10 @@ static void pick_set(struct kll_pick *p, uint64_t r, uint64_t key)
 }
 
 /* Ranks a.. of the s keys k, sorted. */
-static void sel_sorted(struct kll_pick *p, const unsigned char *k, size_t s, uint64_t a)
+static void sel_sorted(struct kll_pick *p, const double *k, size_t s, uint64_t a)
 {
     for (uint64_t r = pick_next(p, a); r < a + s; r = pick_next(p, r + 1)) {
-        pick_set(p, r, kget(k, (size_t)(r - a)));
+        pick_set(p, r, kll_kget(k, (size_t)(r - a)));
     }
 }
 
@@ -1335,17 +1330,23 @@ static void sel_same(struct kll_pick *p, uint64_t v, uint64_t a, uint64_t s)
     }
 }
 
-static void sel_insertion(unsigned char *k, size_t s)
+static void sel_insertion(double *k, size_t s)
 {
     for (size_t i = 1; i < s; i++) {
-        uint64_t x = kget(k, i);
+        uint64_t x = kll_kget(k, i);
         size_t j = i;
-        while (j > 0 && kget(k, j - 1) > x) {
-            kput(k, j, kget(k, j - 1));
+        while (j > 0 && kll_kget(k, j - 1) > x) {
+            kll_kput(k, j, kll_kget(k, j - 1));
             j--;
         }
-        kput(k, j, x);
+        kll_kput(k, j, x);
     }
+}
+
+/* The end of bucket b of nb (cnt: the buckets' starts), in a range of s keys. */
+static inline uint32_t bucket_end(const uint32_t *cnt, size_t b, size_t nb, size_t s)
+{
+    return b + 1 < nb ? cnt[b + 1] : (uint32_t)s;
 }
 
 static unsigned floor_lg(uint64_t x)
@@ -1353,8 +1354,7 @@ static unsigned floor_lg(uint64_t x)
     return 63u - (unsigned)__builtin_clzll(x);
 }
 
-static void sel_sub(struct kll_pick *p, unsigned char *k, unsigned char *t, size_t s, uint64_t a, uint64_t lo,
-                    uint64_t hi);
+static void sel_sub(struct kll_pick *p, double *k, double *t, size_t s, uint64_t a, uint64_t lo, uint64_t hi);
 
 /*
  * Settle the wanted ranks among the s keys k[0..s) (ranks a.., least lo,
@@ -1362,8 +1362,8 @@ static void sel_sub(struct kll_pick *p, unsigned char *k, unsigned char *t, size
  * Each level narrows the value range by at least 2^4, so there are at most
  * 16 below the first.
  */
-static void sel_level(struct kll_pick *p, unsigned char *k, unsigned char *t, size_t s, uint64_t a, uint64_t lo,
-                      uint64_t hi, uint32_t *cnt, uint32_t *pos, uint8_t *on, unsigned maxbits)
+static void sel_level(struct kll_pick *p, double *k, double *t, size_t s, uint64_t a, uint64_t lo, uint64_t hi,
+                      uint32_t *cnt, uint32_t *pos, uint8_t *on, unsigned maxbits)
 {
     if (lo == hi) {
         sel_same(p, lo, a, s);
@@ -1381,7 +1381,7 @@ static void sel_level(struct kll_pick *p, unsigned char *k, unsigned char *t, si
     memset(cnt, 0, nb * sizeof(*cnt));
     memset(on, 0, nb);
     for (size_t i = 0; i < s; i++) {
-        cnt[(kget(k, i) - lo) >> sh]++;
+        cnt[(kll_kget(k, i) - lo) >> sh]++;
     }
     for (uint32_t b = 0, sum = 0; b < nb; b++) {
         uint32_t c = cnt[b];
@@ -1395,7 +1395,7 @@ static void sel_level(struct kll_pick *p, unsigned char *k, unsigned char *t, si
         while (b + 1 < nb && cnt[b + 1] <= off) {
             b++;
         }
-        bend = b + 1 < nb ? cnt[b + 1] : s;
+        bend = bucket_end(cnt, b, nb, s);
         on[b] = 1;
         got += (size_t)(bend - cnt[b]);
         r = pick_next(p, a + bend);
@@ -1404,7 +1404,7 @@ static void sel_level(struct kll_pick *p, unsigned char *k, unsigned char *t, si
         /* every bucket is one value */
         for (b = 0; b < nb; b++) {
             if (on[b]) {
-                sel_same(p, lo + b, a + cnt[b], (b + 1 < nb ? cnt[b + 1] : s) - cnt[b]);
+                sel_same(p, lo + b, a + cnt[b], bucket_end(cnt, b, nb, s) - cnt[b]);
             }
         }
         return;
@@ -1412,14 +1412,14 @@ static void sel_level(struct kll_pick *p, unsigned char *k, unsigned char *t, si
     /* gather the wanted buckets into t, in bucket order; the others' keys all go to one spare slot */
     size_t spare = got < s ? got : 0;
     for (uint32_t at = 0, bb = 0; bb < nb; bb++) {
-        uint32_t c = (bb + 1 < nb ? cnt[bb + 1] : (uint32_t)s) - cnt[bb];
+        uint32_t c = bucket_end(cnt, bb, nb, s) - cnt[bb];
         pos[bb] = on[bb] ? at : (uint32_t)spare;
         at += on[bb] ? c : 0;
     }
     for (size_t i = 0; i < s; i++) {
-        uint64_t x = kget(k, i);
+        uint64_t x = kll_kget(k, i);
         size_t bb = (size_t)((x - lo) >> sh);
-        kput(t, pos[bb], x);
+        kll_kput(t, pos[bb], x);
         pos[bb] += on[bb];
     }
     /* settle each; pos[b] is now the end of bucket b in t */
@@ -1427,21 +1427,20 @@ static void sel_level(struct kll_pick *p, unsigned char *k, unsigned char *t, si
         if (!on[b]) {
             continue;
         }
-        size_t c = (size_t)((b + 1 < nb ? cnt[b + 1] : s) - cnt[b]), from = pos[b] - c;
+        size_t c = bucket_end(cnt, b, nb, s) - cnt[b], from = pos[b] - c;
         uint64_t blo = UINT64_MAX, bhi = 0;
         if (c > SEL_SMALL) {
             for (size_t i = from; i < from + c; i++) {
-                uint64_t x = kget(t, i);
+                uint64_t x = kll_kget(t, i);
                 blo = x < blo ? x : blo;
                 bhi = x > bhi ? x : bhi;
             }
         }
-        sel_sub(p, t + 8 * from, k + 8 * from, c, a + cnt[b], blo, bhi);
+        sel_sub(p, t + from, k + from, c, a + cnt[b], blo, bhi);
     }
 }
 
-static void sel_sub(struct kll_pick *p, unsigned char *k, unsigned char *t, size_t s, uint64_t a, uint64_t lo,
-                    uint64_t hi)
+static void sel_sub(struct kll_pick *p, double *k, double *t, size_t s, uint64_t a, uint64_t lo, uint64_t hi)
 {
     uint32_t cnt[1u << SEL_SUB_BITS], pos[1u << SEL_SUB_BITS];
     uint8_t on[1u << SEL_SUB_BITS];
@@ -1449,28 +1448,46 @@ static void sel_sub(struct kll_pick *p, unsigned char *k, unsigned char *t, size
     sel_level(p, k, t, s, a, lo, hi, cnt, pos, on, SEL_SUB_BITS);
 }
 
+/*
+ * The keys of the non-NaN values of x[0..n) into k (read and written as
+ * bytes, kll_kput), their least and greatest; returns how many.
+ */
+static size_t sel_keys(const double *x, size_t n, double *k, uint64_t *kmin, uint64_t *kmax)
+{
+    size_t m = 0;
+    uint64_t lo = UINT64_MAX, hi = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        uint64_t key = kll_key(x[i]);
+        bool keep = !isnan(x[i]);
+        kll_kput(k, m, key);
+        m += keep;
+        lo = keep && key < lo ? key : lo;
+        hi = keep && key > hi ? key : hi;
+    }
+    *kmin = lo;
+    *kmax = hi;
+    return m;
+}
+
 /* Settle the ranks of pk among the m keys k (least kmin, greatest kmax); tmp: room for m keys. */
-static void sel_run(struct kll_pick *pk, uint64_t *k, double *tmp, size_t m, uint64_t kmin, uint64_t kmax)
+static void sel_run(struct kll_pick *pk, double *k, double *tmp, size_t m, uint64_t kmin, uint64_t kmax)
 {
     uint32_t cnt[1u << SEL_TOP_BITS], pos[1u << SEL_TOP_BITS];
     uint8_t on[1u << SEL_TOP_BITS];
 
-    sel_level(pk, (unsigned char *)k, (unsigned char *)tmp, m, 0, kmin, kmax, cnt, pos, on, SEL_TOP_BITS);
+    sel_level(pk, k, tmp, m, 0, kmin, kmax, cnt, pos, on, SEL_TOP_BITS);
 }
 
 void bw_kll_select_items(const double *x, size_t n, const uint64_t *odd, unsigned nodd, uint64_t base, unsigned lg,
                          uint64_t cnt, double *odd_out, double *run_out, uint64_t *scratch, double *tmp)
 {
     struct kll_pick pk;
-    uint64_t kmin = UINT64_MAX, kmax = 0;
+    uint64_t kmin, kmax;
+    double *keys = (double *)(void *)scratch; /* read and written as bytes */
 
-    if (n == 0 || nodd > BW_KLL_MAX_LEVELS) {
+    if (n == 0 || nodd > BW_KLL_MAX_LEVELS || sel_keys(x, n, keys, &kmin, &kmax) != n) {
         return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        scratch[i] = kll_key(x[i]);
-        kmin = BW_MIN(kmin, scratch[i]);
-        kmax = BW_MAX(kmax, scratch[i]);
     }
     pk.nodd = nodd;
     memcpy(pk.odd_r, odd, nodd * sizeof(*odd));
@@ -1478,7 +1495,7 @@ void bw_kll_select_items(const double *x, size_t n, const uint64_t *odd, unsigne
     pk.lg = lg;
     pk.cnt = cnt;
     pk.run = run_out;
-    sel_run(&pk, scratch, tmp, n, kmin, kmax);
+    sel_run(&pk, keys, tmp, n, kmin, kmax);
     for (unsigned j = 0; j < nodd; j++) {
         odd_out[j] = kll_unkey(pk.odd_k[j]);
     }
@@ -1500,9 +1517,9 @@ static void kll_insert_sorted(struct kll_level *l, double x)
 bw_status bw_kll_add_run(bw_kll *s, double *x, size_t n, uint64_t *scratch)
 {
     uint32_t odd[BW_KLL_MAX_LEVELS] = {0}, top = 0;
-    size_t m = 0, len;
-    uint64_t kmin = UINT64_MAX, kmax = 0;
-    double lo, hi;
+    size_t m, len;
+    uint64_t kmin, kmax;
+    double lo, hi, *keys = (double *)(void *)scratch; /* read and written as bytes */
 
     if (n < 256) {
         return bw_kll_add_many(s, x, n);
@@ -1510,14 +1527,7 @@ bw_status bw_kll_add_run(bw_kll *s, double *x, size_t n, uint64_t *scratch)
     if (n > ((size_t)1 << 31)) {
         return BW_EINVAL; /* the buckets count in 32 bits */
     }
-    for (size_t i = 0; i < n; i++) {
-        uint64_t key = kll_key(x[i]);
-        bool keep = !isnan(x[i]);
-        scratch[m] = key;
-        m += keep;
-        kmin = keep && key < kmin ? key : kmin;
-        kmax = keep && key > kmax ? key : kmax;
-    }
+    m = sel_keys(x, n, keys, &kmin, &kmax);
     if (m == 0) {
         return BW_OK;
     }
@@ -1566,7 +1576,7 @@ bw_status bw_kll_add_run(bw_kll *s, double *x, size_t n, uint64_t *scratch)
     pk.lg = top;
     pk.cnt = len;
     pk.run = s->lev[top].v + s->lev[top].n;
-    sel_run(&pk, scratch, x, m, kmin, kmax);
+    sel_run(&pk, keys, x, m, kmin, kmax);
     lo = kll_unkey(kmin);
     hi = kll_unkey(kmax);
     if (s->count != 0) {
@@ -1586,22 +1596,13 @@ bw_status bw_kll_add_run(bw_kll *s, double *x, size_t n, uint64_t *scratch)
             }
         }
     }
-    /* the run into its level: already appended to level 0, else merged from the back */
-    struct kll_level *l = &s->lev[top];
+    /* the run into its level: already in place past level 0's items, else merged (from a copy) */
     if (top > 0) {
-        size_t i = len, j = l->n, o = (size_t)l->n + len;
         memcpy(x, pk.run, len * sizeof(*x));
-        while (i > 0) {
-            double a = x[i - 1];
-            if (j > 0 && kll_lt(a, l->v[j - 1])) {
-                l->v[--o] = l->v[--j];
-            } else {
-                l->v[--o] = a;
-                i--;
-            }
-        }
+        kll_merge_into(&s->lev[top], x, len);
+    } else {
+        s->lev[0].n += (uint32_t)len;
     }
-    l->n += (uint32_t)len;
     return kll_settle(s, pk.nodd + len, m, lo, hi);
 }
 
@@ -1672,21 +1673,14 @@ bw_status bw_kll_add_weighted(bw_kll *s, const double *x, const uint64_t *w, siz
     for (uint32_t h = 0, start = 0; h <= top; start += per[h], h++) {
         struct kll_level *l = &s->lev[h];
         double *v = buf + start;
-        size_t i = per[h], j = l->n, o = (size_t)l->n + per[h];
 
         if (h == 0) {
             memcpy(l->v + l->n, v, (size_t)per[0] * sizeof(*v));
+            l->n += per[0];
         } else {
             kll_sort(v, per[h]);
-            while (i > 0) {
-                if (j > 0 && kll_lt(v[i - 1], l->v[j - 1])) {
-                    l->v[--o] = l->v[--j];
-                } else {
-                    l->v[--o] = v[--i];
-                }
-            }
+            kll_merge_into(l, v, per[h]);
         }
-        l->n += per[h];
     }
     bw_free(buf);
     return kll_settle(s, items, total, lo, hi);
