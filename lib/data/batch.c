@@ -206,15 +206,7 @@ bw_status bw_col_push_nulls(bw_column *c, size_t n)
     if (rc != BW_OK) {
         return rc;
     }
-    /* clear the validity bits [at, at + n): the partial first byte, whole bytes, the partial last */
-    for (size_t i = at; i < at + n && (i & 7) != 0; i++) {
-        c->valid[i >> 3] &= (uint8_t) ~(1u << (i & 7));
-    }
-    size_t first = (at + 7) / 8, last = (at + n) / 8;
-    if (last > first) {
-        memset(c->valid + first, 0, last - first);
-    }
-    for (size_t i = BW_MAX(at, last * 8); i < at + n; i++) {
+    for (size_t i = at; i < at + n; i++) {
         c->valid[i >> 3] &= (uint8_t) ~(1u << (i & 7));
     }
     vals = values_of(c, c->type);

@@ -339,52 +339,11 @@ bool bw_parse_date(const char *s, size_t n, int32_t *days)
     return true;
 }
 
-/*
- * "YYYY-MM-DDxHH:MM:SS" (x: 'T', 't' or a space), the usual form, read as
- * three overlapping words (YYYY-MM- DDxHH:MM HH:MM:SS): separators and digits
- * checked, digit pairs combined, ranges checked. False when s is not that
- * form or not a time (the general path then decides the same).
- */
-static inline bool ts19(const char *s, int64_t *micros)
-{
-    const uint64_t z = 0x3030303030303030ULL;
-    uint64_t a = bw_load_le64(s) ^ z, b = bw_load_le64(s + 8) ^ z, c = bw_load_le64(s + 11) ^ z;
-    unsigned x = byte_at(b, 2), y, mo, d, hh, mm, ss;
-
-    /* '-' ^ '0' = 0x1D, ':' ^ '0' = 0x0A; 'T', ' ', 't' ^ '0' = 0x64, 0x10, 0x44 */
-    if ((a & 0xFF0000FF00000000ULL) != 0x1D00001D00000000ULL || (c & 0x0000FF0000FF0000ULL) != 0x00000A00000A0000ULL ||
-        (x != 0x64 && x != 0x10 && x != 0x44) ||
-        (not_digits(a, 0x0080800080808080ULL) | not_digits(b, 0x8080008080008080ULL) |
-         not_digits(c, 0x8080000000000000ULL)) != 0) {
-        return false;
-    }
-    uint64_t ta = a & 0x00FFFF00FFFFFFFFULL, tb = b & 0xFFFF00FFFF00FFFFULL;
-    ta = ta * 10 + (ta >> 8);
-    tb = tb * 10 + (tb >> 8);
-    y = byte_at(ta, 0) * 100 + byte_at(ta, 2);
-    mo = byte_at(ta, 5);
-    d = byte_at(tb, 0);
-    hh = byte_at(tb, 3);
-    mm = byte_at(tb, 6);
-    ss = byte_at(c, 6) * 10 + byte_at(c, 7);
-    if (!ymd_valid(y, mo, d) || hh > 23 || mm > 59 || ss > 60) {
-        return false;
-    }
-    *micros =
-        ((int64_t)civil_days(y, mo, d) * 86400 + (int64_t)hh * 3600 + (int64_t)mm * 60 + (int64_t)(ss > 59 ? 59 : ss)) *
-        1000000;
-    return true;
-}
-
 bool bw_parse_timestamp(const char *s, size_t n, int64_t *micros)
 {
     unsigned y, mo, d, hh, mm, ss = 0, us = 0;
     size_t i = 16;
     int64_t tz = 0;
-
-    if (n == 19 && ts19(s, micros)) {
-        return true;
-    }
 
     if (n == 10 && ymd(s, n, &y, &mo, &d)) {
         *micros = (int64_t)civil_days(y, mo, d) * 86400000000LL; /* a date: its midnight */
